@@ -1,0 +1,3 @@
+using Lbdeploy.Commands;
+
+return await LbdeployApp.RunAsync(args);

@@ -1,0 +1,6 @@
+namespace Lb.Engine;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}

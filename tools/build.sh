@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds lbdeploy and lbengine (Release) when a source is newer than the last build; silent otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=.build-stamp
+if [[ -f $stamp ]] && [[ -z $(find cli engine templates Directory.Build.props Directory.Packages.props global.json \
+      -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.sbn' \) \
+      -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null) ]]; then
+  exit 0
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log=$(mktemp)
+if ! { dotnet build cli/Lbdeploy.csproj -c Release -nologo -v q && dotnet build engine/LbEngine/LbEngine.csproj -c Release -nologo -v q; } >"$log" 2>&1; then
+  grep -E 'error|Error' "$log" >&2 || cat "$log" >&2
+  rm -f "$log"
+  echo "build failed: fix the errors above and run again" >&2
+  exit 1
+fi
+rm -f "$log"
+touch "$stamp"
