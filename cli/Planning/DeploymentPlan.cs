@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using Lb.Core.Addressing;
+using Lbdeploy.Routing;
+using Lbdeploy.Topology;
+
+namespace Lbdeploy.Planning;
+
+/// <summary>
+/// Everything `apply` needs, fully rendered: the output of `plan`. <see cref="Files"/> is exactly what `plan --out DIR`
+/// writes (relative path -> content, deterministic); the other members point into it so the runner never re-renders.
+/// Built by <c>Planner</c> from a spec file; consumed by the runner (apply / verify / destroy).
+/// </summary>
+public sealed record DeploymentPlan(
+    string SpecPath,
+    Fabric Fabric,
+    ForwardingPlan Forwarding,
+    string Target,
+    PlannedService Service,
+    ImmutableArray<PlannedSwitch> Switches,
+    ImmutableArray<PlannedMux> Muxes,
+    ImmutableArray<PlannedDip> Dips,
+    ImmutableArray<string> Clients,
+    ImmutableSortedDictionary<string, string> Files);
+
+/// <summary>The VIP and what it serves, plus what `verify` fetches.</summary>
+public sealed record PlannedService(Ipv4Address Vip, ImmutableArray<ServicePort> Ports, bool Icmp, string VerifyPath, string DocRoot);
+
+public sealed record ServicePort(string Protocol, int Port);
+
+/// <summary>A switch and the names (keys of <see cref="DeploymentPlan.Files"/>) of its rule files for both targets.</summary>
+public sealed record PlannedSwitch(string Name, int ThriftPort, string LinuxScriptFile, string Bmv2CommandsFile);
+
+/// <summary>A mux host and its engine config file (key of <see cref="DeploymentPlan.Files"/>).</summary>
+public sealed record PlannedMux(string Host, Ipv4Address Address, string EngineConfigFile);
+
+/// <summary>A DIP host: weight, the VIP set-up and tear-down scripts, its agent config and the server command line.</summary>
+public sealed record PlannedDip(
+    string Host,
+    Ipv4Address Address,
+    int Weight,
+    string VipUpScriptFile,
+    string VipDownScriptFile,
+    string EngineConfigFile,
+    string ServerCommand);
