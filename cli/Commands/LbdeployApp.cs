@@ -2,11 +2,38 @@ using System.CommandLine;
 
 namespace Lbdeploy.Commands;
 
+/// <summary>
+/// The `lbdeploy` command line: the root command, the global options and one subcommand per class. To add a
+/// command, write <c>XCommand.Create()</c> (its options and an action run through <see cref="CommandRunner"/>) and
+/// list it in <see cref="Commands"/>.
+/// </summary>
 public static class LbdeployApp
 {
-    public static async Task<int> RunAsync(string[] args)
+    private static IEnumerable<Command> Commands() =>
+    [
+        PlanCommand.Create(),
+        TestbedCommand.Create(),
+        ApplyCommand.Create(),
+        VerifyCommand.Create(),
+        DestroyCommand.Create(),
+        UpCommand.Create(),
+        DownCommand.Create(),
+    ];
+
+    public static RootCommand CreateRoot()
     {
         var root = new RootCommand("lbdeploy: declarative deployment of an L4 load balancer on a mininet / P4 fabric");
-        return await root.Parse(args).InvokeAsync();
+        root.Options.Add(GlobalOptions.Verbose);
+        foreach (var command in Commands())
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
     }
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, new InvocationConfiguration());
+
+    /// <summary>Runs with explicit output writers (tests capture them).</summary>
+    public static Task<int> RunAsync(string[] args, InvocationConfiguration configuration) =>
+        CreateRoot().Parse(args).InvokeAsync(configuration);
 }

@@ -20,7 +20,11 @@ public sealed record DeploymentPlan(
     ImmutableArray<PlannedMux> Muxes,
     ImmutableArray<PlannedDip> Dips,
     ImmutableArray<string> Clients,
-    ImmutableSortedDictionary<string, string> Files);
+    ImmutableSortedDictionary<string, string> Files)
+{
+    /// <summary>What summary.txt and plan.json show (target, hosts, rule counts, VIP paths, static checks).</summary>
+    public Rendering.PlanSummary? Summary { get; init; }
+}
 
 /// <summary>The VIP and what it serves, plus what `verify` fetches.</summary>
 public sealed record PlannedService(Ipv4Address Vip, ImmutableArray<ServicePort> Ports, bool Icmp, string VerifyPath, string DocRoot);
@@ -28,7 +32,11 @@ public sealed record PlannedService(Ipv4Address Vip, ImmutableArray<ServicePort>
 public sealed record ServicePort(string Protocol, int Port);
 
 /// <summary>A switch and the names (keys of <see cref="DeploymentPlan.Files"/>) of its rule files for both targets.</summary>
-public sealed record PlannedSwitch(string Name, int ThriftPort, string LinuxScriptFile, string Bmv2CommandsFile);
+public sealed record PlannedSwitch(string Name, int ThriftPort, string LinuxScriptFile, string Bmv2CommandsFile)
+{
+    /// <summary>The linux target's teardown script (deletes the routes <see cref="LinuxScriptFile"/> added).</summary>
+    public string LinuxTeardownFile { get; init; } = "";
+}
 
 /// <summary>A mux host and its engine config file (key of <see cref="DeploymentPlan.Files"/>).</summary>
 public sealed record PlannedMux(string Host, Ipv4Address Address, string EngineConfigFile);

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Lbdeploy.Planning;
+using Lbdeploy.Runner;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>
+/// `lbdeploy apply [-f lb.yaml] [--auto-approve] [PLANDIR]`: makes the running mininet network match the plan (switch
+/// rules, VIPs, servers, agents, muxes), showing what changes first and asking unless --auto-approve.
+/// </summary>
+public static class ApplyCommand
+{
+    public static Command Create()
+    {
+        var spec = GlobalOptions.SpecFile();
+        var autoApprove = new Option<bool>("--auto-approve") { Description = "Apply without asking for confirmation" };
+        var planDir = new Argument<string?>("PLANDIR")
+        {
+            Description = "A plan written by `lbdeploy plan --out DIR`: apply only if it is still what the spec plans",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("apply", "Make the running network match the plan: switch rules, VIPs, servers and engines") { spec, autoApprove, planDir };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
+            RunAsync(context.Get(spec)!, context.Get(autoApprove), context.ParseResult.GetValue(planDir), context.Output, token), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string specPath, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
+    {
+        Testbed.LinuxTestbed.RequireRootAndMininet();
+        var plan = Planner.Create(specPath);
+        if (planDir is not null) CheckSavedPlan(plan, planDir);
+        var network = Deployer.FindNetwork(plan);
+        var changes = Deployer.Diff(plan, network);
+        if (changes.IsEmpty)
+        {
+            output.WriteLine($"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)");
+            return CommandRunner.Success;
+        }
+        output.WriteLine($"apply: {plan.SpecPath} on the running network ({network.Nodes.Count} nodes, switches: {plan.Target}) will change:");
+        foreach (var change in changes.Changes) output.WriteLine(change.ToString());
+        output.WriteLine($"plan: {changes.Summary}");
+        if (!autoApprove && !Confirm(output))
+        {
+            output.WriteLine("apply: cancelled, nothing changed");
+            return CommandRunner.UserError;
+        }
+        await new Deployer(output).ApplyAsync(plan, network, changes, ct);
+        return CommandRunner.Success;
+    }
+
+    private static bool Confirm(TextWriter output)
+    {
+        if (Console.IsInputRedirected)
+        {
+            throw new LbdeployException("apply needs a confirmation but stdin is not a terminal; review the changes above and re-run with --auto-approve");
+        }
+        output.Write("Apply these changes? Only 'yes' applies: ");
+        output.Flush();
+        return Console.ReadLine()?.Trim() == "yes";
+    }
+
+    /// <summary>A saved plan is applied only while it is exactly what the spec plans now (files and contents).</summary>
+    private static void CheckSavedPlan(DeploymentPlan plan, string planDir)
+    {
+        if (!Directory.Exists(planDir))
+        {
+            throw new LbdeployException($"plan directory {planDir} does not exist; write it with lbdeploy plan --out {planDir}");
+        }
+        var stale = plan.Files
+            .Where(f => !File.Exists(Path.Combine(planDir, f.Key)) || File.ReadAllText(Path.Combine(planDir, f.Key)) != f.Value)
+            .Select(f => f.Key)
+            .ToList();
+        if (stale.Count > 0)
+        {
+            throw new LbdeployException($"the plan in {planDir} is out of date with {plan.SpecPath} ({stale.Count} file(s) differ, e.g. {stale[0]}); re-run lbdeploy plan --out {planDir}");
+        }
+    }
+}

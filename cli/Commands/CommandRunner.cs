@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Lbdeploy.Spec;
+using Lbdeploy.Topology;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>
+/// Runs a command's body and turns failures into what a user wants to see: one line per problem on stderr and a
+/// non-zero exit code; the stack trace only with --verbose. Every command's action goes through here.
+/// </summary>
+public static class CommandRunner
+{
+    public const int Success = 0;
+    public const int UserError = 1;
+    public const int InternalError = 70;
+    public const int Interrupted = 130;
+
+    public static async Task<int> RunAsync(ParseResult parseResult, Func<CommandContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var context = new CommandContext(parseResult);
+        var error = context.Error;
+        try
+        {
+            return await body(context, cancellationToken);
+        }
+        catch (SpecException e)
+        {
+            foreach (var diagnostic in e.Diagnostics) error.WriteLine(diagnostic.ToString());
+            WriteTrace(context, e);
+            return UserError;
+        }
+        catch (Exception e) when (e is TopologyException or LbdeployException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            WriteTrace(context, e);
+            return e is LbdeployException typed ? typed.ExitCode : UserError;
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            error.WriteLine("interrupted");
+            WriteTrace(context, e);
+            return Interrupted;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}{(context.Verbose ? "" : " (run again with --verbose for the stack trace)")}");
+            WriteTrace(context, e);
+            return InternalError;
+        }
+    }
+
+    private static void WriteTrace(CommandContext context, Exception e)
+    {
+        if (context.Verbose) context.Error.WriteLine(e.ToString());
+    }
+}
+
+/// <summary>What a command body gets: the parse result, the output writers and the global options.</summary>
+public sealed class CommandContext(ParseResult parseResult)
+{
+    public ParseResult ParseResult { get; } = parseResult;
+
+    public TextWriter Output => ParseResult.InvocationConfiguration.Output;
+
+    public TextWriter Error => ParseResult.InvocationConfiguration.Error;
+
+    public bool Verbose => ParseResult.GetValue(GlobalOptions.Verbose);
+
+    public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
+
+    public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
+}
+
+/// <summary>
+/// A failure the user can fix (bad state, a missing network, a command that failed): its message is one line
+/// saying what, where and how to fix it. Commands throw it (or a subclass); <see cref="CommandRunner"/> prints it.
+/// </summary>
+public class LbdeployException(string message, int exitCode = CommandRunner.UserError, Exception? inner = null) : Exception(message, inner)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Lbdeploy.Planning;
+using Lbdeploy.Rendering;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>
+/// `lbdeploy plan [-f lb.yaml] [--out DIR] [--json]`: validates the spec, computes and checks the routes, writes every
+/// generated file to DIR (default .lbdeploy/plan next to the spec; files of an earlier plan that no longer exist are
+/// removed) and prints the summary (or plan.json with --json). Changes nothing on the network.
+/// </summary>
+public static class PlanCommand
+{
+    public static Command Create()
+    {
+        var file = GlobalOptions.SpecFile();
+        var output = new Option<string?>("--out", "-o")
+        {
+            Description = "Where to write the plan (default: .lbdeploy/plan next to the spec)",
+            HelpName = "dir",
+        };
+        var json = new Option<bool>("--json") { Description = "Print plan.json instead of the summary" };
+
+        var command = new Command("plan", "Validate lb.yaml and render every switch rule, VIP script and engine config, without touching the network");
+        command.Options.Add(file);
+        command.Options.Add(output);
+        command.Options.Add(json);
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, (context, _) =>
+        {
+            var specPath = context.Get(file)!;
+            var plan = Planner.Create(specPath);
+            var directory = context.Get(output) is { Length: > 0 } explicitDirectory
+                ? Path.GetFullPath(explicitDirectory)
+                : DefaultDirectory(plan.SpecPath);
+            PlanWriter.Write(plan, directory);
+            context.Output.Write(plan.Files[context.Get(json) ? PlanFiles.Json : PlanFiles.Summary]);
+            if (!context.Get(json)) context.Output.WriteLine($"\nwrote {plan.Files.Count} files to {Path.GetRelativePath(Environment.CurrentDirectory, directory)}");
+            return Task.FromResult(CommandRunner.Success);
+        }, cancellationToken));
+        return command;
+    }
+
+    /// <summary>.lbdeploy/plan beside the spec: where apply and destroy look for the plan too.</summary>
+    public static string DefaultDirectory(string specPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath))!, ".lbdeploy", "plan");
+}

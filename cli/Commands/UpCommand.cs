@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Lbdeploy.Testbed;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>`lbdeploy up`: testbed up (unless one runs) + apply --auto-approve + verify: the whole service in one command.</summary>
+public static class UpCommand
+{
+    public static Command Create()
+    {
+        var spec = GlobalOptions.SpecFile();
+        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
+        {
+            var watch = Stopwatch.StartNew();
+            var output = context.Output;
+            var specPath = context.Get(spec)!;
+            LinuxTestbed.RequireRootAndMininet();
+            var plan = Planning.Planner.Create(specPath);
+            if (Runner.Deployer.IsBmv2(plan))
+            {
+                throw new LbdeployException($"{specPath} sets switches.target: bmv2, but `up` runs the local testbed, whose switches are Linux routers; set switches.target: linux (or use p4run, then lbdeploy apply)");
+            }
+            if (LinuxTestbed.Default(output).State.IsRunning)
+            {
+                output.WriteLine("testbed: already running; applying to it");
+            }
+            else
+            {
+                await TestbedCommand.StartAsync(specPath, output, token);
+            }
+            await ApplyCommand.RunAsync(specPath, autoApprove: true, planDir: null, output, token);
+            var verified = await VerifyCommand.RunAsync(specPath, json: false, output, token);
+            output.WriteLine(verified == CommandRunner.Success
+                ? $"up: the service is running and verified in {watch.Elapsed.TotalSeconds:0.0} s; stop it with lbdeploy down"
+                : $"up: running after {watch.Elapsed.TotalSeconds:0.0} s, but verify failed (see above); stop it with lbdeploy down");
+            return verified;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Immutable;
+using Lbdeploy.Rendering;
+using Lbdeploy.Routing;
+using Lbdeploy.Spec;
+using Lbdeploy.Topology;
+using Lbdeploy.Verification;
+
+namespace Lbdeploy.Planning;
+
+/// <summary>
+/// `lbdeploy plan` without the I/O: spec -> fabric -> checks -> routes -> static verification -> rendered files.
+/// Every problem a user can fix surfaces as a <see cref="SpecException"/> of located one-line diagnostics.
+/// </summary>
+public static class Planner
+{
+    /// <param name="specPath">The spec file.</param>
+    /// <param name="displayPath">How messages name it (default: <paramref name="specPath"/> as given).</param>
+    /// <param name="specText">The spec's text, when it differs from the file (relative paths still resolve next to <paramref name="specPath"/>).</param>
+    public static DeploymentPlan Create(string specPath, string? displayPath = null, string? specText = null)
+    {
+        var (spec, fabric, clients) = SpecLoader.Load(specPath, displayPath, specText);
+
+        ForwardingPlan forwarding;
+        try
+        {
+            forwarding = Router.Build(fabric, [new VipPlacement(spec.Vip.Address, spec.Muxes)]);
+        }
+        catch (RoutingException e)
+        {
+            throw new SpecException([spec.Source.At("vip", e.Message)]);
+        }
+
+        var report = Verify(spec, forwarding, clients);
+        var rendered = PlanRenderer.Render(spec, fabric, forwarding, clients,
+            new SummaryVerification(report.Checks.Length, [.. report.Checks.Select(c => $"ok  {c.Name}: {c.Detail}")]));
+        return Assemble(spec, fabric, forwarding, clients, rendered);
+    }
+
+    /// <summary>
+    /// The verifier's checks of the forwarding plan. A failure means the topology cannot carry the service (a DIP
+    /// unreachable from a mux, a client that cannot reach the VIP...): reported at the spec item concerned, with
+    /// the path that breaks.
+    /// </summary>
+    private static VerificationReport Verify(LbSpec spec, ForwardingPlan forwarding, ImmutableArray<string> clients)
+    {
+        var scope = new VerificationScope(clients, spec.Muxes, [.. spec.Dips.Select(d => d.Host)], [spec.Vip.Address]);
+        var report = ForwardingVerifier.Verify(forwarding, scope);
+        if (report.Passed) return report;
+
+        // What the service needs (muxes reach every DIP, clients reach the VIP, an even split) explains a broken
+        // fabric best; whole-fabric checks (every host pair, loops, black holes) only speak when those pass.
+        // One line per spec item: the first path that breaks for it.
+        var failures = report.Failed.SelectMany(c => c.Failures.Select(f => (Check: c, Failure: f))).ToList();
+        // The all-pairs check also sees mux -> DIP paths; the service-named check says it better, so it goes last.
+        var service = failures.Where(x => IsServiceFailure(spec, clients, x.Failure))
+            .OrderBy(x => x.Check.Name.StartsWith("hosts reach hosts", StringComparison.Ordinal) ? 1 : 0)
+            .ToList();
+        var shown = service.Count > 0 ? service : failures;
+        var diagnostics = new List<SpecDiagnostic>();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (check, failure) in shown)
+        {
+            var item = ItemOf(spec, failure);
+            if (!reported.Add(item)) continue;
+            var fix = item.StartsWith("dips", StringComparison.Ordinal) ? "connect it in the topology or choose another DIP"
+                : item == "topology" ? "fix the topology" : "connect it in the topology or choose another host";
+            diagnostics.Add(item == "topology"
+                ? spec.Source.AtKey(item, $"static check '{check.Name}' failed: {failure.Path}; {fix}")
+                : spec.Source.At(item, $"static check '{check.Name}' failed: {failure.Path}; {fix}"));
+        }
+        foreach (var check in report.Failed.Where(c => c.Failures.IsEmpty && service.Count == 0))
+        {
+            diagnostics.Add(spec.Source.AtKey("topology", $"static check '{check.Name}' failed: {check.Detail}; fix the topology"));
+        }
+        throw new SpecException([.. diagnostics.OrderBy(d => d.Location)]);
+    }
+
+    private static bool IsServiceFailure(LbSpec spec, ImmutableArray<string> clients, VerificationFailure failure) =>
+        failure.Kind == FailureKind.UnevenSplit
+        || (spec.Muxes.Contains(failure.From) && spec.Dips.Any(d => d.Host == failure.To))
+        || (clients.Contains(failure.From) && failure.To == spec.Vip.Address.ToString());
+
+    /// <summary>The spec item a failing path is about: the DIP, mux or listed client it involves, else the VIP, else the topology.</summary>
+    private static string ItemOf(LbSpec spec, VerificationFailure failure)
+    {
+        foreach (var host in new[] { failure.To, failure.From })
+        {
+            var dip = spec.Dips.Select(d => d.Host).ToList().IndexOf(host);
+            if (dip >= 0) return $"dips[{dip}]";
+            var mux = spec.Muxes.IndexOf(host);
+            if (mux >= 0) return $"muxes[{mux}]";
+            if (spec.Clients is { } listed && listed.IndexOf(host) is var client and >= 0) return $"clients[{client}]";
+        }
+        return failure.To == spec.Vip.Address.ToString() ? "vip.address" : "topology";
+    }
+
+    private static DeploymentPlan Assemble(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, RenderedPlan rendered)
+    {
+        var vip = spec.Vip.Address;
+        var servicePort = spec.Vip.Ports.FirstOrDefault(p => p.Protocol == "tcp") ?? spec.Vip.Ports.FirstOrDefault() ?? new PortSpec(80, "tcp");
+        var service = new PlannedService(vip, [.. spec.Vip.Ports.Select(p => new ServicePort(p.Protocol, p.Port))], spec.Vip.Icmp, spec.Verify.Path, spec.Servers.DocRoot);
+
+        var switches = forwarding.Switches.Select(s => new PlannedSwitch(s.Switch.Name, s.Switch.ThriftPort,
+            PlanFiles.LinuxSwitchScript(s.Switch.Name), PlanFiles.Bmv2Commands(s.Switch.Name))
+        {
+            LinuxTeardownFile = PlanFiles.LinuxSwitchTeardown(s.Switch.Name),
+        });
+        var muxes = spec.Muxes.Select(m => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m)));
+        var dips = spec.Dips.Select(d => new PlannedDip(
+            d.Host,
+            fabric.FindHost(d.Host)!.Address.Address,
+            d.Weight,
+            PlanFiles.VipUp(d.Host),
+            PlanFiles.VipDown(d.Host),
+            PlanFiles.AgentConfig(d.Host),
+            ServerCommand(spec, d.Host, servicePort.Port)));
+
+        return new DeploymentPlan(spec.SpecPath, fabric, forwarding, spec.Target.Name(), service,
+            [.. switches], [.. muxes], [.. dips], clients, rendered.Files)
+        {
+            Summary = rendered.Summary,
+        };
+    }
+
+    /// <summary>The spec's server command with {vip} {docroot} {host} {port} filled in (docroot shell-quoted when needed).</summary>
+    public static string ServerCommand(LbSpec spec, string host, int port) =>
+        spec.Servers.Command
+            .Replace("{vip}", spec.Vip.Address.ToString(), StringComparison.Ordinal)
+            .Replace("{docroot}", ShellQuote(spec.Servers.DocRoot), StringComparison.Ordinal)
+            .Replace("{host}", host, StringComparison.Ordinal)
+            .Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    private static string ShellQuote(string text) =>
+        text.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ':' or '=' or ',')
+            ? text
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

@@ -1,0 +1,25 @@
+namespace Lbdeploy.Rendering;
+
+/// <summary>The relative path of every file a plan writes (the keys of DeploymentPlan.Files).</summary>
+public static class PlanFiles
+{
+    public const string Summary = "summary.txt";
+    public const string Json = "plan.json";
+
+    public static string LinuxSwitchScript(string switchName) => $"switches/linux/{switchName}.sh";
+
+    public static string LinuxSwitchTeardown(string switchName) => $"switches/linux/{switchName}.down.sh";
+
+    public static string Bmv2Commands(string switchName) => $"switches/bmv2/{switchName}.txt";
+
+    public static string VipUp(string dip) => $"hosts/{dip}/vip-up.sh";
+
+    public static string VipDown(string dip) => $"hosts/{dip}/vip-down.sh";
+
+    public static string MuxConfig(string mux) => $"engines/{mux}-mux.json";
+
+    public static string AgentConfig(string dip) => $"engines/{dip}-agent.json";
+
+    /// <summary>Where an engine listens for control commands (stats, reload, drain...).</summary>
+    public static string ControlSocket(string host, string role) => $"/run/lbdeploy/{host}-{role}.sock";
+}

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Lbdeploy.Routing;
+using Lbdeploy.Spec;
+using Lbdeploy.Topology;
+
+namespace Lbdeploy.Rendering;
+
+/// <summary>
+/// Renders every file of a plan from the validated spec, the fabric and the forwarding plan. Pure and deterministic:
+/// the same inputs give byte-identical files (everything sorted, no timestamps, no absolute paths outside the
+/// server command).
+/// </summary>
+public static class PlanRenderer
+{
+    /// <summary>The link MTU toward the gateway (mininet's default; the spec has no MTU setting yet).</summary>
+    public const int LinkMtu = 1500;
+
+    /// <summary>Outer IPv4 header the mux adds (IP-in-IP).</summary>
+    public const int EncapsulationOverhead = 20;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NewLine = "\n",
+    };
+
+    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, SummaryVerification verification)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var vip = spec.Vip.Address.ToString();
+
+        foreach (var switchForwarding in forwarding.Switches)
+        {
+            var name = switchForwarding.Switch.Name;
+            var interfaces = fabric.LinksOf(name).Select(l => l.End(name).Name).ToList();
+            var linux = SwitchRules.Linux(switchForwarding, interfaces);
+            files[PlanFiles.LinuxSwitchScript(name)] = TemplateRenderer.Render("switches/linux.sh.sbn", linux);
+            files[PlanFiles.LinuxSwitchTeardown(name)] = TemplateRenderer.Render("switches/linux.down.sh.sbn", linux);
+            files[PlanFiles.Bmv2Commands(name)] = TemplateRenderer.Render("switches/bmv2.txt.sbn", SwitchRules.Bmv2(switchForwarding));
+        }
+
+        foreach (var dip in spec.Dips)
+        {
+            var host = fabric.FindHost(dip.Host)!;
+            var model = new DipHostModel(host.Name, host.Interface, vip, host.Gateway.ToString(), LinkMtu,
+                AdvMss: LinkMtu - EncapsulationOverhead - 20 - 20);
+            files[PlanFiles.VipUp(host.Name)] = TemplateRenderer.Render("hosts/vip-up.sh.sbn", model);
+            files[PlanFiles.VipDown(host.Name)] = TemplateRenderer.Render("hosts/vip-down.sh.sbn", model);
+        }
+
+        foreach (var mux in spec.Muxes)
+        {
+            files[PlanFiles.MuxConfig(mux)] = TemplateRenderer.Render("engines/engine.json.sbn", EngineConfig(spec, fabric, mux, "mux"));
+        }
+        foreach (var dip in spec.Dips)
+        {
+            files[PlanFiles.AgentConfig(dip.Host)] = TemplateRenderer.Render("engines/engine.json.sbn", EngineConfig(spec, fabric, dip.Host, "agent"));
+        }
+
+        var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
+        var summary = Summarize(spec, fabric, forwarding, clients, verification, fileNames);
+        files[PlanFiles.Summary] = TemplateRenderer.Render("summary.txt.sbn", summary);
+        files[PlanFiles.Json] = ToJson(summary);
+        return new RenderedPlan(files.ToImmutableSortedDictionary(StringComparer.Ordinal), summary);
+    }
+
+    public static string ToJson(PlanSummary summary) => JsonSerializer.Serialize(summary, JsonOptions) + "\n";
+
+    private static EngineConfigModel EngineConfig(LbSpec spec, Fabric fabric, string hostName, string role)
+    {
+        var host = fabric.FindHost(hostName)!;
+        var attachment = fabric.LinksOf(host.Name).Single().Peer(host.Name);
+        // bmv2 answers no ARP: the engine must know the gateway's MAC, which p4-utils derives from the address and
+        // the fabric model knows. Linux routers answer ARP and their MACs are whatever the testbed created, so the
+        // engine asks the neighbour table instead (null).
+        var gatewayMac = spec.Target == SwitchTarget.Bmv2 ? attachment.Mac.ToString() : null;
+        var engine = spec.Engine;
+        return new EngineConfigModel(
+            Version: 1,
+            Role: role,
+            Host: host.Name,
+            Interface: host.Interface,
+            Address: host.Address.Address.ToString(),
+            Mac: null, // read from the interface: always right, whoever created it
+            Gateway: new EngineGatewayModel(host.Gateway.ToString(), gatewayMac),
+            Mtu: LinkMtu,
+            ControlSocket: PlanFiles.ControlSocket(host.Name, role),
+            Vips: [new EngineVipModel(spec.Vip.Address.ToString(), spec.Vip.Ports.Select(p => new EnginePortModel(p.Protocol, p.Port)).ToList(), spec.Vip.Icmp)],
+            Dips: spec.Dips.Select(d => new EngineDipModel(d.Host, fabric.FindHost(d.Host)!.Address.Address.ToString(), d.Weight)).ToList(),
+            Muxes: spec.Muxes.Select(m => new EngineMuxModel(m, fabric.FindHost(m)!.Address.Address.ToString())).ToList(),
+            TableSize: engine.Hash.TableSize,
+            Seed: engine.Hash.Seed,
+            Capacity: engine.Connections.Capacity,
+            IdleTimeoutSeconds: (long)engine.Connections.IdleTimeout.TotalSeconds);
+    }
+
+    private static PlanSummary Summarize(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients,
+        SummaryVerification verification, IReadOnlyList<string> fileNames)
+    {
+        string SwitchOf(string host) => fabric.AttachmentOf(fabric.FindHost(host)!).Name;
+        var shares = MaglevShares.Of([.. spec.Dips.Select(d => (d, fabric.FindHost(d.Host)!.Address.Address))], spec.Engine.Hash);
+        var switches = forwarding.Switches.Select(s =>
+        {
+            var bmv2 = SwitchRules.Bmv2(s);
+            var groups = bmv2.Entries.Where(e => e.NewGroup is not null).ToList();
+            return new SummarySwitch(s.Switch.Name, s.Switch.DeviceId, s.Switch.ThriftPort,
+                s.Routes.Length, s.Routes.Count(r => r.IsEcmp), s.Routes.Count(r => r.Kind == RouteKind.Vip),
+                bmv2.Entries.Count + groups.Sum(g => g.NewGroup!.Members.Count), groups.Count);
+        }).ToList();
+        var vipPaths = clients
+            .GroupBy(SwitchOf)
+            .OrderBy(g => g.Key, NaturalOrder.Instance)
+            .Select(g => new SummaryVipPaths(g.Key, g.ToList(), VipPaths.From(forwarding, g.Key, spec.Vip.Address)))
+            .ToList();
+        return new PlanSummary(
+            Spec: Path.GetFileName(spec.SpecPath),
+            Target: spec.Target.Name(),
+            Topology: new SummaryTopology(RelativeToSpec(spec, spec.TopologyPath), fabric.Hosts.Length, fabric.Switches.Length, fabric.Links.Length),
+            Vip: new SummaryVip(spec.Vip.Address.ToString(), spec.Vip.Ports.Select(p => p.ToString()).ToList(), spec.Vip.Icmp),
+            Muxes: spec.Muxes.Select(m => new SummaryMux(m, fabric.FindHost(m)!.Address.Address.ToString(), SwitchOf(m))).ToList(),
+            Dips: spec.Dips.Select((d, i) => new SummaryDip(d.Host, fabric.FindHost(d.Host)!.Address.Address.ToString(), SwitchOf(d.Host), d.Weight, shares[i])).ToList(),
+            Clients: clients,
+            Engine: new SummaryEngine(spec.Engine.Hash.TableSize, spec.Engine.Hash.Seed, spec.Engine.Connections.Capacity, Durations.Format(spec.Engine.Connections.IdleTimeout)),
+            Servers: new SummaryServers(spec.Servers.Command, spec.Servers.DocRootAsWritten),
+            VerifyPath: spec.Verify.Path,
+            Switches: switches,
+            VipPaths: vipPaths,
+            Verification: verification,
+            Folders: fileNames
+                .GroupBy(f => f.Contains('/') ? f[..(f.LastIndexOf('/') + 1)] : "", StringComparer.Ordinal)
+                .Where(g => g.Key.Length > 0)
+                .GroupBy(g => g.Key.StartsWith("switches/", StringComparison.Ordinal) ? g.Key : g.Key[..(g.Key.IndexOf('/') + 1)], g => g.Count(), StringComparer.Ordinal)
+                .Select(g => new SummaryFolder(g.Key, g.Sum()))
+                .OrderBy(f => f.Folder, StringComparer.Ordinal)
+                .ToList(),
+            Files: fileNames);
+    }
+
+    private static string RelativeToSpec(LbSpec spec, string path) =>
+        Path.GetRelativePath(spec.BaseDirectory, path).Replace(Path.DirectorySeparatorChar, '/');
+}
+
+/// <summary>The rendered files (relative path -> content) and the summary they include.</summary>
+public sealed record RenderedPlan(ImmutableSortedDictionary<string, string> Files, PlanSummary Summary);

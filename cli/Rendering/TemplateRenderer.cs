@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json;
+using Scriban;
+using Scriban.Runtime;
+
+namespace Lbdeploy.Rendering;
+
+/// <summary>
+/// Renders the Scriban templates of <c>templates/</c>, embedded in this assembly (resource name = path under
+/// templates/, e.g. <c>switches/linux.sh.sbn</c>) so the binary needs no checkout. Models are plain records whose
+/// members templates see in snake_case. Strict: an unknown variable is an error, not an empty string.
+/// Adds one function, <c>json</c>, that writes a value as a JSON literal (strings escaped, null as null).
+/// </summary>
+public static class TemplateRenderer
+{
+    private const string ResourcePrefix = "templates/";
+    private static readonly ConcurrentDictionary<string, Template> Cache = new(StringComparer.Ordinal);
+
+    public static string Render(string templateName, object model)
+    {
+        var template = Cache.GetOrAdd(templateName, Load);
+        var globals = new ScriptObject();
+        globals.Import(model, renamer: StandardMemberRenamer.Default);
+        globals.Import("json", new Func<object?, string>(JsonLiteral));
+        var context = new TemplateContext
+        {
+            StrictVariables = true,
+            LoopLimit = 0,
+            NewLine = "\n",
+            MemberRenamer = StandardMemberRenamer.Default,
+        };
+        context.PushGlobal(globals);
+        return template.Render(context);
+    }
+
+    /// <summary>The names of every embedded template (for tests and diagnostics).</summary>
+    public static IEnumerable<string> Names =>
+        typeof(TemplateRenderer).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+            .Select(n => n[ResourcePrefix.Length..])
+            .Order(StringComparer.Ordinal);
+
+    private static Template Load(string templateName)
+    {
+        var assembly = typeof(TemplateRenderer).Assembly;
+        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + templateName)
+            ?? throw new InvalidOperationException($"template '{templateName}' is not embedded in {assembly.GetName().Name}; add it under templates/");
+        using var reader = new StreamReader(stream);
+        var template = Template.Parse(reader.ReadToEnd(), "templates/" + templateName);
+        if (template.HasErrors)
+        {
+            throw new InvalidOperationException($"template templates/{templateName} does not parse: {string.Join("; ", template.Messages)}");
+        }
+        return template;
+    }
+
+    private static string JsonLiteral(object? value) => value switch
+    {
+        null => "null",
+        bool b => b ? "true" : "false",
+        string s => JsonSerializer.Serialize(s),
+        _ => JsonSerializer.Serialize(value),
+    };
+}

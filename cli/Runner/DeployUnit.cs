@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using Lbdeploy.Planning;
+
+namespace Lbdeploy.Runner;
+
+/// <summary>What apply manages, in the order it is applied (removal runs in reverse).</summary>
+public enum UnitKind
+{
+    /// <summary>A switch's forwarding rules (linux script, or bmv2 CLI commands).</summary>
+    Switch,
+
+    /// <summary>The VIP set-up on a DIP (address on its interface, ARP settings, advmss route).</summary>
+    Vip,
+
+    /// <summary>The web server on a DIP, bound to VIP:port.</summary>
+    Server,
+
+    /// <summary>lbengine agent on a DIP.</summary>
+    Agent,
+
+    /// <summary>lbengine mux.</summary>
+    Mux,
+}
+
+/// <summary>
+/// One thing the plan wants on the running network, with a hash of everything that defines it (file contents,
+/// command lines): apply compares hashes with what it applied last time to know what changed.
+/// </summary>
+public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, ImmutableArray<string> Files, string? Command, int? ThriftPort)
+{
+    public string Key => $"{Kind.ToString().ToLowerInvariant()}:{Host}";
+
+    public bool IsProcess => Kind is UnitKind.Server or UnitKind.Agent or UnitKind.Mux;
+
+    public bool IsEngine => Kind is UnitKind.Agent or UnitKind.Mux;
+
+    public string Label => $"{Kind.ToString().ToLowerInvariant()} {Host}";
+
+    /// <summary>Every unit of a plan, in apply order.</summary>
+    public static ImmutableArray<DeployUnit> FromPlan(DeploymentPlan plan)
+    {
+        var units = ImmutableArray.CreateBuilder<DeployUnit>();
+        var bmv2 = plan.Target.Equals("bmv2", StringComparison.OrdinalIgnoreCase);
+        foreach (var sw in plan.Switches)
+        {
+            var file = bmv2 ? sw.Bmv2CommandsFile : sw.LinuxScriptFile;
+            // The linux tear-down script travels with the unit: destroy undoes exactly what was applied.
+            ImmutableArray<string> files = !bmv2 && plan.Files.ContainsKey(sw.LinuxTeardownFile) ? [file, sw.LinuxTeardownFile] : [file];
+            units.Add(new DeployUnit(UnitKind.Switch, sw.Name, ComputeHash(plan, [file], bmv2 ? $"thrift:{sw.ThriftPort}" : null), files, null, bmv2 ? sw.ThriftPort : null));
+        }
+        foreach (var dip in plan.Dips)
+        {
+            units.Add(new DeployUnit(UnitKind.Vip, dip.Host, ComputeHash(plan, [dip.VipUpScriptFile], null), [dip.VipUpScriptFile, dip.VipDownScriptFile], null, null));
+        }
+        foreach (var dip in plan.Dips)
+        {
+            var docroot = DocRootFingerprint(plan.Service.DocRoot);
+            units.Add(new DeployUnit(UnitKind.Server, dip.Host, ComputeHash(plan, [dip.VipUpScriptFile], dip.ServerCommand + "\n" + docroot), [], dip.ServerCommand, null));
+        }
+        foreach (var dip in plan.Dips)
+        {
+            units.Add(new DeployUnit(UnitKind.Agent, dip.Host, ComputeHash(plan, [dip.EngineConfigFile], null), [dip.EngineConfigFile], null, null));
+        }
+        foreach (var mux in plan.Muxes)
+        {
+            units.Add(new DeployUnit(UnitKind.Mux, mux.Host, ComputeHash(plan, [mux.EngineConfigFile], null), [mux.EngineConfigFile], null, null));
+        }
+        return units.ToImmutable();
+    }
+
+    private static string ComputeHash(DeploymentPlan plan, IEnumerable<string> files, string? extra)
+    {
+        var text = new StringBuilder();
+        foreach (var file in files)
+        {
+            if (!plan.Files.TryGetValue(file, out var content))
+            {
+                throw new RunnerException($"the plan names {file} but does not contain it; re-run lbdeploy plan");
+            }
+            text.Append(file).Append('\0').Append(content).Append('\0');
+        }
+        text.Append(extra);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    /// <summary>Names and sizes of the docroot's files: a changed site restarts the servers.</summary>
+    private static string DocRootFingerprint(string docRoot) =>
+        Directory.Exists(docRoot)
+            ? string.Join("\n", Directory.EnumerateFiles(docRoot, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                .Select(f => $"{Path.GetRelativePath(docRoot, f)} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f).Ticks}"))
+            : "";
+}

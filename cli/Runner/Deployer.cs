@@ -1,0 +1,236 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Lbdeploy.Planning;
+
+namespace Lbdeploy.Runner;
+
+/// <summary>
+/// Makes the running network match a <see cref="DeploymentPlan"/> (apply) or removes everything apply put there
+/// (destroy). Works unit by unit (<see cref="DeployUnit"/>) from the difference with the last applied state, phase by
+/// phase (switch rules, VIPs, servers, agents, muxes), the units of one phase in parallel; the state is saved after
+/// every phase so a failure half-way leaves an accurate record for the next apply or destroy.
+/// </summary>
+public sealed class Deployer(TextWriter output)
+{
+    private readonly Lock outputLock = new();
+
+    /// <summary>Finds the running network and checks that it holds every node the plan uses.</summary>
+    public static MininetNetwork FindNetwork(DeploymentPlan plan)
+    {
+        Testbed.LinuxTestbed.RequireRootAndMininet();
+        var network = MininetNetwork.Discover();
+        if (network.IsEmpty)
+        {
+            throw new RunnerException("no mininet network is running; start one with `lbdeploy testbed up` (or p4run for bmv2)");
+        }
+        if (IsBmv2(plan))
+        {
+            if (Testbed.TestbedState.Default.IsRunning)
+            {
+                throw new RunnerException($"{plan.SpecPath} targets bmv2 switches but the running network is lbdeploy's testbed (Linux-router switches); set switches.target: linux, or run the fabric with p4run");
+            }
+            if (!ExistsOnPath("simple_switch_CLI"))
+            {
+                throw new RunnerException("switches.target is bmv2 but simple_switch_CLI is not installed; install bmv2 (p4-utils) or set switches.target: linux");
+            }
+        }
+        var missing = NodesOf(plan).Where(n => !network.Contains(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new RunnerException($"{(missing.Count == 1 ? "node" : "nodes")} {string.Join(", ", missing.Take(8))} of {plan.SpecPath} {(missing.Count == 1 ? "is" : "are")} not in the running mininet network ({network.Describe()}); start the network lb.yaml describes (lbdeploy testbed down && lbdeploy testbed up)");
+        }
+        return network;
+    }
+
+    /// <summary>The mininet nodes a plan runs commands in: its hosts and, for linux switches, the switches.</summary>
+    public static IEnumerable<string> NodesOf(DeploymentPlan plan)
+    {
+        var nodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Concat(plan.Clients);
+        if (!IsBmv2(plan)) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
+        return nodes.Distinct(StringComparer.Ordinal);
+    }
+
+    private static bool ExistsOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, program)));
+
+    public static bool IsBmv2(DeploymentPlan plan) => plan.Target.Equals("bmv2", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What apply would change; the previous state counts only if it was applied to this same network.</summary>
+    public static ChangeSet Diff(DeploymentPlan plan, MininetNetwork network)
+    {
+        var state = DeployState.Load();
+        var applied = state is not null && state.MatchesNetwork(network) ? state.Units : null;
+        return ChangeSet.Compute(DeployUnit.FromPlan(plan), applied, u => u.IsProcessAlive);
+    }
+
+    public async Task ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var shell = new HostShell(network);
+        var previous = DeployState.Load();
+        var sameNetwork = previous is not null && previous.MatchesNetwork(network);
+        var units = sameNetwork ? previous!.Units.ToDictionary(u => u.Key, StringComparer.Ordinal) : new Dictionary<string, AppliedUnit>(StringComparer.Ordinal);
+        var state = new DeployState
+        {
+            SpecPath = plan.SpecPath,
+            Target = plan.Target,
+            Network = NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal),
+            Units = [.. units.Values],
+        };
+        if (!sameNetwork) DeployState.Delete(); // a different network: nothing of the old state exists any more
+        Directory.CreateDirectory(DeployState.LogDirectory);
+        Directory.CreateDirectory(DeployState.PidDirectory);
+        var ops = new UnitOperations(shell, DeployState.PlanDirectory);
+        void Save() { lock (units) { state = state with { Units = [.. units.Values.OrderBy(u => u.Kind).ThenBy(u => u.Host, Topology.NaturalOrder.Instance)] }; } state.Save(); }
+
+        // 1. Redone (not reloaded) units are undone with their old files before those are overwritten.
+        foreach (var change in changes.Changes.Where(c => c.Kind == ChangeKind.Update && !c.Desired!.IsEngine))
+        {
+            await RemoveAsync(ops, change.Applied!, ct);
+        }
+
+        // 2. The plan's files become the applied plan (engines read their configs from there). Files of removed
+        // units stay until step 4 has used them.
+        WritePlanFiles(plan);
+
+        // 3. Apply phase by phase.
+        var listen = plan.Service.Ports.Select(p => $"{plan.Service.Vip}:{p.Port}").FirstOrDefault() ?? $"{plan.Service.Vip}:80";
+        foreach (var phase in Enum.GetValues<UnitKind>())
+        {
+            var todo = changes.Changes.Where(c => c.Kind != ChangeKind.Remove && c.Desired!.Kind == phase).ToList();
+            if (todo.Count == 0) continue;
+            try
+            {
+                await Task.WhenAll(todo.Select(async change =>
+                {
+                    var started = Stopwatch.StartNew();
+                    var unit = change.Desired!;
+                    var applied = (unit.Kind, change.Kind) switch
+                    {
+                        (UnitKind.Switch, _) => await ops.InstallSwitchAsync(unit, ct),
+                        (UnitKind.Vip, _) => await ops.InstallVipAsync(unit, ct),
+                        (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, listen, ct)),
+                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive => await ops.ReloadEngineAsync(unit, change.Applied, ct),
+                        _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
+                    };
+                    lock (units) units[applied.Key] = applied;
+                    Report(change, Done(change) + $" ({started.Elapsed.TotalSeconds:0.0} s{(applied.Pid is { } pid ? $", pid {pid}" : "")})");
+                }));
+            }
+            finally
+            {
+                Save();
+            }
+        }
+        // 4. Take off what the plan no longer has, last: the muxes were reloaded without a removed DIP and the switches
+        // no longer route to a removed mux before its processes stop. Tear-downs are the applied plan's own files.
+        foreach (var change in changes.Changes.Where(c => c.Kind == ChangeKind.Remove))
+        {
+            await RemoveAsync(ops, change.Applied!, ct);
+            lock (units) units.Remove(change.Applied!.Key);
+            Report(change, "removed");
+        }
+        Save();
+        DeleteStalePlanFiles(plan);
+        Say($"apply: done in {watch.Elapsed.TotalSeconds:0.0} s ({changes.Summary})");
+    }
+
+    /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state.</summary>
+    public async Task<bool> DestroyAsync(MininetNetwork network, CancellationToken ct = default)
+    {
+        var state = DeployState.Load();
+        if (state is null)
+        {
+            return false;
+        }
+        if (!state.MatchesNetwork(network))
+        {
+            // The network it was applied to is gone (and with it every namespace, route and address): only
+            // processes can have survived, and those are stopped by pid.
+            foreach (var unit in state.Units.Where(u => u.IsProcessAlive)) await UnitOperations.StopAsync(unit);
+            DeployState.Delete();
+            Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
+            return true;
+        }
+        var ops = new UnitOperations(new HostShell(network), DeployState.PlanDirectory);
+        var errors = new List<string>();
+        foreach (var group in state.Units.GroupBy(u => u.Kind).OrderByDescending(g => g.Key))
+        {
+            await Task.WhenAll(group.Select(async unit =>
+            {
+                try
+                {
+                    await RemoveAsync(ops, unit, ct);
+                    Say($"  - {unit.Label,-12} removed");
+                }
+                catch (RunnerException e)
+                {
+                    lock (errors) errors.Add(e.Message);
+                }
+            }));
+        }
+        if (errors.Count > 0)
+        {
+            throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {DeployState.Directory}): {errors[0]}");
+        }
+        DeployState.Delete();
+        return true;
+    }
+
+    private static async Task RemoveAsync(UnitOperations ops, AppliedUnit unit, CancellationToken ct)
+    {
+        switch (unit.Kind)
+        {
+            case UnitKind.Switch: await ops.RemoveSwitchAsync(unit, ct); break;
+            case UnitKind.Vip: await ops.RemoveVipAsync(unit, ct); break;
+            default: await UnitOperations.StopAsync(unit); break;
+        }
+    }
+
+    private static async Task<AppliedUnit> RestartAsync(Change change, Func<Task<AppliedUnit>> start)
+    {
+        if (change.Applied is { } old) await UnitOperations.StopAsync(old);
+        return await start();
+    }
+
+    private static void WritePlanFiles(DeploymentPlan plan)
+    {
+        var root = DeployState.PlanDirectory;
+        Directory.CreateDirectory(root);
+        foreach (var (relative, content) in plan.Files)
+        {
+            var path = Path.Combine(root, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (File.Exists(path) && File.ReadAllText(path) == content) continue;
+            var temp = path + ".tmp";
+            File.WriteAllText(temp, content);
+            File.Move(temp, path, overwrite: true); // engines may re-read on reload: never a half-written file
+        }
+    }
+
+    private static void DeleteStalePlanFiles(DeploymentPlan plan)
+    {
+        var root = DeployState.PlanDirectory;
+        var wanted = plan.Files.Keys.Select(k => Path.GetFullPath(Path.Combine(root, k))).ToHashSet(StringComparer.Ordinal);
+        foreach (var stale in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !wanted.Contains(Path.GetFullPath(f))).ToList())
+        {
+            File.Delete(stale);
+        }
+    }
+
+    private static string Done(Change change) => (change.Desired!.Kind, change.Kind) switch
+    {
+        (UnitKind.Switch, _) => "rules installed",
+        (UnitKind.Vip, _) => "VIP configured",
+        (UnitKind.Server, _) => "serving",
+        (_, ChangeKind.Update) => "reloaded",
+        _ => "running, answers on its control socket",
+    };
+
+    private void Report(Change change, string what) => Say($"  {change.Symbol} {change.Label,-12} {what}");
+
+    private void Say(string line)
+    {
+        lock (outputLock) output.WriteLine(line);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using Lb.Core.Control;
+
+namespace Lbdeploy.Runner;
+
+/// <summary>
+/// How each kind of unit is put on the running network and taken off it. Every command that touches the fabric runs
+/// inside a node through <see cref="HostShell"/>; bmv2 switches are reached on their thrift port (localhost).
+/// </summary>
+public sealed class UnitOperations(HostShell shell, string planDirectory)
+{
+    public static readonly TimeSpan EngineStartTimeout = TimeSpan.FromSeconds(45);
+    public static readonly TimeSpan ServerStartTimeout = TimeSpan.FromSeconds(15);
+
+    private string PathOf(string planFile) => Path.Combine(planDirectory, planFile);
+
+    /// <summary>Installs a switch's rules: the linux script inside the switch node, or the bmv2 commands.</summary>
+    public async Task<AppliedUnit> InstallSwitchAsync(DeployUnit unit, CancellationToken ct)
+    {
+        if (unit.ThriftPort is { } port)
+        {
+            await Bmv2CliAsync(unit.Host, port, await File.ReadAllTextAsync(PathOf(unit.Files[0]), ct), ct);
+        }
+        else
+        {
+            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[0]))}", cancellationToken: ct);
+        }
+        return Applied(unit);
+    }
+
+    /// <summary>Removes what <see cref="InstallSwitchAsync"/> installed, with the tear-down of the applied plan.</summary>
+    public async Task RemoveSwitchAsync(AppliedUnit unit, CancellationToken ct)
+    {
+        if (unit.ThriftPort is { } port)
+        {
+            await Bmv2CliAsync(unit.Host, port, "reset_state\n", ct);
+        }
+        else if (unit.Files.Count > 1 && File.Exists(PathOf(unit.Files[1])))
+        {
+            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[1]))}", cancellationToken: ct);
+        }
+    }
+
+    public async Task<AppliedUnit> InstallVipAsync(DeployUnit unit, CancellationToken ct)
+    {
+        await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[0]))}", cancellationToken: ct);
+        return Applied(unit);
+    }
+
+    public async Task RemoveVipAsync(AppliedUnit unit, CancellationToken ct)
+    {
+        if (unit.Files.Count > 1 && File.Exists(PathOf(unit.Files[1])))
+        {
+            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[1]))}", cancellationToken: ct);
+        }
+    }
+
+    /// <summary>Starts the web server as a daemon in the DIP and waits until it listens on <paramref name="listen"/>.</summary>
+    public async Task<AppliedUnit> StartServerAsync(DeployUnit unit, string listen, CancellationToken ct)
+    {
+        var log = LogFile(unit);
+        var pid = await shell.StartDaemonAsync(unit.Host, unit.Command!, log, ct);
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (!Processes.IsAlive(pid))
+            {
+                throw new RunnerException($"the server on {unit.Host} exited at start (`{unit.Command}`); log {log}:{Environment.NewLine}{Tail(log)}");
+            }
+            var listening = await shell.RunAsync(unit.Host, "ss -Hltn", cancellationToken: ct);
+            if (listening.StandardOutput.Contains(listen + " ", StringComparison.Ordinal)) break;
+            if (watch.Elapsed > ServerStartTimeout)
+            {
+                throw new RunnerException($"the server on {unit.Host} did not listen on {listen} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+            }
+            await Task.Delay(100, ct);
+        }
+        return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log };
+    }
+
+    /// <summary>Starts an engine as a daemon in its host and waits until it answers on its control socket.</summary>
+    public async Task<AppliedUnit> StartEngineAsync(DeployUnit unit, CancellationToken ct)
+    {
+        var config = PathOf(unit.Files[0]);
+        var socket = ControlSocketOf(config);
+        var role = unit.Kind == UnitKind.Mux ? "mux" : "agent";
+        var log = LogFile(unit);
+        if (File.Exists(socket)) File.Delete(socket);
+        var pid = await shell.StartDaemonAsync(unit.Host, EngineBinary.CommandLine(role, config), log, ct);
+        await File.WriteAllTextAsync(Path.Combine(DeployState.PidDirectory, $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
+        var watch = Stopwatch.StartNew();
+        var client = new ControlClient(socket, TimeSpan.FromSeconds(2));
+        while (true)
+        {
+            if (!Processes.IsAlive(pid))
+            {
+                throw new RunnerException($"the {role} on {unit.Host} exited at start; log {log}:{Environment.NewLine}{Tail(log)}");
+            }
+            if (File.Exists(socket))
+            {
+                try
+                {
+                    await client.HealthAsync(ct);
+                    break;
+                }
+                catch (ControlException) when (watch.Elapsed < EngineStartTimeout)
+                {
+                }
+            }
+            if (watch.Elapsed > EngineStartTimeout)
+            {
+                await Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2));
+                throw new RunnerException($"the {role} on {unit.Host} did not answer on {socket} within {EngineStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+            }
+            await Task.Delay(100, ct);
+        }
+        return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log, ControlSocket = socket, ConfigFile = config };
+    }
+
+    /// <summary>The engine's config file was rewritten: tell it to re-read it (no restart, flows survive).</summary>
+    public async Task<AppliedUnit> ReloadEngineAsync(DeployUnit unit, AppliedUnit running, CancellationToken ct)
+    {
+        var socket = ControlSocketOf(PathOf(unit.Files[0]));
+        if (socket != running.ControlSocket)
+        {
+            await StopAsync(running);
+            return await StartEngineAsync(unit, ct);
+        }
+        try
+        {
+            await new ControlClient(socket).ReloadAsync(ct);
+        }
+        catch (ControlException e)
+        {
+            throw new RunnerException($"{unit.Label}: reload failed ({e.Message}); log {running.LogFile}:{Environment.NewLine}{Tail(running.LogFile)}");
+        }
+        return running with { Hash = unit.Hash, Files = [.. unit.Files] };
+    }
+
+    public static async Task StopAsync(AppliedUnit unit)
+    {
+        if (unit.IsProcessAlive && unit.Pid is { } pid)
+        {
+            await Processes.TerminateAsync([pid], TimeSpan.FromSeconds(5));
+        }
+        if (unit.ControlSocket is { } socket && File.Exists(socket)) File.Delete(socket);
+    }
+
+    public static AppliedUnit Applied(DeployUnit unit) =>
+        new() { Kind = unit.Kind, Host = unit.Host, Hash = unit.Hash, Files = [.. unit.Files], ThriftPort = unit.ThriftPort };
+
+    public static string ControlSocketOf(string configFile)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(configFile));
+        return doc.RootElement.TryGetProperty("control_socket", out var socket) && socket.GetString() is { Length: > 0 } path
+            ? path
+            : throw new RunnerException($"{configFile} has no control_socket; re-run lbdeploy plan");
+    }
+
+    public static string Tail(string? file, int lines = 12)
+    {
+        if (file is null || !File.Exists(file)) return "(no log)";
+        var all = File.ReadAllLines(file);
+        return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)).Select(l => "  | " + l));
+    }
+
+    private static string LogFile(DeployUnit unit) =>
+        Path.Combine(DeployState.LogDirectory, $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}.log");
+
+    private static string Fingerprint(int pid) => string.Join(' ', Processes.CommandLine(pid));
+
+    private static async Task Bmv2CliAsync(string sw, int thriftPort, string commands, CancellationToken ct)
+    {
+        var result = await Cli.Wrap("simple_switch_CLI")
+            .WithArguments(["--thrift-port", thriftPort.ToString(CultureInfo.InvariantCulture)])
+            .WithStandardInputPipe(PipeSource.FromString(commands))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(ct);
+        var failed = result.StandardOutput.Split('\n')
+            .Where(l => l.Contains("Error", StringComparison.Ordinal) || l.Contains("Invalid", StringComparison.Ordinal)).ToList();
+        if (result.ExitCode != 0 || failed.Count > 0)
+        {
+            throw new RunnerException($"switch {sw} (thrift port {thriftPort}): simple_switch_CLI failed: {string.Join(" | ", failed.Take(3))}{result.StandardError.Trim()}");
+        }
+    }
+}

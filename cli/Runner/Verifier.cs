@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Lb.Core.Control;
+using Lb.Core.Stats;
+using Lbdeploy.Planning;
+
+namespace Lbdeploy.Runner;
+
+/// <summary>One verify row: what was checked, whether it held, and the evidence.</summary>
+public sealed record VerifyCheck(string Name, bool Passed, string Detail);
+
+/// <summary>
+/// `lbdeploy verify`: read-only checks of a running deployment, every one from inside the fabric's hosts. Engine
+/// counters are read before and after the checks' own traffic, so "carried traffic" and the split are about that
+/// traffic, not about history.
+/// </summary>
+public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
+{
+    /// <summary>
+    /// Requests each client makes through the VIP: enough new flows that every DIP expects at least
+    /// <see cref="FlowsPerSmallestShare"/> of them, so "every DIP served" fails by chance with odds below 1e-5.
+    /// </summary>
+    public int RequestsPerClient
+    {
+        get
+        {
+            var weights = plan.Dips.Select(d => d.Weight).Where(w => w > 0).ToList();
+            if (weights.Count == 0 || plan.Clients.Length == 0) return MinimumRequestsPerClient;
+            var flows = FlowsPerSmallestShare * weights.Sum() / (double)weights.Min();
+            return Math.Clamp((int)Math.Ceiling(flows / plan.Clients.Length), MinimumRequestsPerClient, 64);
+        }
+    }
+
+    public const int MinimumRequestsPerClient = 4;
+
+    public const int FlowsPerSmallestShare = 12;
+
+    /// <summary>How many hosts ping at once in pingall (each pings its peers in parallel).</summary>
+    public const int PingallParallelism = 4;
+
+    private readonly HostShell shell = new(network);
+
+    public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
+    {
+        var checks = new List<VerifyCheck>();
+        var state = DeployState.Load();
+        var engines = state is not null && state.MatchesNetwork(network)
+            ? state.Units.Where(u => u.Kind is UnitKind.Mux or UnitKind.Agent).ToList()
+            : [];
+        if (engines.Count == 0)
+        {
+            checks.Add(new VerifyCheck("deployment", false, "nothing is applied to the running network; run lbdeploy apply"));
+        }
+
+        var before = await ReadStatsAsync(engines, checks, recordHealth: true, ct);
+        checks.Add(await PingallAsync(ct));
+        checks.AddRange(await ClientChecksAsync(ct));
+        var after = await ReadStatsAsync(engines, checks, recordHealth: false, ct);
+        checks.AddRange(TrafficChecks(before, after));
+        return checks;
+    }
+
+    private async Task<VerifyCheck> PingallAsync(CancellationToken ct)
+    {
+        var hosts = plan.Fabric.Hosts;
+        var failures = new List<string>();
+        var pairs = 0;
+        using var gate = new SemaphoreSlim(PingallParallelism);
+        await Task.WhenAll(hosts.Select(async source =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var targets = hosts.Where(h => h.Name != source.Name).Select(h => h.Address.Address.ToString()).ToList();
+                var script = "for ip in " + string.Join(' ', targets) + "; do ( ping -c1 -W2 -q $ip >/dev/null 2>&1 && echo ok $ip || echo fail $ip ) & done; wait";
+                var result = await shell.RunAsync(source.Name, script, TimeSpan.FromSeconds(30), ct);
+                var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                lock (failures)
+                {
+                    pairs += targets.Count;
+                    var ok = lines.Where(l => l.StartsWith("ok ", StringComparison.Ordinal)).Select(l => l[3..]).ToHashSet();
+                    failures.AddRange(targets.Where(t => !ok.Contains(t)).Select(t => $"{source.Name}->{NameOf(t)}"));
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return failures.Count == 0
+            ? new VerifyCheck("pingall", true, $"{pairs}/{pairs} host pairs answer")
+            : new VerifyCheck("pingall", false, $"{pairs - failures.Count}/{pairs} host pairs answer; no answer: {string.Join(", ", failures.Order().Take(10))}{(failures.Count > 10 ? ", ..." : "")}");
+    }
+
+    private async Task<IEnumerable<VerifyCheck>> ClientChecksAsync(CancellationToken ct)
+    {
+        var vip = plan.Service.Vip.ToString();
+        var port = plan.Service.Ports.FirstOrDefault(p => p.Protocol == "tcp")?.Port ?? 80;
+        var (expectedFile, expectedHash) = ExpectedContent();
+        var url = $"http://{vip}{(port == 80 ? "" : ":" + port.ToString(CultureInfo.InvariantCulture))}{plan.Service.VerifyPath}";
+        var requests = RequestsPerClient;
+        var rows = await Task.WhenAll(plan.Clients.Select(async client =>
+        {
+            var results = new List<VerifyCheck>();
+            // Concurrent GETs (each a new connection, so a new flow), every body hashed.
+            var fetch = $"for i in $(seq {requests}); do ( wget -q -T 5 -t 1 -O - {HostShell.Quote(url)} | sha256sum ) & done; wait";
+            var http = await shell.RunAsync(client, fetch, TimeSpan.FromSeconds(30), ct);
+            var hashes = http.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]).ToList();
+            var good = hashes.Count(h => h == expectedHash);
+            results.Add(new VerifyCheck($"http {client}", good == requests,
+                good == requests
+                    ? $"{requests}/{requests} GET {url} == {expectedFile} (sha256 {expectedHash[..12]})"
+                    : $"{good}/{requests} GET {url} matched {expectedFile}{(http.StandardError.Trim().Length > 0 ? ": " + http.StandardError.Trim().ReplaceLineEndings(" ") : "")}"));
+            if (plan.Service.Icmp)
+            {
+                var ping = await shell.RunAsync(client, $"ping -c1 -W2 -q {vip}", TimeSpan.FromSeconds(10), ct);
+                results.Add(new VerifyCheck($"ping-vip {client}", ping.Succeeded, ping.Succeeded ? $"{vip} answers" : $"no answer from {vip}"));
+            }
+            return results;
+        }));
+        return rows.SelectMany(r => r);
+    }
+
+    private (string File, string Hash) ExpectedContent()
+    {
+        var relative = plan.Service.VerifyPath.TrimStart('/');
+        if (relative.Length == 0 || relative.EndsWith('/')) relative += "index.html";
+        var path = Path.Combine(plan.Service.DocRoot, relative);
+        if (!File.Exists(path))
+        {
+            throw new RunnerException($"verify path {plan.Service.VerifyPath} has no file in the docroot ({path}); fix verify.path or servers.docroot in {plan.SpecPath}");
+        }
+        using var stream = File.OpenRead(path);
+        return (Path.GetRelativePath(plan.Service.DocRoot, path), Convert.ToHexStringLower(SHA256.HashData(stream)));
+    }
+
+    private static async Task<Dictionary<string, EngineStats>> ReadStatsAsync(List<AppliedUnit> engines, List<VerifyCheck> checks, bool recordHealth, CancellationToken ct)
+    {
+        var stats = new Dictionary<string, EngineStats>(StringComparer.Ordinal);
+        foreach (var engine in engines)
+        {
+            var name = $"health {engine.Kind.ToString().ToLowerInvariant()} {engine.Host}";
+            if (!engine.IsProcessAlive || engine.ControlSocket is null)
+            {
+                if (recordHealth) checks.Add(new VerifyCheck(name, false, $"not running (pid {engine.Pid}); log {engine.LogFile}; run lbdeploy apply"));
+                continue;
+            }
+            var client = new ControlClient(engine.ControlSocket);
+            try
+            {
+                if (recordHealth) await client.HealthAsync(ct);
+                var s = await client.GetStatsAsync(ct);
+                stats[engine.Key] = s;
+                if (recordHealth) checks.Add(new VerifyCheck(name, true, $"pid {engine.Pid}, up {s.UptimeSeconds:0} s, {s.PacketsIn} packets in"));
+            }
+            catch (ControlException e)
+            {
+                if (recordHealth) checks.Add(new VerifyCheck(name, false, e.Message));
+            }
+        }
+        return stats;
+    }
+
+    private IEnumerable<VerifyCheck> TrafficChecks(Dictionary<string, EngineStats> before, Dictionary<string, EngineStats> after)
+    {
+        long Delta(string key, Func<EngineStats, long> counter) =>
+            after.TryGetValue(key, out var a) ? counter(a) - (before.TryGetValue(key, out var b) ? counter(b) : 0) : 0;
+
+        var muxKeys = plan.Muxes.Select(m => $"mux:{m.Host}").Where(after.ContainsKey).ToList();
+        foreach (var mux in plan.Muxes)
+        {
+            var key = $"mux:{mux.Host}";
+            if (!after.TryGetValue(key, out var stats)) continue;
+            var packets = Delta(key, s => s.PacketsIn);
+            var forwarded = Delta(key, s => s.Forwarded);
+            yield return new VerifyCheck($"traffic mux {mux.Host}", forwarded > 0, $"{packets} VIP packets in, {forwarded} forwarded during verify");
+            yield return new VerifyCheck($"dsr mux {mux.Host}", stats.DsrViolations == 0, $"dsr_violations = {stats.DsrViolations ?? -1} (replies must bypass the mux)");
+        }
+        foreach (var dip in plan.Dips)
+        {
+            var key = $"agent:{dip.Host}";
+            if (!after.ContainsKey(key)) continue;
+            var delivered = Delta(key, s => s.Forwarded);
+            var expectTraffic = dip.Weight > 0;
+            yield return new VerifyCheck($"traffic dip {dip.Host}", !expectTraffic || delivered > 0,
+                $"{delivered} packets delivered during verify{(expectTraffic ? "" : " (weight 0: drained)")}");
+        }
+
+        // The split: new flows per DIP as the muxes counted them, against the DIPs' weights.
+        var flowsPerDip = plan.Dips.ToDictionary(d => d.Host, d => muxKeys.Sum(k =>
+        {
+            long Flows(Dictionary<string, EngineStats> s) => s.TryGetValue(k, out var e) ? e.Dips?.FirstOrDefault(x => x.Name == d.Host)?.Flows ?? 0 : 0;
+            return Flows(after) - Flows(before);
+        }));
+        var totalWeight = plan.Dips.Sum(d => d.Weight);
+        var totalFlows = flowsPerDip.Values.Sum();
+        if (muxKeys.Count > 0 && totalWeight > 0)
+        {
+            var worst = plan.Dips.Where(d => d.Weight > 0)
+                .Select(d => (d.Host, Ratio: flowsPerDip[d.Host] / (totalFlows * (double)d.Weight / totalWeight)))
+                .ToList();
+            var even = totalFlows > 0 && worst.All(w => w.Ratio > 0 && w.Ratio < 3);
+            yield return new VerifyCheck("split dips", even,
+                $"{totalFlows} new flows: {string.Join(", ", plan.Dips.Select(d => $"{d.Host} {flowsPerDip[d.Host]}"))} (weights {string.Join("/", plan.Dips.Select(d => d.Weight))})");
+        }
+        if (muxKeys.Count > 1)
+        {
+            var perMux = muxKeys.ToDictionary(k => k, k => Delta(k, s => s.Forwarded));
+            yield return new VerifyCheck("split muxes", perMux.Values.All(v => v > 0),
+                string.Join(", ", perMux.Select(kv => $"{kv.Key[4..]} {kv.Value} packets")));
+        }
+    }
+
+    private string NameOf(string address) =>
+        plan.Fabric.Hosts.FirstOrDefault(h => h.Address.Address.ToString() == address)?.Name ?? address;
+}

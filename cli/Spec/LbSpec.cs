@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using Lb.Core.Addressing;
+
+namespace Lbdeploy.Spec;
+
+/// <summary>
+/// A validated <c>lb.yaml</c>: what to load-balance (the VIP and its ports), where (the topology file), with which
+/// hosts (muxes, DIPs, clients) and how (switch target, engine settings, the server command). Paths are absolute.
+/// Built by <see cref="SpecReader"/>; every default is already applied.
+/// </summary>
+public sealed record LbSpec(
+    string SpecPath,
+    string DisplayPath,
+    string TopologyPath,
+    VipSpec Vip,
+    ImmutableArray<string> Muxes,
+    ImmutableArray<DipSpec> Dips,
+    ImmutableArray<string>? Clients,
+    SwitchTarget Target,
+    EngineSpec Engine,
+    ServersSpec Servers,
+    VerifySpec Verify,
+    SpecSourceMap Source)
+{
+    /// <summary>The directory relative paths in the spec are resolved against.</summary>
+    public string BaseDirectory => Path.GetDirectoryName(SpecPath)!;
+}
+
+/// <summary>The virtual IP, the ports it serves and whether ping to it is load-balanced too.</summary>
+public sealed record VipSpec(Ipv4Address Address, ImmutableArray<PortSpec> Ports, bool Icmp);
+
+/// <summary>One served port; <see cref="Protocol"/> is "tcp" or "udp".</summary>
+public sealed record PortSpec(int Port, string Protocol)
+{
+    public override string ToString() => $"{Port}/{Protocol}";
+}
+
+/// <summary>A backend host and its Maglev weight (0 = drained: keeps its flows, gets no new ones).</summary>
+public sealed record DipSpec(string Host, int Weight);
+
+public enum SwitchTarget
+{
+    /// <summary>Mininet hosts acting as Linux routers, programmed with <c>ip route</c>.</summary>
+    Linux,
+
+    /// <summary>bmv2 simple_switch running p4/ecmp.p4, programmed with simple_switch_CLI.</summary>
+    Bmv2,
+}
+
+public static class SwitchTargets
+{
+    public static readonly ImmutableArray<string> Names = ["linux", "bmv2"];
+
+    public static string Name(this SwitchTarget target) => target switch
+    {
+        SwitchTarget.Linux => "linux",
+        SwitchTarget.Bmv2 => "bmv2",
+        _ => throw new ArgumentOutOfRangeException(nameof(target)),
+    };
+
+    public static SwitchTarget? Parse(string name) => name switch
+    {
+        "linux" => SwitchTarget.Linux,
+        "bmv2" => SwitchTarget.Bmv2,
+        _ => null,
+    };
+}
+
+public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections)
+{
+    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default);
+}
+
+/// <summary>Maglev lookup table size (prime) and the flow-hash seed.</summary>
+public sealed record HashSpec(int TableSize, uint Seed)
+{
+    public static readonly HashSpec Default = new(65537, 0);
+}
+
+/// <summary>The connection table: how many flows it tracks and how long an idle flow is remembered.</summary>
+public sealed record ConnectionsSpec(int Capacity, TimeSpan IdleTimeout)
+{
+    public static readonly ConnectionsSpec Default = new(65536, TimeSpan.FromSeconds(120));
+}
+
+/// <summary>
+/// The server each DIP runs. <see cref="Command"/> still has its placeholders ({vip} {docroot} {host} {port});
+/// <see cref="DocRoot"/> is absolute, <see cref="DocRootAsWritten"/> is the spec's text (for deterministic output).
+/// </summary>
+public sealed record ServersSpec(string Command, string DocRoot, string DocRootAsWritten)
+{
+    public const string DefaultCommand = "php -S {vip}:{port} -t {docroot}";
+    public const string DefaultDocRoot = "wwwroot";
+    public static readonly ImmutableArray<string> Placeholders = ["vip", "docroot", "host", "port"];
+}
+
+/// <summary>What `lbdeploy verify` fetches through the VIP.</summary>
+public sealed record VerifySpec(string Path)
+{
+    public const string DefaultPath = "/";
+}

@@ -1,0 +1,429 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Lb.Core.Addressing;
+using Lb.Core.Maglev;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Lbdeploy.Spec;
+
+/// <summary>
+/// Reads <c>lb.yaml</c> into an <see cref="LbSpec"/>, checking everything that needs no topology: shapes, types,
+/// unknown keys, ranges, addresses, ports, durations, duplicate and conflicting host roles. Problems are collected,
+/// not thrown, so the caller can add the topology checks and report everything at once.
+/// </summary>
+public static partial class SpecReader
+{
+    public static readonly ImmutableArray<string> RootKeys = ["topology", "vip", "muxes", "dips", "clients", "switches", "engine", "servers", "verify"];
+    private static readonly string[] VipKeys = ["address", "ports", "icmp"];
+    private static readonly string[] PortKeys = ["port", "protocol"];
+    private static readonly string[] DipKeys = ["host", "weight"];
+    private static readonly string[] SwitchesKeys = ["target"];
+    private static readonly string[] EngineKeys = ["hash", "connections"];
+    private static readonly string[] HashKeys = ["table_size", "seed"];
+    private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
+    private static readonly string[] ServersKeys = ["command", "docroot"];
+    private static readonly string[] VerifyKeys = ["path"];
+    private static readonly string[] Protocols = ["tcp", "udp"];
+
+    // The ranges the engine's config loader (Lb.Core.Config) accepts, so a valid spec always renders valid configs.
+    public const int MaxWeight = 1000;
+    public const int MinTableSize = 3;
+    public const int MaxTableSize = 16_777_259;
+    public const int MinCapacity = 8;
+    public const int MaxCapacity = 16_777_216;
+
+    /// <summary>Reads a spec file; <paramref name="displayPath"/> (default: the path as given) starts every message.</summary>
+    public static SpecReadResult Read(string specPath, string? displayPath = null)
+    {
+        displayPath ??= specPath;
+        string text;
+        try
+        {
+            text = File.ReadAllText(specPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : e.Message;
+            throw new SpecException([new SpecDiagnostic(displayPath, SourceLocation.Start, "", $"cannot read the spec: {reason}; pass the right file with -f")]);
+        }
+        return Parse(text, Path.GetFullPath(specPath), displayPath);
+    }
+
+    /// <summary>Reads spec text as if it were the file <paramref name="specPath"/> (relative paths resolve next to it).</summary>
+    public static SpecReadResult Parse(string yaml, string specPath, string displayPath)
+    {
+        var fields = new YamlFields(displayPath);
+        var root = LoadDocument(yaml, displayPath, fields);
+        var spec = root is null ? null : ReadRoot(root, specPath, displayPath, fields);
+        var diagnostics = fields.Diagnostics.OrderBy(d => d.Location).ToImmutableArray();
+        return new SpecReadResult(spec, diagnostics, new SpecSourceMap(displayPath, fields.Values, fields.Keys));
+    }
+
+    private static YamlNode? LoadDocument(string yaml, string displayPath, YamlFields fields)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            var location = new SourceLocation((int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column));
+            var reason = (e.InnerException?.Message ?? e.Message).TrimEnd('.');
+            fields.Error(location, "", reason.StartsWith("Duplicate key ", StringComparison.Ordinal)
+                ? $"key '{reason["Duplicate key ".Length..]}' appears twice in the same mapping; keep one"
+                : $"not valid YAML: {reason}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way when the text ends inside a flow collection ("[h1, h2").
+            var lines = yaml.TrimEnd('\n').Split('\n');
+            fields.Error(new SourceLocation(lines.Length, lines[^1].Length + 1), "", "not valid YAML: the file ends inside a [list] or {mapping}; close it with ] or }");
+            return null;
+        }
+        if (stream.Documents.Count == 0 || YamlFields.IsNull(stream.Documents[0].RootNode))
+        {
+            fields.Error(SourceLocation.Start, "", "the spec is empty; start from the lb.yaml at the root of the repository");
+            return null;
+        }
+        if (stream.Documents.Count > 1)
+        {
+            fields.Error(stream.Documents[1].RootNode, "", "more than one YAML document; keep one spec per file");
+        }
+        return stream.Documents[0].RootNode;
+    }
+
+    private static LbSpec? ReadRoot(YamlNode root, string specPath, string displayPath, YamlFields f)
+    {
+        var top = f.Mapping(root, "", RootKeys, ["topology", "vip", "muxes", "dips"], "");
+        if (top is null) return null;
+        var baseDirectory = Path.GetDirectoryName(specPath)!;
+
+        var topology = YamlFields.Optional(top, "topology") is { } topologyField ? f.Text(topologyField, "the path of a p4-utils app json or topology.json") : null;
+        var vip = ReadVip(f, top);
+        var muxes = ReadHostList(f, YamlFields.Optional(top, "muxes"), required: true);
+        var dips = ReadDips(f, YamlFields.Optional(top, "dips"));
+        ImmutableArray<string>? clients = YamlFields.Optional(top, "clients") is { } clientsField ? ReadHostList(f, clientsField, required: false) : null;
+        var target = ReadTarget(f, top);
+        var engine = ReadEngine(f, top, dips.Length);
+        var servers = ReadServers(f, top, baseDirectory);
+        var verify = ReadVerify(f, top);
+
+        CheckRoles(f, muxes, dips, clients);
+
+        return new LbSpec(
+            specPath,
+            displayPath,
+            topology is null ? "" : Path.GetFullPath(Path.Combine(baseDirectory, topology)),
+            vip,
+            muxes,
+            dips,
+            clients,
+            target,
+            engine,
+            servers,
+            verify,
+            new SpecSourceMap(displayPath, f.Values, f.Keys));
+    }
+
+    private static VipSpec ReadVip(YamlFields f, Dictionary<string, Field> top)
+    {
+        var field = YamlFields.Optional(top, "vip");
+        var vip = field is null ? null : f.Mapping(field.Value, field.Path, VipKeys, ["address"], "address: 20.0.0.1");
+        var address = default(Ipv4Address);
+        if (YamlFields.Optional(vip, "address") is { } addressField && f.Text(addressField, "an IPv4 address such as 20.0.0.1") is { } text)
+        {
+            if (!Ipv4Address.TryParse(text, out address))
+            {
+                f.Error(addressField.Value, addressField.Path, $"'{text}' is not an IPv4 address; write four numbers 0-255, e.g. 20.0.0.1");
+            }
+            else if (!IsUnicast(address))
+            {
+                f.Error(addressField.Value, addressField.Path, $"{address} is not a unicast address; use an ordinary address outside the fabric's subnets, e.g. 20.0.0.1");
+            }
+        }
+        var ports = YamlFields.Optional(vip, "ports") is { } portsField ? ReadPorts(f, portsField) : [new PortSpec(80, "tcp")];
+        var icmp = YamlFields.Optional(vip, "icmp") is { } icmpField ? f.Bool(icmpField) ?? true : true;
+        if (vip is not null && ports.IsEmpty && !icmp && !f.HasErrorAt("vip.ports"))
+        {
+            f.Error(vip.TryGetValue("ports", out var p) ? p.Value : field!.Value, "vip.ports", "the VIP serves nothing (no ports and icmp: false); list at least one port, e.g. [80/tcp]");
+        }
+        return new VipSpec(address, ports, icmp);
+    }
+
+    private static bool IsUnicast(Ipv4Address address)
+    {
+        var first = address.Value >> 24;
+        return address.Value != 0 && first != 0 && first != 127 && first < 224;
+    }
+
+    [GeneratedRegex(@"^(?<port>[0-9]+)(?:/(?<protocol>[A-Za-z]+))?$")]
+    private static partial Regex PortPattern();
+
+    private static ImmutableArray<PortSpec> ReadPorts(YamlFields f, Field field)
+    {
+        if (f.Sequence(field, "ports such as [80/tcp]") is not { } sequence) return [];
+        var ports = new List<PortSpec>();
+        var seen = new Dictionary<PortSpec, int>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var node = sequence.Children[i];
+            var path = YamlFields.Item(field.Path, i);
+            f.Track(path, node);
+            PortSpec? port = node switch
+            {
+                YamlMappingNode => ReadPortMapping(f, node, path),
+                YamlScalarNode { Value: { } text } when !YamlFields.IsNull(node) => ReadPortText(f, node, path, text),
+                _ => Invalid(f, node, path, $"expected a port such as 80/tcp or {{ port: 80, protocol: tcp }}, got {YamlFields.Describe(node)}"),
+            };
+            if (port is null) continue;
+            if (seen.TryGetValue(port, out var first))
+            {
+                f.Error(node, path, $"port {port} is listed twice (also {YamlFields.Item(field.Path, first)}); remove one");
+                continue;
+            }
+            seen[port] = i;
+            ports.Add(port);
+        }
+        return [.. ports];
+    }
+
+    private static PortSpec? ReadPortText(YamlFields f, YamlNode node, string path, string text)
+    {
+        var match = PortPattern().Match(text);
+        if (!match.Success)
+        {
+            return Invalid(f, node, path, $"'{text}' is not a port; write PORT/PROTOCOL, e.g. 80/tcp or 53/udp");
+        }
+        var protocol = match.Groups["protocol"].Success ? match.Groups["protocol"].Value : "tcp";
+        return CheckPort(f, node, path, match.Groups["port"].Value, protocol);
+    }
+
+    private static PortSpec? ReadPortMapping(YamlFields f, YamlNode node, string path)
+    {
+        var fields = f.Mapping(node, path, PortKeys, ["port"], "port: 80, protocol: tcp");
+        var portField = YamlFields.Optional(fields, "port");
+        if (portField is null) return null;
+        var portText = f.Text(portField, "a port number 1-65535");
+        var protocol = YamlFields.Optional(fields, "protocol") is { } protocolField ? f.Text(protocolField, "tcp or udp") : "tcp";
+        if (portText is null || protocol is null) return null;
+        return CheckPort(f, portField.Value, portField.Path, portText, protocol, YamlFields.Optional(fields, "protocol"));
+    }
+
+    private static PortSpec? CheckPort(YamlFields f, YamlNode node, string path, string portText, string protocol, Field? protocolField = null)
+    {
+        var ok = true;
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            f.Error(node, path, $"port {portText} is out of range; use 1-65535");
+            ok = false;
+        }
+        var normalized = protocol.ToLowerInvariant();
+        if (!Protocols.Contains(normalized))
+        {
+            f.Error(protocolField?.Value ?? node, protocolField?.Path ?? path, $"unknown protocol '{protocol}'; use tcp or udp");
+            ok = false;
+        }
+        return ok ? new PortSpec(port, normalized) : null;
+    }
+
+    private static PortSpec? Invalid(YamlFields f, YamlNode node, string path, string message)
+    {
+        f.Error(node, path, message);
+        return null;
+    }
+
+    private static ImmutableArray<string> ReadHostList(YamlFields f, Field? field, bool required)
+    {
+        if (field is null) return [];
+        if (f.Sequence(field, "host names such as [h1, h2]") is not { } sequence) return [];
+        if (sequence.Children.Count == 0 && required)
+        {
+            f.Error(field.Value, field.Path, $"the list is empty; name at least one host");
+        }
+        var hosts = new List<string>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var path = YamlFields.Item(field.Path, i);
+            f.Track(path, sequence.Children[i]);
+            if (f.Text(sequence.Children[i], path, "a host name such as h1") is { } host) hosts.Add(host);
+            else hosts.Add("");
+        }
+        return [.. hosts];
+    }
+
+    private static ImmutableArray<DipSpec> ReadDips(YamlFields f, Field? field)
+    {
+        if (field is null) return [];
+        if (f.Sequence(field, "DIP hosts such as [h13, { host: h14, weight: 2 }]") is not { } sequence) return [];
+        if (sequence.Children.Count == 0)
+        {
+            f.Error(field.Value, "dips", "no DIPs; list at least one server host, e.g. [h13, h14]");
+        }
+        var dips = new List<DipSpec>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var node = sequence.Children[i];
+            var path = YamlFields.Item("dips", i);
+            f.Track(path, node);
+            if (node is YamlMappingNode)
+            {
+                var fields = f.Mapping(node, path, DipKeys, ["host"], "host: h14, weight: 2");
+                var host = YamlFields.Optional(fields, "host") is { } hostField ? f.Text(hostField, "a host name such as h13") : null;
+                var weight = YamlFields.Optional(fields, "weight") is { } weightField
+                    ? (int?)f.Integer(weightField, 0, MaxWeight, "weight") ?? 1
+                    : 1;
+                if (host is not null) f.Track(path, fields!["host"].Value);
+                dips.Add(new DipSpec(host ?? "", weight));
+            }
+            else
+            {
+                var host = f.Text(node, path, "a host name such as h13, or { host: h14, weight: 2 }");
+                dips.Add(new DipSpec(host ?? "", 1));
+            }
+        }
+        if (dips.Count > 0 && dips.All(d => d.Weight == 0) && !f.HasErrorAt("dips"))
+        {
+            f.Error(field.Value, "dips", "every DIP has weight 0 (drained); give at least one a positive weight");
+        }
+        return [.. dips];
+    }
+
+    private static SwitchTarget ReadTarget(YamlFields f, Dictionary<string, Field> top)
+    {
+        var switches = YamlFields.Optional(top, "switches") is { } field ? f.Mapping(field.Value, field.Path, SwitchesKeys, [], "target: linux") : null;
+        if (YamlFields.Optional(switches, "target") is not { } targetField) return SwitchTarget.Linux;
+        if (f.Text(targetField, "linux or bmv2") is not { } text) return SwitchTarget.Linux;
+        if (SwitchTargets.Parse(text) is { } target) return target;
+        var suggestion = Suggestions.Closest(text, SwitchTargets.Names);
+        f.Error(targetField.Value, targetField.Path, $"unknown target '{text}'; use linux or bmv2{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+        return SwitchTarget.Linux;
+    }
+
+    private static EngineSpec ReadEngine(YamlFields f, Dictionary<string, Field> top, int dipCount)
+    {
+        var engine = YamlFields.Optional(top, "engine") is { } field ? f.Mapping(field.Value, field.Path, EngineKeys, [], "hash: { table_size: 65537 }") : null;
+        var hash = YamlFields.Optional(engine, "hash") is { } hashField ? f.Mapping(hashField.Value, hashField.Path, HashKeys, [], "table_size: 65537, seed: 0") : null;
+        var connections = YamlFields.Optional(engine, "connections") is { } connField ? f.Mapping(connField.Value, connField.Path, ConnectionsKeys, [], "capacity: 65536, idle_timeout: 120s") : null;
+
+        var tableSize = HashSpec.Default.TableSize;
+        if (YamlFields.Optional(hash, "table_size") is { } sizeField && f.Integer(sizeField, MinTableSize, MaxTableSize, "table_size") is { } size)
+        {
+            if (!Primes.IsPrime(size))
+            {
+                f.Error(sizeField.Value, sizeField.Path, $"{size} is not prime; Maglev needs a prime table size, e.g. {Primes.NextPrime(size)}");
+            }
+            else if (size <= dipCount)
+            {
+                f.Error(sizeField.Value, sizeField.Path, $"{size} slots are too few for {dipCount} DIPs; use a prime at least 100 times the DIP count, e.g. {Primes.NextPrime(dipCount * 100L)}");
+            }
+            tableSize = (int)size;
+        }
+        var seed = HashSpec.Default.Seed;
+        if (YamlFields.Optional(hash, "seed") is { } seedField && f.Integer(seedField, 0, uint.MaxValue, "seed") is { } seedValue)
+        {
+            seed = (uint)seedValue;
+        }
+        var capacity = ConnectionsSpec.Default.Capacity;
+        if (YamlFields.Optional(connections, "capacity") is { } capacityField && f.Integer(capacityField, MinCapacity, MaxCapacity, "capacity") is { } capacityValue)
+        {
+            capacity = (int)capacityValue;
+        }
+        var idle = ConnectionsSpec.Default.IdleTimeout;
+        if (YamlFields.Optional(connections, "idle_timeout") is { } idleField && f.Text(idleField, "a duration such as 120s") is { } idleText)
+        {
+            if (!Durations.TryParse(idleText, out var parsed))
+            {
+                f.Error(idleField.Value, idleField.Path, $"'{idleText}' is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m");
+            }
+            else if (parsed < TimeSpan.FromSeconds(1) || parsed > TimeSpan.FromDays(1))
+            {
+                f.Error(idleField.Value, idleField.Path, $"idle_timeout {idleText} is out of range; use 1s to 24h");
+            }
+            else
+            {
+                idle = parsed;
+            }
+        }
+        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle));
+    }
+
+    [GeneratedRegex(@"\{([^{}\s]*)\}")]
+    private static partial Regex PlaceholderPattern();
+
+    private static ServersSpec ReadServers(YamlFields f, Dictionary<string, Field> top, string baseDirectory)
+    {
+        var servers = YamlFields.Optional(top, "servers") is { } field ? f.Mapping(field.Value, field.Path, ServersKeys, [], "command: ..., docroot: wwwroot") : null;
+        var command = ServersSpec.DefaultCommand;
+        if (YamlFields.Optional(servers, "command") is { } commandField && f.Text(commandField, "a command line") is { } text)
+        {
+            command = text;
+            foreach (Match match in PlaceholderPattern().Matches(text))
+            {
+                var name = match.Groups[1].Value;
+                if (ServersSpec.Placeholders.Contains(name)) continue;
+                var suggestion = Suggestions.Closest(name, ServersSpec.Placeholders);
+                f.Error(commandField.Value, commandField.Path,
+                    $"unknown placeholder '{{{name}}}'; {(suggestion is null ? "" : $"did you mean '{{{suggestion}}}'? ")}(placeholders: {{vip}} {{docroot}} {{host}} {{port}})");
+            }
+        }
+        var docroot = ServersSpec.DefaultDocRoot;
+        if (YamlFields.Optional(servers, "docroot") is { } docrootField && f.Text(docrootField, "a directory path") is { } docrootText)
+        {
+            docroot = docrootText;
+        }
+        var absolute = Path.GetFullPath(Path.Combine(baseDirectory, docroot));
+        if (!Directory.Exists(absolute))
+        {
+            var location = servers is not null && servers.TryGetValue("docroot", out var d) ? YamlFields.Locate(d.Value) : SourceLocation.Start;
+            f.Error(location, "servers.docroot", $"directory '{docroot}' does not exist (looked for {absolute}); create it or fix the path (relative to the spec)");
+        }
+        return new ServersSpec(command, absolute, docroot);
+    }
+
+    private static VerifySpec ReadVerify(YamlFields f, Dictionary<string, Field> top)
+    {
+        var verify = YamlFields.Optional(top, "verify") is { } field ? f.Mapping(field.Value, field.Path, VerifyKeys, [], "path: /index.html") : null;
+        if (YamlFields.Optional(verify, "path") is not { } pathField || f.Text(pathField, "a URL path such as /index.html") is not { } path)
+        {
+            return new VerifySpec(VerifySpec.DefaultPath);
+        }
+        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+        {
+            f.Error(pathField.Value, pathField.Path, $"'{path}' is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html");
+        }
+        return new VerifySpec(path);
+    }
+
+    /// <summary>A host plays one role: listed once, never both mux and DIP, and a client is neither.</summary>
+    private static void CheckRoles(YamlFields f, ImmutableArray<string> muxes, ImmutableArray<DipSpec> dips, ImmutableArray<string>? clients)
+    {
+        var firstUse = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Check(string host, string path, string role)
+        {
+            if (host.Length == 0) return;
+            if (firstUse.TryGetValue(host, out var earlier))
+            {
+                var earlierRole = earlier.StartsWith("muxes", StringComparison.Ordinal) ? "a mux" : earlier.StartsWith("dips", StringComparison.Ordinal) ? "a DIP" : "a client";
+                var message = earlierRole == role
+                    ? $"host '{host}' is listed twice (also {earlier}); remove one"
+                    : $"host '{host}' is already {earlierRole} ({earlier}); a host plays one role: mux, DIP or client";
+                f.Error(f.Values.TryGetValue(path, out var location) ? location : SourceLocation.Start, path, message);
+                return;
+            }
+            firstUse[host] = path;
+        }
+        for (var i = 0; i < muxes.Length; i++) Check(muxes[i], YamlFields.Item("muxes", i), "a mux");
+        for (var i = 0; i < dips.Length; i++) Check(dips[i].Host, YamlFields.Item("dips", i), "a DIP");
+        if (clients is { } list)
+        {
+            for (var i = 0; i < list.Length; i++) Check(list[i], YamlFields.Item("clients", i), "a client");
+        }
+    }
+}
+
+/// <summary>What <see cref="SpecReader"/> made of a file: the spec (null when the file is not a YAML mapping) and its problems.</summary>
+public sealed record SpecReadResult(LbSpec? Spec, ImmutableArray<SpecDiagnostic> Diagnostics, SpecSourceMap Source);

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Lbdeploy.Runner;
+using Lbdeploy.Topology;
+
+namespace Lbdeploy.Testbed;
+
+/// <summary>
+/// `lbdeploy testbed up|down|status`: a headless mininet network whose switches are Linux routers, built from a
+/// <see cref="Fabric"/> by a Python launcher rendered from templates/testbed/launcher.py.sbn. The launcher runs in
+/// its own session until SIGTERM; its state directory records every pid it made so `down` removes exactly those.
+/// </summary>
+public sealed class LinuxTestbed(TestbedState state, TextWriter output)
+{
+    public const string Python = "/usr/bin/python3";
+    private const string MininetModule = "/usr/lib/python3/dist-packages/mininet";
+
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+
+    public TestbedState State { get; } = state;
+
+    public static LinuxTestbed Default(TextWriter output) => new(TestbedState.Default, output);
+
+    /// <summary>Builds the network and returns once every node is up and configured.</summary>
+    public async Task<IReadOnlyDictionary<string, TestbedNode>> UpAsync(Fabric fabric, CancellationToken cancellationToken = default)
+    {
+        RequireRootAndMininet();
+        if (State.IsRunning)
+        {
+            throw new RunnerException($"a testbed is already running (launcher pid {State.LauncherPid}, state {State.Directory}); stop it with `lbdeploy testbed down`");
+        }
+        var running = MininetNetwork.Discover();
+        if (!running.IsEmpty)
+        {
+            throw new RunnerException($"a mininet network is already running ({running.Describe()}); stop it first (lbdeploy down, or exit its mininet CLI)");
+        }
+        var model = TestbedModel.From(fabric);
+        var taken = model.InterfaceNames.Where(name => Directory.Exists(Path.Combine("/sys/class/net", name))).ToList();
+        if (taken.Count > 0)
+        {
+            throw new RunnerException($"interface(s) {string.Join(", ", taken.Take(5))} already exist in the root namespace; delete them (ip link del NAME) before starting the testbed");
+        }
+
+        if (Directory.Exists(State.Directory)) Directory.Delete(State.Directory, recursive: true);
+        Directory.CreateDirectory(State.Directory);
+        await File.WriteAllTextAsync(State.LauncherScript, TemplateFiles.Render("testbed/launcher.py.sbn", model), cancellationToken);
+        await File.WriteAllTextAsync(State.TopologyFile, TemplateFiles.Render("testbed/topology.json.sbn", model), cancellationToken);
+        await File.WriteAllTextAsync(State.SourceFile, fabric.Source + Environment.NewLine, cancellationToken);
+
+        output.WriteLine($"testbed: starting {model.Hosts.Count} hosts, {model.Switches.Count} Linux-router switches, {model.Links.Count} links from {fabric.Source}");
+        var watch = Stopwatch.StartNew();
+        StartLauncher();
+        while (!State.IsReady)
+        {
+            if (File.Exists(State.ErrorFile) || (watch.Elapsed > TimeSpan.FromSeconds(2) && !State.IsRunning))
+            {
+                await WaitForExitAsync(TimeSpan.FromSeconds(20));
+                throw new RunnerException($"the testbed launcher failed; log {State.LogFile}:{Environment.NewLine}{State.LogTail()}");
+            }
+            if (watch.Elapsed > StartTimeout)
+            {
+                await DownAsync(cancellationToken);
+                throw new RunnerException($"the testbed did not come up within {StartTimeout.TotalSeconds:0} s; log tail:{Environment.NewLine}{State.LogTail()}");
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+        var nodes = State.Nodes;
+        var dead = nodes.Values.Where(n => !n.IsAlive).Select(n => n.Name).ToList();
+        if (dead.Count > 0)
+        {
+            throw new RunnerException($"testbed nodes {string.Join(", ", dead)} died right after start; see {State.LogFile}");
+        }
+        output.WriteLine($"testbed: ready in {watch.Elapsed.TotalSeconds:0.0} s (state {State.Directory}, topology {State.TopologyFile})");
+        return nodes;
+    }
+
+    /// <summary>
+    /// Stops the testbed: first every process living in one of its nodes' network namespaces that is not a node
+    /// shell (engines, servers, anything run there), then the launcher, which deletes the links and node shells.
+    /// Returns false when no testbed was running.
+    /// </summary>
+    public async Task<bool> DownAsync(CancellationToken cancellationToken = default)
+    {
+        if (!State.Exists)
+        {
+            return false;
+        }
+        var nodes = State.Nodes.Values.ToList();
+        var namespaces = nodes.Select(n => n.IsAlive ? Processes.NetworkNamespace(n.Pid) : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var shells = nodes.Select(n => n.Pid).ToHashSet();
+        if (namespaces.Count > 0)
+        {
+            var guests = Processes.InNamespaces(namespaces).Where(pid => !shells.Contains(pid)).ToList();
+            if (guests.Count > 0)
+            {
+                output.WriteLine($"testbed: stopping {guests.Count} process(es) running inside the testbed nodes");
+                await Processes.TerminateAsync(guests, TimeSpan.FromSeconds(3));
+            }
+        }
+        if (State.IsRunning && State.LauncherPid is { } launcher)
+        {
+            output.WriteLine($"testbed: stopping the launcher (pid {launcher}) and {nodes.Count} nodes");
+            Processes.Signal(launcher, Processes.SigTerm);
+            if (!await WaitForExitAsync(TimeSpan.FromSeconds(60)))
+            {
+                Processes.Signal(launcher, Processes.SigKill);
+            }
+        }
+        // The launcher is gone; whatever node shell survived it (killed launcher) is ours by pid and name.
+        var survivors = nodes.Where(n => n.IsAlive).Select(n => n.Pid).ToList();
+        if (survivors.Count > 0)
+        {
+            await Processes.TerminateAsync(survivors, TimeSpan.FromSeconds(2));
+        }
+        if (namespaces.Count > 0)
+        {
+            var left = Processes.InNamespaces(namespaces);
+            if (left.Count > 0) await Processes.TerminateAsync(left, TimeSpan.FromSeconds(2));
+        }
+        var lastLog = Path.Combine(Path.GetDirectoryName(State.Directory)!, "testbed-last.log");
+        if (File.Exists(State.LogFile)) File.Copy(State.LogFile, lastLog, overwrite: true);
+        Directory.Delete(State.Directory, recursive: true);
+        output.WriteLine("testbed: stopped");
+        return true;
+    }
+
+    /// <summary>Every recorded node and whether its shell is alive.</summary>
+    public TestbedStatus Status() =>
+        new(State.Exists, State.IsRunning, State.IsReady, State.LauncherPid, State.Directory,
+            State.Nodes.Values.OrderBy(n => n.Kind, StringComparer.Ordinal).ThenBy(n => n.Name, NaturalOrder.Instance)
+                .Select(n => new TestbedNodeStatus(n, n.IsAlive)).ToList());
+
+    public static void RequireRootAndMininet()
+    {
+        if (!Processes.IsRoot)
+        {
+            throw new RunnerException("lbdeploy needs root to run mininet and enter its hosts; run it with sudo");
+        }
+        if (!File.Exists("/usr/bin/mnexec") || !Directory.Exists(MininetModule) || !File.Exists(Python))
+        {
+            throw new RunnerException("mininet is not installed (need /usr/bin/mnexec and python3-mininet); run tools/bootstrap.sh or apt-get install mininet");
+        }
+    }
+
+    private void StartLauncher()
+    {
+        var command = $"exec {Python} {HostShell.Quote(State.LauncherScript)} {HostShell.Quote(State.Directory)} >{HostShell.Quote(State.LogFile)} 2>&1 </dev/null";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in new[] { "-f", "/bin/sh", "-c", command }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new RunnerException("could not start setsid to launch the testbed");
+        process.WaitForExit();
+        var watch = Stopwatch.StartNew();
+        while (State.LauncherPid is null && watch.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+    }
+
+    private async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (State.IsRunning && watch.Elapsed < timeout) await Task.Delay(100);
+        return !State.IsRunning;
+    }
+}
+
+public sealed record TestbedStatus(bool Exists, bool LauncherAlive, bool Ready, int? LauncherPid, string Directory, IReadOnlyList<TestbedNodeStatus> Nodes);
+
+public sealed record TestbedNodeStatus(TestbedNode Node, bool Alive);

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Lbdeploy.Runner;
+
+namespace Lbdeploy.Testbed;
+
+/// <summary>The files of a testbed's state directory (see <see cref="StateDirectories"/>).</summary>
+public sealed class TestbedState(string directory)
+{
+    public string Directory { get; } = directory;
+    public string LauncherScript => Path.Combine(Directory, "launcher.py");
+    public string LauncherPidFile => Path.Combine(Directory, "launcher.pid");
+    public string LogFile => Path.Combine(Directory, "launcher.log");
+    public string NodesFile => Path.Combine(Directory, "nodes.json");
+    public string TopologyFile => Path.Combine(Directory, "topology.json");
+    public string ReadyFile => Path.Combine(Directory, "ready");
+    public string ErrorFile => Path.Combine(Directory, "error");
+    public string SourceFile => Path.Combine(Directory, "source");
+
+    public static TestbedState Default => new(StateDirectories.Testbed);
+
+    public bool Exists => System.IO.Directory.Exists(Directory) && File.Exists(LauncherPidFile);
+
+    public int? LauncherPid =>
+        File.Exists(LauncherPidFile) && int.TryParse(File.ReadAllText(LauncherPidFile).Trim(), out var pid) ? pid : null;
+
+    /// <summary>The launcher is alive and is our launcher.py (not a recycled pid).</summary>
+    public bool IsRunning =>
+        LauncherPid is { } pid && Processes.IsAlive(pid) && Processes.CommandLine(pid).Contains(LauncherScript);
+
+    public bool IsReady => File.Exists(ReadyFile);
+
+    /// <summary>Node name -> (kind, shell pid), as the launcher recorded them; empty before it is ready.</summary>
+    public IReadOnlyDictionary<string, TestbedNode> Nodes
+    {
+        get
+        {
+            if (!File.Exists(NodesFile)) return new Dictionary<string, TestbedNode>();
+            var raw = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(NodesFile)) ?? [];
+            return raw.ToDictionary(
+                kv => kv.Key,
+                kv => new TestbedNode(kv.Key, kv.Value.GetProperty("kind").GetString() ?? "host", kv.Value.GetProperty("pid").GetInt32()),
+                StringComparer.Ordinal);
+        }
+    }
+
+    public string LogTail(int lines = 15)
+    {
+        if (!File.Exists(LogFile)) return "(no log)";
+        var all = File.ReadAllLines(LogFile);
+        return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)));
+    }
+}
+
+/// <summary>A node the launcher created: "host" or "switch", and the pid of its mininet shell.</summary>
+public sealed record TestbedNode(string Name, string Kind, int Pid)
+{
+    /// <summary>The shell is alive and still the mininet shell of this node.</summary>
+    public bool IsAlive => Processes.IsAlive(Pid) && MininetNetwork.NodeNameOf(Processes.CommandLine(Pid)) == Name;
+}

@@ -1,0 +1,81 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Lb.Core.Stats;
+
+namespace Lb.Core.Control;
+
+/// <summary>
+/// Talks to a running lbengine over its Unix control socket: writes one command line, reads one JSON document until
+/// the engine closes the connection. Commands: stats, reload, drain NAME, undrain NAME, health.
+/// </summary>
+public sealed class ControlClient(string socketPath, TimeSpan? timeout = null)
+{
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(5);
+
+    public string SocketPath { get; } = socketPath;
+
+    /// <summary>Sends <paramref name="command"/> and returns the raw JSON reply.</summary>
+    public async Task<string> SendAsync(string command, CancellationToken cancellationToken = default)
+    {
+        if (command.Contains('\n')) throw new ArgumentException("a control command is a single line", nameof(command));
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(_timeout);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), timeoutSource.Token);
+            await socket.SendAsync(Encoding.UTF8.GetBytes(command + "\n"), SocketFlags.None, timeoutSource.Token);
+            socket.Shutdown(SocketShutdown.Send);
+            using var reply = new MemoryStream();
+            var buffer = new byte[8192];
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeoutSource.Token)) > 0)
+                reply.Write(buffer, 0, read);
+            return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
+        }
+        catch (SocketException e)
+        {
+            throw new ControlException($"no engine answers on {SocketPath} ({e.Message}); is lbengine running on that host? check its log");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ControlException($"the engine on {SocketPath} did not answer '{command}' within {_timeout.TotalSeconds:0} s; check its log");
+        }
+    }
+
+    /// <summary>Sends a command and parses the reply; throws <see cref="ControlException"/> when it says ok: false.</summary>
+    public async Task<JsonDocument> SendCheckedAsync(string command, CancellationToken cancellationToken = default)
+    {
+        var text = await SendAsync(command, cancellationToken);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            throw new ControlException($"the engine on {SocketPath} sent a reply that is not JSON: {Truncate(text)}");
+        }
+        if (document.RootElement.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True) return document;
+        var error = document.RootElement.TryGetProperty("error", out var message) ? message.GetString() : "no error message";
+        document.Dispose();
+        throw new ControlException($"'{command}' failed on {SocketPath}: {error}");
+    }
+
+    public async Task<EngineStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        using var document = await SendCheckedAsync("stats", cancellationToken);
+        return document.RootElement.Deserialize<EngineStats>(ControlJson.Options)
+            ?? throw new ControlException($"the engine on {SocketPath} sent empty stats");
+    }
+
+    public async Task ReloadAsync(CancellationToken cancellationToken = default) => (await SendCheckedAsync("reload", cancellationToken)).Dispose();
+    public async Task DrainAsync(string dip, CancellationToken cancellationToken = default) => (await SendCheckedAsync($"drain {dip}", cancellationToken)).Dispose();
+    public async Task UndrainAsync(string dip, CancellationToken cancellationToken = default) => (await SendCheckedAsync($"undrain {dip}", cancellationToken)).Dispose();
+    public async Task HealthAsync(CancellationToken cancellationToken = default) => (await SendCheckedAsync("health", cancellationToken)).Dispose();
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
+}
+
+public sealed class ControlException(string message) : Exception(message);

@@ -1,0 +1,151 @@
+namespace Lb.Core.Flows;
+
+/// <summary>
+/// A bounded flow -> value (the mux stores a DIP id) table: set-associative (8 ways per bucket, like a CPU cache or
+/// Katran's LRU map), no allocation after construction. An entry unused for the idle timeout is free to reuse; when a
+/// bucket is full of live flows the least recently used one is evicted. Time comes from an injected
+/// <see cref="TimeProvider"/>. One writer thread; <see cref="CountLive"/> may be called from another thread and then
+/// returns an approximate count.
+/// </summary>
+public sealed class ConnectionTable
+{
+    public const int Ways = 8;
+
+    private readonly Entry[] _entries;
+    private readonly int _bucketMask;
+    private readonly TimeProvider _time;
+    private readonly long _idleTicks;
+
+    public ConnectionTable(int capacity, TimeSpan idleTimeout, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleTimeout, TimeSpan.Zero);
+        var buckets = (int)Math.Max(1, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((capacity + Ways - 1) / Ways)));
+        _entries = new Entry[buckets * Ways];
+        _bucketMask = buckets - 1;
+        _time = time;
+        _idleTicks = (long)(idleTimeout.TotalSeconds * time.TimestampFrequency);
+        IdleTimeout = idleTimeout;
+    }
+
+    /// <summary>Slots available (capacity rounded up to whole buckets of <see cref="Ways"/>).</summary>
+    public int Capacity => _entries.Length;
+    public TimeSpan IdleTimeout { get; }
+    /// <summary>Live flows pushed out because their bucket was full.</summary>
+    public long Evictions { get; private set; }
+    /// <summary>Flows whose entry was reused after it had been idle for the timeout.</summary>
+    public long Expirations { get; private set; }
+
+    /// <summary>Looks a flow up and, when found and not idle past the timeout, marks it used now.</summary>
+    public bool TryGet(in FlowKey key, uint hash, out int value)
+    {
+        var now = _time.GetTimestamp();
+        var start = (int)(hash & (uint)_bucketMask) * Ways;
+        for (var i = start; i < start + Ways; i++)
+        {
+            ref var entry = ref _entries[i];
+            if (entry.InUse && entry.Key == key)
+            {
+                if (now - entry.LastSeen > _idleTicks)
+                {
+                    entry.InUse = false;
+                    Expirations++;
+                    break;
+                }
+                entry.LastSeen = now;
+                value = entry.Value;
+                return true;
+            }
+        }
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Inserts or updates a flow; reuses a free or idle slot, else evicts the bucket's least recently used flow.</summary>
+    public void Set(in FlowKey key, uint hash, int value)
+    {
+        var now = _time.GetTimestamp();
+        var start = (int)(hash & (uint)_bucketMask) * Ways;
+        var victim = -1;
+        var victimSeen = long.MaxValue;
+        var free = -1;
+        for (var i = start; i < start + Ways; i++)
+        {
+            ref var entry = ref _entries[i];
+            if (!entry.InUse)
+            {
+                if (free < 0) free = i;
+                continue;
+            }
+            if (entry.Key == key)
+            {
+                entry.Value = value;
+                entry.LastSeen = now;
+                return;
+            }
+            if (now - entry.LastSeen > _idleTicks)
+            {
+                if (free < 0) { free = i; Expirations++; entry.InUse = false; }
+                continue;
+            }
+            if (entry.LastSeen < victimSeen)
+            {
+                victimSeen = entry.LastSeen;
+                victim = i;
+            }
+        }
+        if (free < 0)
+        {
+            free = victim;
+            Evictions++;
+        }
+        _entries[free] = new Entry { Key = key, Value = value, LastSeen = now, InUse = true };
+    }
+
+    public bool Remove(in FlowKey key, uint hash)
+    {
+        var start = (int)(hash & (uint)_bucketMask) * Ways;
+        for (var i = start; i < start + Ways; i++)
+        {
+            ref var entry = ref _entries[i];
+            if (entry.InUse && entry.Key == key)
+            {
+                entry.InUse = false;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Counts flows not idle past the timeout (a scan: call it for stats, not per packet).</summary>
+    public int CountLive()
+    {
+        var now = _time.GetTimestamp();
+        var count = 0;
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            var entry = _entries[i];
+            if (entry.InUse && now - entry.LastSeen <= _idleTicks) count++;
+        }
+        return count;
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with the value of every live flow (for stats: flows per DIP).</summary>
+    public void ForEachLive(Action<int> visit)
+    {
+        var now = _time.GetTimestamp();
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            var entry = _entries[i];
+            if (entry.InUse && now - entry.LastSeen <= _idleTicks) visit(entry.Value);
+        }
+    }
+
+    private struct Entry
+    {
+        public FlowKey Key;
+        public int Value;
+        public long LastSeen;
+        public bool InUse;
+    }
+}

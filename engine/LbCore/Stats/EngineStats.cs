@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Lb.Core.Stats;
+
+/// <summary>
+/// The reply to the control command <c>stats</c> (snake_case JSON, see engine/README.md). Mux-only and agent-only
+/// members are null for the other role and omitted from the JSON.
+/// </summary>
+public sealed record EngineStats
+{
+    public bool Ok { get; init; } = true;
+    public required string Role { get; init; }
+    public required string Host { get; init; }
+    public required int Pid { get; init; }
+    public required double UptimeSeconds { get; init; }
+    public required string Interface { get; init; }
+    public required string Address { get; init; }
+    public long PacketsIn { get; init; }
+    public long BytesIn { get; init; }
+    public long PacketsOut { get; init; }
+    public long BytesOut { get; init; }
+    /// <summary>Packets forwarded (mux: encapsulated and sent; agent: delivered). packets_in == forwarded + sum(drops).</summary>
+    public long Forwarded { get; init; }
+    /// <summary>Reason (snake_case) -> count; every reason is present, zero or not.</summary>
+    public required IReadOnlyDictionary<string, long> Drops { get; init; }
+    /// <summary>Current (not idle) flow-table entries.</summary>
+    public long Connections { get; init; }
+    public required IReadOnlyList<VipStats> Vips { get; init; }
+    public IReadOnlyList<DipStats>? Dips { get; init; }
+    public IReadOnlyList<MuxPeerStats>? Muxes { get; init; }
+    /// <summary>Mux: packets seen inbound whose IP source is a VIP (must stay 0 with DSR).</summary>
+    public long? DsrViolations { get; init; }
+    /// <summary>Mux: ICMP "fragmentation needed" messages sent to clients.</summary>
+    public long? IcmpSent { get; init; }
+    /// <summary>Mux: TCP/UDP checksums completed (left unfinished by the sender's offload).</summary>
+    public long? ChecksumsFinished { get; init; }
+    /// <summary>Mux: flows pushed out of a full connection-table bucket.</summary>
+    public long? ConnectionEvictions { get; init; }
+    public long Reloads { get; init; }
+}
+
+public sealed record VipStats(string Address, long Packets, long Bytes, long Flows);
+
+/// <summary>A DIP as the mux sees it. State "drained": weight 0 or drained by the control socket.</summary>
+/// <summary>Flows: new flows assigned since start; active_flows: flow-table entries (not idle) pointing at it now.</summary>
+public sealed record DipStats(string Name, string Address, int Weight, string State, long Packets, long Bytes, long Flows, long ActiveFlows);
+
+public sealed record MuxPeerStats(string Name, string Address, long Packets);
+
+/// <summary>The JSON settings every control reply uses (snake_case, nulls omitted).</summary>
+public static class ControlJson
+{
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+    };
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Lb.Core.Config;
+using Lb.Engine.Control;
+
+namespace Lb.Engine.Hosting;
+
+/// <summary>What mux and agent share: config reloads under a lock, uptime, the control commands' plumbing.</summary>
+public abstract class EngineBase(string configPath, EngineConfig config, EngineLog log) : IControlTarget, IDisposable
+{
+    private readonly Stopwatch _uptime = Stopwatch.StartNew();
+    protected readonly Lock ReloadLock = new();
+
+    protected string ConfigPath { get; } = configPath;
+    protected EngineLog Log { get; } = log;
+    public EngineConfig Config { get; protected set; } = config;
+    protected double UptimeSeconds => Math.Round(_uptime.Elapsed.TotalSeconds, 3);
+    protected long Reloads;
+
+    public abstract void Start();
+    public abstract void Stop();
+    public abstract string Stats();
+    public abstract string Drain(string name);
+    public abstract string Undrain(string name);
+    public abstract string Health();
+
+    /// <summary>Applies the new config to the packet path; returns a one-line summary for the log.</summary>
+    protected abstract string Apply(EngineConfig next);
+
+    /// <summary>Re-reads the config file and applies it; a bad file leaves the running config untouched.</summary>
+    public string Reload()
+    {
+        lock (ReloadLock)
+        {
+            EngineConfig next;
+            try
+            {
+                next = EngineConfigLoader.Load(ConfigPath);
+            }
+            catch (EngineConfigException e)
+            {
+                Log.Error($"reload refused, keeping the running config: {e.Message}");
+                return ControlReply.Error(e.Message);
+            }
+            var fixedFields = ChangedFixedFields(Config, next);
+            if (fixedFields.Count > 0)
+            {
+                var message = $"reload refused: {string.Join(", ", fixedFields)} changed; these apply only at start, restart the engine";
+                Log.Error(message);
+                return ControlReply.Error(message);
+            }
+            if (next.Connections != Config.Connections)
+                Log.Warn("connections settings changed: they apply at the next start (the flow table keeps its size)");
+            try
+            {
+                var summary = Apply(next);
+                Config = next;
+                Reloads++;
+                Log.Info($"reloaded {ConfigPath}: {summary}");
+                return ControlReply.Ok($"reloaded: {summary}");
+            }
+            catch (StartupException e)
+            {
+                Log.Error($"reload refused, keeping the running config: {e.Message}");
+                return ControlReply.Error(e.Message);
+            }
+        }
+    }
+
+    private static List<string> ChangedFixedFields(EngineConfig current, EngineConfig next)
+    {
+        var changed = new List<string>();
+        if (next.Role != current.Role) changed.Add("role");
+        if (next.Interface != current.Interface) changed.Add("interface");
+        if (next.Address != current.Address) changed.Add("address");
+        if (next.Mac != current.Mac) changed.Add("mac");
+        if (next.ControlSocket != current.ControlSocket) changed.Add("control_socket");
+        return changed;
+    }
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}

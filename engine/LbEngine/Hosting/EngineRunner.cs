@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using Lb.Core.Config;
+using Lb.Engine.Agent;
+using Lb.Engine.Control;
+using Lb.Engine.Mux;
+
+namespace Lb.Engine.Hosting;
+
+/// <summary>
+/// Runs one engine in the foreground: load and check the config, start the packet path and the control socket,
+/// then wait for SIGTERM/SIGINT (clean stop) while SIGHUP reloads. Start-up problems become one line and a
+/// non-zero exit code; the stack trace only with --verbose.
+/// </summary>
+public static class EngineRunner
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitConfig = 2;
+
+    public static int Run(EngineRole role, string configPath, bool verbose, string? pidFile, TextWriter? errors = null)
+    {
+        errors ??= Console.Error;
+        var roleName = role == EngineRole.Mux ? "mux" : "agent";
+        EngineBase? engine = null;
+        ControlServer? control = null;
+        var pidWritten = false;
+        try
+        {
+            var config = EngineConfigLoader.Load(configPath);
+            if (config.Role != role)
+                throw new StartupException($"{configPath} is a config for role '{config.Role.ToString().ToLowerInvariant()}'; run 'lbengine {config.Role.ToString().ToLowerInvariant()} --config {configPath}' or fix \"role\"", ExitConfig);
+            HostEnvironment.RequireRoot(roleName);
+            HostEnvironment.RequireInterface(config.Interface);
+
+            var log = new EngineLog(roleName, config.Host, verbose);
+            engine = role == EngineRole.Mux ? new MuxEngine(configPath, config, log) : new AgentEngine(configPath, config, log);
+            engine.Start();
+            control = new ControlServer(config.ControlSocket, engine, log);
+            if (pidFile is not null)
+            {
+                File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+                pidWritten = true;
+            }
+            log.Info($"ready: pid {Environment.ProcessId}, config {Path.GetFullPath(configPath)}, control socket {config.ControlSocket}");
+
+            using var stop = new ManualResetEventSlim();
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Set(); });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Set(); });
+            var current = engine;
+            using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                log.Info("SIGHUP: reloading");
+                ThreadPool.QueueUserWorkItem(_ => current.Reload());
+            });
+            stop.Wait();
+            log.Info("stopping (signal)");
+            return ExitOk;
+        }
+        catch (EngineConfigException e)
+        {
+            errors.WriteLine($"lbengine {roleName}: {e.Message}");
+            return ExitConfig;
+        }
+        catch (StartupException e)
+        {
+            errors.WriteLine($"lbengine {roleName}: {e.Message}");
+            if (verbose) errors.WriteLine(e);
+            return e.ExitCode;
+        }
+        catch (Exception e)
+        {
+            errors.WriteLine($"lbengine {roleName}: unexpected error: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}");
+            if (verbose) errors.WriteLine(e);
+            return ExitFailure;
+        }
+        finally
+        {
+            control?.Dispose();
+            engine?.Dispose();
+            if (pidWritten) TryDelete(pidFile!);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,216 @@
+using Lb.Core.Addressing;
+using Lb.Core.Config;
+using Lb.Core.Flows;
+using Lb.Core.Packets;
+using Lb.Core.Stats;
+using Lb.Engine.Control;
+using Lb.Engine.Hosting;
+using Lb.Engine.Policy;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace Lb.Engine.Mux;
+
+/// <summary>
+/// The mux process: libpcap capture (immediate mode, BPF <c>inbound and (host VIP ...)</c>, event API parsing
+/// the captured bytes in place) feeding <see cref="MuxPacketHandler"/>, and sending its output with the same pcap
+/// handle. Reload and drain rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
+/// </summary>
+public sealed class MuxEngine : EngineBase
+{
+    private readonly EngineCounters _counters = new();
+    private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
+    private readonly byte[] _output = new byte[MuxPacketHandler.OutputBufferSize];
+    private LibPcapLiveDevice? _device;
+    private MuxPacketHandler? _handler;
+    private MacAddress _ownMac;
+    private MacAddress _gatewayMac;
+    private volatile bool _capturing;
+
+    public MuxEngine(string configPath, EngineConfig config, EngineLog log) : base(configPath, config, log)
+    {
+    }
+
+    public override void Start()
+    {
+        var config = Config;
+        _ownMac = config.Mac ?? HostEnvironment.InterfaceMac(config.Interface);
+        if (HostEnvironment.ForwardingEnabled(config.Interface))
+            Log.Warn($"IP forwarding is on for {config.Interface} in this namespace: the kernel will also route the VIP packets the mux captures; set net.ipv4.conf.{config.Interface}.forwarding=0");
+        _device = OpenDevice(config.Interface);
+        _gatewayMac = GatewayResolver.Resolve(_device, config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
+
+        var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
+        var state = new MuxState(config, _ownMac, _gatewayMac, _drained);
+        _handler = new MuxPacketHandler(state, connections, _counters);
+
+        try
+        {
+            _device.Open(new DeviceConfiguration
+            {
+                Mode = DeviceModes.None,
+                ReadTimeout = 100,
+                Snaplen = 65535,
+                Immediate = true,
+                BufferSize = 16 << 20,
+            });
+            _device.Filter = CaptureFilter(config);
+        }
+        catch (PcapException e)
+        {
+            throw new StartupException($"cannot capture on {config.Interface}: {e.Message}; check the interface and that lbengine runs as root");
+        }
+        _device.OnPacketArrival += OnPacketArrival;
+        _device.StartCapture();
+        _capturing = true;
+        Log.Info($"mux started on {config.Interface} ({config.Address}, {_ownMac}) -> gateway {config.Gateway.Address} ({_gatewayMac}); " +
+                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}; filter '{CaptureFilter(config)}'");
+    }
+
+    private static LibPcapLiveDevice OpenDevice(string name)
+    {
+        try
+        {
+            return LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == name)
+                ?? throw new StartupException($"libpcap sees no interface '{name}' in this network namespace; fix \"interface\" in the config or start lbengine inside the host");
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
+        {
+            throw new StartupException("libpcap is not installed (libpcap.so.0.8 not found); install it: apt-get install libpcap0.8", 1, e);
+        }
+    }
+
+    /// <summary>
+    /// <c>inbound</c>: not what we send ourselves. <c>host</c>, not <c>dst host</c>: packets FROM a VIP must be seen
+    /// too, to count them as DSR violations.
+    /// </summary>
+    public static string CaptureFilter(EngineConfig config) =>
+        "inbound and (" + string.Join(" or ", config.Vips.Select(v => $"host {v.Address}")) + ")";
+
+    private void OnPacketArrival(object sender, PacketCapture capture)
+    {
+        var handler = _handler!;
+        var data = capture.Data;
+        var verdict = handler.Handle(data, _output, out var length);
+        if (verdict != MuxVerdict.Drop)
+        {
+            try
+            {
+                _device!.SendPacket(new ReadOnlySpan<byte>(_output, 0, length));
+                _counters.PacketsOut++;
+                _counters.BytesOut += length;
+            }
+            catch (PcapException e)
+            {
+                if (verdict == MuxVerdict.Forward) _counters.SendFailed();
+                if (Log.Verbose) Log.Trace($"send failed: {e.Message}");
+            }
+        }
+        if (Log.Verbose) Log.Trace(PacketTrace.Describe(data, verdict, handler.LastDrop, handler.LastDip?.Name));
+    }
+
+    private bool _stopped;
+
+    public override void Stop()
+    {
+        if (_device is null || _stopped) return;
+        _stopped = true;
+        if (_capturing)
+        {
+            _capturing = false;
+            try { _device.StopCapture(); } catch (PcapException) { }
+            _device.OnPacketArrival -= OnPacketArrival;
+        }
+        _device.Close();
+        Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped");
+    }
+
+    protected override string Apply(EngineConfig next)
+    {
+        var handler = _handler!;
+        var gatewayMac = _gatewayMac;
+        if (next.Gateway != Config.Gateway)
+        {
+            gatewayMac = next.Gateway.Mac ?? HostEnvironment.NeighbourMac(next.Gateway.Address, next.Interface)
+                ?? throw new StartupException($"gateway changed to {next.Gateway.Address} and its MAC is unknown; set \"gateway.mac\" or restart the engine");
+        }
+        _drained.IntersectWith(next.Dips.Select(d => d.Name));
+        var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State);
+        if (CaptureFilter(next) != CaptureFilter(Config)) _device!.Filter = CaptureFilter(next);
+        _gatewayMac = gatewayMac;
+        handler.State = state;
+        return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";
+    }
+
+    public override string Drain(string name) => SetDrained(name, true);
+    public override string Undrain(string name) => SetDrained(name, false);
+
+    private string SetDrained(string name, bool drained)
+    {
+        lock (ReloadLock)
+        {
+            var handler = _handler!;
+            if (!Config.Dips.Any(d => d.Name == name))
+                return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
+            var changed = drained ? _drained.Add(name) : _drained.Remove(name);
+            if (changed)
+            {
+                handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State);
+                Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(handler.State)}");
+            }
+            return ControlReply.Ok($"{name} is {(drained ? "drained" : "active")}");
+        }
+    }
+
+    public override string Health() =>
+        _capturing ? ControlReply.Ok("capturing", ("role", "mux"), ("host", Config.Host))
+                   : ControlReply.Error("not capturing");
+
+    public override string Stats() => ControlReply.Of(Snapshot());
+
+    public EngineStats Snapshot()
+    {
+        var handler = _handler!;
+        var state = handler.State;
+        var activeFlows = new Dictionary<uint, long>();
+        handler.Connections.ForEachLive(value =>
+        {
+            var address = (uint)value;
+            activeFlows[address] = activeFlows.GetValueOrDefault(address) + 1;
+        });
+        return new EngineStats
+        {
+            Role = "mux",
+            Host = Config.Host,
+            Pid = Environment.ProcessId,
+            UptimeSeconds = UptimeSeconds,
+            Interface = Config.Interface,
+            Address = Config.Address.ToString(),
+            PacketsIn = _counters.PacketsIn,
+            BytesIn = _counters.BytesIn,
+            PacketsOut = _counters.PacketsOut,
+            BytesOut = _counters.BytesOut,
+            Forwarded = _counters.Forwarded,
+            Drops = _counters.DropsByName(),
+            Connections = activeFlows.Values.Sum(),
+            Vips = state.Vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
+            Dips = state.Dips.Select(d => new DipStats(d.Name, d.Config.Address.ToString(), d.Config.Weight,
+                d.Drained ? "drained" : "active", d.Packets, d.Bytes, d.Flows, activeFlows.GetValueOrDefault(d.Address))).ToList(),
+            DsrViolations = _counters.DsrViolations,
+            IcmpSent = _counters.IcmpSent,
+            ChecksumsFinished = _counters.ChecksumsFinished,
+            ConnectionEvictions = handler.Connections.Evictions,
+            Reloads = Reloads,
+        };
+    }
+
+    private static string DescribeDips(MuxState state) =>
+        state.Dips.Count == 0 ? "none" : string.Join(", ", state.Dips.Select(d => $"{d.Name}={d.Config.Address}{(d.Drained ? " (drained)" : $" w{d.Config.Weight}")}"));
+
+    public override void Dispose()
+    {
+        Stop();
+        _device?.Dispose();
+        base.Dispose();
+    }
+}

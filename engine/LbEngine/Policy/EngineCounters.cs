@@ -1,0 +1,47 @@
+using Lb.Core.Packets;
+
+namespace Lb.Engine.Policy;
+
+/// <summary>
+/// Packet counters of one engine. Written by the single packet thread only (plain increments, no interlocked cost);
+/// the control thread reads them, so a stats reply may be a few packets behind but never torn on 64-bit.
+/// Invariant: PacketsIn == Forwarded + sum(Drops).
+/// </summary>
+public sealed class EngineCounters
+{
+    public long PacketsIn;
+    public long BytesIn;
+    public long PacketsOut;
+    public long BytesOut;
+    public long Forwarded;
+    public long DsrViolations;
+    public long IcmpSent;
+    public long ChecksumsFinished;
+    public readonly long[] Drops = new long[DropReasons.Count];
+
+    public long TotalDrops
+    {
+        get
+        {
+            long total = 0;
+            foreach (var count in Drops) total += count;
+            return total;
+        }
+    }
+
+    public void Drop(DropReason reason) => Drops[(int)reason]++;
+
+    /// <summary>A packet the handler forwarded could not be sent: move it from forwarded to the send_failed drops.</summary>
+    public void SendFailed()
+    {
+        Forwarded--;
+        Drops[(int)DropReason.SendFailed]++;
+    }
+
+    public Dictionary<string, long> DropsByName()
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var reason in DropReasons.All) result[DropReasons.Name(reason)] = Volatile.Read(ref Drops[(int)reason]);
+        return result;
+    }
+}

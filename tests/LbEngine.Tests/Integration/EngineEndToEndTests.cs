@@ -1,0 +1,137 @@
+using Lb.Core.Control;
+using Lb.Core.Stats;
+using Lb.Engine.Tests.Support;
+
+namespace Lb.Engine.Tests.Integration;
+
+/// <summary>
+/// Real lbengine processes (the build output next to this assembly) as mux and agent in network namespaces;
+/// a PHP server behind the VIP answers a GET and a 1 MB POST from the client, by DSR.
+/// </summary>
+[Collection(nameof(NetnsCollection))]
+public class EngineEndToEndTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("lbe-it-").FullName;
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private string MuxConfig(string dipWeight) => $$"""
+        {"version": 1, "role": "mux", "host": "mux1", "interface": "{{NetnsLab.MuxInterface}}", "address": "{{NetnsLab.MuxAddress}}",
+         "mac": null, "gateway": {"address": "10.2.0.1", "mac": null}, "mtu": 1500,
+         "control_socket": "{{_directory}}/mux.sock",
+         "vips": [{"address": "{{NetnsLab.Vip}}", "ports": [{"protocol": "tcp", "port": 80}], "icmp": true}],
+         "dips": [{"name": "srv1", "address": "{{NetnsLab.ServerAddress}}", "weight": {{dipWeight}} }],
+         "hash": {"table_size": 65537, "seed": 0}, "connections": {"capacity": 65536, "idle_timeout_seconds": 120} }
+        """;
+
+    private string AgentConfig() => $$"""
+        {"version": 1, "role": "agent", "host": "srv1", "interface": "{{NetnsLab.ServerInterface}}", "address": "{{NetnsLab.ServerAddress}}",
+         "gateway": {"address": "10.3.0.1"}, "mtu": 1500, "control_socket": "{{_directory}}/agent.sock",
+         "vips": [{"address": "{{NetnsLab.Vip}}", "ports": [{"protocol": "tcp", "port": 80}], "icmp": true}],
+         "muxes": [{"name": "mux1", "address": "{{NetnsLab.MuxAddress}}"}]}
+        """;
+
+    [RootFact("it creates network namespaces")]
+    public async Task Get_and_1MB_post_through_mux_and_agent_with_direct_server_return()
+    {
+        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
+        Assert.True(File.Exists(engine), $"{engine} missing: build engine/LbEngine");
+        var www = Directory.CreateDirectory(Path.Combine(_directory, "www")).FullName;
+        File.WriteAllText(Path.Combine(www, "index.html"), "hello from the server\n");
+        File.WriteAllText(Path.Combine(www, "len.php"), "<?php echo strlen(file_get_contents('php://input')), \"\\n\";\n");
+        var blob = Path.Combine(_directory, "blob.bin");
+        File.WriteAllBytes(blob, new byte[1_000_000].Select((_, i) => (byte)(i * 31)).ToArray());
+        var muxConfig = Write("mux.json", MuxConfig("1"));
+        var agentConfig = Write("agent.json", AgentConfig());
+
+        using var lab = new NetnsLab();
+        var mux = lab.Start(NetnsLab.Mux, $"dotnet {engine} mux --config {muxConfig} --pid-file {_directory}/mux.pid", $"{_directory}/mux.log");
+        var agent = lab.Start(NetnsLab.Server, $"dotnet {engine} agent --config {agentConfig}", $"{_directory}/agent.log");
+        lab.Start(NetnsLab.Server, $"php -S {NetnsLab.Vip}:80 -t {www}", $"{_directory}/php.log");
+        var muxControl = new ControlClient($"{_directory}/mux.sock");
+        var agentControl = new ControlClient($"{_directory}/agent.sock");
+        await WaitHealthy(muxControl, "mux.log");
+        await WaitHealthy(agentControl, "agent.log");
+        Assert.Equal(mux.Id.ToString(), File.ReadAllText($"{_directory}/mux.pid").Trim());
+
+        var get = NetnsLab.Exec(NetnsLab.Client, $"curl -sS -m 10 --retry 2 http://{NetnsLab.Vip}/index.html");
+        Assert.Equal("hello from the server\n", get);
+        var post = NetnsLab.Exec(NetnsLab.Client,
+            $"curl -sS -m 30 --data-binary @{blob} -H 'Content-Type: application/octet-stream' http://{NetnsLab.Vip}/len.php", timeoutSeconds: 40);
+        Assert.Equal("1000000", post.Trim());
+        NetnsLab.Exec(NetnsLab.Client, $"ping -c 2 -W 2 {NetnsLab.Vip}");
+
+        var muxStats = await muxControl.GetStatsAsync();
+        Assert.Equal(0, muxStats.DsrViolations);
+        Assert.Equal(muxStats.PacketsIn, muxStats.Forwarded + muxStats.Drops.Values.Sum());
+        // Only client-to-VIP packets reach the mux: nothing dropped except oversize ones answered with ICMP.
+        Assert.All(muxStats.Drops.Where(d => d.Key != "fragmentation_needed"), d => Assert.Equal(0, d.Value));
+        Assert.True(muxStats.IcmpSent > 0, "1500-byte DF segments + 20 bytes exceed the MTU: the mux must send fragmentation needed");
+        Assert.Equal(muxStats.Forwarded, muxStats.Vips[0].Packets);
+        Assert.Equal(muxStats.Forwarded, muxStats.PacketsOut - muxStats.IcmpSent);
+        Assert.True(muxStats.Forwarded > 700, $"a 1 MB upload is > 700 packets, the mux forwarded {muxStats.Forwarded}");
+        Assert.Equal("active", muxStats.Dips![0].State);
+
+        var agentStats = await WaitFor(agentControl, s => s.Forwarded == muxStats.Forwarded);
+        Assert.Equal(agentStats.PacketsIn, agentStats.Forwarded);
+        Assert.Equal(agentStats.Forwarded, agentStats.Muxes![0].Packets);
+
+        // Reload with the only DIP drained: established flows would stay, new ones have no backend.
+        File.WriteAllText(muxConfig, MuxConfig("0"));
+        await muxControl.ReloadAsync();
+        var drained = await muxControl.GetStatsAsync();
+        Assert.Equal("drained", drained.Dips![0].State);
+        Assert.Equal(1, drained.Reloads);
+        await muxControl.UndrainAsync("srv1"); // only undoes a control-socket drain; weight 0 still drains
+        Assert.Equal("drained", (await muxControl.GetStatsAsync()).Dips![0].State);
+
+        Assert.True(NetnsLab.Terminate(mux, TimeSpan.FromSeconds(10)), "mux did not stop on SIGTERM");
+        Assert.True(NetnsLab.Terminate(agent, TimeSpan.FromSeconds(10)), "agent did not stop on SIGTERM");
+        Assert.Equal(0, mux.ExitCode);
+        Assert.Equal(0, agent.ExitCode);
+        Assert.False(File.Exists($"{_directory}/mux.sock"));
+        Assert.False(File.Exists($"{_directory}/mux.pid"));
+    }
+
+    private async Task WaitHealthy(ControlClient client, string log)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await client.HealthAsync();
+                return;
+            }
+            catch (ControlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+            catch (ControlException)
+            {
+                Assert.Fail($"engine did not come up: {File.ReadAllText(Path.Combine(_directory, log))}");
+            }
+        }
+    }
+
+    private static async Task<EngineStats> WaitFor(ControlClient client, Func<EngineStats, bool> condition)
+    {
+        var stats = await client.GetStatsAsync();
+        for (var i = 0; i < 20 && !condition(stats); i++)
+        {
+            await Task.Delay(100);
+            stats = await client.GetStatsAsync();
+        }
+        return stats;
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
+
+[CollectionDefinition(nameof(NetnsCollection), DisableParallelization = true)]
+public sealed class NetnsCollection;

@@ -1,0 +1,12 @@
+using Lb.Engine.Hosting;
+
+namespace Lb.Engine.Tests.Support;
+
+/// <summary>A fact that is skipped, with the reason shown, when the tests do not run as root.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute(string why = "it needs root")
+    {
+        if (!HostEnvironment.IsRoot) Skip = $"skipped: not running as root ({why}); run the tests as root (CI does)";
+    }
+}

@@ -1,0 +1,26 @@
+using Lbdeploy.Runner;
+
+namespace Lbdeploy.Tests.EndToEnd;
+
+/// <summary>A fact that needs root and mininet (it builds a real network); skipped with the reason otherwise.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!Processes.IsRoot)
+        {
+            Skip = "needs root: it starts a mininet network (run the tests with sudo)";
+        }
+        else if (!File.Exists("/usr/bin/mnexec") || !File.Exists("/usr/bin/python3"))
+        {
+            Skip = "needs mininet (/usr/bin/mnexec) and /usr/bin/python3";
+        }
+    }
+}
+
+/// <summary>One mininet network per machine: every test that starts one runs in this collection, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MininetCollection
+{
+    public const string Name = "mininet";
+}

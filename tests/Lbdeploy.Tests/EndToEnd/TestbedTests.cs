@@ -1,0 +1,111 @@
+using Lbdeploy.Runner;
+using Lbdeploy.Testbed;
+using Lbdeploy.Topology;
+using Lbdeploy.Tests.Runner;
+using Xunit.Abstractions;
+
+namespace Lbdeploy.Tests.EndToEnd;
+
+/// <summary>`testbed up` builds the course fat tree exactly as p4-utils addresses it; `down` leaves nothing behind.</summary>
+[Collection(MininetCollection.Name)]
+public sealed class TestbedTests(ITestOutputHelper log)
+{
+    [RootFact]
+    public async Task Up_builds_the_fat_tree_with_p4utils_addressing_and_down_removes_everything()
+    {
+        var fabric = FixtureFabric.FatTree();
+        var state = new TestbedState(Path.Combine(Path.GetTempPath(), $"lbdeploy-test-{Environment.ProcessId}", "testbed"));
+        var output = new StringWriter();
+        var testbed = new LinuxTestbed(state, output);
+        IReadOnlyDictionary<string, TestbedNode> nodes;
+        try
+        {
+            nodes = await testbed.UpAsync(fabric);
+            Assert.Equal(fabric.Hosts.Length + fabric.Switches.Length, nodes.Count);
+
+            var shell = new HostShell(MininetNetwork.Discover());
+            var checks = new List<Task<string?>>();
+            foreach (var host in fabric.Hosts)
+            {
+                checks.Add(CheckHostAsync(shell, host));
+            }
+            foreach (var sw in fabric.Switches)
+            {
+                checks.Add(CheckSwitchAsync(shell, fabric, sw));
+            }
+            var problems = (await Task.WhenAll(checks)).OfType<string>().ToList();
+            Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+
+            // The topology.json written next to the state reads back as the same fabric.
+            var again = FixtureFabric.FromTopologyJson(state.TopologyFile);
+            Assert.Equal(fabric.Hosts.ToList(), again.Hosts.ToList());
+            Assert.Equal(fabric.Links.Select(l => (l.A, l.B)).ToList(), again.Links.Select(l => (l.A, l.B)).ToList());
+
+            var status = testbed.Status();
+            Assert.True(status.LauncherAlive);
+            Assert.All(status.Nodes, n => Assert.True(n.Alive, n.Node.Name));
+        }
+        finally
+        {
+            await testbed.DownAsync();
+            log.WriteLine(output.ToString());
+        }
+
+        Assert.True(MininetNetwork.Discover().IsEmpty, "mininet node shells survived down");
+        Assert.All(nodes.Values, n => Assert.False(Processes.IsAlive(n.Pid), $"{n.Name} (pid {n.Pid}) survived down"));
+        var leftovers = fabric.Links.SelectMany(l => new[] { l.A.Name, l.B.Name })
+            .Where(name => Directory.Exists(Path.Combine("/sys/class/net", name))).ToList();
+        Assert.Empty(leftovers);
+        Assert.False(Directory.Exists(state.Directory));
+    }
+
+    [RootFact]
+    public async Task Up_refuses_a_second_testbed_while_one_runs()
+    {
+        var fabric = FixtureFabric.FatTree();
+        var state = new TestbedState(Path.Combine(Path.GetTempPath(), $"lbdeploy-test2-{Environment.ProcessId}", "testbed"));
+        var testbed = new LinuxTestbed(state, TextWriter.Null);
+        try
+        {
+            await testbed.UpAsync(fabric);
+            var error = await Assert.ThrowsAsync<RunnerException>(() => testbed.UpAsync(fabric));
+            Assert.Contains("lbdeploy testbed down", error.Message);
+        }
+        finally
+        {
+            await testbed.DownAsync();
+        }
+        Assert.True(MininetNetwork.Discover().IsEmpty);
+    }
+
+    private static async Task<string?> CheckHostAsync(HostShell shell, FabricHost host)
+    {
+        var r = await shell.RunCheckedAsync(host.Name,
+            $"ip -o -4 addr show dev {host.Interface}; cat /sys/class/net/{host.Interface}/address; ip route show default; ls /sys/class/net");
+        var text = r.StandardOutput;
+        var expected = new[] { $"inet {host.Address} ", host.Mac.ToString(), $"default via {host.Gateway} dev {host.Interface}" };
+        var missing = expected.Where(e => !text.Contains(e, StringComparison.Ordinal)).ToList();
+        var interfaces = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).TakeLast(2).Order().ToList();
+        if (!interfaces.SequenceEqual(new[] { host.Interface, "lo" }.Order())) missing.Add($"interfaces {string.Join(",", interfaces)}");
+        return missing.Count == 0 ? null : $"{host.Name}: missing {string.Join("; ", missing)} in:\n{text}";
+    }
+
+    private static async Task<string?> CheckSwitchAsync(HostShell shell, Fabric fabric, FabricSwitch sw)
+    {
+        var r = await shell.RunCheckedAsync(sw.Name,
+            "ip -o -4 addr show; for i in /sys/class/net/*-eth*; do echo \"$(basename $i) $(cat $i/address)\"; done; " +
+            "sysctl -n net.ipv4.ip_forward net.ipv4.fib_multipath_hash_policy net.ipv4.fib_multipath_hash_fields net.ipv4.conf.all.rp_filter");
+        var text = r.StandardOutput;
+        var missing = new List<string>();
+        foreach (var end in fabric.LinksOf(sw.Name).Select(l => l.End(sw.Name)))
+        {
+            if (end.Address is { } address && !text.Contains($"{end.Name}    inet {address} ", StringComparison.Ordinal)) missing.Add($"{end.Name} {address}");
+            if (!text.Contains($"{end.Name} {end.Mac}", StringComparison.Ordinal)) missing.Add($"{end.Name} mac {end.Mac}");
+        }
+        if (!text.TrimEnd().EndsWith("1\n3\n0x0037\n2", StringComparison.Ordinal) && !text.TrimEnd().EndsWith("1\n3\n55\n2", StringComparison.Ordinal))
+        {
+            missing.Add("sysctls forward=1 policy=3 fields=0x0037 rp_filter=2");
+        }
+        return missing.Count == 0 ? null : $"{sw.Name}: missing {string.Join("; ", missing)} in:\n{text}";
+    }
+}

@@ -1,0 +1,89 @@
+using Lbdeploy.Planning;
+using Lbdeploy.Tests.Spec;
+
+namespace Lbdeploy.Tests.Golden;
+
+/// <summary>
+/// Pins every file `lbdeploy plan` writes for the example specs: a change to a template, the router or the spec
+/// defaults shows up as a diff here. Regenerate with tools/refresh-golden.sh (LBDEPLOY_REFRESH_GOLDEN=1) and review.
+/// </summary>
+public sealed class GoldenPlanTests
+{
+    public static TheoryData<string> Cases => ["fattree-linux", "fattree-bmv2", "leafspine"];
+
+    /// <summary>The spec of each case: a file of the repository, optionally with edited text.</summary>
+    internal static (string SpecPath, string? Text) SpecOf(string name) => name switch
+    {
+        "fattree-linux" => (RepoPaths.Combine("lb.yaml"), null),
+        "fattree-bmv2" => (RepoPaths.Combine("lb.yaml"), SetTarget(File.ReadAllText(RepoPaths.Combine("lb.yaml")), "bmv2")),
+        "leafspine" => (RepoPaths.Combine("examples", "leafspine.yaml"), null),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static string SetTarget(string yaml, string target)
+    {
+        const string Linux = "target: linux";
+        Assert.Contains(Linux, yaml);
+        return yaml.Replace(Linux, $"target: {target}", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Plan_output_matches_the_golden_directory(string name)
+    {
+        var (specPath, text) = SpecOf(name);
+        var plan = Planner.Create(specPath, Path.GetFileName(specPath), text);
+        var golden = RepoPaths.Combine("tests", "Lbdeploy.Tests", "Golden", name);
+
+        if (Environment.GetEnvironmentVariable("LBDEPLOY_REFRESH_GOLDEN") == "1")
+        {
+            if (Directory.Exists(golden)) Directory.Delete(golden, recursive: true);
+            PlanWriter.Write(plan, golden);
+        }
+
+        Assert.True(Directory.Exists(golden), $"no golden directory {golden}; run tools/refresh-golden.sh");
+        var expectedFiles = Directory.EnumerateFiles(golden, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(golden, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(expectedFiles, plan.Files.Keys.ToList());
+        foreach (var (file, content) in plan.Files)
+        {
+            var expected = File.ReadAllText(Path.Combine(golden, file));
+            Assert.True(expected == content, $"{name}/{file} differs from the golden copy (run tools/refresh-golden.sh and review the diff):\n{FirstDifference(expected, content)}");
+        }
+    }
+
+    [Fact]
+    public void Covers_every_switch_of_the_fat_tree_for_both_targets()
+    {
+        var plan = Planner.Create(RepoPaths.Combine("lb.yaml"), "lb.yaml");
+        Assert.Equal(20, plan.Switches.Length);
+        Assert.Equal(20, plan.Files.Keys.Count(k => k.StartsWith("switches/bmv2/", StringComparison.Ordinal)));
+        Assert.Equal(40, plan.Files.Keys.Count(k => k.StartsWith("switches/linux/", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Planning_twice_gives_byte_identical_files(string name)
+    {
+        var (specPath, text) = SpecOf(name);
+        var first = Planner.Create(specPath, Path.GetFileName(specPath), text).Files;
+        var second = Planner.Create(specPath, Path.GetFileName(specPath), text).Files;
+        Assert.Equal(first.Keys, second.Keys);
+        foreach (var key in first.Keys) Assert.Equal(first[key], second[key]);
+    }
+
+    private static string FirstDifference(string expected, string actual)
+    {
+        var a = expected.Split('\n');
+        var b = actual.Split('\n');
+        for (var i = 0; i < Math.Max(a.Length, b.Length); i++)
+        {
+            var x = i < a.Length ? a[i] : "<end of file>";
+            var y = i < b.Length ? b[i] : "<end of file>";
+            if (x != y) return $"line {i + 1}:\n  golden: {x}\n  actual: {y}";
+        }
+        return "(same lines, different line endings)";
+    }
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# lbdeploy plan: routes of switch t7 as a Linux router (target linux). Generated; edit lb.yaml instead.
+# Run inside the switch's network namespace. Idempotent: every route is `ip route replace`.
+set -e
+
+# Route between ports.
+sysctl -qw net.ipv4.ip_forward=1
+# Hash ECMP on the 5-tuple of every packet (src/dst address, protocol, src/dst port = fields 0x0037), as bmv2 does.
+# Policy 1 is not enough: a forwarded packet that still carries its sender socket's hash is routed by that hash,
+# and TCP re-rolls it after a retransmission timeout, moving a live connection to the other mux.
+sysctl -qw net.ipv4.fib_multipath_hash_policy=3
+sysctl -qw net.ipv4.fib_multipath_hash_fields=0x0037
+# Loose reverse-path filtering: with Direct Server Return, replies come from the VIP out of a server's port,
+# a source strict rp_filter would drop.
+sysctl -qw net.ipv4.conf.all.rp_filter=2
+sysctl -qw net.ipv4.conf.default.rp_filter=2
+sysctl -qw net.ipv4.conf.t7-eth1.rp_filter=2
+sysctl -qw net.ipv4.conf.t7-eth2.rp_filter=2
+sysctl -qw net.ipv4.conf.t7-eth3.rp_filter=2
+sysctl -qw net.ipv4.conf.t7-eth4.rp_filter=2
+
+# remote hosts
+ip route replace 10.13.1.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.13.2.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.14.3.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.14.4.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.15.5.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.15.6.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.16.7.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.16.8.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.17.9.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.17.10.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.18.11.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.18.12.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+# attached hosts
+ip route replace 10.19.13.2/32 dev t7-eth1
+ip route replace 10.19.14.2/32 dev t7-eth2
+# remote hosts
+ip route replace 10.20.15.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+ip route replace 10.20.16.0/24 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4
+# VIP
+ip route replace 20.0.0.1/32 nexthop via 20.19.7.2 dev t7-eth3 nexthop via 20.19.8.2 dev t7-eth4

@@ -1,0 +1,13 @@
+#!/bin/sh
+# lbdeploy plan: puts VIP 20.0.0.10 on DIP h12 for Direct Server Return. Generated; idempotent.
+set -e
+# The server answers clients from the VIP, so the VIP is a local address here.
+ip addr replace 20.0.0.10/32 dev h12-eth0
+# Never answer ARP for the VIP, never use it as an ARP source: only the muxes attract traffic to it.
+sysctl -qw net.ipv4.conf.all.arp_ignore=1
+sysctl -qw net.ipv4.conf.all.arp_announce=2
+sysctl -qw net.ipv4.conf.h12-eth0.arp_ignore=1
+sysctl -qw net.ipv4.conf.h12-eth0.arp_announce=2
+# The mux adds a 20-byte outer header: advertise an MSS of 1440 (not 1460) so clients' full-size
+# segments still fit the 1500-byte links once encapsulated.
+ip route replace default via 10.4.12.1 dev h12-eth0 advmss 1440

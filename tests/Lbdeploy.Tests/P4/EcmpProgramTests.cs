@@ -1,0 +1,95 @@
+using Lbdeploy.Routing;
+using Lbdeploy.Tests.Topology;
+using Lbdeploy.Topology;
+using Lbdeploy.Verification;
+using Lb.Core.Addressing;
+
+namespace Lbdeploy.Tests.P4;
+
+/// <summary>No P4 compiler here: these read p4/ecmp.p4's control-plane interface and check rules against it.</summary>
+public sealed class EcmpProgramTests
+{
+    private static readonly P4Interface Program = P4Interface.Load(RepoPaths.Of("p4", "ecmp.p4"));
+
+    [Fact]
+    public void Ipv4_lpm_has_the_course_interface()
+    {
+        var table = Program.FindTable("ipv4_lpm")!;
+        Assert.Equal([new P4Key("hdr.ipv4.dstAddr", "lpm", 32)], table.Keys.AsEnumerable());
+        Assert.Equal(["set_nhop", "ecmp_group", "drop"], table.Actions.AsEnumerable());
+        Assert.Equal("drop", table.DefaultAction);
+    }
+
+    [Fact]
+    public void Ecmp_group_to_nhop_has_the_course_interface()
+    {
+        var table = Program.FindTable("ecmp_group_to_nhop")!;
+        Assert.Equal([new P4Key("meta.ecmp_group_id", "exact", 14), new P4Key("meta.ecmp_hash", "exact", 14)], table.Keys.AsEnumerable());
+        Assert.Contains("set_nhop", table.Actions);
+    }
+
+    [Fact]
+    public void Actions_have_the_course_parameters()
+    {
+        Assert.Equal([new P4Parameter("dstAddr", 48), new P4Parameter("port", 9)], Program.FindAction("set_nhop")!.Parameters.AsEnumerable());
+        Assert.Equal([new P4Parameter("ecmp_group_id", 14), new P4Parameter("num_nhops", 16)], Program.FindAction("ecmp_group")!.Parameters.AsEnumerable());
+        Assert.Empty(Program.FindAction("drop")!.Parameters);
+    }
+
+    [Theory]
+    [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02 1")]
+    [InlineData("table_add ipv4_lpm ecmp_group 10.19.13.0/24 => 1 2")]
+    [InlineData("table_add ecmp_group_to_nhop set_nhop 1 0 => 02:00:00:01:00:03 3")]
+    [InlineData("table_set_default ipv4_lpm drop")]
+    public void Course_rules_load(string rule) => Assert.Empty(Program.CheckCommand(rule));
+
+    [Theory]
+    [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02", "takes 2 parameter(s)")]
+    [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02 512", "does not fit bit<9>")]
+    [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/33 => 00:00:0a:13:0d:02 1", "VALUE/LENGTH")]
+    [InlineData("table_add ipv4_lpm forward 10.19.13.2/32 => 1", "no action 'forward'")]
+    [InlineData("table_add ipv4_fib set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02 1", "no table 'ipv4_fib'")]
+    [InlineData("table_add ecmp_group_to_nhop set_nhop 1 => 00:00:0a:13:0d:02 1", "takes 2 key(s)")]
+    [InlineData("table_add ecmp_group_to_nhop set_nhop 16384 0 => 00:00:0a:13:0d:02 1", "bit<14>")]
+    public void Broken_rules_are_reported(string rule, string expected) =>
+        Assert.Contains(Program.CheckCommand(rule), e => e.Contains(expected, StringComparison.Ordinal));
+
+    [Fact]
+    public void Every_route_of_the_course_plan_fits_the_program()
+    {
+        // the plain course-controller rendering of each route: what any bmv2 renderer must produce
+        var plan = Router.Build(FabricLoader.Load(RepoPaths.CourseAppConfig), [new VipPlacement(Ipv4Address.Parse("20.0.0.1"), ["h1", "h2"])]);
+        var rules = new List<string>();
+        foreach (var sw in plan.Switches)
+        {
+            var group = 0;
+            foreach (var route in sw.Routes)
+            {
+                if (!route.IsEcmp)
+                {
+                    rules.Add($"table_add ipv4_lpm set_nhop {route.Destination} => {route.NextHops[0].Ingress.Mac} {route.NextHops[0].Egress.Port}");
+                    continue;
+                }
+                group++;
+                rules.Add($"table_add ipv4_lpm ecmp_group {route.Destination} => {group} {route.NextHops.Length}");
+                for (var i = 0; i < route.NextHops.Length; i++)
+                    rules.Add($"table_add ecmp_group_to_nhop set_nhop {group} {i} => {route.NextHops[i].Ingress.Mac} {route.NextHops[i].Egress.Port}");
+            }
+        }
+        Assert.True(rules.Count > 300);
+        Assert.All(rules, rule => Assert.Empty(Program.CheckCommand(rule)));
+    }
+
+    [Fact]
+    public void Hash_covers_the_five_tuple_in_flow_tuple_order()
+    {
+        // FlowTuple.Bmv2Crc16 hashes srcAddr, dstAddr, protocol, srcPort, dstPort in this order
+        var source = File.ReadAllText(RepoPaths.Of("p4", "ecmp.p4"));
+        var hash = source[source.IndexOf("HashAlgorithm.crc16", StringComparison.Ordinal)..];
+        hash = hash[..hash.IndexOf("num_nhops", StringComparison.Ordinal)];
+        var order = new[] { "hdr.ipv4.srcAddr", "hdr.ipv4.dstAddr", "hdr.ipv4.protocol", "meta.l4_src_port", "meta.l4_dst_port" }
+            .Select(f => hash.IndexOf(f, StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(-1, order);
+        Assert.Equal(order.Order(), order);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Lbdeploy.Planning;
+using Lbdeploy.Tests.Spec;
+
+namespace Lbdeploy.Tests.Rendering;
+
+/// <summary>
+/// Runs rendered scripts on a real kernel, inside a private network namespace (never the root one) whose
+/// interfaces are veth pairs named like the fabric's: the switch script installs its ECMP and VIP routes twice
+/// without error, its teardown removes them; the DIP script puts the VIP up and down. Needs root.
+/// </summary>
+public sealed class LinuxScriptsInNamespaceTests : IDisposable
+{
+    private static readonly DeploymentPlan Plan = Planner.Create(RepoPaths.Combine("lb.yaml"), "lb.yaml");
+    private readonly string ns = $"lbplan-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+    private readonly string scripts = Directory.CreateTempSubdirectory("lbplan-scripts-").FullName;
+
+    public LinuxScriptsInNamespaceTests()
+    {
+        Assert.True(Environment.UserName == "root", "these tests create a network namespace: run them as root");
+        Sh($"ip netns add {ns}");
+    }
+
+    public void Dispose()
+    {
+        Process.Start("ip", ["netns", "del", ns])!.WaitForExit();
+        Directory.Delete(scripts, recursive: true);
+    }
+
+    [Fact]
+    public void Switch_script_installs_routes_idempotently_and_teardown_removes_them()
+    {
+        InNamespace("""
+            for i in 1 2 3 4; do ip link add t1-eth$i type veth peer name peer$i; ip link set t1-eth$i up; ip link set peer$i up; done
+            ip addr add 10.13.1.1/24 dev t1-eth1; ip addr add 10.13.2.1/24 dev t1-eth2
+            ip addr add 20.13.1.1/24 dev t1-eth3; ip addr add 20.13.2.1/24 dev t1-eth4
+            """);
+        var up = Save("switches/linux/t1.sh");
+        InNamespace($"sh {up} && sh {up}");
+        var vip = InNamespace("ip route show 20.0.0.1");
+        Assert.Contains("nexthop via 10.13.1.2 dev t1-eth1", vip);
+        Assert.Contains("nexthop via 10.13.2.2 dev t1-eth2", vip);
+        Assert.Contains("nexthop via 20.13.2.2 dev t1-eth4", InNamespace("ip route show 10.19.13.0/24"));
+        Assert.Equal("3\n55\n2\n", InNamespace("sysctl -n net.ipv4.fib_multipath_hash_policy net.ipv4.fib_multipath_hash_fields net.ipv4.conf.t1-eth3.rp_filter"));
+
+        InNamespace($"sh {Save("switches/linux/t1.down.sh")}");
+        var left = InNamespace("ip route show");
+        Assert.DoesNotContain("20.0.0.1", left);
+        Assert.DoesNotContain("10.19.13.0/24", left);
+        Assert.Contains("10.13.1.0/24 dev t1-eth1", left);
+    }
+
+    [Fact]
+    public void Dip_script_adds_the_vip_and_advmss_then_undoes_them()
+    {
+        InNamespace("""
+            ip link add h13-eth0 type veth peer name peer0; ip link set h13-eth0 up; ip link set peer0 up
+            ip addr add 10.19.13.2/24 dev h13-eth0; ip route add default via 10.19.13.1 dev h13-eth0
+            """);
+        var up = Save("hosts/h13/vip-up.sh");
+        InNamespace($"sh {up} && sh {up}");
+        Assert.Contains("inet 20.0.0.1/32", InNamespace("ip -4 addr show dev h13-eth0"));
+        Assert.Contains("advmss 1440", InNamespace("ip route show default"));
+        Assert.Equal("1\n2\n", InNamespace("sysctl -n net.ipv4.conf.h13-eth0.arp_ignore net.ipv4.conf.h13-eth0.arp_announce"));
+
+        var down = Save("hosts/h13/vip-down.sh");
+        InNamespace($"sh {down} && sh {down}");
+        Assert.DoesNotContain("20.0.0.1", InNamespace("ip -4 addr show dev h13-eth0"));
+        Assert.DoesNotContain("advmss", InNamespace("ip route show default"));
+    }
+
+    private string Save(string file)
+    {
+        var path = Path.Combine(scripts, file.Replace('/', '_'));
+        File.WriteAllText(path, Plan.Files[file]);
+        return path;
+    }
+
+    private string InNamespace(string script) => Sh($"ip netns exec {ns} sh -ec '{script.Replace("'", "'\\''")}'");
+
+    private static string Sh(string command)
+    {
+        var start = new ProcessStartInfo("sh", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"`{command}` failed ({process.ExitCode}): {error}");
+        return output.Result;
+    }
+}

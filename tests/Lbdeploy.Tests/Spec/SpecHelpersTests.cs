@@ -1,0 +1,46 @@
+using Lbdeploy.Spec;
+
+namespace Lbdeploy.Tests.Spec;
+
+public sealed class SpecHelpersTests
+{
+    [Theory]
+    [InlineData("120s", 120)]
+    [InlineData("120", 120)]
+    [InlineData("2m", 120)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("1h0m5s", 3605)]
+    public void Parses_durations(string text, int seconds)
+    {
+        Assert.True(Durations.TryParse(text, out var duration));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), duration);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("2 minutes")]
+    [InlineData("500ms")]
+    [InlineData("1m1h")]
+    [InlineData("-5s")]
+    public void Rejects_bad_durations(string text) => Assert.False(Durations.TryParse(text, out _));
+
+    [Theory]
+    [InlineData(120, "2m")]
+    [InlineData(90, "1m30s")]
+    [InlineData(5400, "1h30m")]
+    [InlineData(7, "7s")]
+    public void Formats_durations_readably(int seconds, string text) => Assert.Equal(text, Durations.Format(TimeSpan.FromSeconds(seconds)));
+
+    [Theory]
+    [InlineData("adress", "address")]
+    [InlineData("dip", "dips")]
+    [InlineData("mux", "muxes")]
+    [InlineData("tabel_size", "table_size")]
+    [InlineData("colour", null)]
+    public void Suggests_close_names(string input, string? expected) =>
+        Assert.Equal(expected, Suggestions.Closest(input, ["address", "dips", "muxes", "table_size", "topology", "vip", "clients"]));
+
+    [Fact]
+    public void Compacts_host_lists() =>
+        Assert.Equal("h1..h4, h6, h7, web1", HostNames.Compact(["h3", "web1", "h1", "h2", "h4", "h6", "h7"]));
+}

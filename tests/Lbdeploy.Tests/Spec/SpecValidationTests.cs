@@ -1,0 +1,294 @@
+using Lbdeploy.Planning;
+using Lbdeploy.Spec;
+
+namespace Lbdeploy.Tests.Spec;
+
+/// <summary>
+/// Every kind of spec mistake yields one located, one-line diagnostic with the exact wording users see, and all
+/// problems of a file are reported together.
+/// </summary>
+public sealed class SpecValidationTests : IDisposable
+{
+    private readonly SpecDirectory directory = new();
+
+    public void Dispose() => directory.Dispose();
+
+    // Line numbers below refer to this layout; each case edits one part of it.
+    private const string Valid = """
+        topology: fattree.json
+        vip:
+          address: 20.0.0.1
+        muxes: [h1, h2]
+        dips: [h13, h14]
+        """;
+
+    private const string Fix = "choose an address outside every fabric subnet, e.g. 20.0.0.1";
+
+    public static TheoryData<string, string, string[]> Cases => new()
+    {
+        {
+            "misspelt root key", Valid.Replace("dips:", "dip:"),
+            ["lb.yaml:5:1: error: dip: unknown key 'dip'; did you mean 'dips'?"]
+        },
+        {
+            "misspelt nested key", Valid.Replace("  address:", "  adress:"),
+            ["lb.yaml:3:3: error: vip.adress: unknown key 'adress'; did you mean 'address'?"]
+        },
+        {
+            "unknown key without a near match", Valid + "\ncolour: blue",
+            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, vip, muxes, dips, clients, switches, engine, servers, verify"]
+        },
+        {
+            "scalar instead of a list", Valid.Replace("muxes: [h1, h2]", "muxes: h1"),
+            ["lb.yaml:4:8: error: muxes: expected a list of host names such as [h1, h2], got 'h1'"]
+        },
+        {
+            "missing required key", Valid.Replace("vip:\n  address: 20.0.0.1\n", ""),
+            ["lb.yaml:1:1: error: required key 'vip' is missing"]
+        },
+        {
+            "DIP listed twice", Valid.Replace("[h13, h14]", "[h13, h13]"),
+            ["lb.yaml:5:13: error: dips[1]: host 'h13' is listed twice (also dips[0]); remove one"]
+        },
+        {
+            "DIP not in the topology", Valid.Replace("[h13, h14]", "[h13, h17]"),
+            ["lb.yaml:5:13: error: dips[1]: host 'h17' is not in the topology (hosts: h1..h16); use one of them"]
+        },
+        {
+            "mux is a switch", Valid.Replace("[h1, h2]", "[t1, h2]"),
+            ["lb.yaml:4:9: error: muxes[0]: 't1' is a switch, not a host (hosts: h1..h16); use one of them"]
+        },
+        {
+            "host both mux and DIP", Valid.Replace("[h13, h14]", "[h2, h14]"),
+            ["lb.yaml:5:8: error: dips[0]: host 'h2' is already a mux (muxes[1]); a host plays one role: mux, DIP or client"]
+        },
+        {
+            "client is a DIP", Valid + "\nclients: [h3, h14]",
+            ["lb.yaml:6:15: error: clients[1]: host 'h14' is already a DIP (dips[1]); a host plays one role: mux, DIP or client"]
+        },
+        {
+            "VIP inside a host subnet", Valid.Replace("20.0.0.1", "10.13.1.7"),
+            [$"lb.yaml:3:12: error: vip.address: 10.13.1.7 is inside host h1's subnet 10.13.1.0/24; {Fix}"]
+        },
+        {
+            "VIP equal to a host address", Valid.Replace("20.0.0.1", "10.19.13.2"),
+            [$"lb.yaml:3:12: error: vip.address: 10.19.13.2 is the address of host h13; {Fix}"]
+        },
+        {
+            "VIP inside a fabric link subnet", Valid.Replace("20.0.0.1", "20.13.1.9"),
+            [$"lb.yaml:3:12: error: vip.address: 20.13.1.9 is inside the subnet 20.13.1.0/24 of link t1-a1; {Fix}"]
+        },
+        {
+            "empty DIP list", Valid.Replace("[h13, h14]", "[]"),
+            ["lb.yaml:5:7: error: dips: no DIPs; list at least one server host, e.g. [h13, h14]"]
+        },
+        {
+            "every DIP drained", Valid.Replace("[h13, h14]", "[{ host: h13, weight: 0 }]"),
+            ["lb.yaml:5:7: error: dips: every DIP has weight 0 (drained); give at least one a positive weight"]
+        },
+        {
+            "invalid VIP address", Valid.Replace("20.0.0.1", "20.0.0.256"),
+            ["lb.yaml:3:12: error: vip.address: '20.0.0.256' is not an IPv4 address; write four numbers 0-255, e.g. 20.0.0.1"]
+        },
+        {
+            "multicast VIP", Valid.Replace("20.0.0.1", "224.0.0.1"),
+            ["lb.yaml:3:12: error: vip.address: 224.0.0.1 is not a unicast address; use an ordinary address outside the fabric's subnets, e.g. 20.0.0.1"]
+        },
+        {
+            "Maglev table size not prime", Valid + "\nengine:\n  hash: { table_size: 65536 }",
+            ["lb.yaml:7:23: error: engine.hash.table_size: 65536 is not prime; Maglev needs a prime table size, e.g. 65537"]
+        },
+        {
+            "Maglev table smaller than the DIP list", Valid + "\nengine:\n  hash: { table_size: 2 }",
+            ["lb.yaml:7:23: error: engine.hash.table_size: table_size 2 is out of range; use 3-16777259"]
+        },
+        {
+            "Maglev table too small for the DIPs", Valid.Replace("[h13, h14]", "[h13, h14, h15]") + "\nengine:\n  hash: { table_size: 3 }",
+            ["lb.yaml:7:23: error: engine.hash.table_size: 3 slots are too few for 3 DIPs; use a prime at least 100 times the DIP count, e.g. 307"]
+        },
+        {
+            "unknown target", Valid + "\nswitches:\n  target: bmv3",
+            ["lb.yaml:7:11: error: switches.target: unknown target 'bmv3'; use linux or bmv2 (did you mean 'bmv2'?)"]
+        },
+        {
+            "topology file missing", Valid.Replace("fattree.json", "nowhere.json"),
+            ["lb.yaml:1:1: error: topology: nowhere.json: cannot read the topology file (Could not find file 'nowhere.json'.); check the path in the spec"]
+        },
+        {
+            "negative weight", Valid.Replace("[h13, h14]", "[h13, { host: h14, weight: -1 }]"),
+            ["lb.yaml:5:34: error: dips[1].weight: weight -1 is out of range; use 0-1000"]
+        },
+        {
+            "weight not a number", Valid.Replace("[h13, h14]", "[h13, { host: h14, weight: heavy }]"),
+            ["lb.yaml:5:34: error: dips[1].weight: expected a whole number for weight (0-1000), got 'heavy'"]
+        },
+        {
+            "port out of range", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  ports: [70000/tcp]\n"),
+            ["lb.yaml:4:11: error: vip.ports[0]: port 70000 is out of range; use 1-65535"]
+        },
+        {
+            "unknown protocol", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  ports: [80/tcp, { port: 53, protocol: sctp }]\n"),
+            ["lb.yaml:4:41: error: vip.ports[1].protocol: unknown protocol 'sctp'; use tcp or udp"]
+        },
+        {
+            "port written wrongly", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  ports: [http]\n"),
+            ["lb.yaml:4:11: error: vip.ports[0]: 'http' is not a port; write PORT/PROTOCOL, e.g. 80/tcp or 53/udp"]
+        },
+        {
+            "bad duration", Valid + "\nengine:\n  connections: { idle_timeout: 2 minutes }",
+            ["lb.yaml:7:32: error: engine.connections.idle_timeout: '2 minutes' is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m"]
+        },
+        {
+            "not a boolean", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  icmp: sometimes\n"),
+            ["lb.yaml:4:9: error: vip.icmp: expected true or false, got 'sometimes'"]
+        },
+        {
+            "unknown server placeholder", Valid + "\nservers:\n  command: php -S {vip}:80 -t {dcroot}",
+            ["lb.yaml:7:12: error: servers.command: unknown placeholder '{dcroot}'; did you mean '{docroot}'? (placeholders: {vip} {docroot} {host} {port})"]
+        },
+        {
+            "missing docroot", Valid + "\nservers:\n  docroot: www",
+            [$"lb.yaml:7:12: error: servers.docroot: directory 'www' does not exist (looked for {{dir}}/www); create it or fix the path (relative to the spec)"]
+        },
+        {
+            "verify path without slash", Valid + "\nverify:\n  path: index.html",
+            ["lb.yaml:7:9: error: verify.path: 'index.html' is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html"]
+        },
+        {
+            "YAML syntax error", Valid.Replace("muxes: [h1, h2]", "muxes: [h1, h2] h3"),
+            ["lb.yaml:4:17: error: not valid YAML: While parsing a block mapping, did not find expected key"]
+        },
+        {
+            "YAML ending inside a list", Valid.Replace("dips: [h13, h14]", "dips: [h13, h14"),
+            ["lb.yaml:6:1: error: not valid YAML: While parsing a flow sequence, did not find expected ',' or ']'"]
+        },
+        {
+            "duplicate key", Valid + "\nmuxes: [h3]",
+            ["lb.yaml:6:1: error: key 'muxes' appears twice in the same mapping; keep one"]
+        },
+        {
+            "not a mapping at the top", "- h1\n- h2\n",
+            ["lb.yaml:1:1: error: expected a mapping, got a list"]
+        },
+        {
+            "unclosed list before more keys", Valid.Replace("muxes: [h1, h2]", "muxes: [h1, h2"),
+            ["lb.yaml:5:17: error: not valid YAML: the file ends inside a [list] or {mapping}; close it with ] or }"]
+        },
+        {
+            "several problems at once", Valid.Replace("20.0.0.1", "10.13.1.7").Replace("[h13, h14]", "[h13, h99]") + "\nswitches: { target: p4 }",
+            [
+                $"lb.yaml:3:12: error: vip.address: 10.13.1.7 is inside host h1's subnet 10.13.1.0/24; {Fix}",
+                "lb.yaml:5:13: error: dips[1]: host 'h99' is not in the topology (hosts: h1..h16); use one of them",
+                "lb.yaml:6:21: error: switches.target: unknown target 'p4'; use linux or bmv2",
+            ]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Reports_each_problem_as_one_located_line(string name, string yaml, string[] expected)
+    {
+        var path = directory.Write(yaml);
+        var error = Assert.Throws<SpecException>(() => SpecLoader.Load(path, "lb.yaml"));
+        var actual = error.Diagnostics.Select(d => d.ToString()).ToArray();
+        Assert.True(expected.Select(e => e.Replace("{dir}", directory.Path)).SequenceEqual(actual),
+            $"{name}:\nexpected:\n  {string.Join("\n  ", expected)}\nactual:\n  {string.Join("\n  ", actual)}");
+    }
+
+    [Fact]
+    public void Malformed_topology_json_is_reported_at_the_topology_key()
+    {
+        File.WriteAllText(Path.Combine(directory.Path, "broken.json"), "{ \"topology\": { \"hosts\": [ }");
+        var path = directory.Write(Valid.Replace("fattree.json", "broken.json"));
+        var error = Assert.Throws<SpecException>(() => SpecLoader.Load(path, "lb.yaml"));
+        var line = Assert.Single(error.Diagnostics).ToString();
+        Assert.StartsWith("lb.yaml:1:1: error: topology: broken.json:1:", line);
+        Assert.Contains("malformed JSON", line);
+        Assert.DoesNotContain('\n', line);
+    }
+
+    [Fact]
+    public void A_valid_spec_gets_every_default()
+    {
+        var loaded = SpecLoader.Load(directory.Write(Valid), "lb.yaml");
+        var spec = loaded.Spec;
+        Assert.Equal("20.0.0.1", spec.Vip.Address.ToString());
+        Assert.Equal([new PortSpec(80, "tcp")], spec.Vip.Ports.ToArray());
+        Assert.True(spec.Vip.Icmp);
+        Assert.Equal(SwitchTarget.Linux, spec.Target);
+        Assert.Equal(EngineSpec.Default, spec.Engine);
+        Assert.Equal(ServersSpec.DefaultCommand, spec.Servers.Command);
+        Assert.Equal(Path.Combine(directory.Path, "wwwroot"), spec.Servers.DocRoot);
+        Assert.Equal(VerifySpec.DefaultPath, spec.Verify.Path);
+        Assert.Equal([new DipSpec("h13", 1), new DipSpec("h14", 1)], spec.Dips.ToArray());
+        Assert.Equal(["h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11", "h12", "h15", "h16"], loaded.Clients.ToArray());
+    }
+
+    [Fact]
+    public void Reads_every_field_in_both_spellings()
+    {
+        var yaml = """
+            topology: fattree.json
+            vip:
+              address: 20.0.0.9
+              ports: [80/tcp, 53/udp, { port: 8080 }, "443"]
+              icmp: false
+            muxes: [h1]
+            dips: [h13, { host: h14, weight: 3 }, { host: h15, weight: 0 }]
+            clients: [h3]
+            switches: { target: bmv2 }
+            engine:
+              hash: { table_size: 251, seed: 4294967295 }
+              connections: { capacity: 10, idle_timeout: 1h30m }
+            servers: { command: "serve {host}", docroot: . }
+            verify: { path: /x }
+            """;
+        var spec = SpecLoader.Load(directory.Write(yaml), "lb.yaml").Spec;
+        Assert.Equal([new PortSpec(80, "tcp"), new PortSpec(53, "udp"), new PortSpec(8080, "tcp"), new PortSpec(443, "tcp")], spec.Vip.Ports.ToArray());
+        Assert.False(spec.Vip.Icmp);
+        Assert.Equal([new DipSpec("h13", 1), new DipSpec("h14", 3), new DipSpec("h15", 0)], spec.Dips.ToArray());
+        Assert.Equal(["h3"], spec.Clients!.Value.ToArray());
+        Assert.Equal(SwitchTarget.Bmv2, spec.Target);
+        Assert.Equal(new HashSpec(251, uint.MaxValue), spec.Engine.Hash);
+        Assert.Equal(new ConnectionsSpec(10, TimeSpan.FromMinutes(90)), spec.Engine.Connections);
+        Assert.Equal(directory.Path, spec.Servers.DocRoot);
+        Assert.Equal("/x", spec.Verify.Path);
+    }
+}
+
+/// <summary>Problems only the routes reveal: the verifier's failing path, located at the spec item it concerns.</summary>
+public sealed class SpecReachabilityTests : IDisposable
+{
+    private readonly SpecDirectory directory = new();
+
+    public void Dispose() => directory.Dispose();
+
+    // s3 (with h3) has no link to the rest of the fabric.
+    private const string Island = """
+        {"topology": {"assignment_strategy": "l3",
+         "links": [["h1","s1"],["h2","s2"],["h3","s3"],["h4","s1"],["s1","s2"]],
+         "hosts": {"h1":{},"h2":{},"h3":{},"h4":{}}, "switches": {"s1":{},"s2":{},"s3":{}}}}
+        """;
+
+    [Fact]
+    public void A_DIP_no_mux_can_reach_is_reported_with_the_breaking_path()
+    {
+        File.WriteAllText(Path.Combine(directory.Path, "island.json"), Island);
+        var path = directory.Write("topology: island.json\nvip:\n  address: 20.0.0.1\nmuxes: [h1]\ndips: [h2, h3]\n");
+        var error = Assert.Throws<SpecException>(() => Planner.Create(path, "lb.yaml"));
+        Assert.Equal(
+            ["lb.yaml:5:12: error: dips[1]: static check 'muxes reach DIPs' failed: h1 -> s1 -> (no route to 10.3.3.0/24 at s1); connect it in the topology or choose another DIP"],
+            error.Diagnostics.Select(d => d.ToString()));
+    }
+
+    [Fact]
+    public void A_client_that_cannot_reach_the_VIP_is_reported()
+    {
+        File.WriteAllText(Path.Combine(directory.Path, "island.json"), Island);
+        var path = directory.Write("topology: island.json\nvip:\n  address: 20.0.0.1\nmuxes: [h1]\ndips: [h2]\nclients: [h3]\n");
+        var error = Assert.Throws<SpecException>(() => Planner.Create(path, "lb.yaml"));
+        Assert.Equal(
+            ["lb.yaml:6:11: error: clients[0]: static check 'clients reach a mux of 20.0.0.1' failed: h3 -> s3 -> (no route to 20.0.0.1/32 at s3); connect it in the topology or choose another host"],
+            error.Diagnostics.Select(d => d.ToString()));
+    }
+}
