@@ -79,11 +79,12 @@ direct_pid=$!
 sleep 0.5
 
 run() { # label host port
-  local label=$1 target=$2 tport=$3
+  local label=$1 target=$2 tport=$3 pids=()
   for c in "${clients[@]}"; do
     mnexec -a "${c#*:}" /usr/bin/python3 "$work/load.py" "$target" "$tport" "$path" "$duration" "$concurrency" >"$work/$label.${c%%:*}.json" &
+    pids+=($!)
   done
-  wait
+  wait "${pids[@]}"   # not the direct server, which is a child too
 }
 echo "bench-http: ${#clients[@]} clients x $concurrency connections, ${duration} s each, GET $path"
 run vip "$vip" "$port"

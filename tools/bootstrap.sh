@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3)
+APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -22,8 +22,14 @@ public static class UpCommand
             {
                 throw new LbdeployException($"{specPath} sets switches.target: bmv2, but `up` runs the local testbed, whose switches are Linux routers; set switches.target: linux (or use p4run, then lbdeploy apply)");
             }
-            if (LinuxTestbed.Default(output).State.IsRunning)
+            var testbed = LinuxTestbed.Default(output);
+            if (testbed.State.IsRunning)
             {
+                var running = testbed.State.Source;
+                if (running != plan.Fabric.Source)
+                {
+                    throw new LbdeployException($"a testbed of another topology is running ({running}); stop it with lbdeploy down, then run up again");
+                }
                 output.WriteLine("testbed: already running; applying to it");
             }
             else

@@ -33,8 +33,7 @@ public static class SpecLoader
             catch (TopologyException e)
             {
                 // Name the file as the spec wrote it, not as an absolute path.
-                var written = Path.GetRelativePath(spec.BaseDirectory, spec.TopologyPath).Replace(Path.DirectorySeparatorChar, '/');
-                diagnostics.Add(spec.Source.AtKey("topology", e.Message.Replace(spec.TopologyPath, written, StringComparison.Ordinal)));
+                diagnostics.Add(spec.Source.AtKey("topology", e.Message.Replace(spec.TopologyPath, spec.TopologyAsWritten, StringComparison.Ordinal)));
             }
         }
         if (fabric is not null)

@@ -117,7 +117,7 @@ public static class PlanRenderer
         return new PlanSummary(
             Spec: Path.GetFileName(spec.SpecPath),
             Target: spec.Target.Name(),
-            Topology: new SummaryTopology(RelativeToSpec(spec, spec.TopologyPath), fabric.Hosts.Length, fabric.Switches.Length, fabric.Links.Length),
+            Topology: new SummaryTopology(spec.TopologyAsWritten, fabric.Hosts.Length, fabric.Switches.Length, fabric.Links.Length),
             Vip: new SummaryVip(spec.Vip.Address.ToString(), spec.Vip.Ports.Select(p => p.ToString()).ToList(), spec.Vip.Icmp),
             Muxes: spec.Muxes.Select(m => new SummaryMux(m, fabric.FindHost(m)!.Address.Address.ToString(), SwitchOf(m))).ToList(),
             Dips: spec.Dips.Select((d, i) => new SummaryDip(d.Host, fabric.FindHost(d.Host)!.Address.Address.ToString(), SwitchOf(d.Host), d.Weight, shares[i])).ToList(),
@@ -137,9 +137,6 @@ public static class PlanRenderer
                 .ToList(),
             Files: fileNames);
     }
-
-    private static string RelativeToSpec(LbSpec spec, string path) =>
-        Path.GetRelativePath(spec.BaseDirectory, path).Replace(Path.DirectorySeparatorChar, '/');
 }
 
 /// <summary>The rendered files (relative path -> content) and the summary they include.</summary>

@@ -80,7 +80,7 @@ public sealed class Deployer(TextWriter output)
         if (!sameNetwork) DeployState.Delete(); // a different network: nothing of the old state exists any more
         Directory.CreateDirectory(DeployState.LogDirectory);
         Directory.CreateDirectory(DeployState.PidDirectory);
-        var ops = new UnitOperations(shell, DeployState.PlanDirectory);
+        var ops = new UnitOperations(shell, DeployState.PlanDirectory, DeployState.Directory);
         void Save() { lock (units) { state = state with { Units = [.. units.Values.OrderBy(u => u.Kind).ThenBy(u => u.Host, Topology.NaturalOrder.Instance)] }; } state.Save(); }
 
         // 1. Redone (not reloaded) units are undone with their old files before those are overwritten.
@@ -152,7 +152,7 @@ public sealed class Deployer(TextWriter output)
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
             return true;
         }
-        var ops = new UnitOperations(new HostShell(network), DeployState.PlanDirectory);
+        var ops = new UnitOperations(new HostShell(network), DeployState.PlanDirectory, DeployState.Directory);
         var errors = new List<string>();
         foreach (var group in state.Units.GroupBy(u => u.Kind).OrderByDescending(g => g.Key))
         {

@@ -25,6 +25,10 @@ public sealed class MininetNetwork
             ? pid
             : throw new RunnerException($"host {node} is not in the running mininet network (it has {Describe()}); start the network that lb.yaml describes (lbdeploy testbed up)");
 
+    /// <summary>A network with known node pids (tests).</summary>
+    internal static MininetNetwork FromNodes(IReadOnlyDictionary<string, int> nodes) =>
+        new(nodes.ToFrozenDictionary(StringComparer.Ordinal));
+
     /// <summary>Scans /proc now. Two shells claiming one name (two networks at once) is an error.</summary>
     public static MininetNetwork Discover()
     {

@@ -11,7 +11,7 @@ namespace Lbdeploy.Runner;
 /// How each kind of unit is put on the running network and taken off it. Every command that touches the fabric runs
 /// inside a node through <see cref="HostShell"/>; bmv2 switches are reached on their thrift port (localhost).
 /// </summary>
-public sealed class UnitOperations(HostShell shell, string planDirectory)
+public sealed class UnitOperations(HostShell shell, string planDirectory, string stateDirectory)
 {
     public static readonly TimeSpan EngineStartTimeout = TimeSpan.FromSeconds(45);
     public static readonly TimeSpan ServerStartTimeout = TimeSpan.FromSeconds(15);
@@ -91,7 +91,8 @@ public sealed class UnitOperations(HostShell shell, string planDirectory)
         var log = LogFile(unit);
         if (File.Exists(socket)) File.Delete(socket);
         var pid = await shell.StartDaemonAsync(unit.Host, EngineBinary.CommandLine(role, config), log, ct);
-        await File.WriteAllTextAsync(Path.Combine(DeployState.PidDirectory, $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
+        Directory.CreateDirectory(Path.Combine(stateDirectory, "pids"));
+        await File.WriteAllTextAsync(Path.Combine(stateDirectory, "pids", $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
         var watch = Stopwatch.StartNew();
         var client = new ControlClient(socket, TimeSpan.FromSeconds(2));
         while (true)
@@ -168,8 +169,11 @@ public sealed class UnitOperations(HostShell shell, string planDirectory)
         return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)).Select(l => "  | " + l));
     }
 
-    private static string LogFile(DeployUnit unit) =>
-        Path.Combine(DeployState.LogDirectory, $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}.log");
+    private string LogFile(DeployUnit unit)
+    {
+        Directory.CreateDirectory(Path.Combine(stateDirectory, "logs"));
+        return Path.Combine(stateDirectory, "logs", $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}.log");
+    }
 
     private static string Fingerprint(int pid) => string.Join(' ', Processes.CommandLine(pid));
 

@@ -12,6 +12,7 @@ public sealed record LbSpec(
     string SpecPath,
     string DisplayPath,
     string TopologyPath,
+    string TopologyAsWritten,
     VipSpec Vip,
     ImmutableArray<string> Muxes,
     ImmutableArray<DipSpec> Dips,

@@ -118,6 +118,7 @@ public static partial class SpecReader
             specPath,
             displayPath,
             topology is null ? "" : Path.GetFullPath(Path.Combine(baseDirectory, topology)),
+            topology ?? "",
             vip,
             muxes,
             dips,
@@ -242,15 +243,15 @@ public static partial class SpecReader
         if (f.Sequence(field, "host names such as [h1, h2]") is not { } sequence) return [];
         if (sequence.Children.Count == 0 && required)
         {
-            f.Error(field.Value, field.Path, $"the list is empty; name at least one host");
+            f.Error(field.Value, field.Path, "the list is empty; name at least one host");
         }
         var hosts = new List<string>();
         for (var i = 0; i < sequence.Children.Count; i++)
         {
             var path = YamlFields.Item(field.Path, i);
             f.Track(path, sequence.Children[i]);
-            if (f.Text(sequence.Children[i], path, "a host name such as h1") is { } host) hosts.Add(host);
-            else hosts.Add("");
+            // "" stands for an entry already reported as invalid: it keeps the indexes of later entries right.
+            hosts.Add(f.Text(sequence.Children[i], path, "a host name such as h1") ?? "");
         }
         return [.. hosts];
     }
@@ -274,7 +275,7 @@ public static partial class SpecReader
                 var fields = f.Mapping(node, path, DipKeys, ["host"], "host: h14, weight: 2");
                 var host = YamlFields.Optional(fields, "host") is { } hostField ? f.Text(hostField, "a host name such as h13") : null;
                 var weight = YamlFields.Optional(fields, "weight") is { } weightField
-                    ? (int?)f.Integer(weightField, 0, MaxWeight, "weight") ?? 1
+                    ? (int)(f.Integer(weightField, 0, MaxWeight, "weight") ?? 1)
                     : 1;
                 if (host is not null) f.Track(path, fields!["host"].Value);
                 dips.Add(new DipSpec(host ?? "", weight));

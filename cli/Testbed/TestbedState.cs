@@ -29,6 +29,9 @@ public sealed class TestbedState(string directory)
 
     public bool IsReady => File.Exists(ReadyFile);
 
+    /// <summary>The topology file the running testbed was built from (<see cref="Topology.Fabric.Source"/>).</summary>
+    public string? Source => File.Exists(SourceFile) ? File.ReadAllText(SourceFile).Trim() : null;
+
     /// <summary>Node name -> (kind, shell pid), as the launcher recorded them; empty before it is ready.</summary>
     public IReadOnlyDictionary<string, TestbedNode> Nodes
     {

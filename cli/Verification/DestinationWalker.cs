@@ -47,7 +47,7 @@ internal sealed class DestinationWalker(ForwardingTables tables)
         var route = tables.Lookup(s, destination);
         if (route is null || route.NextHops.IsEmpty)
         {
-            result = new Trail(name, Trail.Terminal(Kind.NoRoute, $"no route to {label} at {name}"));
+            result = new Trail(name, Trail.Terminal(FailureKind.NoRoute, $"no route to {label} at {name}"));
         }
         else
         {
@@ -57,19 +57,18 @@ internal sealed class DestinationWalker(ForwardingTables tables)
                 if (next == ForwardingTables.HostNeighbor)
                 {
                     if (accepts(hop.Neighbor)) continue;
-                    result = new Trail(name, new Trail(hop.Neighbor, Trail.Terminal(Kind.WrongHost, whyNot(hop.Neighbor))));
+                    result = new Trail(name, new Trail(hop.Neighbor, Trail.Terminal(FailureKind.WrongHost, whyNot(hop.Neighbor))));
                     break;
                 }
                 if (next == ForwardingTables.UnknownNeighbor)
                 {
-                    result = new Trail(name, Trail.Terminal(Kind.NoRoute, $"next hop {hop.Neighbor} of {name} has no forwarding table"));
+                    result = new Trail(name, Trail.Terminal(FailureKind.NoRoute, $"next hop {hop.Neighbor} of {name} has no forwarding table"));
                     break;
                 }
                 if (state[next] == OnStack)
                 {
                     // the cycle: this switch -> next -> ... (stack) ... -> this switch
-                    var cycle = Trail.Terminal(Kind.Loop, "loop");
-                    cycle = new Trail(name, cycle);
+                    var cycle = new Trail(name, Trail.Terminal(FailureKind.Loop, "loop"));
                     for (var i = stack.Count - 1; i >= stackPosition[next]; i--) cycle = new Trail(tables.SwitchNames[stack[i]], cycle);
                     result = new Trail(name, cycle);
                     break;
@@ -87,11 +86,6 @@ internal sealed class DestinationWalker(ForwardingTables tables)
         state[s] = Done;
         verdict[s] = result;
         return result;
-    }
-
-    private static class Kind
-    {
-        public const FailureKind NoRoute = FailureKind.NoRoute, Loop = FailureKind.Loop, WrongHost = FailureKind.WrongHost;
     }
 }
 

@@ -30,6 +30,7 @@ public sealed class AgentEngine : EngineBase
     private Thread? _thread;
     private volatile Dictionary<uint, SocketAddress> _vipEndpoints = new();
     private volatile bool _running;
+    private int _receiveErrors;
 
     public AgentEngine(string configPath, EngineConfig config, EngineLog log) : base(configPath, config, log)
     {
@@ -82,9 +83,16 @@ public sealed class AgentEngine : EngineBase
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 if (!_running) return;
-                Log.Warn($"receive failed: {e.Message}");
-                continue;
+                if (++_receiveErrors < 100)
+                {
+                    Log.Warn($"receive failed: {e.Message}");
+                    continue;
+                }
+                _running = false;
+                Fail($"receive keeps failing ({e.Message}); stopping");
+                return;
             }
+            _receiveErrors = 0;
             var packet = new ReadOnlySpan<byte>(_buffer, 0, length);
             var reason = handler.Handle(packet, out var offset, out var innerLength);
             if (reason == DropReason.None)

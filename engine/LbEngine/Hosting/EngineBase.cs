@@ -16,6 +16,15 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
     protected double UptimeSeconds => Math.Round(_uptime.Elapsed.TotalSeconds, 3);
     protected long Reloads;
 
+    /// <summary>Raised (once) when the packet path dies, e.g. the interface vanished; the runner then exits non-zero.</summary>
+    public event Action<string>? Failed;
+
+    protected void Fail(string reason)
+    {
+        Log.Error(reason);
+        Failed?.Invoke(reason);
+    }
+
     public abstract void Start();
     public abstract void Stop();
     public abstract string Stats();

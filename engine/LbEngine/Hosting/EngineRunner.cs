@@ -34,6 +34,9 @@ public static class EngineRunner
 
             var log = new EngineLog(roleName, config.Host, verbose);
             engine = role == EngineRole.Mux ? new MuxEngine(configPath, config, log) : new AgentEngine(configPath, config, log);
+            var failed = false;
+            using var stop = new ManualResetEventSlim();
+            engine.Failed += _ => { failed = true; stop.Set(); };
             engine.Start();
             control = new ControlServer(config.ControlSocket, engine, log);
             if (pidFile is not null)
@@ -43,7 +46,6 @@ public static class EngineRunner
             }
             log.Info($"ready: pid {Environment.ProcessId}, config {Path.GetFullPath(configPath)}, control socket {config.ControlSocket}");
 
-            using var stop = new ManualResetEventSlim();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Set(); });
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Set(); });
             var current = engine;
@@ -54,6 +56,7 @@ public static class EngineRunner
                 ThreadPool.QueueUserWorkItem(_ => current.Reload());
             });
             stop.Wait();
+            if (failed) return ExitFailure;
             log.Info("stopping (signal)");
             return ExitOk;
         }

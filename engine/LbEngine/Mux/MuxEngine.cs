@@ -61,6 +61,7 @@ public sealed class MuxEngine : EngineBase
             throw new StartupException($"cannot capture on {config.Interface}: {e.Message}; check the interface and that lbengine runs as root");
         }
         _device.OnPacketArrival += OnPacketArrival;
+        _device.OnCaptureStopped += OnCaptureStopped;
         _device.StartCapture();
         _capturing = true;
         Log.Info($"mux started on {config.Interface} ({config.Address}, {_ownMac}) -> gateway {config.Gateway.Address} ({_gatewayMac}); " +
@@ -111,6 +112,13 @@ public sealed class MuxEngine : EngineBase
 
     private bool _stopped;
 
+    private void OnCaptureStopped(object sender, CaptureStoppedEventStatus status)
+    {
+        if (status != CaptureStoppedEventStatus.ErrorWhileCapturing || !_capturing) return;
+        _capturing = false;
+        Fail($"capture on {Config.Interface} failed (interface down or removed?); stopping");
+    }
+
     public override void Stop()
     {
         if (_device is null || _stopped) return;
@@ -120,6 +128,7 @@ public sealed class MuxEngine : EngineBase
             _capturing = false;
             try { _device.StopCapture(); } catch (PcapException) { }
             _device.OnPacketArrival -= OnPacketArrival;
+            _device.OnCaptureStopped -= OnCaptureStopped;
         }
         _device.Close();
         Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped");

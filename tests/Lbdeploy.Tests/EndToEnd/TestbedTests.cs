@@ -41,6 +41,26 @@ public sealed class TestbedTests(ITestOutputHelper log)
             Assert.Equal(fabric.Hosts.ToList(), again.Hosts.ToList());
             Assert.Equal(fabric.Links.Select(l => (l.A, l.B)).ToList(), again.Links.Select(l => (l.A, l.B)).ToList());
 
+            // ...and so does the product's importer (p4run's format, Linux-router switches).
+            var imported = FabricLoader.Load(state.TopologyFile);
+            Assert.Equal(fabric.Hosts.ToList(), imported.Hosts.ToList());
+            Assert.Equal(fabric.Switches.ToList(), imported.Switches.ToList());
+            Assert.Equal(
+                fabric.Links.Select(l => (l.A, l.B)).OrderBy(l => l.A.Name, StringComparer.Ordinal).ToList(),
+                imported.Links.Select(l => (l.A, l.B)).OrderBy(l => l.A.Name, StringComparer.Ordinal).ToList());
+
+            // An engine that dies at start is reported with the tail of its own log.
+            var planDir = Directory.CreateTempSubdirectory("lbdeploy-engine-").FullName;
+            Directory.CreateDirectory(Path.Combine(planDir, "engines"));
+            await File.WriteAllTextAsync(Path.Combine(planDir, "engines", "h1-mux.json"),
+                $"{{\"version\": 1, \"role\": \"mux\", \"bogus_key\": 1, \"control_socket\": \"{planDir}/h1.sock\"}}");
+            var ops = new UnitOperations(shell, planDir, planDir);
+            var died = await Assert.ThrowsAsync<RunnerException>(() =>
+                ops.StartEngineAsync(new DeployUnit(UnitKind.Mux, "h1", "x", ["engines/h1-mux.json"], null, null), default));
+            Assert.Contains("the mux on h1 exited at start", died.Message);
+            Assert.Contains("bogus_key", died.Message);
+            Directory.Delete(planDir, recursive: true);
+
             var status = testbed.Status();
             Assert.True(status.LauncherAlive);
             Assert.All(status.Nodes, n => Assert.True(n.Alive, n.Node.Name));
@@ -81,10 +101,12 @@ public sealed class TestbedTests(ITestOutputHelper log)
     private static async Task<string?> CheckHostAsync(HostShell shell, FabricHost host)
     {
         var r = await shell.RunCheckedAsync(host.Name,
+            $"ethtool -k {host.Interface} | grep -cE '^(rx-checksumming|tx-checksumming|scatter-gather|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload): off'; " +
             $"ip -o -4 addr show dev {host.Interface}; cat /sys/class/net/{host.Interface}/address; ip route show default; ls /sys/class/net");
         var text = r.StandardOutput;
         var expected = new[] { $"inet {host.Address} ", host.Mac.ToString(), $"default via {host.Gateway} dev {host.Interface}" };
         var missing = expected.Where(e => !text.Contains(e, StringComparison.Ordinal)).ToList();
+        if (!text.StartsWith("6\n", StringComparison.Ordinal)) missing.Add("offloads off (ethtool -k: rx/tx checksumming, sg, tso, gso, gro)");
         var interfaces = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).TakeLast(2).Order().ToList();
         if (!interfaces.SequenceEqual(new[] { host.Interface, "lo" }.Order())) missing.Add($"interfaces {string.Join(",", interfaces)}");
         return missing.Count == 0 ? null : $"{host.Name}: missing {string.Join("; ", missing)} in:\n{text}";

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Throughput of lbengine on a veth path driven by trafgen, side by side with the kernel over the same path.
+#   tools/bench-engine.sh [--seconds N] [--rate PPS]      (root; about a minute)
+# Two namespaces, one veth pair: lbe-bench-gen (trafgen + sink) <-> lbe-bench-dut (device under test).
+#  mux:    trafgen sends 60-byte UDP frames to the VIP; the dut (lbengine mux, or kernel forwarding) sends them back
+#          (encapsulated to a DIP via the gen side as gateway / routed back); the gen side counts what comes back
+#          (rx_packets; its kernel drops them silently: forwarding is off there).
+#  agent:  trafgen sends the same packets already encapsulated (IP-in-IP from a "mux" = gen) to the dut; lbengine agent
+#          delivers the inner packets to the local VIP; the kernel baseline receives the inner packets directly.
+# CPU per packet: busy jiffies of the whole machine during the run (includes trafgen and anything else running),
+# and the engine process's own CPU. Nothing leaves the two namespaces; both are deleted on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=4
+rate=250000
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --seconds) seconds=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
+    *) echo "usage: $0 [--seconds N] [--rate PPS]" >&2; exit 2 ;;
+  esac
+done
+[[ $(id -u) -eq 0 ]] || { echo "bench-engine.sh needs root (network namespaces); run it with sudo" >&2; exit 1; }
+command -v trafgen >/dev/null || { echo "trafgen not found: apt-get install netsniff-ng" >&2; exit 1; }
+
+GEN=lbe-bench-gen DUT=lbe-bench-dut
+work=$(mktemp -d /tmp/lbe-bench.XXXXXX)
+engine_pid=""
+cleanup() {
+  [[ -n $engine_pid ]] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null || true
+  ip netns del $GEN 2>/dev/null || true
+  ip netns del $DUT 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build engine/LbEngine/LbEngine.csproj -c Release -nologo -v q >/dev/null
+engine=$PWD/engine/LbEngine/bin/Release/net10.0/lbengine.dll
+
+for ns in $GEN $DUT; do ip netns del $ns 2>/dev/null || true; ip netns add $ns; ip -n $ns link set lo up; done
+ip link add lbe-bg netns $GEN type veth peer name lbe-bd netns $DUT
+ip -n $GEN addr add 10.91.0.2/24 dev lbe-bg
+ip -n $DUT addr add 10.91.0.1/24 dev lbe-bd
+for pair in $GEN:lbe-bg $DUT:lbe-bd; do
+  ip -n "${pair%%:*}" link set "${pair#*:}" up
+  ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
+done
+ip netns exec $GEN sysctl -qw net.ipv4.ip_forward=0
+ip netns exec $DUT sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.lbe-bd.send_redirects=0
+gen_mac=$(ip netns exec $GEN cat /sys/class/net/lbe-bg/address)
+dut_mac=$(ip netns exec $DUT cat /sys/class/net/lbe-bd/address)
+
+# trafgen packet configs: 60-byte frames, the UDP source port cycles over 256 values (256 flows).
+hexmac() { echo "$1" | sed 's/^/0x/; s/:/, 0x/g'; }
+cat >"$work/mux.cfg" <<EOF
+{ $(hexmac "$dut_mac"), $(hexmac "$gen_mac"), 0x08, 0x00,
+  0x45, 0x00, c16(46), c16(1), 0x40, 0x00, 64, 17, csumip(14, 33),
+  10, 91, 0, 50,  20, 0, 0, 1,
+  0x9c, dinc(0, 255), c16(9), c16(26), c16(0),
+  fill(0x61, 18) }
+EOF
+cat >"$work/agent.cfg" <<EOF
+{ $(hexmac "$dut_mac"), $(hexmac "$gen_mac"), 0x08, 0x00,
+  0x45, 0x00, c16(66), c16(1), 0x40, 0x00, 64, 4, csumip(14, 33),
+  10, 91, 0, 2,  10, 91, 0, 1,
+  0x45, 0x00, c16(46), c16(1), 0x40, 0x00, 64, 17, csumip(34, 53),
+  10, 91, 0, 50,  20, 0, 0, 1,
+  0x9c, dinc(0, 255), c16(9), c16(26), c16(0),
+  fill(0x61, 18) }
+EOF
+
+cat >"$work/mux.json" <<EOF
+{"version":1,"role":"mux","host":"bench-mux","interface":"lbe-bd","address":"10.91.0.1",
+ "gateway":{"address":"10.91.0.2","mac":"$gen_mac"},"mtu":1500,"control_socket":"$work/mux.sock",
+ "vips":[{"address":"20.0.0.1","ports":[{"protocol":"udp","port":9}]}],
+ "dips":[{"name":"d1","address":"10.99.0.2","weight":1},{"name":"d2","address":"10.99.0.3","weight":1}]}
+EOF
+cat >"$work/agent.json" <<EOF
+{"version":1,"role":"agent","host":"bench-agent","interface":"lbe-bd","address":"10.91.0.1",
+ "gateway":{"address":"10.91.0.2"},"control_socket":"$work/agent.sock",
+ "vips":[{"address":"20.0.0.1","ports":[{"protocol":"udp","port":9}]}],
+ "muxes":[{"name":"gen","address":"10.91.0.2"}]}
+EOF
+
+stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
+proc_jiffies() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+udp_noports() { ip netns exec $DUT awk '/^Udp: [0-9]/{print $3}' /proc/net/snmp; }
+control() { python3 - "$1" "$2" <<'PY'
+import socket, sys, json
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"stats\n"); s.shutdown(socket.SHUT_WR)
+data = b""
+while chunk := s.recv(65536): data += chunk
+print(json.loads(data)[sys.argv[2]])
+PY
+}
+start_engine() { # role config
+  ip netns exec $DUT dotnet "$engine" "$1" --config "$2" >"$work/$1.log" 2>&1 &
+  engine_pid=$!
+  for _ in $(seq 50); do [[ -S $work/$1.sock ]] && return 0; sleep 0.2; done
+  echo "lbengine $1 did not start:" >&2; cat "$work/$1.log" >&2; exit 1
+}
+stop_engine() { kill "$engine_pid"; wait "$engine_pid" || true; engine_pid=""; }
+
+# run NAME CFG RATE COUNTER: offers packets, prints offered/received pps and CPU per packet.
+# COUNTER is a command printing the cumulative count of packets the dut handled.
+run() {
+  local name=$1 cfg=$2 pps=$3 counter=$4 pid=${5:-}
+  local count pace
+  if [[ $pps == max ]]; then count=$((400000 * seconds)); pace=(); else count=$((pps * seconds)); pace=(--rate "${pps}pps"); fi
+  local tx0 rx0 busy0 proc0 t0 tx1 rx1 busy1 proc1 t1
+  tx0=$(stat_of $GEN lbe-bg tx_packets); rx0=$($counter); busy0=$(busy_jiffies); proc0=0
+  [[ -n $pid ]] && proc0=$(proc_jiffies "$pid")
+  t0=$(date +%s.%N)
+  ip netns exec $GEN trafgen --dev lbe-bg --conf "$2" --num "$count" "${pace[@]}" --cpus 1 -q -C >/dev/null 2>&1 || true
+  sleep 0.5
+  t1=$(date +%s.%N)
+  tx1=$(stat_of $GEN lbe-bg tx_packets); rx1=$($counter); busy1=$(busy_jiffies); proc1=0
+  [[ -n $pid ]] && proc1=$(proc_jiffies "$pid")
+  local line
+  line=$(python3 -c "
+sent=$tx1-$tx0; got=$rx1-$rx0; secs=$t1-$t0-0.5; busy=($busy1-$busy0)*1e7; proc=($proc1-$proc0)*1e7
+print(f'| $name | {sent/secs/1e3:8.0f}k | {got/secs/1e3:8.0f}k | {100*got/max(sent,1):6.2f}% | {busy/max(got,1):7.0f} | ' + (f'{proc/max(got,1):7.0f}' if $([[ -n $pid ]] && echo 1 || echo 0) else '      -') + ' |')")
+  echo "$line"
+}
+
+rx_back() { stat_of $GEN lbe-bg rx_packets; }
+mux_forwarded() { control "$work/mux.sock" forwarded; }
+agent_delivered() { control "$work/agent.sock" forwarded; }
+
+echo "| run | offered pps | handled pps | handled/offered | machine CPU ns/pkt | engine CPU ns/pkt |"
+echo "|---|---|---|---|---|---|"
+# Mux vs kernel forwarding (hairpin back over the same veth).
+start_engine mux "$work/mux.json"
+run "lbengine mux @${rate}" "$work/mux.cfg" "$rate" rx_back "$engine_pid"
+run "lbengine mux @max" "$work/mux.cfg" max rx_back "$engine_pid"
+echo "mux stats: forwarded $(mux_forwarded), packets_in $(control "$work/mux.sock" packets_in)" >&2
+stop_engine
+ip netns exec $DUT sysctl -qw net.ipv4.ip_forward=1
+ip -n $DUT route add 20.0.0.1/32 via 10.91.0.2 dev lbe-bd
+run "kernel forwarding @${rate}" "$work/mux.cfg" "$rate" rx_back
+run "kernel forwarding @max" "$work/mux.cfg" max rx_back
+ip -n $DUT route del 20.0.0.1/32
+ip netns exec $DUT sysctl -qw net.ipv4.ip_forward=0
+ip -n $DUT addr add 20.0.0.1/32 dev lo   # the agent delivers to a local VIP
+
+# Agent vs the kernel receiving the inner packets itself (UDP to a closed port: counted as NoPorts).
+start_engine agent "$work/agent.json"
+run "lbengine agent @${rate}" "$work/agent.cfg" "$rate" agent_delivered "$engine_pid"
+run "lbengine agent @max" "$work/agent.cfg" max agent_delivered "$engine_pid"
+stop_engine
+run "kernel local delivery @${rate}" "$work/mux.cfg" "$rate" udp_noports
+run "kernel local delivery @max" "$work/mux.cfg" max udp_noports
