@@ -15,6 +15,7 @@ public static class LbdeployApp
         TestbedCommand.Create(),
         ApplyCommand.Create(),
         VerifyCommand.Create(),
+        TraceCommand.Create(),
         DestroyCommand.Create(),
         UpCommand.Create(),
         DownCommand.Create(),

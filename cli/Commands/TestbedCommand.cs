@@ -19,10 +19,11 @@ public static class TestbedCommand
     private static Command Up()
     {
         var spec = GlobalOptions.SpecFile();
-        var command = new Command("up", "Build the topology as a headless mininet network and leave it running (no routes: apply installs them)") { spec };
+        var shape = new Option<bool>("--shape") { Description = "Shape links with tc as the topology's link options say (bw, delay, loss); off by default" };
+        var command = new Command("up", "Build the topology as a headless mininet network and leave it running (no routes: apply installs them)") { spec, shape };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
-            await StartAsync(context.Get(spec)!, context.Output, token);
+            await StartAsync(context.Get(spec)!, context.Output, token, context.Get(shape));
             context.Output.WriteLine("stop it with: lbdeploy testbed down");
             return CommandRunner.Success;
         }, ct));
@@ -30,11 +31,11 @@ public static class TestbedCommand
     }
 
     /// <summary>Loads the spec's fabric and starts the testbed (shared with `lbdeploy up`).</summary>
-    public static async Task StartAsync(string specPath, TextWriter output, CancellationToken ct)
+    public static async Task StartAsync(string specPath, TextWriter output, CancellationToken ct, bool shapeLinks = false)
     {
         LinuxTestbed.RequireRootAndMininet();
         var fabric = SpecLoader.Load(specPath).Fabric;
-        await LinuxTestbed.Default(output).UpAsync(fabric, ct);
+        await LinuxTestbed.Default(output).UpAsync(fabric, shapeLinks, ct);
     }
 
     private static Command Down()

@@ -77,7 +77,12 @@ public sealed class Deployer(TextWriter output)
             Network = NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal),
             Units = [.. units.Values],
         };
-        if (!sameNetwork) DeployState.Delete(); // a different network: nothing of the old state exists any more
+        if (!sameNetwork && previous is not null)
+        {
+            // Applied to a network that is gone: its routes and addresses went with it; stop what may have survived.
+            foreach (var unit in previous.Units.Where(u => u.IsProcessAlive)) await UnitOperations.StopAsync(unit);
+            DeployState.Delete();
+        }
         Directory.CreateDirectory(DeployState.LogDirectory);
         Directory.CreateDirectory(DeployState.PidDirectory);
         var ops = new UnitOperations(shell, DeployState.PlanDirectory, DeployState.Directory);

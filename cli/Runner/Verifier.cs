@@ -51,6 +51,13 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
         {
             checks.Add(new VerifyCheck("deployment", false, "nothing is applied to the running network; run lbdeploy apply"));
         }
+        else
+        {
+            var pending = Deployer.Diff(plan, network);
+            checks.Add(pending.IsEmpty
+                ? new VerifyCheck("deployment", true, $"the running network matches {plan.SpecPath} ({pending.Unchanged} units)")
+                : new VerifyCheck("deployment", false, $"the running network does not match {plan.SpecPath} ({pending.Summary}); run lbdeploy apply"));
+        }
 
         var before = await ReadStatsAsync(engines, checks, recordHealth: true, ct);
         checks.Add(await PingallAsync(ct));

@@ -21,7 +21,10 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
     public static LinuxTestbed Default(TextWriter output) => new(TestbedState.Default, output);
 
     /// <summary>Builds the network and returns once every node is up and configured.</summary>
-    public async Task<IReadOnlyDictionary<string, TestbedNode>> UpAsync(Fabric fabric, CancellationToken cancellationToken = default)
+    /// <param name="fabric">The network to build.</param>
+    /// <param name="shapeLinks">Apply the links' options (bw, delay, loss, queue) with tc, as mininet's TCLink does.</param>
+    /// <param name="cancellationToken">Stops waiting (the launcher keeps running; `down` stops it).</param>
+    public async Task<IReadOnlyDictionary<string, TestbedNode>> UpAsync(Fabric fabric, bool shapeLinks = false, CancellationToken cancellationToken = default)
     {
         RequireRootAndMininet();
         if (State.IsRunning)
@@ -33,7 +36,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         {
             throw new RunnerException($"a mininet network is already running ({running.Describe()}); stop it first (lbdeploy down, or exit its mininet CLI)");
         }
-        var model = TestbedModel.From(fabric);
+        var model = TestbedModel.From(fabric, shapeLinks);
         var taken = model.InterfaceNames.Where(name => Directory.Exists(Path.Combine("/sys/class/net", name))).ToList();
         if (taken.Count > 0)
         {
@@ -45,6 +48,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         await File.WriteAllTextAsync(State.LauncherScript, TemplateFiles.Render("testbed/launcher.py.sbn", model), cancellationToken);
         await File.WriteAllTextAsync(State.TopologyFile, TemplateFiles.Render("testbed/topology.json.sbn", model), cancellationToken);
         await File.WriteAllTextAsync(State.SourceFile, fabric.Source + Environment.NewLine, cancellationToken);
+        await File.WriteAllLinesAsync(State.NodeNamesFile, model.NodeNames, cancellationToken);
 
         output.WriteLine($"testbed: starting {model.Hosts.Count} hosts, {model.Switches.Count} Linux-router switches, {model.Links.Count} links from {fabric.Source}");
         var watch = Stopwatch.StartNew();
@@ -84,7 +88,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         {
             return false;
         }
-        var nodes = State.Nodes.Values.ToList();
+        var nodes = State.RecordedOrPlannedNodes();
         var namespaces = nodes.Select(n => n.IsAlive ? Processes.NetworkNamespace(n.Pid) : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var shells = nodes.Select(n => n.Pid).ToHashSet();
         if (namespaces.Count > 0)

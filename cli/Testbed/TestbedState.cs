@@ -15,6 +15,7 @@ public sealed class TestbedState(string directory)
     public string ReadyFile => Path.Combine(Directory, "ready");
     public string ErrorFile => Path.Combine(Directory, "error");
     public string SourceFile => Path.Combine(Directory, "source");
+    public string NodeNamesFile => Path.Combine(Directory, "node-names");
 
     public static TestbedState Default => new(StateDirectories.Testbed);
 
@@ -44,6 +45,18 @@ public sealed class TestbedState(string directory)
                 kv => new TestbedNode(kv.Key, kv.Value.GetProperty("kind").GetString() ?? "host", kv.Value.GetProperty("pid").GetInt32()),
                 StringComparer.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// The nodes the launcher was asked to create, with their shell pids: from nodes.json once it is ready; before
+    /// that (a launcher that died half-way) the mininet shells carrying one of the planned names.
+    /// </summary>
+    public IReadOnlyList<TestbedNode> RecordedOrPlannedNodes()
+    {
+        var recorded = Nodes;
+        if (recorded.Count > 0 || !File.Exists(NodeNamesFile)) return [.. recorded.Values];
+        var planned = File.ReadAllLines(NodeNamesFile).ToHashSet(StringComparer.Ordinal);
+        return [.. MininetNetwork.Discover().Nodes.Where(n => planned.Contains(n.Key)).Select(n => new TestbedNode(n.Key, "unknown", n.Value))];
     }
 
     public string LogTail(int lines = 15)

@@ -91,13 +91,19 @@ public sealed partial record P4Interface(ImmutableArray<P4Table> Tables, Immutab
 
     /// <summary>
     /// Problems of one simple_switch_CLI command against this program (empty when it would load): supports
-    /// <c>table_add TABLE ACTION KEY... =&gt; PARAM...</c> and <c>table_set_default TABLE ACTION PARAM...</c>.
+    /// <c>table_add TABLE ACTION KEY... =&gt; PARAM...</c>, <c>table_set_default TABLE ACTION PARAM...</c> and
+    /// <c>table_clear TABLE</c>.
     /// </summary>
     public ImmutableArray<string> CheckCommand(string line)
     {
         var errors = ImmutableArray.CreateBuilder<string>();
         var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         if (words.Length == 0 || words[0].StartsWith('#')) return [];
+        if (words[0] == "table_clear")
+        {
+            if (words.Length != 2) return [$"'{line}': expected table_clear TABLE"];
+            return FindTable(words[1]) is null ? [$"no table '{words[1]}' (the program has {string.Join(", ", Tables.Select(t => t.Name))})"] : [];
+        }
         var isAdd = words[0] == "table_add";
         if (!isAdd && words[0] != "table_set_default") return [$"unsupported command '{words[0]}'"];
         if (words.Length < 3) return [$"'{line}': expected {words[0]} TABLE ACTION ..."];

@@ -47,7 +47,7 @@ public sealed class AgentEngine : EngineBase
         {
             var errno = Marshal.GetLastPInvokeError();
             throw errno is Libc.EPerm or Libc.EAcces
-                ? new StartupException("lbengine agent needs root (CAP_NET_RAW) to open a raw IP-in-IP socket; run it as root")
+                ? new StartupException("root (CAP_NET_RAW) is required to open a raw IP-in-IP socket; run lbengine as root")
                 : new StartupException($"cannot open a raw IP-in-IP socket (errno {errno}); check the kernel supports raw sockets");
         }
         // A receive timeout lets the loop notice shutdown even if closing the socket does not wake it.

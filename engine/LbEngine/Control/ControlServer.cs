@@ -26,7 +26,7 @@ public sealed class ControlServer : IDisposable
         _log = log;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
-        if (File.Exists(path) || Path.Exists(path))
+        if (Path.Exists(path))
         {
             if (IsListening(path))
                 throw new StartupException($"another engine already answers on control socket {path}; stop it first or change \"control_socket\"");

@@ -11,7 +11,7 @@ public static class HostEnvironment
     public static void RequireRoot(string role)
     {
         if (!IsRoot)
-            throw new StartupException($"lbengine {role} needs root (raw packet sockets); run it as root, e.g. with sudo or from lbdeploy apply");
+            throw new StartupException($"root is required (the {role} opens raw packet sockets); run lbengine as root, e.g. with sudo or from lbdeploy apply");
     }
 
     public static void RequireInterface(string name)

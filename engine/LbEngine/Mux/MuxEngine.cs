@@ -82,11 +82,11 @@ public sealed class MuxEngine : EngineBase
     }
 
     /// <summary>
-    /// <c>inbound</c>: not what we send ourselves. <c>host</c>, not <c>dst host</c>: packets FROM a VIP must be seen
-    /// too, to count them as DSR violations.
+    /// <c>inbound</c>: not what we send ourselves. <c>ip</c>: not ARP about the VIP. <c>host</c>, not <c>dst host</c>:
+    /// packets FROM a VIP must be seen too, to count them as DSR violations.
     /// </summary>
     public static string CaptureFilter(EngineConfig config) =>
-        "inbound and (" + string.Join(" or ", config.Vips.Select(v => $"host {v.Address}")) + ")";
+        "inbound and ip and (" + string.Join(" or ", config.Vips.Select(v => $"host {v.Address}")) + ")";
 
     private void OnPacketArrival(object sender, PacketCapture capture)
     {

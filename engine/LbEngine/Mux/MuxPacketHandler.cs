@@ -121,9 +121,10 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
     }
 
     /// <summary>
-    /// ICMP "fragmentation needed" (type 3 code 4, next-hop MTU = mtu - 20) to the client. Source: the mux's own
-    /// address, as the tunnel entry point that cannot forward the packet (RFC 2003 5.1, RFC 1191 routers); the
-    /// client's TCP matches the quoted header, not the sender, so PMTU discovery works from any source.
+    /// ICMP "fragmentation needed" (type 3 code 4, next-hop MTU = mtu - 20) to the client, from the VIP the packet
+    /// was sent to (as Katran does): the VIP is the public, routable address the client talks to, so the error passes
+    /// anti-spoofing filters and NATs on the way back, where a mux's internal address might be dropped. The client's
+    /// TCP matches the quoted header, so PMTU discovery then works end to end.
     /// </summary>
     private static int WriteFragmentationNeeded(MuxState state, ReadOnlySpan<byte> offending, Span<byte> output)
     {
@@ -133,7 +134,7 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         var totalLength = Ipv4Header.MinimumLength + icmpLength;
         EthernetHeader.Write(output, state.GatewayMac, state.OwnMac, EthernetHeader.EtherTypeIpv4);
         var reply = output.Slice(EthernetHeader.Length, totalLength);
-        Ipv4Header.Write(reply, totalLength, 0, 0, OuterTtl, IpProtocol.Icmp, state.OwnAddress, ip.SourceValue);
+        Ipv4Header.Write(reply, totalLength, 0, 0, OuterTtl, IpProtocol.Icmp, ip.DestinationValue, ip.SourceValue);
         IcmpHeader.WriteFragmentationNeeded(reply[Ipv4Header.MinimumLength..], state.Mtu - Ipv4Header.MinimumLength, offending[..quoteLength]);
         return EthernetHeader.Length + totalLength;
     }

@@ -46,5 +46,28 @@ public class EngineRunnerTests : IDisposable
         Assert.DoesNotContain("   at ", error);
     }
 
+    [RootFact("it drops to user nobody to see the not-root error")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Not_root_is_one_line_with_the_fix()
+    {
+        var path = Path.Combine(_directory, "engine.json");
+        File.WriteAllText(path, EngineConfigLoaderTests.MuxJson);
+        File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
+        var info = new System.Diagnostics.ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", engine, "mux", "--config", path])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        info.Environment["HOME"] = "/tmp";
+        info.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEnd().TrimEnd();
+        Assert.True(process.WaitForExit(30_000));
+        Assert.Equal(EngineRunner.ExitFailure, process.ExitCode);
+        Assert.Equal("lbengine mux: root is required (the mux opens raw packet sockets); run lbengine as root, e.g. with sudo or from lbdeploy apply", error);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -50,8 +50,10 @@ public class EngineEndToEndTests : IDisposable
         var agentConfig = Write("agent.json", AgentConfig());
 
         using var lab = new NetnsLab();
-        var mux = lab.Start(NetnsLab.Mux, $"dotnet {engine} mux --config {muxConfig} --pid-file {_directory}/mux.pid", $"{_directory}/mux.log");
-        var agent = lab.Start(NetnsLab.Server, $"dotnet {engine} agent --config {agentConfig}", $"{_directory}/agent.log");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+            : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
+        var mux = lab.Start(NetnsLab.Mux, $"{dotnet} {engine} mux --config {muxConfig} --pid-file {_directory}/mux.pid", $"{_directory}/mux.log");
+        var agent = lab.Start(NetnsLab.Server, $"{dotnet} {engine} agent --config {agentConfig}", $"{_directory}/agent.log");
         lab.Start(NetnsLab.Server, $"php -S {NetnsLab.Vip}:80 -t {www}", $"{_directory}/php.log");
         var muxControl = new ControlClient($"{_directory}/mux.sock");
         var agentControl = new ControlClient($"{_directory}/agent.sock");

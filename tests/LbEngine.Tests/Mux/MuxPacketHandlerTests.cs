@@ -151,7 +151,7 @@ public class MuxPacketHandlerTests
     }
 
     [Fact]
-    public void Too_big_df_packet_gets_fragmentation_needed_from_the_mux()
+    public void Too_big_df_packet_gets_fragmentation_needed_from_the_vip()
     {
         var handler = TestConfigs.MuxHandler(TestConfigs.Mux(), out _);
         var frame = TestFrames.Tcp("10.5.3.2", 40000, TestConfigs.Vip, 80, 1460); // 1500-byte IP packet
@@ -161,7 +161,7 @@ public class MuxPacketHandlerTests
         Assert.Equal(TestFrames.Physical(TestFrames.GatewayMac), ethernet.DestinationHardwareAddress);
         var ip = (IPv4Packet)ethernet.PayloadPacket;
         Assert.True(ip.ValidIPChecksum);
-        Assert.Equal(IPAddress.Parse(TestConfigs.MuxAddress), ip.SourceAddress);
+        Assert.Equal(IPAddress.Parse(TestConfigs.Vip), ip.SourceAddress);
         Assert.Equal(IPAddress.Parse("10.5.3.2"), ip.DestinationAddress);
         var icmp = (IcmpV4Packet)ip.PayloadPacket;
         Assert.True(icmp.ValidIcmpChecksum);

@@ -36,6 +36,10 @@ public sealed class TestbedTests(ITestOutputHelper log)
             var problems = (await Task.WhenAll(checks)).OfType<string>().ToList();
             Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
 
+            // Unshaped by default: the fixture's bw 1 is not applied.
+            var qdisc = await shell.RunCheckedAsync("h1", "tc qdisc show dev h1-eth0");
+            Assert.DoesNotContain("htb", qdisc.StandardOutput);
+
             // The topology.json written next to the state reads back as the same fabric.
             var again = FixtureFabric.FromTopologyJson(state.TopologyFile);
             Assert.Equal(fabric.Hosts.ToList(), again.Hosts.ToList());
@@ -80,14 +84,17 @@ public sealed class TestbedTests(ITestOutputHelper log)
     }
 
     [RootFact]
-    public async Task Up_refuses_a_second_testbed_while_one_runs()
+    public async Task Up_with_shaping_limits_links_and_refuses_a_second_testbed_while_one_runs()
     {
         var fabric = FixtureFabric.FatTree();
         var state = new TestbedState(Path.Combine(Path.GetTempPath(), $"lbdeploy-test2-{Environment.ProcessId}", "testbed"));
         var testbed = new LinuxTestbed(state, TextWriter.Null);
         try
         {
-            await testbed.UpAsync(fabric);
+            await testbed.UpAsync(fabric, shapeLinks: true);
+            // Shaped: the fixture's bw 1 (Mbit/s) became a tc rate limit on both ends of a link.
+            var tc = await new HostShell(MininetNetwork.Discover()).RunCheckedAsync("h1", "tc qdisc show dev h1-eth0; tc class show dev h1-eth0");
+            Assert.Contains("rate 1Mbit", tc.StandardOutput);
             var error = await Assert.ThrowsAsync<RunnerException>(() => testbed.UpAsync(fabric));
             Assert.Contains("lbdeploy testbed down", error.Message);
         }

@@ -15,6 +15,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
     [RootFact]
     public async Task Up_serves_the_course_fat_tree_and_down_removes_it()
     {
+        RequireIdleMachine();
         var spec = Path.Combine(CliRun.RepositoryRoot, "lb.yaml");
         var pids = new List<int>();
         try
@@ -81,6 +82,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
     [RootFact]
     public async Task Leafspine_example_applies_and_verifies_on_linux_switches()
     {
+        RequireIdleMachine();
         var spec = CliRun.DeriveSpec(Path.Combine(CliRun.RepositoryRoot, "examples", "leafspine.yaml"), ("target: bmv2", "target: linux"));
         try
         {
@@ -95,6 +97,15 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
             Assert.True(down.ExitCode == 0, down.All);
         }
         Assert.True(MininetNetwork.Discover().IsEmpty);
+    }
+
+    /// <summary>These tests run `down` at the end: never against a network someone else started.</summary>
+    private static void RequireIdleMachine()
+    {
+        if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployState.Load() is not null)
+        {
+            throw new InvalidOperationException("a mininet network or an lbdeploy deployment is already running; the end-to-end tests need the machine to themselves (stop it with lbdeploy down)");
+        }
     }
 
     private async Task<CliRun> Run(params string[] args)

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Lbdeploy.Planning;
+using Lbdeploy.Tracing;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>
+/// `lbdeploy trace --from HOST [--proto tcp|udp|icmp] [--sport N] [--dport N] [-f lb.yaml] [--json] [--svg FILE]`:
+/// the path and headers of one flow, predicted from the plan (no network needed): every hop, the ECMP branch and
+/// why, the mux's Maglev pick, the IP-in-IP leg to the DIP and the DSR reply. Exit 1 when the flow does not make
+/// the round trip.
+/// </summary>
+public static class TraceCommand
+{
+    public static Command Create()
+    {
+        var file = GlobalOptions.SpecFile();
+        var from = new Option<string>("--from")
+        {
+            Description = "The client host the flow starts at (e.g. h3)",
+            Required = true,
+            HelpName = "host",
+        };
+        var protocol = new Option<string?>("--proto")
+        {
+            Description = "The flow's protocol (default: that of the VIP's first port)",
+            HelpName = "tcp|udp|icmp",
+        };
+        protocol.AcceptOnlyFromAmong([.. TraceRequest.Protocols]);
+        var sourcePort = new Option<int?>("--sport")
+        {
+            Description = $"Source port, or the echo identifier for icmp (default {TraceRequest.DefaultSourcePort})",
+            HelpName = "port",
+        };
+        var destinationPort = new Option<int?>("--dport")
+        {
+            Description = "Destination port (default: the VIP's first port of the protocol)",
+            HelpName = "port",
+        };
+        var json = new Option<bool>("--json") { Description = "Print the trace as JSON" };
+        var svg = new Option<string?>("--svg") { Description = "Also draw the path as an SVG picture into this file", HelpName = "file" };
+
+        var command = new Command("trace", "Show the path and headers of one flow through the fabric, the mux, the tunnel and the DSR reply, predicted from the plan")
+        {
+            file, from, protocol, sourcePort, destinationPort, json, svg,
+        };
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, (context, _) =>
+        {
+            var plan = Planner.Create(context.Get(file)!);
+            var trace = FlowTracer.Trace(plan, new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort)));
+            if (context.Get(svg) is { Length: > 0 } svgFile)
+            {
+                var path = Path.GetFullPath(svgFile);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, TraceRenderer.Svg(trace));
+            }
+            context.Output.Write(context.Get(json) ? TraceRenderer.Json(trace) : TraceRenderer.Text(trace));
+            return Task.FromResult(trace.Complete ? CommandRunner.Success : CommandRunner.UserError);
+        }, cancellationToken));
+        return command;
+    }
+}
