@@ -16,6 +16,7 @@ public static class LbdeployApp
         ApplyCommand.Create(),
         VerifyCommand.Create(),
         TraceCommand.Create(),
+        GenerateFabricCommand.Create(),
         DestroyCommand.Create(),
         UpCommand.Create(),
         DownCommand.Create(),

@@ -108,8 +108,9 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
                     await client.HealthAsync(ct);
                     break;
                 }
-                catch (ControlException) when (watch.Elapsed < EngineStartTimeout)
+                catch (ControlException)
                 {
+                    // Not listening yet; the timeout below ends the wait.
                 }
             }
             if (watch.Elapsed > EngineStartTimeout)

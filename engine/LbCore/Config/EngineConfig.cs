@@ -43,6 +43,13 @@ public sealed record EngineConfig
     public IReadOnlyList<MuxPeerConfig> Muxes { get; init; } = [];
     public HashConfig Hash { get; init; } = new();
     public ConnectionsConfig Connections { get; init; } = new();
+    /// <summary>DIP health checking (agent probes its server, reports to the muxes); null: off, every DIP counts as up.</summary>
+    public HealthConfig? Health { get; init; }
+    /// <summary>Prometheus endpoint; null: off (the control command <c>metrics</c> works regardless).</summary>
+    public MetricsConfig? Metrics { get; init; }
+
+    /// <summary>Health checking is configured and enabled.</summary>
+    public bool HealthEnabled => Health is { Enabled: true };
 }
 
 /// <summary>The next hop every packet the mux sends goes to. Mac null: neighbour table, else ARP.</summary>
@@ -70,3 +77,29 @@ public sealed record MuxPeerConfig(string Name, Ipv4Address Address);
 public sealed record HashConfig(int TableSize = 65537, uint Seed = 0);
 
 public sealed record ConnectionsConfig(int Capacity = 65536, int IdleTimeoutSeconds = 120);
+
+/// <summary>
+/// Ananta-style health checking: every <see cref="IntervalMs"/> the agent connects to VIP:port (each TCP port) inside
+/// its host, smooths the result with <see cref="Rise"/>/<see cref="Fall"/>, and sends a UDP report to every mux at
+/// <see cref="Port"/>; a mux takes a DIP out of the Maglev table when it reports unhealthy or is silent for
+/// <see cref="DeadAfterMs"/>.
+/// </summary>
+public sealed record HealthConfig(
+    int IntervalMs = 500,
+    int TimeoutMs = 300,
+    int Rise = 2,
+    int Fall = 2,
+    int DeadAfterMs = 1500,
+    int Port = 9199,
+    bool Enabled = true)
+{
+    public TimeSpan Interval => TimeSpan.FromMilliseconds(IntervalMs);
+    public TimeSpan Timeout => TimeSpan.FromMilliseconds(TimeoutMs);
+    public TimeSpan DeadAfter => TimeSpan.FromMilliseconds(DeadAfterMs);
+}
+
+/// <summary>Where the engine serves <c>GET /metrics</c> (Prometheus text format), inside its host.</summary>
+public sealed record MetricsConfig(Ipv4Address Address, int Port)
+{
+    public override string ToString() => $"{Address}:{Port}";
+}

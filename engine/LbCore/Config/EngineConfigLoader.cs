@@ -11,7 +11,7 @@ namespace Lb.Core.Config;
 public static class EngineConfigLoader
 {
     private static readonly string[] RootKeys =
-        ["version", "role", "host", "interface", "address", "mac", "gateway", "mtu", "control_socket", "vips", "dips", "muxes", "hash", "connections"];
+        ["version", "role", "host", "interface", "address", "mac", "gateway", "mtu", "control_socket", "vips", "dips", "muxes", "hash", "connections", "health", "metrics"];
 
     public static EngineConfig Load(string path)
     {
@@ -78,6 +78,8 @@ public static class EngineConfigLoader
             .Select(item => ReadMux(item.Item, item.Path, w)).ToList();
         var hash = ReadHash(root, w);
         var connections = ReadConnections(root, w);
+        var health = ReadHealth(root, w);
+        var metrics = ReadMetrics(root, w);
 
         if (role is null || host is null || iface is null || address is null || gateway is null || controlSocket is null
             || vips.Contains(null) || dips.Contains(null) || muxes.Contains(null))
@@ -98,6 +100,8 @@ public static class EngineConfigLoader
             Muxes = muxes!,
             Hash = hash,
             Connections = connections,
+            Health = health,
+            Metrics = metrics,
         };
     }
 
@@ -168,6 +172,40 @@ public static class EngineConfigLoader
         var capacity = w.Integer(element, "connections", "capacity", false, 8, 16_777_216, "65536") ?? 65536;
         var idle = w.Integer(element, "connections", "idle_timeout_seconds", false, 1, 86_400, "120") ?? 120;
         return new ConnectionsConfig((int)capacity, (int)idle);
+    }
+
+    private static HealthConfig? ReadHealth(JsonElement root, JsonWalker w)
+    {
+        if (w.Get(root, "", "health", false, "{}") is not { } element
+            || !w.Object(element, "health", "interval_ms", "timeout_ms", "rise", "fall", "dead_after_ms", "port", "enabled"))
+            return null;
+        var defaults = new HealthConfig();
+        var interval = w.Integer(element, "health", "interval_ms", false, 50, 60_000, "500") ?? defaults.IntervalMs;
+        var timeout = w.Integer(element, "health", "timeout_ms", false, 10, 60_000, "300") ?? defaults.TimeoutMs;
+        var rise = w.Integer(element, "health", "rise", false, 1, 100, "2") ?? defaults.Rise;
+        var fall = w.Integer(element, "health", "fall", false, 1, 100, "2") ?? defaults.Fall;
+        var deadAfter = w.Integer(element, "health", "dead_after_ms", false, 100, 600_000, "1500") ?? defaults.DeadAfterMs;
+        var port = w.Integer(element, "health", "port", false, 1, 65535, "9199") ?? defaults.Port;
+        var enabled = w.Boolean(element, "health", "enabled") ?? true;
+        if (timeout >= interval)
+            w.Error("health.timeout_ms", $"{timeout} must be shorter than interval_ms ({interval}); a probe has to finish before the next one, e.g. 300 with 500");
+        if (deadAfter <= interval)
+            w.Error("health.dead_after_ms", $"{deadAfter} must be longer than interval_ms ({interval}), or every late report marks the DIP down; use about 3 intervals, e.g. 1500 with 500");
+        return new HealthConfig((int)interval, (int)timeout, (int)rise, (int)fall, (int)deadAfter, (int)port, enabled);
+    }
+
+    private static MetricsConfig? ReadMetrics(JsonElement root, JsonWalker w)
+    {
+        if (w.Get(root, "", "metrics", false, "{}") is not { } element || !w.Object(element, "metrics", "listen")) return null;
+        var listen = w.String(element, "metrics", "listen", true, "\"127.0.0.1:9100\"");
+        if (listen is null) return null;
+        var colon = listen.LastIndexOf(':');
+        if (colon > 0 && Ipv4Address.TryParse(listen[..colon], out var address)
+            && int.TryParse(listen[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is >= 1 and <= 65535)
+            return new MetricsConfig(address, port);
+        w.Error("metrics.listen", $"'{listen}' is not ADDRESS:PORT; write an IPv4 address and a port 1-65535, e.g. \"127.0.0.1:9100\" or \"0.0.0.0:9100\"");
+        return null;
     }
 
     /// <summary>Cross-field rules, each error naming the item and the fix.</summary>

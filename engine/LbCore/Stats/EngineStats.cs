@@ -38,13 +38,31 @@ public sealed record EngineStats
     /// <summary>Mux: flows pushed out of a full connection-table bucket.</summary>
     public long? ConnectionEvictions { get; init; }
     public long Reloads { get; init; }
+    /// <summary>Mux with health checking: valid reports from configured DIPs (each one sets that DIP's last_report_ms).</summary>
+    public long? HealthReports { get; init; }
+    /// <summary>Mux with health checking: datagrams dropped: from an address that is not a DIP, or naming another DIP.</summary>
+    public long? HealthReportsRejected { get; init; }
+    /// <summary>Mux with health checking: datagrams that are not a version-1 report, or older than the last one seen.</summary>
+    public long? HealthReportsMalformed { get; init; }
+    /// <summary>Agent with health checking: the server's state after rise/fall (what the reports say).</summary>
+    public bool? ServerHealthy { get; init; }
+    /// <summary>Agent with health checking: probe rounds (a connect to every TCP port of every VIP) that succeeded / failed.</summary>
+    public long? HealthProbes { get; init; }
+    public long? HealthProbesFailed { get; init; }
+    /// <summary>Agent with health checking: reports sent (one per mux per interval) / sends that failed.</summary>
+    public long? HealthReportsSent { get; init; }
+    public long? HealthReportsFailed { get; init; }
 }
 
 public sealed record VipStats(string Address, long Packets, long Bytes, long Flows);
 
-/// <summary>A DIP as the mux sees it. State "drained": weight 0 or drained by the control socket.</summary>
-/// <summary>Flows: new flows assigned since start; active_flows: flow-table entries (not idle) pointing at it now.</summary>
-public sealed record DipStats(string Name, string Address, int Weight, string State, long Packets, long Bytes, long Flows, long ActiveFlows);
+/// <summary>
+/// A DIP as the mux sees it. State "drained": weight 0 or drained by the control socket. Flows: new flows assigned
+/// since start; active_flows: flow-table entries (not idle) pointing at it now. With health checking: health "up" or
+/// "down" (separate from state: a drained DIP can be up) and last_report_ms, the age of its last report (null: none yet).
+/// </summary>
+public sealed record DipStats(string Name, string Address, int Weight, string State, long Packets, long Bytes, long Flows, long ActiveFlows,
+    string? Health = null, long? LastReportMs = null);
 
 public sealed record MuxPeerStats(string Name, string Address, long Packets);
 

@@ -6,6 +6,7 @@ using Lb.Core.Config;
 using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
+using Lb.Engine.Health;
 using Lb.Engine.Hosting;
 using Lb.Engine.Interop;
 using Lb.Engine.Policy;
@@ -31,6 +32,7 @@ public sealed class AgentEngine : EngineBase
     private volatile Dictionary<uint, SocketAddress> _vipEndpoints = new();
     private volatile bool _running;
     private int _receiveErrors;
+    private AgentHealthChecker? _health;
 
     public AgentEngine(string configPath, EngineConfig config, EngineLog log) : base(configPath, config, log)
     {
@@ -57,6 +59,12 @@ public sealed class AgentEngine : EngineBase
         _running = true;
         _thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "lbengine-agent" };
         _thread.Start();
+        if (config.HealthEnabled)
+        {
+            _health = new AgentHealthChecker(config, Log);
+            var h = config.Health!;
+            Log.Info($"health checking: tcp connect to every VIP port every {h.IntervalMs} ms (timeout {h.TimeoutMs} ms, rise {h.Rise}, fall {h.Fall}); reports to udp port {h.Port} of {string.Join(", ", config.Muxes.Select(m => m.Address))}");
+        }
         Log.Info($"agent started on {config.Host} ({config.Address}); accepting from muxes {string.Join(", ", config.Muxes.Select(m => $"{m.Name}={m.Address}"))}; " +
                  $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}");
     }
@@ -123,6 +131,7 @@ public sealed class AgentEngine : EngineBase
     {
         if (!_running) return;
         _running = false;
+        _health?.Dispose();
         _thread?.Join(TimeSpan.FromSeconds(2)); // the receive timeout wakes the loop
         _receive?.Dispose();
         _deliver?.Dispose();
@@ -135,6 +144,7 @@ public sealed class AgentEngine : EngineBase
         var state = new AgentState(next, handler.State);
         _vipEndpoints = VipEndpoints(next);
         handler.State = state;
+        _health?.Update(next);
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; muxes {string.Join(", ", next.Muxes.Select(m => m.Name))}";
     }
 
@@ -142,11 +152,12 @@ public sealed class AgentEngine : EngineBase
     public override string Undrain(string name) => ControlReply.Error("an agent has no DIPs to undrain; send undrain to the muxes");
 
     public override string Health() =>
-        _running ? ControlReply.Ok("receiving", ("role", "agent"), ("host", Config.Host)) : ControlReply.Error("not receiving");
+        _running ? ControlReply.Ok("receiving", ("role", "agent"), ("host", Config.Host), ("health_checks", _health is not null), ("server_healthy", _health?.ServerHealthy))
+                 : ControlReply.Error("not receiving");
 
     public override string Stats() => ControlReply.Of(Snapshot());
 
-    public EngineStats Snapshot()
+    public override EngineStats Snapshot()
     {
         var state = _handler!.State;
         return new EngineStats
@@ -167,6 +178,11 @@ public sealed class AgentEngine : EngineBase
             Vips = state.Vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
             Muxes = state.Muxes.Select(m => new MuxPeerStats(m.Config.Name, m.Config.Address.ToString(), m.Packets)).ToList(),
             Reloads = Reloads,
+            ServerHealthy = _health?.ServerHealthy,
+            HealthProbes = _health?.ProbesOk,
+            HealthProbesFailed = _health?.ProbesFailed,
+            HealthReportsSent = _health?.ReportsSent,
+            HealthReportsFailed = _health?.ReportsFailed,
         };
     }
 

@@ -5,8 +5,8 @@ using Lb.Engine.Hosting;
 namespace Lb.Engine.Control;
 
 /// <summary>
-/// The Unix stream control socket: a client writes one line (stats, reload, drain NAME, undrain NAME, health), the
-/// server writes one JSON document and closes. Runs on its own thread, off the packet path.
+/// The Unix stream control socket: a client writes one line (stats, reload, drain NAME, undrain NAME, health, metrics),
+/// the server writes one JSON document (metrics: Prometheus text) and closes. Runs on its own thread, off the packet path.
 /// </summary>
 public sealed class ControlServer : IDisposable
 {
@@ -87,7 +87,7 @@ public sealed class ControlServer : IDisposable
                     client.SendTimeout = 2000;
                     var command = ReadLine(client);
                     var reply = Dispatch(command);
-                    client.Send(Encoding.UTF8.GetBytes(reply + "\n"));
+                    client.Send(Encoding.UTF8.GetBytes(reply.EndsWith('\n') ? reply : reply + "\n"));
                     client.Shutdown(SocketShutdown.Both);
                 }
                 catch (SocketException e)
@@ -125,11 +125,12 @@ public sealed class ControlServer : IDisposable
             {
                 "stats" => _target.Stats(),
                 "health" => _target.Health(),
+                "metrics" => _target.Metrics(),
                 "reload" => _target.Reload(),
                 "drain" when argument.Length > 0 => _target.Drain(argument),
                 "undrain" when argument.Length > 0 => _target.Undrain(argument),
                 "drain" or "undrain" => ControlReply.Error($"'{verb}' needs a DIP name, e.g. '{verb} h13'"),
-                _ => ControlReply.Error($"unknown command '{command}'; use stats, reload, drain NAME, undrain NAME or health"),
+                _ => ControlReply.Error($"unknown command '{command}'; use stats, reload, drain NAME, undrain NAME, health or metrics"),
             };
         }
         catch (Exception e)

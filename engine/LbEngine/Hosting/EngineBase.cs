@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Lb.Core.Config;
+using Lb.Core.Stats;
 using Lb.Engine.Control;
+using Lb.Engine.Metrics;
 
 namespace Lb.Engine.Hosting;
 
@@ -31,6 +33,8 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
     public abstract string Drain(string name);
     public abstract string Undrain(string name);
     public abstract string Health();
+    public abstract EngineStats Snapshot();
+    public string Metrics() => EngineMetrics.Render(Snapshot());
 
     /// <summary>Applies the new config to the packet path; returns a one-line summary for the log.</summary>
     protected abstract string Apply(EngineConfig next);
@@ -59,6 +63,10 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
             }
             if (next.Connections != Config.Connections)
                 Log.Warn("connections settings changed: they apply at the next start (the flow table keeps its size)");
+            if (next.Health != Config.Health)
+                Log.Warn("health settings changed: they apply at the next start (DIPs and muxes do follow the reload)");
+            if (next.Metrics != Config.Metrics)
+                Log.Warn("metrics settings changed: they apply at the next start");
             try
             {
                 var summary = Apply(next);

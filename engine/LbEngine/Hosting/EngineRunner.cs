@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using Lb.Core.Config;
 using Lb.Engine.Agent;
+using System.Net;
 using Lb.Engine.Control;
+using Lb.Engine.Metrics;
 using Lb.Engine.Mux;
 
 namespace Lb.Engine.Hosting;
@@ -23,6 +25,7 @@ public static class EngineRunner
         var roleName = role == EngineRole.Mux ? "mux" : "agent";
         EngineBase? engine = null;
         ControlServer? control = null;
+        MetricsServer? metrics = null;
         var pidWritten = false;
         try
         {
@@ -39,6 +42,11 @@ public static class EngineRunner
             engine.Failed += _ => { failed = true; stop.Set(); };
             engine.Start();
             control = new ControlServer(config.ControlSocket, engine, log);
+            if (config.Metrics is { } listen)
+            {
+                metrics = new MetricsServer(new IPEndPoint(new IPAddress(listen.Address.GetBytes()), listen.Port), engine.Metrics, log);
+                log.Info($"metrics: http://{listen}/metrics");
+            }
             if (pidFile is not null)
             {
                 File.WriteAllText(pidFile, Environment.ProcessId + "\n");
@@ -79,6 +87,7 @@ public static class EngineRunner
         }
         finally
         {
+            metrics?.Dispose();
             control?.Dispose();
             engine?.Dispose();
             if (pidWritten) TryDelete(pidFile!);

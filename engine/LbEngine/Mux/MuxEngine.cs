@@ -4,6 +4,7 @@ using Lb.Core.Flows;
 using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
+using Lb.Engine.Health;
 using Lb.Engine.Hosting;
 using Lb.Engine.Policy;
 using SharpPcap;
@@ -26,6 +27,8 @@ public sealed class MuxEngine : EngineBase
     private MacAddress _ownMac;
     private MacAddress _gatewayMac;
     private volatile bool _capturing;
+    private DipHealthTracker? _health;
+    private MuxHealthListener? _healthListener;
 
     public MuxEngine(string configPath, EngineConfig config, EngineLog log) : base(configPath, config, log)
     {
@@ -41,7 +44,8 @@ public sealed class MuxEngine : EngineBase
         _gatewayMac = GatewayResolver.Resolve(_device, config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
 
         var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
-        var state = new MuxState(config, _ownMac, _gatewayMac, _drained);
+        if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
+        var state = new MuxState(config, _ownMac, _gatewayMac, _drained, down: _health?.DownAddresses());
         _handler = new MuxPacketHandler(state, connections, _counters);
 
         try
@@ -64,6 +68,12 @@ public sealed class MuxEngine : EngineBase
         _device.OnCaptureStopped += OnCaptureStopped;
         _device.StartCapture();
         _capturing = true;
+        if (_health is not null)
+        {
+            _healthListener = new MuxHealthListener(config.Address, _health, OnHealthChanged, Log);
+            var h = config.Health!;
+            Log.Info($"health checking: reports on udp {config.Address}:{h.Port}; a DIP is down on an unhealthy report or after {h.DeadAfterMs} ms of silence, up after {h.Rise} healthy report(s); every DIP starts up");
+        }
         Log.Info($"mux started on {config.Interface} ({config.Address}, {_ownMac}) -> gateway {config.Gateway.Address} ({_gatewayMac}); " +
                  $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}; filter '{CaptureFilter(config)}'");
     }
@@ -123,6 +133,7 @@ public sealed class MuxEngine : EngineBase
     {
         if (_device is null || _stopped) return;
         _stopped = true;
+        _healthListener?.Dispose();
         if (_capturing)
         {
             _capturing = false;
@@ -144,7 +155,8 @@ public sealed class MuxEngine : EngineBase
                 ?? throw new StartupException($"gateway changed to {next.Gateway.Address} and its MAC is unknown; set \"gateway.mac\" or restart the engine");
         }
         _drained.IntersectWith(next.Dips.Select(d => d.Name));
-        var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State);
+        _health?.SetDips(next.Dips);
+        var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State, _health?.DownAddresses());
         if (CaptureFilter(next) != CaptureFilter(Config)) _device!.Filter = CaptureFilter(next);
         _gatewayMac = gatewayMac;
         handler.State = state;
@@ -164,23 +176,53 @@ public sealed class MuxEngine : EngineBase
             var changed = drained ? _drained.Add(name) : _drained.Remove(name);
             if (changed)
             {
-                handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State);
+                handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses());
                 Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(handler.State)}");
             }
             return ControlReply.Ok($"{name} is {(drained ? "drained" : "active")}");
         }
     }
 
-    public override string Health() =>
-        _capturing ? ControlReply.Ok("capturing", ("role", "mux"), ("host", Config.Host))
-                   : ControlReply.Error("not capturing");
+    /// <summary>Health checking changed a DIP's state: rebuild the Maglev table from the DIPs that are up (one line per change).</summary>
+    private void OnHealthChanged(IReadOnlyList<HealthChange> changes)
+    {
+        lock (ReloadLock)
+        {
+            var handler = _handler!;
+            var wasIgnored = handler.State.HealthIgnored;
+            handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health!.DownAddresses());
+            foreach (var change in changes)
+                if (change.Up) Log.Info(change.ToString()); else Log.Warn(change.ToString());
+            if (handler.State.HealthIgnored && !wasIgnored)
+                Log.Error("every DIP with weight is down: ignoring health checks (fail open) until one is up again");
+            else if (wasIgnored && !handler.State.HealthIgnored)
+                Log.Info("a DIP is up again: health checks apply again");
+            Log.Info($"maglev table rebuilt: dips {DescribeDips(handler.State)}");
+        }
+    }
+
+    public override string Health()
+    {
+        if (!_capturing) return ControlReply.Error("not capturing");
+        var state = _handler!.State;
+        var dips = _health?.Snapshot().Select(s => new
+        {
+            name = s.Name,
+            address = s.Address.ToString(),
+            health = s.Up ? "up" : "down",
+            last_report_ms = s.LastReportAge is { } age ? (long?)(long)age.TotalMilliseconds : null,
+        }).ToList();
+        return ControlReply.Ok("capturing", ("role", "mux"), ("host", Config.Host), ("health_checks", _health is not null),
+            ("fail_open", state.HealthIgnored), ("dips", dips));
+    }
 
     public override string Stats() => ControlReply.Of(Snapshot());
 
-    public EngineStats Snapshot()
+    public override EngineStats Snapshot()
     {
         var handler = _handler!;
         var state = handler.State;
+        var health = _health?.Snapshot().ToDictionary(h => h.Address.Value);
         var activeFlows = new Dictionary<uint, long>();
         handler.Connections.ForEachLive(value =>
         {
@@ -203,18 +245,29 @@ public sealed class MuxEngine : EngineBase
             Drops = _counters.DropsByName(),
             Connections = activeFlows.Values.Sum(),
             Vips = state.Vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
-            Dips = state.Dips.Select(d => new DipStats(d.Name, d.Config.Address.ToString(), d.Config.Weight,
-                d.Drained ? "drained" : "active", d.Packets, d.Bytes, d.Flows, activeFlows.GetValueOrDefault(d.Address))).ToList(),
+            Dips = state.Dips.Select(d => DipStatsOf(d, activeFlows.GetValueOrDefault(d.Address), health)).ToList(),
             DsrViolations = _counters.DsrViolations,
             IcmpSent = _counters.IcmpSent,
             ChecksumsFinished = _counters.ChecksumsFinished,
             ConnectionEvictions = handler.Connections.Evictions,
             Reloads = Reloads,
+            HealthReports = _health?.Accepted,
+            HealthReportsRejected = _health?.Rejected,
+            HealthReportsMalformed = _health?.Malformed,
         };
     }
 
+    private static DipStats DipStatsOf(DipRuntime d, long activeFlows, Dictionary<uint, DipHealthStatus>? health)
+    {
+        var status = health?.GetValueOrDefault(d.Address);
+        return new DipStats(d.Name, d.Config.Address.ToString(), d.Config.Weight, d.Drained ? "drained" : "active",
+            d.Packets, d.Bytes, d.Flows, activeFlows,
+            status is null ? null : status.Up ? "up" : "down",
+            status?.LastReportAge is { } age ? (long)age.TotalMilliseconds : null);
+    }
+
     private static string DescribeDips(MuxState state) =>
-        state.Dips.Count == 0 ? "none" : string.Join(", ", state.Dips.Select(d => $"{d.Name}={d.Config.Address}{(d.Drained ? " (drained)" : $" w{d.Config.Weight}")}"));
+        state.Dips.Count == 0 ? "none" : string.Join(", ", state.Dips.Select(d => $"{d.Name}={d.Config.Address}{(d.Drained ? " (drained)" : $" w{d.Config.Weight}")}{(d.Down ? " (down)" : "")}"));
 
     public override void Dispose()
     {

@@ -75,7 +75,10 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         var hash = FlowHash.Compute(key, state.Seed);
         DipRuntime? dip = null;
         if (Connections.TryGet(key, hash, out var remembered))
+        {
             dip = state.FindDip((uint)remembered); // null when the DIP left the pool: pick again below
+            if (dip is { Down: true }) dip = null; // health checking took it out: re-hash (a drained DIP keeps its flows)
+        }
         if (dip is null)
         {
             var index = state.Table.Lookup(hash);

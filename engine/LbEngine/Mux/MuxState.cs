@@ -13,7 +13,9 @@ public sealed class MuxState
 {
     private readonly Dictionary<uint, DipRuntime> _dipsByAddress;
 
-    public MuxState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, IReadOnlySet<string> drained, MuxState? previous = null)
+    /// <param name="down">Addresses (host order) of DIPs that health checking reports down; null: health checking is off.</param>
+    public MuxState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, IReadOnlySet<string> drained, MuxState? previous = null,
+        IReadOnlySet<uint>? down = null)
     {
         Config = config;
         OwnAddress = config.Address.Value;
@@ -23,11 +25,16 @@ public sealed class MuxState
         Seed = config.Hash.Seed;
         Vips = new VipSet(config.Vips, previous?.Vips);
 
+        // Fail open: when health checking would leave no DIP with weight, ignore it rather than drop every new flow
+        // (a broken health path, e.g. a firewalled port, must not take the whole service down).
+        down ??= new HashSet<uint>();
+        HealthIgnored = down.Count > 0 && config.Dips.All(d => d.Weight == 0 || drained.Contains(d.Name) || down.Contains(d.Address.Value))
+            && config.Dips.Any(d => d.Weight > 0 && !drained.Contains(d.Name));
         var dips = new DipRuntime[config.Dips.Count];
         _dipsByAddress = new Dictionary<uint, DipRuntime>(dips.Length);
         for (var i = 0; i < dips.Length; i++)
         {
-            var dip = new DipRuntime(config.Dips[i], drained.Contains(config.Dips[i].Name));
+            var dip = new DipRuntime(config.Dips[i], drained.Contains(config.Dips[i].Name), !HealthIgnored && down.Contains(config.Dips[i].Address.Value));
             if (previous?.FindDip(dip.Address) is { } old)
             {
                 dip.Packets = old.Packets;
@@ -44,6 +51,8 @@ public sealed class MuxState
     }
 
     public EngineConfig Config { get; }
+    /// <summary>Every DIP with weight is down: health is ignored (fail open) until one comes back.</summary>
+    public bool HealthIgnored { get; }
     public uint OwnAddress { get; }
     public MacAddress OwnMac { get; }
     public MacAddress GatewayMac { get; }

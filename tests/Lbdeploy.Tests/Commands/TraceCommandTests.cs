@@ -68,6 +68,7 @@ public sealed class TraceCommandTests : IDisposable
         // A spec name with XML's special characters lands in the picture's header: it must come out escaped.
         var spec = directory.Write(File.ReadAllText(CourseSpec)
             .Replace("examples/fattree/fattree_app.json", "fattree.json", StringComparison.Ordinal)
+            .Replace("docroot: examples/wwwroot", "docroot: wwwroot", StringComparison.Ordinal)
             .Replace("target: linux", "target: bmv2", StringComparison.Ordinal), "l&b<1>.yaml");
         var svgFile = Path.Combine(directory.Path, "out", "trace.svg");
         var (exit, _, error) = await Run("trace", "-f", spec, "--from", "h11", "--sport", "40123", "--svg", svgFile);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Wall time and peak memory of `lbdeploy plan` on a k=16 fat tree (1024 hosts, 320 switches, 3072 links).
+#   tools/bench-plan.sh [--runs N] [--k K]      (no root, no network; about 10-30 s)
+# Generates the fabric (hidden `lbdeploy generate-fabric`) and a spec (muxes h1 h2, DIPs h1021-h1024, every other
+# host a client) into a temp dir, then runs the Release build of `lbdeploy plan` once cold and N times warm (the
+# files the run reads are in the page cache; each run is a fresh process), one line per run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=3
+k=16
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --k) k=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--k K]" >&2; exit 2 ;;
+  esac
+done
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time not found: apt-get install time" >&2; exit 1; }
+
+tools/build.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+lbdeploy=(dotnet "$PWD/cli/bin/Release/net10.0/lbdeploy.dll")
+work=$(mktemp -d /tmp/lbdeploy-bench-plan.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+"${lbdeploy[@]}" generate-fabric --fat-tree "$k" --out "$work/fabric.json" >/dev/null
+hosts=$(( k * k * k / 4 ))
+mkdir -p "$work/wwwroot"
+cat >"$work/lb.yaml" <<EOF
+topology: fabric.json
+vip:
+  address: 20.0.0.1
+  ports: [80/tcp]
+  icmp: true
+muxes: [h1, h2]
+dips: [h$((hosts - 3)), h$((hosts - 2)), h$((hosts - 1)), h$hosts]
+switches:
+  target: bmv2
+servers:
+  docroot: wwwroot
+EOF
+
+run() {
+  local label=$1 stats
+  stats=$("/usr/bin/time" -v "${lbdeploy[@]}" plan -f "$work/lb.yaml" --out "$work/plan" 2>&1 >/dev/null) || {
+    echo "lbdeploy plan failed:" >&2; echo "$stats" >&2; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' <<<"$stats")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' <<<"$stats")
+  local files
+  files=$(find "$work/plan" -type f | wc -l)
+  printf '%-6s k=%s (%s hosts): wall %s  peak RSS %d MB  (%s files)\n' "$label" "$k" "$hosts" "$wall" $(( rss / 1024 )) "$files"
+}
+
+run cold
+for i in $(seq 1 "$runs"); do run "warm$i"; done
