@@ -3,7 +3,8 @@
 #   tools/bench-plan.sh [--runs N] [--k K]      (no root, no network; about 10-30 s)
 # Generates the fabric (hidden `lbdeploy generate-fabric`) and a spec (muxes h1 h2, DIPs h1021-h1024, every other
 # host a client) into a temp dir, then runs the Release build of `lbdeploy plan` once cold and N times warm (the
-# files the run reads are in the page cache; each run is a fresh process), one line per run.
+# files the run reads are in the page cache; each run is a fresh process), one line per run: wall time, CPU time
+# (user + system: what to compare when other work shares the machine) and peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=3
@@ -44,12 +45,14 @@ run() {
   local label=$1 stats
   stats=$("/usr/bin/time" -v "${lbdeploy[@]}" plan -f "$work/lb.yaml" --out "$work/plan" 2>&1 >/dev/null) || {
     echo "lbdeploy plan failed:" >&2; echo "$stats" >&2; exit 1; }
-  local wall rss
+  local wall rss cpu
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' <<<"$stats")
+  cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' <<<"$stats")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' <<<"$stats")
   local files
   files=$(find "$work/plan" -type f | wc -l)
-  printf '%-6s k=%s (%s hosts): wall %s  peak RSS %d MB  (%s files)\n' "$label" "$k" "$hosts" "$wall" $(( rss / 1024 )) "$files"
+  printf '%-6s k=%s (%s hosts): wall %s  cpu %ss  peak RSS %d MB  (%s files, load %s)\n' \
+    "$label" "$k" "$hosts" "$wall" "$cpu" $(( rss / 1024 )) "$files" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 run cold

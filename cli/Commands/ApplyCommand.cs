@@ -34,6 +34,7 @@ public static class ApplyCommand
         var changes = Deployer.Diff(plan, network);
         if (changes.IsEmpty)
         {
+            await Deployer.EnsureWatcherAsync(plan, network, output, ct);
             output.WriteLine($"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)");
             return CommandRunner.Success;
         }

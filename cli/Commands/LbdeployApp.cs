@@ -20,6 +20,8 @@ public static class LbdeployApp
         DestroyCommand.Create(),
         UpCommand.Create(),
         DownCommand.Create(),
+        StatusCommand.Create(),
+        WatchCommand.Create(),
     ];
 
     public static RootCommand CreateRoot()

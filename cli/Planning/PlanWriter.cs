@@ -21,17 +21,7 @@ public static class PlanWriter
 
         foreach (var (relative, content) in plan.Files)
         {
-            var path = Path.Combine(directory, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            if (!File.Exists(path) || File.ReadAllText(path) != content)
-            {
-                File.WriteAllText(path, content);
-            }
-            if (relative.EndsWith(".sh", StringComparison.Ordinal) && !OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            }
+            WriteFile(directory, relative, content);
         }
 
         var expected = plan.Files.Keys.Select(k => Path.GetFullPath(Path.Combine(directory, k))).ToHashSet(StringComparer.Ordinal);
@@ -42,6 +32,22 @@ public static class PlanWriter
         foreach (var folder in Directory.EnumerateDirectories(directory, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).ToList())
         {
             if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+    }
+
+    /// <summary>Writes one plan file (only when its content changed); shell scripts are made executable.</summary>
+    public static void WriteFile(string directory, string relative, string content)
+    {
+        var path = Path.Combine(directory, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path) || File.ReadAllText(path) != content)
+        {
+            File.WriteAllText(path, content);
+        }
+        if (relative.EndsWith(".sh", StringComparison.Ordinal) && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
     }
 }

@@ -12,6 +12,12 @@ public sealed record LinuxSwitchModel(string Switch, IReadOnlyList<string> Inter
 public sealed record LinuxRouteModel(string Prefix, string Kind, IReadOnlyList<LinuxNextHopModel> NextHops, bool StartsKind)
 {
     public bool IsEcmp => NextHops.Count > 1;
+
+    /// <summary>
+    /// Names this route's next-hop list ("s1", "s2"... by first use on the switch; equal lists share it), so the
+    /// template formats each distinct ECMP list once: a k=16 fat tree switch has ~1000 routes over a few lists.
+    /// </summary>
+    public string NextHopSet { get; init; } = "";
 }
 
 /// <summary>`via` is null for an attached host (the route is just `dev`).</summary>
@@ -51,7 +57,11 @@ public sealed record EngineConfigModel(
     int TableSize,
     uint Seed,
     int Capacity,
-    long IdleTimeoutSeconds);
+    long IdleTimeoutSeconds,
+    EngineHealthModel Health);
+
+/// <summary>The engine's "health" object (durations in whole milliseconds).</summary>
+public sealed record EngineHealthModel(bool Enabled, long IntervalMs, long TimeoutMs, int Rise, int Fall, long DeadAfterMs, int Port);
 
 public sealed record EngineGatewayModel(string Address, string? Mac);
 

@@ -16,15 +16,66 @@ public static class SwitchRules
 
     public static LinuxSwitchModel Linux(SwitchForwarding forwarding, IReadOnlyList<string> interfaces)
     {
-        var routes = forwarding.Routes.Select((route, i) => new LinuxRouteModel(
-            route.Destination.ToString(),
-            KindName(route.Kind),
-            route.NextHops.Select(hop => new LinuxNextHopModel(
-                route.Kind == RouteKind.DirectHost ? null : ViaAddress(forwarding, route, hop),
-                hop.Egress.Name,
-                hop.Neighbor)).ToList(),
-            StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind)).ToList();
+        // Routes share next hops (the router reuses NextHop instances): format each one once, not once per route
+        // (a k=16 fat tree has ~1000 routes of 8 next hops per switch).
+        var formatted = new Dictionary<(NextHop, bool), LinuxNextHopModel>(ReferenceTupleComparer.Instance);
+        LinuxNextHopModel Format(Route route, NextHop hop)
+        {
+            var direct = route.Kind == RouteKind.DirectHost;
+            if (!formatted.TryGetValue((hop, direct), out var model))
+            {
+                model = new LinuxNextHopModel(direct ? null : ViaAddress(forwarding, route, hop), hop.Egress.Name, hop.Neighbor);
+                formatted[(hop, direct)] = model;
+            }
+            return model;
+        }
+        var sets = new Dictionary<LinuxNextHopModel[], string>(ReferenceListComparer.Instance);
+        var routes = new List<LinuxRouteModel>(forwarding.Routes.Length);
+        for (var i = 0; i < forwarding.Routes.Length; i++)
+        {
+            var route = forwarding.Routes[i];
+            var hops = new LinuxNextHopModel[route.NextHops.Length];
+            for (var h = 0; h < hops.Length; h++) hops[h] = Format(route, route.NextHops[h]);
+            if (!sets.TryGetValue(hops, out var set))
+            {
+                set = string.Create(CultureInfo.InvariantCulture, $"s{sets.Count + 1}");
+                sets[hops] = set;
+            }
+            routes.Add(new LinuxRouteModel(route.Destination.ToString(), KindName(route.Kind), hops,
+                StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind) { NextHopSet = set });
+        }
         return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, routes);
+    }
+
+    /// <summary>Lists of the (cached, so shared) next-hop models, equal when they hold the same instances in the same order.</summary>
+    private sealed class ReferenceListComparer : IEqualityComparer<LinuxNextHopModel[]>
+    {
+        public static readonly ReferenceListComparer Instance = new();
+
+        public bool Equals(LinuxNextHopModel[]? x, LinuxNextHopModel[]? y)
+        {
+            if (x is null || y is null || x.Length != y.Length) return false;
+            for (var i = 0; i < x.Length; i++)
+                if (!ReferenceEquals(x[i], y[i])) return false;
+            return true;
+        }
+
+        public int GetHashCode(LinuxNextHopModel[] hops)
+        {
+            var hash = new HashCode();
+            foreach (var hop in hops) hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(hop));
+            return hash.ToHashCode();
+        }
+    }
+
+    /// <summary>(next hop by reference, flag): NextHop is a record whose value equality compares whole interfaces.</summary>
+    private sealed class ReferenceTupleComparer : IEqualityComparer<(NextHop Hop, bool Flag)>
+    {
+        public static readonly ReferenceTupleComparer Instance = new();
+
+        public bool Equals((NextHop Hop, bool Flag) x, (NextHop Hop, bool Flag) y) => ReferenceEquals(x.Hop, y.Hop) && x.Flag == y.Flag;
+
+        public int GetHashCode((NextHop Hop, bool Flag) obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Hop) * 2 + (obj.Flag ? 1 : 0);
     }
 
     private static string ViaAddress(SwitchForwarding forwarding, Route route, NextHop hop) =>
@@ -39,8 +90,10 @@ public static class SwitchRules
     /// </summary>
     public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding)
     {
-        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
-        var entries = new List<Bmv2EntryModel>();
+        // A group is its member list (neighbour MAC, port); compared as numbers so that only a new group's members
+        // are formatted (a k=16 fat tree has ~1000 ECMP routes per switch and a handful of distinct groups).
+        var groups = new Dictionary<(ulong Mac, int Port)[], int>(MemberListComparer.Instance);
+        var entries = new List<Bmv2EntryModel>(forwarding.Routes.Length);
         foreach (var route in forwarding.Routes)
         {
             var prefix = route.Destination.ToString();
@@ -51,19 +104,34 @@ public static class SwitchRules
                 entries.Add(new Bmv2EntryModel(prefix, kind, "set_nhop", Invariant($"{hop.Ingress.Mac} {hop.Egress.Port}"), null));
                 continue;
             }
-            var members = route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList();
-            var key = string.Join(',', members.Select(m => Invariant($"{m.Mac}@{m.Port}")));
+            var key = new (ulong, int)[route.NextHops.Length];
+            for (var i = 0; i < key.Length; i++) key[i] = (route.NextHops[i].Ingress.Mac.Value, route.NextHops[i].Egress.Port);
             Bmv2GroupModel? newGroup = null;
             if (!groups.TryGetValue(key, out var id))
             {
                 id = groups.Count + 1;
                 groups[key] = id;
-                newGroup = new Bmv2GroupModel(id, members);
+                newGroup = new Bmv2GroupModel(id, route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList());
             }
-            entries.Add(new Bmv2EntryModel(prefix, kind, "ecmp_group", Invariant($"{id} {members.Count}"), newGroup));
+            entries.Add(new Bmv2EntryModel(prefix, kind, "ecmp_group", Invariant($"{id} {key.Length}"), newGroup));
         }
         return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, entries);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class MemberListComparer : IEqualityComparer<(ulong Mac, int Port)[]>
+    {
+        public static readonly MemberListComparer Instance = new();
+
+        public bool Equals((ulong Mac, int Port)[]? x, (ulong Mac, int Port)[]? y) =>
+            x is not null && y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode((ulong Mac, int Port)[] members)
+        {
+            var hash = new HashCode();
+            foreach (var member in members) hash.Add(member);
+            return hash.ToHashCode();
+        }
+    }
 }

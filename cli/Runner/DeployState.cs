@@ -17,6 +17,9 @@ public sealed record DeployState
     public required List<AppliedUnit> Units { get; init; }
     public DateTimeOffset UpdatedAt { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>The mux watcher apply started (linux target), or null.</summary>
+    public AppliedWatcher? Watcher { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -84,4 +87,15 @@ public sealed record AppliedUnit
     [JsonIgnore]
     public bool IsProcessAlive =>
         Pid is { } pid && Processes.IsAlive(pid) && string.Join(' ', Processes.CommandLine(pid)) == ProcessFingerprint;
+}
+
+/// <summary>The mux watcher daemon (`lbdeploy watch`) apply started: see <c>Lbdeploy.Watching.WatcherProcess</c>.</summary>
+public sealed record AppliedWatcher
+{
+    public required int Pid { get; init; }
+    public required string ProcessFingerprint { get; init; }
+    public required string LogFile { get; init; }
+
+    [JsonIgnore]
+    public bool IsAlive => Processes.IsAlive(Pid) && string.Join(' ', Processes.CommandLine(Pid)) == ProcessFingerprint;
 }

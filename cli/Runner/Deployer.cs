@@ -76,10 +76,12 @@ public sealed class Deployer(TextWriter output)
             Target = plan.Target,
             Network = NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal),
             Units = [.. units.Values],
+            Watcher = sameNetwork ? previous!.Watcher : null,
         };
         if (!sameNetwork && previous is not null)
         {
             // Applied to a network that is gone: its routes and addresses went with it; stop what may have survived.
+            if (previous.Watcher is { } watcher) await Watching.WatcherProcess.StopAsync(watcher);
             foreach (var unit in previous.Units.Where(u => u.IsProcessAlive)) await UnitOperations.StopAsync(unit);
             DeployState.Delete();
         }
@@ -137,6 +139,9 @@ public sealed class Deployer(TextWriter output)
         }
         Save();
         DeleteStalePlanFiles(plan);
+        // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
+        state = state with { Watcher = await Watching.WatcherProcess.EnsureAsync(plan, state, output, ct) };
+        state.Save();
         Say($"apply: done in {watch.Elapsed.TotalSeconds:0.0} s ({changes.Summary})");
     }
 
@@ -148,6 +153,8 @@ public sealed class Deployer(TextWriter output)
         {
             return false;
         }
+        // The watcher first: it must not put back a VIP route the switch tear-down is removing.
+        if (state.Watcher is { } watcher) await Watching.WatcherProcess.StopAsync(watcher);
         if (!state.MatchesNetwork(network))
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
@@ -180,6 +187,15 @@ public sealed class Deployer(TextWriter output)
         }
         DeployState.Delete();
         return true;
+    }
+
+    /// <summary>Apply with nothing to change still restarts a watcher that died (it is not a unit of the plan).</summary>
+    public static async Task EnsureWatcherAsync(DeploymentPlan plan, MininetNetwork network, TextWriter output, CancellationToken ct)
+    {
+        var state = DeployState.Load();
+        if (state is null || !state.MatchesNetwork(network)) return;
+        var watcher = await Watching.WatcherProcess.EnsureAsync(plan, state, output, ct);
+        if (watcher != state.Watcher) (state with { Watcher = watcher }).Save();
     }
 
     private static async Task RemoveAsync(UnitOperations ops, AppliedUnit unit, CancellationToken ct)

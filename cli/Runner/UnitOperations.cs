@@ -178,11 +178,15 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
 
     private static string Fingerprint(int pid) => string.Join(' ', Processes.CommandLine(pid));
 
+    /// <summary>simple_switch_CLI answers "Unknown syntax" to the plan's `#` header lines: send commands only.</summary>
+    private static string WithoutComments(string commands) =>
+        string.Join('\n', commands.Split('\n').Where(line => !line.TrimStart().StartsWith('#') && line.Trim().Length > 0)) + "\n";
+
     private static async Task Bmv2CliAsync(string sw, int thriftPort, string commands, CancellationToken ct)
     {
         var result = await Cli.Wrap("simple_switch_CLI")
             .WithArguments(["--thrift-port", thriftPort.ToString(CultureInfo.InvariantCulture)])
-            .WithStandardInputPipe(PipeSource.FromString(commands))
+            .WithStandardInputPipe(PipeSource.FromString(WithoutComments(commands)))
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(ct);
         var failed = result.StandardOutput.Split('\n')

@@ -59,12 +59,32 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
                 : new VerifyCheck("deployment", false, $"the running network does not match {plan.SpecPath} ({pending.Summary}); run lbdeploy apply"));
         }
 
+        if (engines.Count > 0 && Watching.WatcherProcess.IsWanted(plan)) checks.Add(WatcherCheck(state!));
         var before = await ReadStatsAsync(engines, checks, recordHealth: true, ct);
         checks.Add(await PingallAsync(ct));
         checks.AddRange(await ClientChecksAsync(ct));
         var after = await ReadStatsAsync(engines, checks, recordHealth: false, ct);
         checks.AddRange(TrafficChecks(before, after));
         return checks;
+    }
+
+    /// <summary>The mux watcher runs and finished a round recently (it rewrites its status every round).</summary>
+    private static VerifyCheck WatcherCheck(DeployState state)
+    {
+        if (state.Watcher is not { } watcher || !watcher.IsAlive)
+        {
+            return new VerifyCheck("watcher", false, $"the mux watcher is not running{(state.Watcher is { } w ? $" (pid {w.Pid}; log {w.LogFile})" : "")}; run lbdeploy apply");
+        }
+        var status = Watching.WatchStatus.Load();
+        var age = status is null ? TimeSpan.MaxValue : DateTimeOffset.UtcNow - status.UpdatedAt;
+        if (status is null || status.Pid != watcher.Pid || age > TimeSpan.FromSeconds(5))
+        {
+            return new VerifyCheck("watcher", false, $"pid {watcher.Pid} runs but has not finished a round for {(status is null ? "ever" : $"{age.TotalSeconds:0} s")}; log {watcher.LogFile}");
+        }
+        var down = status.Muxes.Where(m => !m.Value).Select(m => m.Key).ToList();
+        var routes = string.Join("; ", status.Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
+        return new VerifyCheck("watcher", down.Count == 0,
+            $"pid {watcher.Pid}, muxes up: {string.Join(", ", status.Muxes.Where(m => m.Value).Select(m => m.Key))}{(down.Count > 0 ? $", DOWN: {string.Join(", ", down)}" : "")}; {routes}");
     }
 
     private async Task<VerifyCheck> PingallAsync(CancellationToken ct)

@@ -41,4 +41,25 @@ public static partial class Durations
         var (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
         return (h > 0 ? $"{h}h" : "") + (m > 0 ? $"{m}m" : "") + (s > 0 ? $"{s}s" : "");
     }
+
+    [GeneratedRegex(@"^(?<n>\d{1,9}(?:\.\d{1,3})?)(?<u>ms|s)$")]
+    private static partial Regex FinePattern();
+
+    /// <summary>
+    /// Like <see cref="TryParse"/>, and also milliseconds and fractions of a second, for short timers:
+    /// <c>500ms</c>, <c>1.5s</c>, <c>0.25s</c>, <c>2s</c>, <c>1m</c>.
+    /// </summary>
+    public static bool TryParseFine(string text, out TimeSpan duration)
+    {
+        var match = FinePattern().Match(text);
+        if (!match.Success) return TryParse(text, out duration);
+        var number = decimal.Parse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        var milliseconds = match.Groups["u"].Value == "ms" ? number : number * 1000;
+        duration = TimeSpan.FromMilliseconds((double)decimal.Truncate(milliseconds));
+        return milliseconds == decimal.Truncate(milliseconds);
+    }
+
+    /// <summary>The spelling <see cref="TryParseFine"/> reads back: whole seconds as <see cref="Format"/>, else milliseconds (1500ms).</summary>
+    public static string FormatFine(TimeSpan duration) =>
+        duration.Ticks % TimeSpan.TicksPerSecond == 0 ? Format(duration) : $"{(long)duration.TotalMilliseconds}ms";
 }

@@ -25,6 +25,19 @@ public sealed record LbSpec(
 {
     /// <summary>The directory relative paths in the spec are resolved against.</summary>
     public string BaseDirectory => Path.GetDirectoryName(SpecPath)!;
+
+    /// <summary>DIP health checking (agents probe their server and report to the muxes).</summary>
+    public HealthSpec Health { get; init; } = HealthSpec.Default;
+}
+
+/// <summary>
+/// DIP health checking, Ananta style: every <see cref="Interval"/> each agent connects to VIP:port inside its host
+/// (timeout <see cref="Timeout"/>, debounced with <see cref="Rise"/>/<see cref="Fall"/>) and reports to every mux on
+/// UDP <see cref="Port"/>; a mux takes a DIP out on an unhealthy report or after <see cref="DeadAfter"/> of silence.
+/// </summary>
+public sealed record HealthSpec(bool Enabled, TimeSpan Interval, TimeSpan Timeout, int Rise, int Fall, TimeSpan DeadAfter, int Port)
+{
+    public static readonly HealthSpec Default = new(true, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(300), 2, 2, TimeSpan.FromMilliseconds(1500), 9199);
 }
 
 /// <summary>The virtual IP, the ports it serves and whether ping to it is load-balanced too.</summary>

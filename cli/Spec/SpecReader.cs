@@ -15,7 +15,7 @@ namespace Lbdeploy.Spec;
 /// </summary>
 public static partial class SpecReader
 {
-    public static readonly ImmutableArray<string> RootKeys = ["topology", "vip", "muxes", "dips", "clients", "switches", "engine", "servers", "verify"];
+    public static readonly ImmutableArray<string> RootKeys = ["topology", "vip", "muxes", "dips", "clients", "switches", "engine", "health", "servers", "verify"];
     private static readonly string[] VipKeys = ["address", "ports", "icmp"];
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
@@ -23,6 +23,7 @@ public static partial class SpecReader
     private static readonly string[] EngineKeys = ["hash", "connections"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
     private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
+    private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port"];
     private static readonly string[] ServersKeys = ["command", "docroot"];
     private static readonly string[] VerifyKeys = ["path"];
     private static readonly string[] Protocols = ["tcp", "udp"];
@@ -109,6 +110,7 @@ public static partial class SpecReader
         ImmutableArray<string>? clients = YamlFields.Optional(top, "clients") is { } clientsField ? ReadHostList(f, clientsField, required: false) : null;
         var target = ReadTarget(f, top);
         var engine = ReadEngine(f, top, dips.Length);
+        var health = ReadHealth(f, top);
         var servers = ReadServers(f, top, baseDirectory);
         var verify = ReadVerify(f, top);
 
@@ -127,7 +129,7 @@ public static partial class SpecReader
             engine,
             servers,
             verify,
-            new SpecSourceMap(displayPath, f.Values, f.Keys));
+            new SpecSourceMap(displayPath, f.Values, f.Keys)) { Health = health };
     }
 
     private static VipSpec ReadVip(YamlFields f, Dictionary<string, Field> top)
@@ -350,6 +352,57 @@ public static partial class SpecReader
             }
         }
         return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle));
+    }
+
+    // The ranges the engine's config loader accepts for "health" (Lb.Core.Config), so a valid spec renders a valid config.
+    private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(50), MaxInterval = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MinDeadAfter = TimeSpan.FromMilliseconds(100), MaxDeadAfter = TimeSpan.FromMinutes(10);
+
+    private static HealthSpec ReadHealth(YamlFields f, Dictionary<string, Field> top)
+    {
+        var defaults = HealthSpec.Default;
+        var health = YamlFields.Optional(top, "health") is { } field
+            ? f.Mapping(field.Value, field.Path, HealthKeys, [], "interval: 500ms, timeout: 300ms, rise: 2, fall: 2, dead_after: 1.5s")
+            : null;
+        if (health is null) return defaults;
+
+        var enabled = YamlFields.Optional(health, "enabled") is { } enabledField ? f.Bool(enabledField) ?? defaults.Enabled : defaults.Enabled;
+        TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
+        {
+            if (YamlFields.Optional(health, key) is not { } durationField || f.Text(durationField, "a duration such as 500ms or 1.5s") is not { } text) return fallback;
+            if (!Durations.TryParseFine(text, out var value))
+            {
+                f.Error(durationField.Value, durationField.Path, $"'{text}' is not a duration; write a number with a unit, e.g. 500ms, 1.5s or 2s (whole milliseconds)");
+                return fallback;
+            }
+            if (value < min || value > max)
+            {
+                f.Error(durationField.Value, durationField.Path, $"{key} {text} is out of range; use {Durations.FormatFine(min)} to {Durations.FormatFine(max)}");
+                return fallback;
+            }
+            return value;
+        }
+        var interval = Duration("interval", defaults.Interval, MinInterval, MaxInterval);
+        var timeout = Duration("timeout", defaults.Timeout, MinTimeout, MaxInterval);
+        var deadAfter = Duration("dead_after", defaults.DeadAfter, MinDeadAfter, MaxDeadAfter);
+        int Count(string key, int fallback, long min, long max) =>
+            YamlFields.Optional(health, key) is { } countField && f.Integer(countField, min, max, key) is { } value ? (int)value : fallback;
+        var rise = Count("rise", defaults.Rise, 1, 100);
+        var fall = Count("fall", defaults.Fall, 1, 100);
+        var port = Count("port", defaults.Port, 1, 65535);
+
+        if (timeout >= interval && !f.HasErrorAt("health.timeout") && !f.HasErrorAt("health.interval"))
+        {
+            var node = YamlFields.Optional(health, "timeout") ?? YamlFields.Optional(health, "interval");
+            f.Error(node!.Value, node.Path, $"timeout {Durations.FormatFine(timeout)} must be shorter than interval {Durations.FormatFine(interval)}: a probe ends before the next starts; e.g. timeout: 300ms with interval: 500ms");
+        }
+        if (deadAfter <= interval && !f.HasErrorAt("health.dead_after") && !f.HasErrorAt("health.interval"))
+        {
+            var node = YamlFields.Optional(health, "dead_after") ?? YamlFields.Optional(health, "interval");
+            f.Error(node!.Value, node.Path, $"dead_after {Durations.FormatFine(deadAfter)} must be longer than interval {Durations.FormatFine(interval)}, or one late report takes a DIP down; use about 3 intervals, e.g. dead_after: 1.5s with interval: 500ms");
+        }
+        return new HealthSpec(enabled, interval, timeout, rise, fall, deadAfter, port);
     }
 
     [GeneratedRegex(@"\{([^{}\s]*)\}")]

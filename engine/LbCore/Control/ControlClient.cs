@@ -7,7 +7,7 @@ namespace Lb.Core.Control;
 
 /// <summary>
 /// Talks to a running lbengine over its Unix control socket: writes one command line, reads one JSON document until
-/// the engine closes the connection. Commands: stats, reload, drain NAME, undrain NAME, health.
+/// the engine closes the connection. Commands: stats, reload, drain NAME, undrain NAME, health, metrics (Prometheus text).
 /// </summary>
 public sealed class ControlClient(string socketPath, TimeSpan? timeout = null)
 {
@@ -74,6 +74,18 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null)
     public async Task DrainAsync(string dip, CancellationToken cancellationToken = default) => (await SendCheckedAsync($"drain {dip}", cancellationToken)).Dispose();
     public async Task UndrainAsync(string dip, CancellationToken cancellationToken = default) => (await SendCheckedAsync($"undrain {dip}", cancellationToken)).Dispose();
     public async Task HealthAsync(CancellationToken cancellationToken = default) => (await SendCheckedAsync("health", cancellationToken)).Dispose();
+
+    /// <summary>
+    /// The engine's metrics in Prometheus text format (the one command whose reply is not JSON; an error still is).
+    /// </summary>
+    public async Task<string> GetMetricsAsync(CancellationToken cancellationToken = default)
+    {
+        var text = await SendAsync("metrics", cancellationToken);
+        if (!text.StartsWith('{')) return text;
+        using var document = JsonDocument.Parse(text);
+        var error = document.RootElement.TryGetProperty("error", out var message) ? message.GetString() : "no error message";
+        throw new ControlException($"'metrics' failed on {SocketPath}: {error}");
+    }
 
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }

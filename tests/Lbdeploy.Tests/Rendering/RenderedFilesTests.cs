@@ -45,6 +45,23 @@ public sealed class RenderedFilesTests
     }
 
     [Fact]
+    public void Health_settings_reach_every_engine_config_defaults_included()
+    {
+        foreach (var file in new[] { "engines/h1-mux.json", "engines/h13-agent.json" })
+            Assert.Equal(new HealthConfig(500, 300, 2, 2, 1500, 9199, Enabled: true), EngineConfigLoader.Parse(Linux.Files[file], file).Health);
+
+        var yaml = File.ReadAllText(RepoPaths.Combine("lb.yaml"))
+            + "\nhealth: { enabled: false, interval: 1s, timeout: 250ms, rise: 3, fall: 1, dead_after: 2.5s, port: 9300 }\n";
+        var plan = Planner.Create(RepoPaths.Combine("lb.yaml"), "lb.yaml", yaml);
+        foreach (var file in new[] { "engines/h2-mux.json", "engines/h16-agent.json" })
+        {
+            var config = EngineConfigLoader.Parse(plan.Files[file], file);
+            Assert.Equal(new HealthConfig(1000, 250, 3, 1, 2500, 9300, Enabled: false), config.Health);
+            Assert.False(config.HealthEnabled);
+        }
+    }
+
+    [Fact]
     public void Linux_configs_leave_the_gateway_mac_to_the_neighbour_table()
     {
         using var document = JsonDocument.Parse(Linux.Files["engines/h13-agent.json"]);

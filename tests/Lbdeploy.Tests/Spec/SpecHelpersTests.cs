@@ -32,6 +32,30 @@ public sealed class SpecHelpersTests
     public void Formats_durations_readably(int seconds, string text) => Assert.Equal(text, Durations.Format(TimeSpan.FromSeconds(seconds)));
 
     [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("0.25s", 250)]
+    [InlineData("2s", 2000)]
+    [InlineData("1m", 60000)]
+    [InlineData("3", 3000)]
+    public void Parses_fine_durations(string text, int milliseconds)
+    {
+        Assert.True(Durations.TryParseFine(text, out var duration));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), duration);
+        Assert.True(Durations.TryParseFine(Durations.FormatFine(duration), out var again));
+        Assert.Equal(duration, again);
+    }
+
+    [Theory]
+    [InlineData("1.5ms")]
+    [InlineData("ms")]
+    [InlineData(".5s")]
+    [InlineData("1,5s")]
+    [InlineData("-500ms")]
+    [InlineData("500 ms")]
+    public void Rejects_bad_fine_durations(string text) => Assert.False(Durations.TryParseFine(text, out _));
+
+    [Theory]
     [InlineData("adress", "address")]
     [InlineData("dip", "dips")]
     [InlineData("mux", "muxes")]

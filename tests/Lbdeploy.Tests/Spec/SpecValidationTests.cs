@@ -36,7 +36,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "unknown key without a near match", Valid + "\ncolour: blue",
-            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, vip, muxes, dips, clients, switches, engine, servers, verify"]
+            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, vip, muxes, dips, clients, switches, engine, health, servers, verify"]
         },
         {
             "scalar instead of a list", Valid.Replace("muxes: [h1, h2]", "muxes: h1"),
@@ -155,6 +155,30 @@ public sealed class SpecValidationTests : IDisposable
             ["lb.yaml:7:9: error: verify.path: 'index.html' is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html"]
         },
         {
+            "health duration without a unit", Valid + "\nhealth:\n  interval: fast",
+            ["lb.yaml:7:13: error: health.interval: 'fast' is not a duration; write a number with a unit, e.g. 500ms, 1.5s or 2s (whole milliseconds)"]
+        },
+        {
+            "health interval too short", Valid + "\nhealth: { interval: 20ms }",
+            ["lb.yaml:6:21: error: health.interval: interval 20ms is out of range; use 50ms to 1m"]
+        },
+        {
+            "health timeout not shorter than the interval", Valid + "\nhealth: { interval: 500ms, timeout: 0.5s }",
+            ["lb.yaml:6:37: error: health.timeout: timeout 500ms must be shorter than interval 500ms: a probe ends before the next starts; e.g. timeout: 300ms with interval: 500ms"]
+        },
+        {
+            "health dead_after not longer than the interval", Valid + "\nhealth: { interval: 1s, dead_after: 1s }",
+            ["lb.yaml:6:37: error: health.dead_after: dead_after 1s must be longer than interval 1s, or one late report takes a DIP down; use about 3 intervals, e.g. dead_after: 1.5s with interval: 500ms"]
+        },
+        {
+            "health counts and port out of range", Valid + "\nhealth: { rise: 0, port: 70000, colour: red }",
+            [
+                "lb.yaml:6:17: error: health.rise: rise 0 is out of range; use 1-100",
+                "lb.yaml:6:26: error: health.port: port 70000 is out of range; use 1-65535",
+                "lb.yaml:6:33: error: health.colour: unknown key 'colour'; expected one of: enabled, interval, timeout, rise, fall, dead_after, port",
+            ]
+        },
+        {
             "YAML syntax error", Valid.Replace("muxes: [h1, h2]", "muxes: [h1, h2] h3"),
             ["lb.yaml:4:17: error: not valid YAML: While parsing a block mapping, did not find expected key"]
         },
@@ -217,6 +241,7 @@ public sealed class SpecValidationTests : IDisposable
         Assert.True(spec.Vip.Icmp);
         Assert.Equal(SwitchTarget.Linux, spec.Target);
         Assert.Equal(EngineSpec.Default, spec.Engine);
+        Assert.Equal(new HealthSpec(true, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(300), 2, 2, TimeSpan.FromMilliseconds(1500), 9199), spec.Health);
         Assert.Equal(ServersSpec.DefaultCommand, spec.Servers.Command);
         Assert.Equal(Path.Combine(directory.Path, "wwwroot"), spec.Servers.DocRoot);
         Assert.Equal(VerifySpec.DefaultPath, spec.Verify.Path);
@@ -240,6 +265,7 @@ public sealed class SpecValidationTests : IDisposable
             engine:
               hash: { table_size: 251, seed: 4294967295 }
               connections: { capacity: 10, idle_timeout: 1h30m }
+            health: { enabled: false, interval: 1s, timeout: 250ms, rise: 3, fall: 1, dead_after: 2.5s, port: 9300 }
             servers: { command: "serve {host}", docroot: . }
             verify: { path: /x }
             """;
@@ -251,6 +277,7 @@ public sealed class SpecValidationTests : IDisposable
         Assert.Equal(SwitchTarget.Bmv2, spec.Target);
         Assert.Equal(new HashSpec(251, uint.MaxValue), spec.Engine.Hash);
         Assert.Equal(new ConnectionsSpec(10, TimeSpan.FromMinutes(90)), spec.Engine.Connections);
+        Assert.Equal(new HealthSpec(false, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(250), 3, 1, TimeSpan.FromMilliseconds(2500), 9300), spec.Health);
         Assert.Equal(directory.Path, spec.Servers.DocRoot);
         Assert.Equal("/x", spec.Verify.Path);
     }

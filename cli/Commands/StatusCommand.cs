@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json;
+using Lbdeploy.Rendering;
+using Lbdeploy.Runner;
+using Lbdeploy.Status;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>
+/// `lbdeploy status [--watch] [--json]`: the running engines and DIPs, read from the control sockets of what apply
+/// recorded (no spec needed). Rates come from two stats samples one second apart; `--watch` redraws in place every
+/// second until Ctrl-C.
+/// </summary>
+public static class StatusCommand
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    public static Command Create()
+    {
+        var watch = new Option<bool>("--watch", "-w") { Description = "Refresh every second in place until Ctrl-C" };
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON" };
+        var command = new Command("status", "Show every engine (rates, flows, drops) and every DIP (health, weight, share of flows)") { watch, json };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
+            RunAsync(context.Get(watch), context.Get(json), context.Output, token), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(bool watch, bool json, TextWriter output, CancellationToken ct)
+    {
+        var state = DeployState.Load() ?? throw new LbdeployException($"nothing is applied (no {DeployState.FilePath}); deploy with lbdeploy up or lbdeploy apply");
+        Sample? previous = null;
+        while (true)
+        {
+            StatusReport report;
+            try
+            {
+                (report, previous) = await StatusReport.CollectAsync(state, previous, Interval, ct);
+            }
+            catch (OperationCanceledException) when (watch && ct.IsCancellationRequested)
+            {
+                return CommandRunner.Success; // Ctrl-C ends --watch normally
+            }
+            var text = json
+                ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })
+                : TemplateRenderer.Render("status.txt.sbn", report);
+            if (watch) output.Write("\u001b[2J\u001b[H"); // clear the screen, cursor home
+            output.WriteLine(text.TrimEnd());
+            output.Flush();
+            if (!watch) return CommandRunner.Success;
+            try
+            {
+                await Task.Delay(Interval, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return CommandRunner.Success; // Ctrl-C ends --watch normally
+            }
+            state = DeployState.Load() ?? throw new LbdeployException("the deployment was destroyed while watching");
+        }
+    }
+}

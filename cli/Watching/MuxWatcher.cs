@@ -1,0 +1,178 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using Lb.Core.Control;
+using Lbdeploy.Runner;
+
+namespace Lbdeploy.Watching;
+
+/// <summary>
+/// The BGP-withdrawal role for the linux target: every <see cref="WatchConfig.IntervalMilliseconds"/> it checks each
+/// mux (its process, as apply recorded it, is alive AND its control socket answers `health`) and keeps the VIP route
+/// of every switch in front of the muxes pointing at the healthy ones only (`ip route replace` in the switch node).
+/// A dead process counts at once; a silent socket after <see cref="FailuresToDown"/> rounds; a mux is back after
+/// <see cref="SuccessesToUp"/> good rounds. Routes are re-asserted whenever apply rewrites the state (a re-installed
+/// switch script restores the full set). Exits when the deployment or the network it watches is gone.
+/// </summary>
+public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider time)
+{
+    public const int FailuresToDown = 2;
+    public const int SuccessesToUp = 2;
+
+    private static readonly TimeSpan HealthTimeout = TimeSpan.FromMilliseconds(400);
+
+    private readonly Dictionary<string, MuxHealth> health = config.Muxes.ToDictionary(m => m.Host, _ => new MuxHealth(), StringComparer.Ordinal);
+    private readonly Dictionary<string, ImmutableArray<WatchedNextHop>> installed = new(StringComparer.Ordinal);
+    private DateTime stateWrittenAt;
+    private long failovers;
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        Log($"watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} every {config.IntervalMilliseconds} ms; VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name))}");
+        var interval = TimeSpan.FromMilliseconds(config.IntervalMilliseconds);
+        while (!ct.IsCancellationRequested)
+        {
+            var started = time.GetTimestamp();
+            var state = DeployState.Load();
+            if (state is null)
+            {
+                Log("the deployment is gone (no applied.json): stopping");
+                return 0;
+            }
+            var network = MininetNetwork.FromNodes(state.Network);
+            if (config.Switches.Any(s => !state.Network.TryGetValue(s.Name, out var pid) || !Processes.IsAlive(pid)))
+            {
+                Log("a watched switch node is gone (the network stopped): stopping");
+                return 0;
+            }
+            await CheckMuxesAsync(state, ct);
+            var written = File.GetLastWriteTimeUtc(DeployState.FilePath);
+            var reassert = written != stateWrittenAt;
+            stateWrittenAt = written;
+            await UpdateRoutesAsync(new HostShell(network), reassert, ct);
+            WriteStatus();
+            var left = interval - time.GetElapsedTime(started);
+            if (left > TimeSpan.Zero)
+            {
+                try { await Task.Delay(left, time, ct); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        Log("stopped");
+        return 0;
+    }
+
+    private async Task CheckMuxesAsync(DeployState state, CancellationToken ct)
+    {
+        await Task.WhenAll(config.Muxes.Select(async mux =>
+        {
+            var unit = state.Units.FirstOrDefault(u => u.Kind == UnitKind.Mux && u.Host == mux.Host);
+            string? problem;
+            var certain = false;
+            if (unit is null || !unit.IsProcessAlive)
+            {
+                problem = unit is null ? "not in the deploy state" : $"process {unit.Pid} is gone";
+                certain = true;
+            }
+            else
+            {
+                problem = await ProbeAsync(unit.ControlSocket ?? mux.ControlSocket, ct);
+            }
+            var h = health[mux.Host];
+            lock (h)
+            {
+                if (problem is null)
+                {
+                    h.Failures = 0;
+                    h.Successes++;
+                    if (!h.Up && h.Successes >= SuccessesToUp)
+                    {
+                        h.Up = true;
+                        Log($"mux {mux.Host} is healthy again (pid {unit!.Pid})");
+                    }
+                }
+                else
+                {
+                    h.Successes = 0;
+                    h.Failures++;
+                    if (h.Up && (certain || h.Failures >= FailuresToDown))
+                    {
+                        h.Up = false;
+                        Log($"mux {mux.Host} failed: {problem}");
+                    }
+                }
+            }
+        }));
+    }
+
+    private static async Task<string?> ProbeAsync(string socket, CancellationToken ct)
+    {
+        try
+        {
+            await new ControlClient(socket, HealthTimeout).HealthAsync(ct);
+            return null;
+        }
+        catch (ControlException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task UpdateRoutesAsync(HostShell shell, bool reassert, CancellationToken ct)
+    {
+        var up = health.Where(kv => kv.Value.Up).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var sw in config.Switches)
+        {
+            var desired = sw.Desired(up);
+            var key = sw.Name + " " + sw.Prefix;
+            if (!reassert && installed.TryGetValue(key, out var current) && current.SequenceEqual(desired)) continue;
+            var result = await shell.RunAsync(sw.Name, sw.RouteCommand(desired), TimeSpan.FromSeconds(5), ct);
+            if (!result.Succeeded)
+            {
+                Log($"{sw.Name}: `{result.Command}` failed: {result.StandardError.Trim()}");
+                installed.Remove(key); // try again next round
+                continue;
+            }
+            var changed = !installed.TryGetValue(key, out var before) || !before.SequenceEqual(desired);
+            installed[key] = desired;
+            if (changed)
+            {
+                if (desired.Length < sw.NextHops.Length) failovers++;
+                Log($"{sw.Name}: {sw.Prefix} -> {string.Join(", ", desired.Select(h => h.Neighbor))}{(desired.Length < sw.NextHops.Length ? " (failed muxes withdrawn)" : "")}");
+            }
+        }
+    }
+
+    private void WriteStatus()
+    {
+        var status = new WatchStatus(
+            Environment.ProcessId,
+            time.GetUtcNow(),
+            health.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Up, StringComparer.Ordinal),
+            installed.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Select(h => h.Neighbor).ToImmutableArray(), StringComparer.Ordinal),
+            failovers);
+        var temp = WatchConfig.StatusPath + ".tmp";
+        try
+        {
+            File.WriteAllText(temp, JsonSerializer.Serialize(status, WatchConfig.Json));
+            File.Move(temp, WatchConfig.StatusPath, overwrite: true);
+        }
+        catch (IOException)
+        {
+            // The deploy directory is being removed (destroy): the next round sees it and stops.
+        }
+    }
+
+    private void Log(string message)
+    {
+        log.WriteLine($"{time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)} lbdeploy watch: {message}");
+        log.Flush();
+    }
+
+    private sealed class MuxHealth
+    {
+        public bool Up { get; set; } = true;
+        public int Successes { get; set; }
+        public int Failures { get; set; }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using CliWrap;
+using CliWrap.Buffered;
+using Lbdeploy.Planning;
+using Lbdeploy.Runner;
+
+namespace Lbdeploy.Watching;
+
+/// <summary>
+/// Starts and stops the mux watcher (`lbdeploy watch`, a hidden command) as a daemon in lbdeploy's own (root)
+/// namespace: it only reads control sockets (Unix sockets on the shared filesystem) and /proc, and runs `ip route`
+/// inside switch nodes through <see cref="HostShell"/>. Log <c>deploy/logs/watcher.log</c>, pid <c>deploy/pids/watcher.pid</c>.
+/// Linux target only: bmv2 switches would need their ECMP group members rewritten over thrift, which it does not do.
+/// </summary>
+public static class WatcherProcess
+{
+    public static string LogFile => Path.Combine(DeployState.LogDirectory, "watcher.log");
+    public static string PidFile => Path.Combine(DeployState.PidDirectory, "watcher.pid");
+
+    public static bool IsWanted(DeploymentPlan plan) => !Deployer.IsBmv2(plan) && plan.Muxes.Length > 0;
+
+    /// <summary>Writes the watch config of <paramref name="plan"/> and (re)starts the watcher when it is not running or the config changed.</summary>
+    public static async Task<AppliedWatcher?> EnsureAsync(DeploymentPlan plan, DeployState state, TextWriter output, CancellationToken ct)
+    {
+        if (!IsWanted(plan))
+        {
+            if (state.Watcher is { } old) await StopAsync(old);
+            return null;
+        }
+        var sockets = state.Units.Where(u => u.Kind == UnitKind.Mux && u.ControlSocket is not null).ToDictionary(u => u.Host, u => u.ControlSocket!, StringComparer.Ordinal);
+        var config = WatchConfig.From(plan, sockets);
+        var text = System.Text.Json.JsonSerializer.Serialize(config, WatchConfig.Json);
+        var same = File.Exists(WatchConfig.FilePath) && File.ReadAllText(WatchConfig.FilePath) == text;
+        if (same && state.Watcher is { IsAlive: true } running) return running;
+        if (state.Watcher is { } stale) await StopAsync(stale);
+        config.Save(WatchConfig.FilePath);
+        var watcher = await StartAsync(ct);
+        output.WriteLine($"  + watcher      watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} (VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name).Distinct())}), pid {watcher.Pid}");
+        return watcher;
+    }
+
+    private static async Task<AppliedWatcher> StartAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(DeployState.LogDirectory);
+        Directory.CreateDirectory(DeployState.PidDirectory);
+        if (File.Exists(WatchConfig.StatusPath)) File.Delete(WatchConfig.StatusPath);
+        var dll = typeof(WatcherProcess).Assembly.Location;
+        var command = $"{HostShell.Quote(EngineBinary.DotnetHost)} {HostShell.Quote(dll)} watch --config {HostShell.Quote(WatchConfig.FilePath)}";
+        var spawn = $"setsid {command} >>{HostShell.Quote(LogFile)} 2>&1 </dev/null & echo $!";
+        var result = await Cli.Wrap("/bin/sh").WithArguments(["-c", spawn]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
+        if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), out var pid))
+        {
+            throw new RunnerException($"could not start the mux watcher (`{command}`): {result.StandardError.Trim()}");
+        }
+        await File.WriteAllTextAsync(PidFile, pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
+        // Its first round writes the status file: wait for it so apply reports a watcher that works.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (WatchStatus.Load() is not { } status || status.Pid != pid)
+        {
+            if (!Processes.IsAlive(pid))
+            {
+                throw new RunnerException($"the mux watcher exited at start; log {LogFile}:{Environment.NewLine}{UnitOperations.Tail(LogFile)}");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                await Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2));
+                throw new RunnerException($"the mux watcher did not complete a round within 30 s; log {LogFile}:{Environment.NewLine}{UnitOperations.Tail(LogFile)}");
+            }
+            await Task.Delay(100, ct);
+        }
+        return new AppliedWatcher { Pid = pid, ProcessFingerprint = string.Join(' ', Processes.CommandLine(pid)), LogFile = LogFile };
+    }
+
+    public static async Task StopAsync(AppliedWatcher watcher)
+    {
+        if (watcher.IsAlive) await Processes.TerminateAsync([watcher.Pid], TimeSpan.FromSeconds(5));
+    }
+}

@@ -1,0 +1,78 @@
+using Lbdeploy.Runner;
+using Xunit.Abstractions;
+
+namespace Lbdeploy.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 5, the chaos test: a steady load from every client (short GETs, each a new flow, and slow 1 MB downloads)
+/// while, in turn, a server is killed and restarted (the agents' health checks take it out), a DIP is added, drained
+/// and removed, and a mux is killed and restarted (the watcher withdraws it). Per phase: requests, failures (inside
+/// and outside the 3 s detection window), long-lived connections and how many broke; printed and written to
+/// /run/lbdeploy/chaos.json. Expected: no failure outside a detection window, no connection broken by a pool change
+/// or a mux failure; only the killed server's own connections may break.
+/// </summary>
+[Collection(MininetCollection.Name)]
+public sealed class ChaosTests(ITestOutputHelper log)
+{
+    private const string Pool = "dips: [h13, h14, h15, h16]";
+
+    public static string ReportFile => Path.Combine(StateDirectories.Root, "chaos.json");
+
+    [RootFact]
+    public async Task Steady_load_survives_server_and_mux_failures_and_pool_changes()
+    {
+        var root = Path.Combine(CliRun.RepositoryRoot, "lb.yaml");
+        string Spec(string dips) => CliRun.DeriveSpec(root, (Pool, "dips: " + dips));
+        var three = Spec("[h13, h14, h15]");
+        await using var service = await DeployedService.StartAsync(log, three);
+
+        var phases = new List<LoadPhase>();
+        var load = service.StartLoadAsync(seconds: 50, shortWorkers: 2, longWorkers: 1, longRate: 128 * 1024, rate: 8);
+        var mark = DateTimeOffset.UtcNow;
+        async Task Phase(string name, Func<Task<DateTimeOffset?>> act, double seconds)
+        {
+            var fault = await act();
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            var end = DateTimeOffset.UtcNow;
+            phases.Add(new LoadPhase(name, mark, end, fault));
+            mark = end;
+        }
+        async Task Apply(string spec)
+        {
+            var apply = await service.RunAsync("apply", "-f", spec, "--auto-approve");
+            Assert.True(apply.ExitCode == 0, apply.All);
+        }
+        DateTimeOffset Kill(UnitKind kind, string host)
+        {
+            var now = DateTimeOffset.UtcNow;
+            Assert.True(Processes.Signal(DeployedService.Unit(kind, host).Pid!.Value, Processes.SigKill));
+            return now;
+        }
+
+        await Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 5);
+        await Phase("server h14 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Server, "h14")), 5);
+        await Phase("server h14 restarted", async () => { await Apply(three); return null; }, 4);
+        await Phase("dip h16 added", async () => { await Apply(Spec("[h13, h14, h15, h16]")); return null; }, 4);
+        await Phase("dip h16 drained", async () => { await Apply(Spec("[h13, h14, h15, { host: h16, weight: 0 }]")); return null; }, 9);
+        await Phase("dip h16 removed", async () => { await Apply(three); return null; }, 3);
+        await Phase("mux h1 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Mux, "h1")), 5);
+        await Phase("mux h1 restarted", async () => { await Apply(three); return null; }, 4);
+        var events = DeployedService.WithDips(await load);
+        phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
+
+        var rows = PhaseRow.Of(events, phases);
+        var table = PhaseRow.Table(rows);
+        log.WriteLine(table);
+        PhaseRow.Save(ReportFile, rows);
+        foreach (var e in events.Where(e => !e.Ok)) log.WriteLine("  failed: " + e);
+
+        Assert.True(rows.Sum(r => r.Requests) > 1000, "the load generator barely ran:\n" + table);
+        Assert.True(rows.All(r => r.FailedOutsideWindow == 0), "requests failed outside a 3 s detection window:\n" + table);
+        // Only the killed server's own connections may break; pool changes and the mux failure break none.
+        Assert.All(events.Where(e => e.Broken), e => Assert.True(e.Dip == "h14" && phases[1].InWindow(e), $"broken: {e}\n{table}"));
+        Assert.True(rows.Single(r => r.Phase == "mux h1 killed").LongLived > 0);
+
+        var verify = await service.RunAsync("verify", "-f", three);
+        Assert.True(verify.ExitCode == 0, verify.All);
+    }
+}

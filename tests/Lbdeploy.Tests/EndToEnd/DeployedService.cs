@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using Lb.Core.Control;
+using Lb.Core.Stats;
+using Lbdeploy.Runner;
+using Xunit.Abstractions;
+
+namespace Lbdeploy.Tests.EndToEnd;
+
+/// <summary>
+/// A service brought up with `lbdeploy up` for one test and taken down (`lbdeploy down`) when disposed, even on
+/// failure. Everything that addresses the fabric runs inside its hosts (<see cref="HostShell"/>).
+/// </summary>
+internal sealed class DeployedService : IAsyncDisposable
+{
+    public const string Vip = "20.0.0.1";
+
+    private readonly ITestOutputHelper log;
+
+    private DeployedService(ITestOutputHelper log, string spec, CliRun up)
+    {
+        this.log = log;
+        Spec = spec;
+        Up = up;
+        Shell = new HostShell(MininetNetwork.Discover());
+    }
+
+    public string Spec { get; }
+    public CliRun Up { get; }
+    public HostShell Shell { get; }
+
+    public static IReadOnlyList<string> Clients { get; } = [.. Enumerable.Range(3, 10).Select(i => $"h{i}")];
+
+    public static string LoadGenerator => Path.Combine(CliRun.RepositoryRoot, "tools", "loadgen.py");
+
+    /// <summary>`lbdeploy up -f SPEC` on an idle machine; asserts it verified.</summary>
+    public static async Task<DeployedService> StartAsync(ITestOutputHelper log, string spec)
+    {
+        if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployState.Load() is not null)
+        {
+            throw new InvalidOperationException("a mininet network or an lbdeploy deployment is already running; the end-to-end tests need the machine to themselves (stop it with lbdeploy down)");
+        }
+        CliRun up;
+        try
+        {
+            up = await RunAsync(log, "up", "-f", spec);
+            Assert.True(up.ExitCode == 0, up.All);
+        }
+        catch
+        {
+            await RunAsync(log, "down");
+            throw;
+        }
+        return new DeployedService(log, spec, up);
+    }
+
+    /// <summary>Destroy stops the watcher: checked by a test before the final down.</summary>
+    public async Task DestroyExpectingWatcherStoppedAsync(int watcherPid)
+    {
+        var destroy = await RunAsync("destroy");
+        Assert.True(destroy.ExitCode == 0, destroy.All);
+        Assert.False(Processes.IsAlive(watcherPid), $"the watcher (pid {watcherPid}) survived destroy");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var down = await RunAsync(log, "down");
+        Assert.True(down.ExitCode == 0, down.All);
+        Assert.True(MininetNetwork.Discover().IsEmpty, "mininet node shells survived down");
+    }
+
+    public static async Task<CliRun> RunAsync(ITestOutputHelper log, params string[] args)
+    {
+        var run = await CliRun.RunAsync(args);
+        log.WriteLine($"$ lbdeploy {string.Join(' ', args)}  -> exit {run.ExitCode} in {run.Elapsed.TotalSeconds:0.0} s");
+        log.WriteLine(run.All);
+        return run;
+    }
+
+    public Task<CliRun> RunAsync(params string[] args) => RunAsync(log, args);
+
+    public static AppliedUnit Unit(UnitKind kind, string host) =>
+        DeployState.Load()!.Units.Single(u => u.Kind == kind && u.Host == host);
+
+    public static Task<EngineStats> StatsAsync(UnitKind kind, string host) =>
+        new ControlClient(Unit(kind, host).ControlSocket!).GetStatsAsync();
+
+    /// <summary>The VIP route of a switch, as `ip route show` prints it (one line).</summary>
+    public async Task<string> RouteAsync(string sw) =>
+        (await Shell.RunCheckedAsync(sw, $"ip route show {Vip}")).StandardOutput.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>Polls <see cref="RouteAsync"/> until <paramref name="done"/> holds; returns how long it took (or null).</summary>
+    public async Task<TimeSpan?> WaitForRouteAsync(string sw, Func<string, bool> done, TimeSpan limit, DateTimeOffset since)
+    {
+        while (DateTimeOffset.UtcNow - since < limit)
+        {
+            if (done(await RouteAsync(sw))) return DateTimeOffset.UtcNow - since;
+            await Task.Delay(50);
+        }
+        return null;
+    }
+
+    /// <summary>GETs of <paramref name="path"/> from every client, <paramref name="perClient"/> new connections each: (ok, total, errors).</summary>
+    public async Task<(int Ok, int Total, string Errors)> GetFromAllClientsAsync(int perClient, string path = "/index.html")
+    {
+        var results = await Task.WhenAll(Clients.Select(c => Shell.RunAsync(c,
+            $"for i in $(seq {perClient}); do curl -s -o /dev/null -m 5 -w '%{{http_code}}\\n' http://{Vip}{path} & done; wait", TimeSpan.FromSeconds(30))));
+        var codes = results.SelectMany(r => r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        var ok = codes.Count(c => c.Trim() == "200");
+        return (ok, perClient * Clients.Count, string.Join(" ", codes.Where(c => c.Trim() != "200").Distinct()));
+    }
+
+    /// <summary>
+    /// Which DIP served each client address:port, from the access logs `php -S` writes (`ADDR:PORT [200]: GET /x`,
+    /// `ADDR:PORT Accepted`) in deploy/logs/HOST-server.log: the only place that knows, since the DIPs answer from the VIP.
+    /// </summary>
+    public static Dictionary<string, string> ServedBy()
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(DeployState.LogDirectory, "*-server.log"))
+        {
+            var dip = Path.GetFileName(file).Split('-')[0];
+            foreach (var line in File.ReadLines(file))
+            {
+                var match = System.Text.RegularExpressions.Regex.Match(line, @"\] (\d+\.\d+\.\d+\.\d+:\d+) Accepted");
+                if (match.Success) map[match.Groups[1].Value] = dip;
+            }
+        }
+        return map;
+    }
+
+    public static IReadOnlyList<LoadEvent> WithDips(IReadOnlyList<LoadEvent> events)
+    {
+        var servedBy = ServedBy();
+        return [.. events.Select(e => e with { Dip = e.Src is { } src && servedBy.TryGetValue(src, out var dip) ? dip : null })];
+    }
+
+    /// <summary>Starts tools/loadgen.py inside every client; the task ends when all of them finished.</summary>
+    public Task<IReadOnlyList<LoadEvent>> StartLoadAsync(double seconds, int shortWorkers, int longWorkers, int longRate = 256 * 1024, double rate = 0, IReadOnlyList<string>? clients = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("lbdeploy-load-").FullName;
+        var args = string.Create(CultureInfo.InvariantCulture, $"--host {Vip} --seconds {seconds} --short {shortWorkers} --long {longWorkers} --long-rate {longRate} --rate {rate}");
+        return Task.Run(async () =>
+        {
+            var runs = await Task.WhenAll((clients ?? Clients).Select(c =>
+                Shell.RunAsync(c, $"/usr/bin/python3 {HostShell.Quote(LoadGenerator)} {args} --out {dir}/{c}.jsonl", TimeSpan.FromSeconds(seconds + 60))));
+            foreach (var run in runs.Where(r => !r.Succeeded)) log.WriteLine($"loadgen on {run.Host} failed: {run.Summary()}");
+            var events = Directory.EnumerateFiles(dir, "*.jsonl")
+                .SelectMany(f => File.ReadLines(f).Select(l => JsonSerializer.Deserialize<LoadEvent>(l, LoadEvent.Json)!).Select(e => e with { Client = Path.GetFileNameWithoutExtension(f) }))
+                .ToList();
+            Directory.Delete(dir, recursive: true);
+            return (IReadOnlyList<LoadEvent>)events;
+        });
+    }
+}
+
+/// <summary>One request tools/loadgen.py made: kind s (short) or l (long-lived), start/end in unix seconds.</summary>
+internal sealed record LoadEvent(string K, double T0, double T1, bool Ok, string Err, bool Est, string? Src)
+{
+    public string Client { get; init; } = "";
+
+    public bool IsLong => K == "l";
+
+    /// <summary>A long-lived connection that got its response headers and then failed.</summary>
+    public bool Broken => IsLong && Est && !Ok;
+
+    public DateTimeOffset Start => DateTimeOffset.FromUnixTimeMilliseconds((long)(T0 * 1000));
+    public DateTimeOffset End => DateTimeOffset.FromUnixTimeMilliseconds((long)(T1 * 1000));
+
+    public static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    /// <summary>The DIP that served it, from the servers' access logs (<see cref="DeployedService.ServedBy"/>).</summary>
+    public string? Dip { get; init; }
+
+    public override string ToString() => $"{Client}{(Dip is null ? "" : "->" + Dip)} {(IsLong ? "long" : "short")} {Start:HH:mm:ss.fff}-{End:HH:mm:ss.fff} {(Ok ? "ok" : Err)}";
+}
