@@ -34,7 +34,7 @@ public static class TraceCommand
         };
         var destinationPort = new Option<int?>("--dport")
         {
-            Description = "Destination port (default: the VIP's first port of the protocol)",
+            Description = "Destination port for tcp and udp (default: the VIP's first port of the protocol)",
             HelpName = "port",
         };
         var json = new Option<bool>("--json") { Description = "Print the trace as JSON" };

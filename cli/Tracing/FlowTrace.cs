@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Lbdeploy.Tracing;
 
@@ -71,6 +72,7 @@ public sealed record TraceHop(
     public bool IsSwitch => Role == TraceRoles.Switch;
 
     /// <summary>The frame to show for this hop: what it sends, or what it received when it sends nothing.</summary>
+    [JsonIgnore]
     public TraceFrame? Seen => Sent ?? Received;
 }
 

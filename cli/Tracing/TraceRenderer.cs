@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Lbdeploy.Rendering;
 
@@ -11,6 +12,8 @@ public static class TraceRenderer
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NewLine = "\n",
+        // Readable arrows and quotes ("->", not "\u003E"); the output is a terminal or a file, never HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static string Text(FlowTrace trace) => TemplateRenderer.Render("trace.txt.sbn", trace);

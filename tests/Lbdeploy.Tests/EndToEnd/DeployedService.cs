@@ -111,19 +111,25 @@ internal sealed class DeployedService : IAsyncDisposable
     }
 
     /// <summary>
-    /// Which DIP served each client address:port, from the access logs `php -S` writes (`ADDR:PORT [200]: GET /x`,
-    /// `ADDR:PORT Accepted`) in deploy/logs/HOST-server.log: the only place that knows, since the DIPs answer from the VIP.
+    /// Which DIP served each client address:port and when, from the access logs `php -S` writes
+    /// (`[Fri Nov 27 00:23:15 2026] ADDR:PORT Accepted`) in deploy/logs/HOST-server.log: the only place that knows,
+    /// since the DIPs answer from the VIP. Client ports get reused within a run, so a request is matched to the
+    /// accept of its address:port closest to its start (within 2 s).
     /// </summary>
-    public static Dictionary<string, string> ServedBy()
+    public static Dictionary<string, List<(DateTimeOffset At, string Dip)>> ServedBy()
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var map = new Dictionary<string, List<(DateTimeOffset, string)>>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(DeployState.LogDirectory, "*-server.log"))
         {
             var dip = Path.GetFileName(file).Split('-')[0];
             foreach (var line in File.ReadLines(file))
             {
-                var match = System.Text.RegularExpressions.Regex.Match(line, @"\] (\d+\.\d+\.\d+\.\d+:\d+) Accepted");
-                if (match.Success) map[match.Groups[1].Value] = dip;
+                var match = System.Text.RegularExpressions.Regex.Match(line, @"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\] (\d+\.\d+\.\d+\.\d+:\d+) Accepted");
+                if (!match.Success) continue;
+                var at = DateTimeOffset.ParseExact(System.Text.RegularExpressions.Regex.Replace(match.Groups[1].Value, " +", " "), "ddd MMM d HH:mm:ss yyyy",
+                    CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+                if (!map.TryGetValue(match.Groups[2].Value, out var list)) map[match.Groups[2].Value] = list = [];
+                list.Add((at, dip));
             }
         }
         return map;
@@ -132,7 +138,14 @@ internal sealed class DeployedService : IAsyncDisposable
     public static IReadOnlyList<LoadEvent> WithDips(IReadOnlyList<LoadEvent> events)
     {
         var servedBy = ServedBy();
-        return [.. events.Select(e => e with { Dip = e.Src is { } src && servedBy.TryGetValue(src, out var dip) ? dip : null })];
+        string? DipOf(LoadEvent e)
+        {
+            if (e.Src is not { } src || !servedBy.TryGetValue(src, out var accepts)) return null;
+            // The log has whole seconds: the accept lies in [start - 1 s, start + 1 s] once truncated.
+            var best = accepts.MinBy(a => Math.Abs((a.At.AddSeconds(0.5) - e.Start).TotalSeconds));
+            return Math.Abs((best.At.AddSeconds(0.5) - e.Start).TotalSeconds) <= 2 ? best.Dip : null;
+        }
+        return [.. events.Select(e => e with { Dip = DipOf(e) })];
     }
 
     /// <summary>Starts tools/loadgen.py inside every client; the task ends when all of them finished.</summary>
