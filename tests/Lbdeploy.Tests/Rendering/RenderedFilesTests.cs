@@ -147,7 +147,7 @@ public sealed class RenderedFilesTests
         {
             Assert.True(Linux.Files.ContainsKey(s.LinuxScriptFile));
             Assert.True(Linux.Files.ContainsKey(s.LinuxTeardownFile));
-            Assert.True(Linux.Files.ContainsKey(s.Bmv2CommandsFile));
+            Assert.False(Linux.Files.ContainsKey(s.Bmv2CommandsFile)); // only the target's switch files are rendered
         }
         foreach (var dip in Linux.Dips)
         {
