@@ -3,7 +3,15 @@ namespace Lbdeploy.Rendering;
 // The models templates format. Code decides every value (addresses, order, group ids); templates only lay them out.
 
 /// <summary>templates/switches/linux.sh.sbn and linux.down.sh.sbn: one switch as a Linux router.</summary>
-public sealed record LinuxSwitchModel(string Switch, IReadOnlyList<string> Interfaces, IReadOnlyList<LinuxRouteModel> Routes);
+public sealed record LinuxSwitchModel(string Switch, IReadOnlyList<string> Interfaces, IReadOnlyList<LinuxRouteModel> Routes)
+{
+    /// <summary>The distinct ECMP next-hop lists, each a shell variable the routes expand (a k=16 fat-tree switch has
+    /// ~1000 routes over a handful of lists: spelling each list once keeps the script ~8 times smaller).</summary>
+    public IReadOnlyList<LinuxEcmpSetModel> EcmpSets { get; init; } = [];
+}
+
+/// <summary>`NAME='nexthop via A dev X nexthop via B dev Y'`.</summary>
+public sealed record LinuxEcmpSetModel(string Name, string NextHops);
 
 /// <summary>
 /// One `ip route replace`: <see cref="NextHops"/> has one entry (plain route) or several (ECMP).
@@ -13,11 +21,8 @@ public sealed record LinuxRouteModel(string Prefix, string Kind, IReadOnlyList<L
 {
     public bool IsEcmp => NextHops.Count > 1;
 
-    /// <summary>
-    /// Names this route's next-hop list ("s1", "s2"... by first use on the switch; equal lists share it), so the
-    /// template formats each distinct ECMP list once: a k=16 fat tree switch has ~1000 routes over a few lists.
-    /// </summary>
-    public string NextHopSet { get; init; } = "";
+    /// <summary>What follows the prefix in `ip route replace`: `dev X`, `via A dev X`, or `$ecmpN` (an ECMP set).</summary>
+    public string Target { get; init; } = "";
 }
 
 /// <summary>`via` is null for an attached host (the route is just `dev`).</summary>

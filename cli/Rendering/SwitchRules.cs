@@ -29,22 +29,34 @@ public static class SwitchRules
             }
             return model;
         }
-        var sets = new Dictionary<LinuxNextHopModel[], string>(ReferenceListComparer.Instance);
+        // Each distinct ECMP list becomes one shell variable (ecmp1, ecmp2... by first use); routes expand it.
+        var ecmpNames = new Dictionary<LinuxNextHopModel[], string>(ReferenceListComparer.Instance);
+        var ecmpSets = new List<LinuxEcmpSetModel>();
         var routes = new List<LinuxRouteModel>(forwarding.Routes.Length);
         for (var i = 0; i < forwarding.Routes.Length; i++)
         {
             var route = forwarding.Routes[i];
             var hops = new LinuxNextHopModel[route.NextHops.Length];
             for (var h = 0; h < hops.Length; h++) hops[h] = Format(route, route.NextHops[h]);
-            if (!sets.TryGetValue(hops, out var set))
+            string target;
+            if (hops.Length > 1)
             {
-                set = string.Create(CultureInfo.InvariantCulture, $"s{sets.Count + 1}");
-                sets[hops] = set;
+                if (!ecmpNames.TryGetValue(hops, out var name))
+                {
+                    name = string.Create(CultureInfo.InvariantCulture, $"ecmp{ecmpSets.Count + 1}");
+                    ecmpNames[hops] = name;
+                    ecmpSets.Add(new LinuxEcmpSetModel(name, string.Join(' ', hops.Select(hop => $"nexthop via {hop.Via} dev {hop.Dev}"))));
+                }
+                target = "$" + name;
+            }
+            else
+            {
+                target = hops[0].Via is null ? $"dev {hops[0].Dev}" : $"via {hops[0].Via} dev {hops[0].Dev}";
             }
             routes.Add(new LinuxRouteModel(route.Destination.ToString(), KindName(route.Kind), hops,
-                StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind) { NextHopSet = set });
+                StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind) { Target = target });
         }
-        return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, routes);
+        return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, routes) { EcmpSets = ecmpSets };
     }
 
     /// <summary>Lists of the (cached, so shared) next-hop models, equal when they hold the same instances in the same order.</summary>

@@ -19,22 +19,24 @@ sysctl -qw net.ipv4.conf.a6-eth2.rp_filter=2
 sysctl -qw net.ipv4.conf.a6-eth3.rp_filter=2
 sysctl -qw net.ipv4.conf.a6-eth4.rp_filter=2
 
+# Equal-cost next-hop sets, each spelled once; the routes below expand them ($ecmpN, unquoted on purpose).
+ecmp1='nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2'
 # remote hosts
-ip route replace 10.13.1.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.13.2.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.14.3.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.14.4.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.15.5.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.15.6.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.16.7.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.16.8.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
+ip route replace 10.13.1.0/24 $ecmp1
+ip route replace 10.13.2.0/24 $ecmp1
+ip route replace 10.14.3.0/24 $ecmp1
+ip route replace 10.14.4.0/24 $ecmp1
+ip route replace 10.15.5.0/24 $ecmp1
+ip route replace 10.15.6.0/24 $ecmp1
+ip route replace 10.16.7.0/24 $ecmp1
+ip route replace 10.16.8.0/24 $ecmp1
 ip route replace 10.17.9.0/24 via 20.17.6.1 dev a6-eth3
 ip route replace 10.17.10.0/24 via 20.17.6.1 dev a6-eth3
 ip route replace 10.18.11.0/24 via 20.18.6.1 dev a6-eth4
 ip route replace 10.18.12.0/24 via 20.18.6.1 dev a6-eth4
-ip route replace 10.19.13.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.19.14.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.20.15.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
-ip route replace 10.20.16.0/24 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
+ip route replace 10.19.13.0/24 $ecmp1
+ip route replace 10.19.14.0/24 $ecmp1
+ip route replace 10.20.15.0/24 $ecmp1
+ip route replace 10.20.16.0/24 $ecmp1
 # VIP
-ip route replace 20.0.0.1/32 nexthop via 20.6.11.2 dev a6-eth1 nexthop via 20.6.12.2 dev a6-eth2
+ip route replace 20.0.0.1/32 $ecmp1
