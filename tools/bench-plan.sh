@@ -36,7 +36,7 @@ vip:
 muxes: [h1, h2]
 dips: [h$((hosts - 3)), h$((hosts - 2)), h$((hosts - 1)), h$hosts]
 switches:
-  target: bmv2
+  target: ${target:-linux}
 servers:
   docroot: wwwroot
 EOF

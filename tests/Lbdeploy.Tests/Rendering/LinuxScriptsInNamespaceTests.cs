@@ -61,12 +61,39 @@ public sealed class LinuxScriptsInNamespaceTests : IDisposable
         InNamespace($"sh {up} && sh {up}");
         Assert.Contains("inet 20.0.0.1/32", InNamespace("ip -4 addr show dev h13-eth0"));
         Assert.Contains("advmss 1440", InNamespace("ip route show default"));
-        Assert.Equal("1\n2\n", InNamespace("sysctl -n net.ipv4.conf.h13-eth0.arp_ignore net.ipv4.conf.h13-eth0.arp_announce"));
+        Assert.Equal("2\n2\n", InNamespace("sysctl -n net.ipv4.conf.h13-eth0.arp_ignore net.ipv4.conf.h13-eth0.arp_announce"));
 
         var down = Save("hosts/h13/vip-down.sh");
         InNamespace($"sh {down} && sh {down}");
         Assert.DoesNotContain("20.0.0.1", InNamespace("ip -4 addr show dev h13-eth0"));
         Assert.DoesNotContain("advmss", InNamespace("ip route show default"));
+    }
+
+    [Fact]
+    public void Dip_with_the_vip_answers_arp_for_its_own_address_but_not_for_the_vip()
+    {
+        // The gateway side lives in a second namespace: it asks for both addresses on the link.
+        var gateway = ns + "-gw";
+        Sh($"ip netns add {gateway}");
+        try
+        {
+            InNamespace($"""
+                ip link add h13-eth0 type veth peer name gw0; ip link set gw0 netns {gateway}
+                ip link set h13-eth0 up; ip addr add 10.19.13.2/24 dev h13-eth0; ip route add default via 10.19.13.1 dev h13-eth0
+                """);
+            Sh($"ip netns exec {gateway} sh -ec 'ip link set gw0 up; ip addr add 10.19.13.1/24 dev gw0; ip route add 20.0.0.1/32 dev gw0'");
+            InNamespace($"sh {Save("hosts/h13/vip-up.sh")}");
+
+            Sh($"ip netns exec {gateway} ping -c1 -W2 10.19.13.2");
+            var vipAnswered = Process.Start("ip", ["netns", "exec", gateway, "ping", "-c1", "-W1", "20.0.0.1"])!;
+            vipAnswered.WaitForExit();
+            Assert.NotEqual(0, vipAnswered.ExitCode);
+            Assert.DoesNotContain("lladdr", Sh($"ip netns exec {gateway} ip neigh show 20.0.0.1"));
+        }
+        finally
+        {
+            Process.Start("ip", ["netns", "del", gateway])!.WaitForExit();
+        }
     }
 
     private string Save(string file)

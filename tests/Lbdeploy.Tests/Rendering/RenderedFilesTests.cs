@@ -134,7 +134,7 @@ public sealed class RenderedFilesTests
     {
         var up = Linux.Files["hosts/h13/vip-up.sh"];
         Assert.Contains("ip addr replace 20.0.0.1/32 dev h13-eth0", up);
-        Assert.Contains("sysctl -qw net.ipv4.conf.all.arp_ignore=1", up);
+        Assert.Contains("sysctl -qw net.ipv4.conf.all.arp_ignore=2", up);
         Assert.Contains("sysctl -qw net.ipv4.conf.h13-eth0.arp_announce=2", up);
         Assert.Contains("ip route replace default via 10.19.13.1 dev h13-eth0 advmss 1440", up);
         var down = Linux.Files["hosts/h13/vip-down.sh"];

@@ -4,9 +4,11 @@ set -e
 # The server answers clients from the VIP, so the VIP is a local address here.
 ip addr replace 20.0.0.10/32 dev h9-eth0
 # Never answer ARP for the VIP, never use it as an ARP source: only the muxes attract traffic to it.
-sysctl -qw net.ipv4.conf.all.arp_ignore=1
+# arp_ignore=2, not 1: with 1 the kernel still answers for an address on the asking interface (the VIP is on it);
+# 2 also wants the asker inside the address's subnet, and nobody is inside the VIP's /32.
+sysctl -qw net.ipv4.conf.all.arp_ignore=2
 sysctl -qw net.ipv4.conf.all.arp_announce=2
-sysctl -qw net.ipv4.conf.h9-eth0.arp_ignore=1
+sysctl -qw net.ipv4.conf.h9-eth0.arp_ignore=2
 sysctl -qw net.ipv4.conf.h9-eth0.arp_announce=2
 # The mux adds a 20-byte outer header: advertise an MSS of 1440 (not 1460) so clients' full-size
 # segments still fit the 1500-byte links once encapsulated.
