@@ -31,6 +31,7 @@ public sealed class PoolUpdateTests(ITestOutputHelper log)
         // Drain h15: its established flows stay (its downloads finish), new flows skip it.
         var drained = DateTimeOffset.UtcNow;
         await ApplyAsync(service, Spec("[h13, h14, { host: h15, weight: 0 }, h16]"), @"~ mux h2\s+reloaded");
+        var drainApplied = DateTimeOffset.UtcNow;
         var atDrain = await DipFlowsAsync(); // apply returns once both muxes answered their reload
         var onDrained = (await DeployedService.StatsAsync(UnitKind.Mux, "h1")).Dips!.Concat((await DeployedService.StatsAsync(UnitKind.Mux, "h2")).Dips!)
             .Where(d => d.Name == "h15").ToList();
@@ -70,7 +71,10 @@ public sealed class PoolUpdateTests(ITestOutputHelper log)
         // Every download that broke was served by the removed DIP h13; every failed short GET was in flight to it.
         Assert.All(longs.Where(e => e.Broken), e => Assert.Equal("h13", e.Dip));
         Assert.All(events.Where(e => !e.IsLong && !e.Ok), e => Assert.True(e.Start < removalDone && e.End > removed, $"failed outside the removal: {e}"));
-        Assert.DoesNotContain(events, e => e.Dip == "h15" && e.Start > drained.AddSeconds(0.5));
+        // Diagnostic only: the access-log attribution is by client address:port and second, not authoritative; the
+        // muxes' per-DIP flow counters below are.
+        var lateOnDrained = events.Where(e => e.Dip == "h15" && e.Start > drainApplied).ToList();
+        log.WriteLine($"drain applied at {drainApplied:HH:mm:ss.fff}; requests the access logs place on h15 after it: {lateOnDrained.Count} {string.Join("; ", lateOnDrained.Select(e => $"{e} src {e.Src}"))}");
 
         // New flows follow the final pool: h13 gone, h15 drained, h14 three times h16.
         var final = await DipFlowsAsync();
@@ -78,7 +82,7 @@ public sealed class PoolUpdateTests(ITestOutputHelper log)
         Assert.True(burst.Ok == burst.Total, $"{burst.Ok}/{burst.Total} GETs with the final pool: {burst.Errors}");
         var after = await DipFlowsAsync();
         Assert.False(after.ContainsKey("h13"));
-        Assert.Equal(final["h15"], after["h15"]);
+        Assert.Equal(atDrain["h15"], after["h15"]); // drained from the drain to the end: not one new flow on either mux
         var h14 = after["h14"] - final["h14"];
         var h16 = after["h16"] - final["h16"];
         log.WriteLine($"final pool, 80 new flows: h14 {h14}, h16 {h16}");
