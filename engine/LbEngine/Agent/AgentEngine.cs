@@ -160,24 +160,9 @@ public sealed class AgentEngine : EngineBase
     public override EngineStats Snapshot()
     {
         var state = _handler!.State;
-        return new EngineStats
+        return CommonStats("agent", _counters, state.Vips, 0) with
         {
-            Role = "agent",
-            Host = Config.Host,
-            Pid = Environment.ProcessId,
-            UptimeSeconds = UptimeSeconds,
-            Interface = Config.Interface,
-            Address = Config.Address.ToString(),
-            PacketsIn = _counters.PacketsIn,
-            BytesIn = _counters.BytesIn,
-            PacketsOut = _counters.PacketsOut,
-            BytesOut = _counters.BytesOut,
-            Forwarded = _counters.Forwarded,
-            Drops = _counters.DropsByName(),
-            Connections = 0,
-            Vips = state.Vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
             Muxes = state.Muxes.Select(m => new MuxPeerStats(m.Config.Name, m.Config.Address.ToString(), m.Packets)).ToList(),
-            Reloads = Reloads,
             ServerHealthy = _health?.ServerHealthy,
             HealthProbes = _health?.ProbesOk,
             HealthProbesFailed = _health?.ProbesFailed,

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Metrics;
+using Lb.Engine.Policy;
 
 namespace Lb.Engine.Hosting;
 
@@ -93,6 +95,26 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
         if (next.ControlSocket != current.ControlSocket) changed.Add("control_socket");
         return changed;
     }
+
+    /// <summary>The stats both roles report the same way; each role adds its own with `with { ... }`.</summary>
+    protected EngineStats CommonStats(string role, EngineCounters counters, VipSet vips, long connections) => new()
+    {
+        Role = role,
+        Host = Config.Host,
+        Pid = Environment.ProcessId,
+        UptimeSeconds = UptimeSeconds,
+        Interface = Config.Interface,
+        Address = Config.Address.ToString(),
+        PacketsIn = counters.PacketsIn,
+        BytesIn = counters.BytesIn,
+        PacketsOut = counters.PacketsOut,
+        BytesOut = counters.BytesOut,
+        Forwarded = counters.Forwarded,
+        Drops = counters.DropsByName(),
+        Connections = connections,
+        Vips = vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
+        Reloads = Reloads,
+    };
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

@@ -229,28 +229,13 @@ public sealed class MuxEngine : EngineBase
             var address = (uint)value;
             activeFlows[address] = activeFlows.GetValueOrDefault(address) + 1;
         });
-        return new EngineStats
+        return CommonStats("mux", _counters, state.Vips, activeFlows.Values.Sum()) with
         {
-            Role = "mux",
-            Host = Config.Host,
-            Pid = Environment.ProcessId,
-            UptimeSeconds = UptimeSeconds,
-            Interface = Config.Interface,
-            Address = Config.Address.ToString(),
-            PacketsIn = _counters.PacketsIn,
-            BytesIn = _counters.BytesIn,
-            PacketsOut = _counters.PacketsOut,
-            BytesOut = _counters.BytesOut,
-            Forwarded = _counters.Forwarded,
-            Drops = _counters.DropsByName(),
-            Connections = activeFlows.Values.Sum(),
-            Vips = state.Vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
             Dips = state.Dips.Select(d => DipStatsOf(d, activeFlows.GetValueOrDefault(d.Address), health)).ToList(),
             DsrViolations = _counters.DsrViolations,
             IcmpSent = _counters.IcmpSent,
             ChecksumsFinished = _counters.ChecksumsFinished,
             ConnectionEvictions = handler.Connections.Evictions,
-            Reloads = Reloads,
             HealthReports = _health?.Accepted,
             HealthReportsRejected = _health?.Rejected,
             HealthReportsMalformed = _health?.Malformed,
