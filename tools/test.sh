@@ -3,7 +3,7 @@
 # Needs root for the network tests (they create network namespaces and a mininet fabric).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/bootstrap.sh
+tools/bootstrap.sh --with-test-tools
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results=$(mktemp -d)
 status=0

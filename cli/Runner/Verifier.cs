@@ -212,6 +212,19 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
             yield return new VerifyCheck($"traffic dip {dip.Host}", !expectTraffic || delivered > 0,
                 $"{delivered} packets delivered during verify{(expectTraffic ? "" : " (weight 0: drained)")}");
         }
+        foreach (var dip in plan.Dips)
+        {
+            // The DIP's health as every mux sees it (agent reports): a down DIP gets no new flows.
+            var views = muxKeys
+                .Select(key => (Mux: after[key].Host, Dip: after[key].Dips?.FirstOrDefault(d => d.Name == dip.Host)))
+                .Where(v => v.Dip?.Health is not null)
+                .ToList();
+            if (views.Count == 0) continue;
+            var down = views.Where(v => v.Dip!.Health != "up").Select(v => v.Mux).ToList();
+            yield return new VerifyCheck($"health dip {dip.Host}", down.Count == 0, down.Count == 0
+                ? $"up on every mux ({string.Join(", ", views.Select(v => $"{v.Mux}: last report {v.Dip!.LastReportMs} ms ago"))})"
+                : $"DOWN on {string.Join(", ", down)}: its server fails the agent's probe or the agent is silent; check the server on {dip.Host} and its agent log");
+        }
 
         // The split: new flows per DIP as the muxes counted them, against the DIPs' weights.
         var flowsPerDip = plan.Dips.ToDictionary(d => d.Host, d => muxKeys.Sum(k =>
