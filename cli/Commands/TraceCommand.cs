@@ -1,14 +1,17 @@
 using System.CommandLine;
 using Lbdeploy.Planning;
+using Lbdeploy.Runner;
 using Lbdeploy.Tracing;
 
 namespace Lbdeploy.Commands;
 
 /// <summary>
-/// `lbdeploy trace --from HOST [--proto tcp|udp|icmp] [--sport N] [--dport N] [-f lb.yaml] [--json] [--svg FILE]`:
+/// `lbdeploy trace --from HOST [--proto tcp|udp|icmp] [--sport N] [--dport N] [-f lb.yaml] [--json] [--svg FILE] [--live]`:
 /// the path and headers of one flow, predicted from the plan (no network needed): every hop, the ECMP branch and
 /// why, the mux's Maglev pick, the IP-in-IP leg to the DIP and the DSR reply. Exit 1 when the flow does not make
 /// the round trip.
+/// With --live, one real packet of the flow is sent on the running deployment and captured at every hop (LiveTracer);
+/// exit 1 also when the capture differs from the prediction.
 /// </summary>
 public static class TraceCommand
 {
@@ -38,16 +41,23 @@ public static class TraceCommand
             HelpName = "port",
         };
         var json = new Option<bool>("--json") { Description = "Print the trace as JSON" };
+        var live = new Option<bool>("--live")
+        {
+            Description = "Also send one real packet of the flow from the client on the running deployment and capture it at every hop (tcpdump), beside the prediction",
+        };
         var svg = new Option<string?>("--svg") { Description = "Also draw the path as an SVG picture into this file", HelpName = "file" };
 
         var command = new Command("trace", "Show the path and headers of one flow through the fabric, the mux, the tunnel and the DSR reply, predicted from the plan")
         {
-            file, from, protocol, sourcePort, destinationPort, json, svg,
+            file, from, protocol, sourcePort, destinationPort, json, live, svg,
         };
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, (context, _) =>
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (context, token) =>
         {
             var plan = Planner.Create(context.Get(file)!);
-            var trace = FlowTracer.Trace(plan, new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort)));
+            var request = new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort));
+            var trace = context.Get(live)
+                ? await new LiveTracer(new HostShell(MininetNetwork.Discover())).TraceAsync(plan, request, token)
+                : FlowTracer.Trace(plan, request);
             if (context.Get(svg) is { Length: > 0 } svgFile)
             {
                 var path = Path.GetFullPath(svgFile);
@@ -55,7 +65,7 @@ public static class TraceCommand
                 File.WriteAllText(path, TraceRenderer.Svg(trace));
             }
             context.Output.Write(context.Get(json) ? TraceRenderer.Json(trace) : TraceRenderer.Text(trace));
-            return Task.FromResult(trace.Complete ? CommandRunner.Success : CommandRunner.UserError);
+            return trace.Complete && trace.Live is not { Matches: false } ? CommandRunner.Success : CommandRunner.UserError;
         }, cancellationToken));
         return command;
     }

@@ -5,7 +5,7 @@ namespace Lbdeploy.Tracing;
 
 // The model of `lbdeploy trace`: what one flow does in the fabric, predicted from the plan alone. Built by
 // FlowTracer; formatted by templates/trace.txt.sbn and trace.svg.sbn and serialized as is by --json. Every
-// address and MAC is text, as it would appear in a capture, so a live capture (`trace --live`, later) can be laid
+// address and MAC is text, as it would appear in a capture, so a live capture (`trace --live`, LiveTracer) can be laid
 // beside it: each frame names the interface it crosses (TraceFrame.Link), where tcpdump would see it.
 
 /// <summary>
@@ -24,6 +24,10 @@ public sealed record FlowTrace(
     ImmutableArray<string> Notes)
 {
     public TraceLeg? Leg(string kind) => Legs.FirstOrDefault(l => l.Kind == kind);
+
+    /// <summary>`trace --live`: what one real packet of the flow looked like at each hop, beside the prediction.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TraceLive? Live { get; init; }
 }
 
 /// <summary>

@@ -24,12 +24,18 @@ public static class FlowTracer
     /// <summary>What hosts put in a fresh IPv4 header (Linux's default) and what the mux puts in the outer one.</summary>
     public const int InitialTtl = 64;
 
-    public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request)
+    public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request) => Trace(plan, request, null);
+
+    /// <summary>
+    /// The trace with the linux ECMP branches that a live capture saw (<see cref="ObservedBranches"/>) instead of the
+    /// assumed lowest ones: `trace --live` re-walks the path the packet really took before comparing headers.
+    /// </summary>
+    public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request, ObservedBranches? observed)
     {
         var fabric = plan.Fabric;
         var flow = ResolveFlow(plan, request);
         var bmv2 = plan.Target == "bmv2";
-        var walker = new PathWalker(plan, bmv2);
+        var walker = new PathWalker(plan, bmv2, bmv2 ? null : observed);
         var legs = ImmutableArray.CreateBuilder<TraceLeg>();
         var notes = ImmutableArray.CreateBuilder<string>();
         var ecmp = bmv2
@@ -182,7 +188,7 @@ public static class FlowTracer
     }
 
     /// <summary>Follows one packet hop by hop through the plan's tables, rewriting its headers as each switch does.</summary>
-    private sealed class PathWalker(DeploymentPlan plan, bool bmv2)
+    private sealed class PathWalker(DeploymentPlan plan, bool bmv2, ObservedBranches? observed)
     {
         private readonly ForwardingTables tables = new(plan.Forwarding);
         private readonly Fabric fabric = plan.Fabric;
@@ -217,7 +223,7 @@ public static class FlowTracer
                     return Stop(hops, new TraceHop(current, TraceRoles.Switch, Port(ingress), null, null, frame, null, $"drops: no route to {tuple.Destination}"),
                         $"no route to {tuple.Destination} at {current}");
 
-                var decision = Decide(route, tuple);
+                var decision = Decide(route, tuple, kind, current);
                 var next = route.NextHops[decision.Chosen];
                 var ip = frame.Outer ?? frame.Inner;
                 var forwarded = frame with
@@ -253,12 +259,17 @@ public static class FlowTracer
             }
         }
 
-        private TraceDecision Decide(Route route, FlowTuple tuple)
+        private TraceDecision Decide(Route route, FlowTuple tuple, string legKind, string switchName)
         {
             var branches = route.NextHops.Select((hop, i) => new TraceBranch(i, hop.Neighbor, hop.Egress.Name, hop.Egress.Port, hop.Ingress.Mac.ToString())).ToImmutableArray();
             var prefix = route.Destination.ToString();
             var kind = Rendering.SwitchRules.KindName(route.Kind);
             if (!route.IsEcmp) return new TraceDecision(prefix, kind, branches, 0, true, null, "single next hop");
+            if (!bmv2 && observed?.Egress(legKind, switchName) is { } seen && branches.FirstOrDefault(b => b.Interface == seen) is { } taken)
+            {
+                return new TraceDecision(prefix, kind, branches, taken.Index, false, null,
+                    $"kernel hash over the 5-tuple, keyed at boot: any of {branches.Length} branches; branch {taken.Index} observed on the wire");
+            }
             if (!bmv2)
             {
                 return new TraceDecision(prefix, kind, branches, 0, false, null,
