@@ -14,19 +14,13 @@ public sealed record LinuxSwitchModel(string Switch, IReadOnlyList<string> Inter
 public sealed record LinuxEcmpSetModel(string Name, string NextHops);
 
 /// <summary>
-/// One `ip route replace`: <see cref="NextHops"/> has one entry (plain route) or several (ECMP).
+/// One `ip route replace PREFIX TARGET`; <see cref="Target"/> is `dev X`, `via A dev X`, or `$ecmpN` (an ECMP set).
 /// <see cref="StartsKind"/>: the first route of its kind (the script puts a heading there).
 /// </summary>
-public sealed record LinuxRouteModel(string Prefix, string Kind, IReadOnlyList<LinuxNextHopModel> NextHops, bool StartsKind)
-{
-    public bool IsEcmp => NextHops.Count > 1;
+public sealed record LinuxRouteModel(string Prefix, string Kind, string Target, bool StartsKind);
 
-    /// <summary>What follows the prefix in `ip route replace`: `dev X`, `via A dev X`, or `$ecmpN` (an ECMP set).</summary>
-    public string Target { get; init; } = "";
-}
-
-/// <summary>`via` is null for an attached host (the route is just `dev`).</summary>
-public sealed record LinuxNextHopModel(string? Via, string Dev, string Neighbor);
+/// <summary>One formatted next hop; `via` is null for an attached host (the route is just `dev`).</summary>
+public sealed record LinuxNextHopModel(string? Via, string Dev);
 
 /// <summary>templates/switches/bmv2.txt.sbn: simple_switch_CLI commands for p4/ecmp.p4.</summary>
 public sealed record Bmv2SwitchModel(string Switch, int DeviceId, int ThriftPort, IReadOnlyList<Bmv2EntryModel> Entries);

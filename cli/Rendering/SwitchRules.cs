@@ -24,7 +24,7 @@ public static class SwitchRules
             var direct = route.Kind == RouteKind.DirectHost;
             if (!formatted.TryGetValue((hop, direct), out var model))
             {
-                model = new LinuxNextHopModel(direct ? null : ViaAddress(forwarding, route, hop), hop.Egress.Name, hop.Neighbor);
+                model = new LinuxNextHopModel(direct ? null : ViaAddress(forwarding, route, hop), hop.Egress.Name);
                 formatted[(hop, direct)] = model;
             }
             return model;
@@ -53,8 +53,8 @@ public static class SwitchRules
             {
                 target = hops[0].Via is null ? $"dev {hops[0].Dev}" : $"via {hops[0].Via} dev {hops[0].Dev}";
             }
-            routes.Add(new LinuxRouteModel(route.Destination.ToString(), KindName(route.Kind), hops,
-                StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind) { Target = target });
+            routes.Add(new LinuxRouteModel(route.Destination.ToString(), KindName(route.Kind), target,
+                StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind));
         }
         return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, routes) { EcmpSets = ecmpSets };
     }
