@@ -70,12 +70,13 @@ cat >"$work/agent.cfg" <<EOF
   fill(0x61, 18) }
 EOF
 
-cat >"$work/mux.json" <<EOF
-{"version":1,"role":"mux","host":"bench-mux","interface":"lbe-bd","address":"10.91.0.1",
+cat >"$work/mux-ring.json" <<EOF
+{"version":1,"role":"mux","packet_io":"ring","host":"bench-mux","interface":"lbe-bd","address":"10.91.0.1",
  "gateway":{"address":"10.91.0.2","mac":"$gen_mac"},"mtu":1500,"control_socket":"$work/mux.sock",
  "vips":[{"address":"20.0.0.1","ports":[{"protocol":"udp","port":9}]}],
  "dips":[{"name":"d1","address":"10.99.0.2","weight":1},{"name":"d2","address":"10.99.0.3","weight":1}]}
 EOF
+sed 's/"packet_io":"ring"/"packet_io":"pcap"/' "$work/mux-ring.json" >"$work/mux-pcap.json"
 cat >"$work/agent.json" <<EOF
 {"version":1,"role":"agent","host":"bench-agent","interface":"lbe-bd","address":"10.91.0.1",
  "gateway":{"address":"10.91.0.2"},"control_socket":"$work/agent.sock",
@@ -132,11 +133,13 @@ agent_delivered() { control "$work/agent.sock" forwarded; }
 echo "| run | offered pps | handled pps | handled/offered | machine CPU ns/pkt | engine CPU ns/pkt |"
 echo "|---|---|---|---|---|---|"
 # Mux vs kernel forwarding (hairpin back over the same veth).
-start_engine mux "$work/mux.json"
-run "lbengine mux @${rate}" "$work/mux.cfg" "$rate" rx_back "$engine_pid"
-run "lbengine mux @max" "$work/mux.cfg" max rx_back "$engine_pid"
-echo "mux stats: forwarded $(mux_forwarded), packets_in $(control "$work/mux.sock" packets_in)" >&2
-stop_engine
+for io in ring pcap; do
+  start_engine mux "$work/mux-$io.json"
+  run "lbengine mux ($io) @${rate}" "$work/mux.cfg" "$rate" rx_back "$engine_pid"
+  run "lbengine mux ($io) @max" "$work/mux.cfg" max rx_back "$engine_pid"
+  echo "mux ($io) stats: forwarded $(mux_forwarded), packets_in $(control "$work/mux.sock" packets_in), lost before capture $(control "$work/mux.sock" kernel_drops)" >&2
+  stop_engine
+done
 ip netns exec $DUT sysctl -qw net.ipv4.ip_forward=1
 ip -n $DUT route add 20.0.0.1/32 via 10.91.0.2 dev lbe-bd
 run "kernel forwarding @${rate}" "$work/mux.cfg" "$rate" rx_back

@@ -50,6 +50,7 @@ public sealed record EngineConfigModel(
     EngineGatewayModel Gateway,
     int Mtu,
     string ControlSocket,
+    string PacketIo,
     IReadOnlyList<EngineVipModel> Vips,
     IReadOnlyList<EngineDipModel> Dips,
     IReadOnlyList<EngineMuxModel> Muxes,

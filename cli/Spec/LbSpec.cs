@@ -80,9 +80,13 @@ public static class SwitchTargets
     };
 }
 
-public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections)
+/// <summary>
+/// The engines' settings. <see cref="PacketIo"/>: how a mux receives and sends frames, "ring" (AF_PACKET rings) or
+/// "pcap" (libpcap).
+/// </summary>
+public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, string PacketIo)
 {
-    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default);
+    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, "ring");
 }
 
 /// <summary>Maglev lookup table size (prime) and the flow-hash seed.</summary>

@@ -20,7 +20,8 @@ public static partial class SpecReader
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
     private static readonly string[] SwitchesKeys = ["target"];
-    private static readonly string[] EngineKeys = ["hash", "connections"];
+    private static readonly string[] EngineKeys = ["hash", "connections", "packet_io"];
+    private static readonly string[] PacketIoNames = ["ring", "pcap"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
     private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
     private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port"];
@@ -351,7 +352,20 @@ public static partial class SpecReader
                 idle = parsed;
             }
         }
-        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle));
+        var packetIo = EngineSpec.Default.PacketIo;
+        if (YamlFields.Optional(engine, "packet_io") is { } ioField && f.Text(ioField, "ring or pcap") is { } ioText)
+        {
+            if (PacketIoNames.Contains(ioText))
+            {
+                packetIo = ioText;
+            }
+            else
+            {
+                var suggestion = Suggestions.Closest(ioText, PacketIoNames);
+                f.Error(ioField.Value, ioField.Path, $"unknown packet_io '{ioText}'; use ring (AF_PACKET rings, the default) or pcap (libpcap){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+            }
+        }
+        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo);
     }
 
     // The ranges the engine's config loader accepts for "health" (Lb.Core.Config), so a valid spec renders a valid config.

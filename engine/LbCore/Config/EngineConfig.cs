@@ -8,6 +8,15 @@ public enum EngineRole
     Agent,
 }
 
+/// <summary>How the mux receives and sends frames.</summary>
+public enum PacketIoKind
+{
+    /// <summary>AF_PACKET TPACKET_V2 receive and transmit rings: in-place, about one system call per batch.</summary>
+    Ring,
+    /// <summary>libpcap through SharpPcap (event API; one send call per packet).</summary>
+    Pcap,
+}
+
 public enum TransportProtocol
 {
     Tcp,
@@ -36,6 +45,8 @@ public sealed record EngineConfig
     /// <summary>Link MTU toward the gateway.</summary>
     public int Mtu { get; init; } = 1500;
     public required string ControlSocket { get; init; }
+    /// <summary>Mux: the frame I/O path (the agent always uses its raw socket).</summary>
+    public PacketIoKind PacketIo { get; init; } = PacketIoKind.Ring;
     public required IReadOnlyList<VipConfig> Vips { get; init; }
     /// <summary>Mux: the backend pool.</summary>
     public IReadOnlyList<DipConfig> Dips { get; init; } = [];

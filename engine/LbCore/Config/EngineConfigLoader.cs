@@ -11,7 +11,7 @@ namespace Lb.Core.Config;
 public static class EngineConfigLoader
 {
     private static readonly string[] RootKeys =
-        ["version", "role", "host", "interface", "address", "mac", "gateway", "mtu", "control_socket", "vips", "dips", "muxes", "hash", "connections", "health", "metrics"];
+        ["version", "role", "host", "interface", "address", "mac", "gateway", "mtu", "control_socket", "packet_io", "vips", "dips", "muxes", "hash", "connections", "health", "metrics"];
 
     public static EngineConfig Load(string path)
     {
@@ -70,6 +70,14 @@ public static class EngineConfigLoader
         var gateway = ReadGateway(root, w);
         var mtu = w.Integer(root, "", "mtu", false, 576, 65535, "1500") ?? 1500;
         var controlSocket = w.String(root, "", "control_socket", true, "\"/run/lbdeploy/h1-mux.sock\"");
+        var packetIoText = w.String(root, "", "packet_io", false, "\"ring\"");
+        PacketIoKind? packetIo = packetIoText switch
+        {
+            null or "ring" => PacketIoKind.Ring,
+            "pcap" => PacketIoKind.Pcap,
+            _ => null,
+        };
+        if (packetIo is null) w.Error("packet_io", $"'{packetIoText}' is not a packet I/O path; use \"ring\" (AF_PACKET rings, the default) or \"pcap\" (libpcap)");
         var vips = w.Array(root, "", "vips", true, "[{\"address\": \"20.0.0.1\", \"ports\": [{\"protocol\": \"tcp\", \"port\": 80}]}]")
             .Select(item => ReadVip(item.Item, item.Path, w)).ToList();
         var dips = w.Array(root, "", "dips", false, "[{\"name\": \"h13\", \"address\": \"10.19.13.2\", \"weight\": 1}]")
@@ -95,6 +103,7 @@ public static class EngineConfigLoader
             Gateway = gateway,
             Mtu = (int)mtu,
             ControlSocket = controlSocket,
+            PacketIo = packetIo ?? PacketIoKind.Ring,
             Vips = vips!,
             Dips = dips!,
             Muxes = muxes!,

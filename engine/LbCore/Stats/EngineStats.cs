@@ -35,6 +35,8 @@ public sealed record EngineStats
     public long? IcmpSent { get; init; }
     /// <summary>Mux: TCP/UDP checksums completed (left unfinished by the sender's offload).</summary>
     public long? ChecksumsFinished { get; init; }
+    /// <summary>Mux: frames the kernel dropped before the mux saw them (capture ring or buffer full), since start.</summary>
+    public long? KernelDrops { get; init; }
     /// <summary>Mux: flows pushed out of a full connection-table bucket.</summary>
     public long? ConnectionEvictions { get; init; }
     public long Reloads { get; init; }

@@ -93,6 +93,7 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
         if (next.Address != current.Address) changed.Add("address");
         if (next.Mac != current.Mac) changed.Add("mac");
         if (next.ControlSocket != current.ControlSocket) changed.Add("control_socket");
+        if (next.PacketIo != current.PacketIo) changed.Add("packet_io");
         return changed;
     }
 

@@ -35,6 +35,29 @@ public static class HostEnvironment
             : throw new StartupException($"cannot read the MAC address of '{name}' from {path}; set \"mac\" in the config");
     }
 
+    /// <summary>
+    /// The interface's MTU, asked of the kernel with SIOCGIFMTU (sysfs would show the namespace that mounted it, not
+    /// ours); null if the interface is unknown.
+    /// </summary>
+    public static unsafe int? InterfaceMtu(string name)
+    {
+        var fd = Libc.socket(Libc.AfInet, Libc.SockDgram, 0);
+        if (fd < 0) return null;
+        try
+        {
+            var request = stackalloc byte[Libc.IfReqSize];
+            new Span<byte>(request, Libc.IfReqSize).Clear();
+            var nameBytes = System.Text.Encoding.ASCII.GetBytes(name);
+            if (nameBytes.Length >= Libc.IfNameSize) return null;
+            nameBytes.CopyTo(new Span<byte>(request, Libc.IfNameSize));
+            return Libc.ioctl(fd, Libc.SiocGifMtu, request) == 0 ? *(int*)(request + Libc.IfNameSize) : null;
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
+    }
+
     /// <summary>Whether the kernel forwards packets arriving on the interface (/proc/sys/net/ipv4/conf/NAME/forwarding).</summary>
     public static bool ForwardingEnabled(string name)
     {

@@ -5,7 +5,12 @@ namespace Lb.Engine.Interop;
 internal static partial class Libc
 {
     public const int AfInet = 2;
+    public const int SockDgram = 2;
     public const int SockRaw = 3;
+    public const ulong SiocGifMtu = 0x8921;
+    public const int IfNameSize = 16;
+    /// <summary>sizeof(struct ifreq) on 64-bit Linux.</summary>
+    public const int IfReqSize = 40;
     public const int EPerm = 1;
     public const int EAcces = 13;
 
@@ -14,4 +19,10 @@ internal static partial class Libc
 
     [LibraryImport("libc")]
     public static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial int ioctl(int fd, ulong request, void* argument);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
 }

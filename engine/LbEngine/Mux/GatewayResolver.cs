@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Lb.Core.Addressing;
 using Lb.Core.Packets;
 using Lb.Engine.Hosting;
+using Lb.Engine.PacketIo;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -9,13 +10,13 @@ namespace Lb.Engine.Mux;
 
 /// <summary>
 /// Finds the gateway's MAC: the config, else the kernel neighbour table, else an ARP request sent on the interface
-/// (with the device not yet capturing).
+/// on the interface (through libpcap, only then).
 /// </summary>
 public static class GatewayResolver
 {
     private static readonly TimeSpan ArpTimeout = TimeSpan.FromSeconds(3);
 
-    public static MacAddress Resolve(LibPcapLiveDevice device, Ipv4Address gateway, MacAddress? configured,
+    public static MacAddress Resolve(Ipv4Address gateway, MacAddress? configured,
         Ipv4Address ownAddress, MacAddress ownMac, string interfaceName, EngineLog log)
     {
         if (configured is { } mac) return mac;
@@ -24,6 +25,7 @@ public static class GatewayResolver
             log.Info($"gateway {gateway} is {known} (neighbour table)");
             return known;
         }
+        using var device = PcapFramePath.OpenDevice(interfaceName);
         var resolved = Arp(device, gateway, ownAddress, ownMac)
             ?? throw new StartupException($"gateway {gateway} did not answer ARP on {interfaceName} within {ArpTimeout.TotalSeconds:0} s; check \"gateway.address\" or set \"gateway.mac\" in the config");
         log.Info($"gateway {gateway} is {resolved} (ARP)");

@@ -7,25 +7,24 @@ using Lb.Engine.Control;
 using Lb.Engine.Health;
 using Lb.Engine.Hosting;
 using Lb.Engine.Policy;
-using SharpPcap;
-using SharpPcap.LibPcap;
+using Lb.Engine.PacketIo;
 
 namespace Lb.Engine.Mux;
 
 /// <summary>
-/// The mux process: libpcap capture (immediate mode, BPF <c>inbound and (host VIP ...)</c>, event API parsing
-/// the captured bytes in place) feeding <see cref="MuxPacketHandler"/>, and sending its output with the same pcap
-/// handle. Reload and drain rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
+/// The mux process: an <see cref="IFramePath"/> (AF_PACKET rings by default, libpcap on request) captures the VIP
+/// frames and feeds them to <see cref="MuxPacketHandler"/> on one packet thread, sending what it returns on the same
+/// interface. Reload and drain rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
 /// </summary>
-public sealed class MuxEngine : EngineBase
+public sealed class MuxEngine : EngineBase, IFrameProcessor
 {
     private readonly EngineCounters _counters = new();
     private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
-    private readonly byte[] _output = new byte[MuxPacketHandler.OutputBufferSize];
-    private LibPcapLiveDevice? _device;
+    private IFramePath? _path;
     private MuxPacketHandler? _handler;
     private MacAddress _ownMac;
     private MacAddress _gatewayMac;
+    private MuxVerdict _lastVerdict;
     private volatile bool _capturing;
     private DipHealthTracker? _health;
     private MuxHealthListener? _healthListener;
@@ -40,33 +39,20 @@ public sealed class MuxEngine : EngineBase
         _ownMac = config.Mac ?? HostEnvironment.InterfaceMac(config.Interface);
         if (HostEnvironment.ForwardingEnabled(config.Interface))
             Log.Warn($"IP forwarding is on for {config.Interface} in this namespace: the kernel will also route the VIP packets the mux captures; set net.ipv4.conf.{config.Interface}.forwarding=0");
-        _device = OpenDevice(config.Interface);
-        _gatewayMac = GatewayResolver.Resolve(_device, config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
+        _gatewayMac = GatewayResolver.Resolve(config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
 
         var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
         var state = new MuxState(config, _ownMac, _gatewayMac, _drained, down: _health?.DownAddresses());
         _handler = new MuxPacketHandler(state, connections, _counters);
 
-        try
+        _path = OpenPath(config);
+        _path.Start(this, reason =>
         {
-            _device.Open(new DeviceConfiguration
-            {
-                Mode = DeviceModes.None,
-                ReadTimeout = 100,
-                Snaplen = 65535,
-                Immediate = true,
-                BufferSize = 16 << 20,
-            });
-            _device.Filter = CaptureFilter(config);
-        }
-        catch (PcapException e)
-        {
-            throw new StartupException($"cannot capture on {config.Interface}: {e.Message}; check the interface and that lbengine runs as root");
-        }
-        _device.OnPacketArrival += OnPacketArrival;
-        _device.OnCaptureStopped += OnCaptureStopped;
-        _device.StartCapture();
+            if (!_capturing) return;
+            _capturing = false;
+            Fail($"{reason}; stopping");
+        });
         _capturing = true;
         if (_health is not null)
         {
@@ -75,74 +61,54 @@ public sealed class MuxEngine : EngineBase
             Log.Info($"health checking: reports on udp {config.Address}:{h.Port}; a DIP is down on an unhealthy report or after {h.DeadAfterMs} ms of silence, up after {h.Rise} healthy report(s); every DIP starts up");
         }
         Log.Info($"mux started on {config.Interface} ({config.Address}, {_ownMac}) -> gateway {config.Gateway.Address} ({_gatewayMac}); " +
-                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}; filter '{CaptureFilter(config)}'");
+                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}; {_path.Description}");
     }
 
-    private static LibPcapLiveDevice OpenDevice(string name)
+    private IFramePath OpenPath(EngineConfig config)
     {
-        try
-        {
-            return LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == name)
-                ?? throw new StartupException($"libpcap sees no interface '{name}' in this network namespace; fix \"interface\" in the config or start lbengine inside the host");
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
-        {
-            throw new StartupException("libpcap is not installed (libpcap.so.0.8 not found); install it: apt-get install libpcap0.8", 1, e);
-        }
+        var vips = VipAddresses(config);
+        if (config.PacketIo == PacketIoKind.Pcap) return new PcapFramePath(config.Interface, vips, MuxPacketHandler.OutputBufferSize);
+        var linkMtu = HostEnvironment.InterfaceMtu(config.Interface);
+        if (linkMtu is { } mtu && mtu < config.Mtu)
+            Log.Warn($"config mtu {config.Mtu} is larger than {config.Interface}'s MTU {mtu}: frames above {mtu} bytes will be dropped by the kernel; set \"mtu\": {mtu}");
+        return new RingFramePath(PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = Math.Max(config.Mtu, linkMtu ?? 0) }, vips), Log);
     }
 
-    /// <summary>
-    /// <c>inbound</c>: not what we send ourselves. <c>ip</c>: not ARP about the VIP. <c>host</c>, not <c>dst host</c>:
-    /// packets FROM a VIP must be seen too, to count them as DSR violations.
-    /// </summary>
-    public static string CaptureFilter(EngineConfig config) =>
-        "inbound and ip and (" + string.Join(" or ", config.Vips.Select(v => $"host {v.Address}")) + ")";
+    private static uint[] VipAddresses(EngineConfig config) => config.Vips.Select(v => v.Address.Value).ToArray();
 
-    private void OnPacketArrival(object sender, PacketCapture capture)
+    /// <summary>The pcap filter equivalent to what either path captures (the ring runs the same test as classic BPF).</summary>
+    public static string CaptureFilter(EngineConfig config) => PcapFramePath.Filter(VipAddresses(config));
+
+    /// <summary>The packet thread: one captured frame in, the frame to send (if any) written to <paramref name="output"/>.</summary>
+    public int Process(ReadOnlySpan<byte> frame, Span<byte> output)
     {
         var handler = _handler!;
-        var data = capture.Data;
-        var verdict = handler.Handle(data, _output, out var length);
-        if (verdict != MuxVerdict.Drop)
-        {
-            try
-            {
-                _device!.SendPacket(new ReadOnlySpan<byte>(_output, 0, length));
-                _counters.PacketsOut++;
-                _counters.BytesOut += length;
-            }
-            catch (PcapException e)
-            {
-                if (verdict == MuxVerdict.Forward) _counters.SendFailed();
-                if (Log.Verbose) Log.Trace($"send failed: {e.Message}");
-            }
-        }
-        if (Log.Verbose) Log.Trace(PacketTrace.Describe(data, verdict, handler.LastDrop, handler.LastDip?.Name));
+        var verdict = handler.Handle(frame, output, out var length);
+        _lastVerdict = verdict;
+        if (Log.Verbose) Log.Trace(PacketTrace.Describe(frame, verdict, handler.LastDrop, handler.LastDip?.Name));
+        if (verdict == MuxVerdict.Drop) return 0;
+        _counters.PacketsOut++;
+        _counters.BytesOut += length;
+        return length;
+    }
+
+    public void OnSendFailed()
+    {
+        _counters.PacketsOut--;
+        if (_lastVerdict == MuxVerdict.Forward) _counters.SendFailed();
+        if (Log.Verbose) Log.Trace("send failed: the transmit path stayed full");
     }
 
     private bool _stopped;
 
-    private void OnCaptureStopped(object sender, CaptureStoppedEventStatus status)
-    {
-        if (status != CaptureStoppedEventStatus.ErrorWhileCapturing || !_capturing) return;
-        _capturing = false;
-        Fail($"capture on {Config.Interface} failed (interface down or removed?); stopping");
-    }
-
     public override void Stop()
     {
-        if (_device is null || _stopped) return;
+        if (_path is null || _stopped) return;
         _stopped = true;
         _healthListener?.Dispose();
-        if (_capturing)
-        {
-            _capturing = false;
-            try { _device.StopCapture(); } catch (PcapException) { }
-            _device.OnPacketArrival -= OnPacketArrival;
-            _device.OnCaptureStopped -= OnCaptureStopped;
-        }
-        _device.Close();
-        Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped");
+        _capturing = false;
+        _path.Stop();
+        Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped, {_path.KernelDrops()} lost in the kernel before capture");
     }
 
     protected override string Apply(EngineConfig next)
@@ -157,7 +123,7 @@ public sealed class MuxEngine : EngineBase
         _drained.IntersectWith(next.Dips.Select(d => d.Name));
         _health?.SetDips(next.Dips);
         var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State, _health?.DownAddresses());
-        if (CaptureFilter(next) != CaptureFilter(Config)) _device!.Filter = CaptureFilter(next);
+        if (CaptureFilter(next) != CaptureFilter(Config)) _path!.SetVips(VipAddresses(next));
         _gatewayMac = gatewayMac;
         handler.State = state;
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";
@@ -235,6 +201,7 @@ public sealed class MuxEngine : EngineBase
             DsrViolations = _counters.DsrViolations,
             IcmpSent = _counters.IcmpSent,
             ChecksumsFinished = _counters.ChecksumsFinished,
+            KernelDrops = _path?.KernelDrops(),
             ConnectionEvictions = handler.Connections.Evictions,
             HealthReports = _health?.Accepted,
             HealthReportsRejected = _health?.Rejected,
@@ -257,7 +224,7 @@ public sealed class MuxEngine : EngineBase
     public override void Dispose()
     {
         Stop();
-        _device?.Dispose();
+        _path?.Dispose();
         base.Dispose();
     }
 }

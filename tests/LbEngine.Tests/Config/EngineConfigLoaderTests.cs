@@ -54,6 +54,14 @@ public class EngineConfigLoaderTests
         Assert.Equal(65537, config.Hash.TableSize);
         Assert.Equal(65536, config.Connections.Capacity);
         Assert.False(config.Vips[0].Icmp);
+        Assert.Equal(PacketIoKind.Ring, config.PacketIo);
+    }
+
+    [Fact]
+    public void Packet_io_selects_the_pcap_path()
+    {
+        var config = EngineConfigLoader.Parse(Replace("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_io\": \"pcap\","));
+        Assert.Equal(PacketIoKind.Pcap, config.PacketIo);
     }
 
     private static EngineConfigException Fails(string json) => Assert.Throws<EngineConfigException>(() => EngineConfigLoader.Parse(json, "h1-mux.json"));
@@ -79,6 +87,7 @@ public class EngineConfigLoaderTests
     [InlineData("\"name\": \"h14\"", "\"name\": \"h13\"", "dips[1].name: 'h13' appears twice")]
     [InlineData("\"address\": \"10.19.14.2\"", "\"address\": \"20.0.0.1\"", "dips[1].address: 20.0.0.1 is a VIP")]
     [InlineData("\"icmp\": true", "\"icmp\": \"yes\"", "vips[0].icmp: expected true or false")]
+    [InlineData("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_io\": \"dpdk\",", "packet_io: 'dpdk' is not a packet I/O path; use \"ring\"")]
     public void Errors_name_the_key_path_and_the_fix(string from, string to, string expected)
     {
         var error = Fails(Replace(from, to));

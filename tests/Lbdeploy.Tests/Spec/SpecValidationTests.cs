@@ -135,6 +135,10 @@ public sealed class SpecValidationTests : IDisposable
             ["lb.yaml:4:11: error: vip.ports[0]: 'http' is not a port; write PORT/PROTOCOL, e.g. 80/tcp or 53/udp"]
         },
         {
+            "unknown packet I/O path", Valid + "\nengine:\n  packet_io: rings",
+            ["lb.yaml:7:14: error: engine.packet_io: unknown packet_io 'rings'; use ring (AF_PACKET rings, the default) or pcap (libpcap) (did you mean 'ring'?)"]
+        },
+        {
             "bad duration", Valid + "\nengine:\n  connections: { idle_timeout: 2 minutes }",
             ["lb.yaml:7:32: error: engine.connections.idle_timeout: '2 minutes' is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m"]
         },

@@ -1,0 +1,142 @@
+using System.Runtime.InteropServices;
+
+namespace Lb.Engine.Interop;
+
+/// <summary>The slice of linux/if_packet.h, sys/socket.h and sys/mman.h that the AF_PACKET ring needs.</summary>
+internal static unsafe partial class PacketSocket
+{
+    public const int AfPacket = 17;
+    public const int SockRaw = 3;
+    public const ushort EthPIp = 0x0800;
+
+    public const int SolSocket = 1;
+    public const int SoAttachFilter = 26;
+
+    public const int SolPacket = 263;
+    public const int PacketRxRing = 5;
+    public const int PacketStatistics = 6;
+    public const int PacketVersion = 10;
+    public const int PacketTxRing = 13;
+    public const int PacketLoss = 14;
+    public const int PacketQdiscBypass = 20;
+    public const int PacketIgnoreOutgoing = 23;
+    public const int TPacketV2 = 1;
+
+    /// <summary>tpacket2_hdr: tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net (u16), ...; 32 bytes.</summary>
+    public const int Tpacket2HeaderLength = 32;
+    /// <summary>Where a TX frame's data starts: TPACKET2_HDRLEN - sizeof(sockaddr_ll) = 52 - 20.</summary>
+    public const int TxDataOffset = 32;
+
+    public const uint TpStatusKernel = 0;
+    public const uint TpStatusUser = 1;
+    public const uint TpStatusLosing = 4;
+    public const uint TpStatusAvailable = 0;
+    public const uint TpStatusSendRequest = 1;
+    public const uint TpStatusSending = 2;
+    public const uint TpStatusWrongFormat = 4;
+
+    public const int MsgDontWait = 0x40;
+    public const short PollIn = 0x1;
+    public const short PollOut = 0x4;
+    public const short PollErr = 0x8;
+    public const short PollHup = 0x10;
+    public const short PollNval = 0x20;
+
+    public const int ProtRead = 1;
+    public const int ProtWrite = 2;
+    public const int MapShared = 1;
+    public const int MapPopulate = 0x8000;
+
+    public const int EIntr = 4;
+    public const int EAgain = 11;
+    public const int ENoBufs = 105;
+    public const int ENetDown = 100;
+    public const int ENxio = 6;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TpacketReq
+    {
+        public uint BlockSize;
+        public uint BlockCount;
+        public uint FrameSize;
+        public uint FrameCount;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TpacketStats
+    {
+        public uint Packets;
+        public uint Drops;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockaddrLl
+    {
+        public ushort Family;
+        public ushort Protocol; // network byte order
+        public int IfIndex;
+        public ushort HaType;
+        public byte PktType;
+        public byte HaLen;
+        public ulong Address;
+    }
+
+    /// <summary>A classic BPF instruction (struct sock_filter).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockFilter
+    {
+        public ushort Code;
+        public byte JumpTrue;
+        public byte JumpFalse;
+        public uint K;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockFprog
+    {
+        public ushort Length;
+        public SockFilter* Filter;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockopt(int fd, int level, int name, void* value, ref uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int bind(int fd, SockaddrLl* address, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int munmap(nint address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint if_nametoindex(string name);
+
+    public static ushort HostToNetwork(ushort value) => (ushort)((value >> 8) | (value << 8));
+
+    public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+}

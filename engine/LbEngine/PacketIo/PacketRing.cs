@@ -1,0 +1,267 @@
+using Lb.Engine.Hosting;
+using static Lb.Engine.Interop.PacketSocket;
+
+namespace Lb.Engine.PacketIo;
+
+/// <summary>
+/// An AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings on one interface. The kernel writes
+/// frames that pass the BPF filter into the receive ring; the processor reads each in place and writes its output
+/// straight into a transmit slot; one send() per batch hands every queued slot to the driver. No copy to or from
+/// user buffers and about one system call per batch, where libpcap costs one per packet to send.
+/// Outgoing frames (our own) are ignored (PACKET_IGNORE_OUTGOING), so the filter needs no <c>inbound</c>.
+/// Single-threaded: <see cref="Run"/> on one thread; <see cref="SetFilter"/> and <see cref="Statistics"/> are
+/// safe from others.
+/// </summary>
+public sealed unsafe class PacketRing : IDisposable
+{
+    private const int PollTimeoutMs = 100;
+    private const int TransmitWaitMs = 20;
+    private const int BlockBytes = 128 << 10;
+
+    private readonly int _fd;
+    private readonly byte* _map;
+    private readonly nuint _mapLength;
+    private readonly int _frameSize;
+    private readonly int _rxFrames;
+    private readonly int _txFrames;
+    private readonly byte* _tx;
+    private readonly int _batchSize;
+    private readonly byte[] _scratch;
+    private readonly Lock _statsLock = new();
+    private int _rxIndex;
+    private int _txIndex;
+    private int _txQueued;
+    private long _kernelPackets;
+    private long _kernelDrops;
+    private int _disposed;
+
+    public string Interface { get; }
+    /// <summary>Frames handed to send() that the kernel refused as a batch (counted per failed call).</summary>
+    public long FlushErrors { get; private set; }
+
+    private PacketRing(string interfaceName, int fd, byte* map, nuint mapLength, PacketRingOptions options, int rxFrames, int txFrames)
+    {
+        Interface = interfaceName;
+        _fd = fd;
+        _map = map;
+        _mapLength = mapLength;
+        _frameSize = options.FrameSize;
+        _rxFrames = rxFrames;
+        _txFrames = txFrames;
+        _tx = map + (nint)rxFrames * _frameSize;
+        _batchSize = options.BatchSize;
+        _scratch = new byte[_frameSize];
+    }
+
+    /// <summary>Frame bytes a processor may write into one transmit slot.</summary>
+    public int TransmitCapacity => _frameSize - TxDataOffset;
+
+    /// <summary>Opens the rings on <paramref name="interfaceName"/> with the filter already attached (no unfiltered frame gets in).</summary>
+    public static PacketRing Open(string interfaceName, PacketRingOptions options, IReadOnlyList<uint> vips)
+    {
+        var ifIndex = if_nametoindex(interfaceName);
+        if (ifIndex == 0)
+            throw new StartupException($"no interface '{interfaceName}' in this network namespace; fix \"interface\" in the config or start lbengine inside the host");
+        // Protocol 0: the socket receives nothing until bind(), after the filter and the rings are in place.
+        var fd = socket(AfPacket, SockRaw, 0);
+        if (fd < 0)
+            throw new StartupException($"cannot open an AF_PACKET socket ({LastError()}); lbengine must run as root (CAP_NET_RAW)");
+        try
+        {
+            var frameSize = options.FrameSize;
+            var rxFrames = RingFrames(options.ReceiveBytes, frameSize);
+            var txFrames = RingFrames(options.TransmitBytes, frameSize);
+            SetInt(fd, SolPacket, PacketVersion, TPacketV2, "PACKET_VERSION");
+            AttachFilter(fd, vips);
+            SetInt(fd, SolPacket, PacketIgnoreOutgoing, 1, "PACKET_IGNORE_OUTGOING");
+            // The mux's frames need no queueing discipline (veth has none): skip it.
+            SetInt(fd, SolPacket, PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
+            // A frame the driver refuses is skipped, not left blocking the transmit ring.
+            SetInt(fd, SolPacket, PacketLoss, 1, "PACKET_LOSS");
+            // In-flight transmit frames count against the send buffer; the default (208 KB) holds ~250 of them.
+            TrySetInt(fd, SolSocket, 32 /* SO_SNDBUFFORCE */, options.TransmitBytes);
+            SetRing(fd, PacketRxRing, frameSize, rxFrames);
+            SetRing(fd, PacketTxRing, frameSize, txFrames);
+            var length = (nuint)((long)(rxFrames + txFrames) * frameSize);
+            var map = mmap(0, length, ProtRead | ProtWrite, MapShared | MapPopulate, fd, 0);
+            if (map == -1) throw new StartupException($"cannot map the packet rings ({LastError()}); lower the ring sizes");
+            var address = new SockaddrLl { Family = AfPacket, Protocol = HostToNetwork(EthPIp), IfIndex = (int)ifIndex };
+            if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
+            {
+                var error = LastError();
+                munmap(map, length);
+                throw new StartupException($"cannot bind the packet socket to {interfaceName} ({error}); check that the interface exists and is up");
+            }
+            return new PacketRing(interfaceName, fd, (byte*)map, length, options, rxFrames, txFrames);
+        }
+        catch
+        {
+            close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>Replaces the BPF filter (a reload changed the VIPs); the kernel swaps it atomically.</summary>
+    public void SetFilter(IReadOnlyList<uint> vips) => AttachFilter(_fd, vips);
+
+    /// <summary>Packets the kernel offered to the ring and dropped because it was full, since the ring opened.</summary>
+    public (long Packets, long Drops) Statistics()
+    {
+        lock (_statsLock)
+        {
+            // The kernel resets its counters on every read: keep the running sums here.
+            TpacketStats stats;
+            var length = (uint)sizeof(TpacketStats);
+            if (Volatile.Read(ref _disposed) == 0 && getsockopt(_fd, SolPacket, PacketStatistics, &stats, ref length) == 0)
+            {
+                _kernelPackets += stats.Packets;
+                _kernelDrops += stats.Drops;
+            }
+            return (_kernelPackets, _kernelDrops);
+        }
+    }
+
+    /// <summary>
+    /// Receives and processes frames until <paramref name="stop"/> is cancelled. Returns an error message if the
+    /// interface failed (went away or down), null on a requested stop.
+    /// </summary>
+    public string? Run(IFrameProcessor processor, CancellationToken stop)
+    {
+        var poll = new PollFd { Fd = _fd, Events = PollIn };
+        while (!stop.IsCancellationRequested)
+        {
+            var handled = 0;
+            while (handled < _batchSize)
+            {
+                var header = _map + (nint)_rxIndex * _frameSize;
+                if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) break;
+                var snapLength = *(uint*)(header + 8);
+                var macOffset = *(ushort*)(header + 12);
+                var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
+                var slot = TransmitSlot();
+                if (slot is null)
+                {
+                    if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
+                }
+                else
+                {
+                    var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, TransmitCapacity));
+                    if (length > 0)
+                    {
+                        *(uint*)(slot + 4) = (uint)length;
+                        Volatile.Write(ref *(uint*)slot, TpStatusSendRequest);
+                        _txIndex = _txIndex + 1 == _txFrames ? 0 : _txIndex + 1;
+                        _txQueued++;
+                    }
+                }
+                Volatile.Write(ref *(uint*)header, TpStatusKernel);
+                _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
+                handled++;
+            }
+            if (_txQueued > 0) Flush();
+            if (handled > 0) continue;
+
+            poll.Revents = 0;
+            if (PollFor(ref poll, PollTimeoutMs) < 0) continue;
+            if ((poll.Revents & (PollErr | PollHup | PollNval)) != 0 && (poll.Revents & PollIn) == 0)
+                return $"the packet socket on {Interface} reported an error (interface down or removed?)";
+        }
+        if (_txQueued > 0) Flush();
+        return null;
+    }
+
+    /// <summary>The next free transmit slot; flushes and waits briefly when the ring is full; null if it stays full.</summary>
+    private byte* TransmitSlot()
+    {
+        var slot = _tx + (nint)_txIndex * _frameSize;
+        if (IsFree(slot)) return slot;
+        if (_txQueued > 0) Flush();
+        var deadline = Environment.TickCount64 + TransmitWaitMs;
+        var poll = new PollFd { Fd = _fd, Events = PollOut };
+        while (!IsFree(slot) && Environment.TickCount64 < deadline)
+        {
+            poll.Revents = 0;
+            PollFor(ref poll, 1);
+        }
+        return IsFree(slot) ? slot : null;
+    }
+
+    private static bool IsFree(byte* slot)
+    {
+        var status = Volatile.Read(ref *(uint*)slot);
+        if (status == TpStatusWrongFormat)
+        {
+            // Only without PACKET_LOSS; keep the ring moving either way.
+            Volatile.Write(ref *(uint*)slot, TpStatusAvailable);
+            return true;
+        }
+        return status == TpStatusAvailable;
+    }
+
+    /// <summary>One send() hands every queued slot to the driver (synchronously on veth).</summary>
+    private void Flush()
+    {
+        if (send(_fd, null, 0, MsgDontWait) < 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            // EAGAIN/ENOBUFS: the send buffer is full of in-flight frames; the queued slots go with the next flush.
+            if (errno != EAgain && errno != ENoBufs) FlushErrors++;
+            if (errno == EAgain || errno == ENoBufs) return;
+        }
+        _txQueued = 0;
+    }
+
+    private static int PollFor(ref PollFd poll, int timeoutMs)
+    {
+        fixed (PollFd* p = &poll) return Interop.PacketSocket.poll(p, 1, timeoutMs);
+    }
+
+    private static void AttachFilter(int fd, IReadOnlyList<uint> vips)
+    {
+        var program = VipCaptureFilter.Build(vips);
+        fixed (SockFilter* instructions = program)
+        {
+            var fprog = new SockFprog { Length = (ushort)program.Length, Filter = instructions };
+            if (setsockopt(fd, SolSocket, SoAttachFilter, &fprog, (uint)sizeof(SockFprog)) != 0)
+                throw new StartupException($"cannot attach the VIP filter to the packet socket ({LastError()})");
+        }
+    }
+
+    /// <summary>Blocks of 128 KB (or one frame), so the kernel finds contiguous pages; whole blocks only.</summary>
+    private static int FramesPerBlock(int frameSize) => Math.Max(1, BlockBytes / frameSize);
+
+    private static int RingFrames(int bytes, int frameSize) =>
+        Math.Max(1, bytes / frameSize / FramesPerBlock(frameSize)) * FramesPerBlock(frameSize);
+
+    private static void SetRing(int fd, int option, int frameSize, int frames)
+    {
+        var framesPerBlock = FramesPerBlock(frameSize);
+        var request = new TpacketReq
+        {
+            BlockSize = (uint)(framesPerBlock * frameSize),
+            BlockCount = (uint)(frames / framesPerBlock),
+            FrameSize = (uint)frameSize,
+            FrameCount = (uint)frames,
+        };
+        if (setsockopt(fd, SolPacket, option, &request, (uint)sizeof(TpacketReq)) != 0)
+            throw new StartupException($"cannot set up the {(option == PacketRxRing ? "receive" : "transmit")} ring ({LastError()}); lower the ring sizes");
+    }
+
+    private static void SetInt(int fd, int level, int option, int value, string name)
+    {
+        if (setsockopt(fd, level, option, &value, sizeof(int)) != 0)
+            throw new StartupException($"the kernel refused {name} on the packet socket ({LastError()}); lbengine's ring needs Linux >= 4.20, or set \"packet_io\": \"pcap\"");
+    }
+
+    private static void TrySetInt(int fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int));
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        lock (_statsLock)
+        {
+            munmap((nint)_map, _mapLength);
+            close(_fd);
+        }
+    }
+}
