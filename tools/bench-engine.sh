@@ -4,7 +4,7 @@
 # Two namespaces, one veth pair: lbe-bench-gen (trafgen + sink) <-> lbe-bench-dut (device under test).
 #  mux:    trafgen sends 60-byte UDP frames to the VIP; the dut (lbengine mux, or kernel forwarding) sends them back
 #          (encapsulated to a DIP via the gen side as gateway / routed back); the gen side counts what comes back
-#          (rx_packets; its kernel drops them silently: forwarding is off there).
+#          (rx_packets; an nftables ingress rule drops them there, before the IP stack).
 #  agent:  trafgen sends the same packets already encapsulated (IP-in-IP from a "mux" = gen) to the dut; lbengine agent
 #          delivers the inner packets to the local VIP; the kernel baseline receives the inner packets directly.
 # CPU per packet: busy jiffies of the whole machine during the run (includes trafgen and anything else running),
@@ -47,6 +47,10 @@ for pair in $GEN:lbe-bg $DUT:lbe-bd; do
   ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
 done
 ip netns exec $GEN sysctl -qw net.ipv4.ip_forward=0
+# The sink: frames coming back to the gen side are counted (rx_packets, counted by veth before any hook) and dropped
+# at its ingress hook, so the receiving end costs next to nothing and the CPU figures measure the device under test
+# (a real mux's frames leave the machine through its NIC). ARP still passes (the kernel baseline needs it).
+ip netns exec $GEN nft 'add table netdev lbe_sink; add chain netdev lbe_sink ingress { type filter hook ingress device "lbe-bg" priority 0; policy accept; }; add rule netdev lbe_sink ingress meta protocol ip drop'
 ip netns exec $DUT sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.lbe-bd.send_redirects=0
 gen_mac=$(ip netns exec $GEN cat /sys/class/net/lbe-bg/address)
 dut_mac=$(ip netns exec $DUT cat /sys/class/net/lbe-bd/address)

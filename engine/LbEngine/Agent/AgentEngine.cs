@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Packets;
@@ -8,7 +5,7 @@ using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Health;
 using Lb.Engine.Hosting;
-using Lb.Engine.Interop;
+using Lb.Engine.PacketIo;
 using Lb.Engine.Policy;
 
 namespace Lb.Engine.Agent;
@@ -18,18 +15,17 @@ namespace Lb.Engine.Agent;
 /// to the host (and, being open, stops the kernel's "protocol unreachable" replies, since this kernel has no ipip
 /// module); <see cref="AgentPacketHandler"/> checks it; the inner packet is delivered with an IPPROTO_RAW socket
 /// (header included) so the kernel keeps the client's source address and the server answers the client directly.
+/// Both sockets work in batches (<see cref="RawIpBatchSocket"/>: recvmmsg / sendmmsg).
 /// </summary>
 public sealed class AgentEngine : EngineBase
 {
-    private const int ReceiveBufferBytes = 8 << 20;
+    private const int SocketBufferBytes = 8 << 20;
+    private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly EngineCounters _counters = new();
-    private readonly byte[] _buffer = new byte[65536];
     private AgentPacketHandler? _handler;
-    private Socket? _receive;
-    private Socket? _deliver;
+    private RawIpBatchSocket? _sockets;
     private Thread? _thread;
-    private volatile Dictionary<uint, SocketAddress> _vipEndpoints = new();
     private volatile bool _running;
     private int _receiveErrors;
     private AgentHealthChecker? _health;
@@ -42,20 +38,7 @@ public sealed class AgentEngine : EngineBase
     {
         var config = Config;
         _handler = new AgentPacketHandler(new AgentState(config), _counters);
-        _vipEndpoints = VipEndpoints(config);
-
-        var fd = Libc.socket(Libc.AfInet, Libc.SockRaw, IpProtocol.IpInIp);
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw errno is Libc.EPerm or Libc.EAcces
-                ? new StartupException("root (CAP_NET_RAW) is required to open a raw IP-in-IP socket; run lbengine as root")
-                : new StartupException($"cannot open a raw IP-in-IP socket (errno {errno}); check the kernel supports raw sockets");
-        }
-        // A receive timeout lets the loop notice shutdown even if closing the socket does not wake it.
-        _receive = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { ReceiveBufferSize = ReceiveBufferBytes, ReceiveTimeout = 500 };
-        _deliver = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Raw) { SendBufferSize = ReceiveBufferBytes };
-        _deliver.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
+        _sockets = new RawIpBatchSocket(IpProtocol.IpInIp, SocketBufferBytes, ReceiveTimeout);
         _running = true;
         _thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "lbengine-agent" };
         _thread.Start();
@@ -69,62 +52,53 @@ public sealed class AgentEngine : EngineBase
                  $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}");
     }
 
-    private static Dictionary<uint, SocketAddress> VipEndpoints(EngineConfig config) =>
-        config.Vips.ToDictionary(v => v.Address.Value, v => new IPEndPoint(new IPAddress(v.Address.GetBytes()), 0).Serialize());
-
     private void ReceiveLoop()
     {
         var handler = _handler!;
-        var receive = _receive!;
-        var deliver = _deliver!;
+        var sockets = _sockets!;
+        Action<int, int> deliverFailed = OnDeliverFailed;
         while (_running)
         {
-            int length;
-            try
-            {
-                length = receive.Receive(_buffer);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            {
-                continue;
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            var count = sockets.Receive();
+            if (count < 0)
             {
                 if (!_running) return;
+                var message = System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(-count);
                 if (++_receiveErrors < 100)
                 {
-                    Log.Warn($"receive failed: {e.Message}");
+                    Log.Warn($"receive failed: {message}");
                     continue;
                 }
                 _running = false;
-                Fail($"receive keeps failing ({e.Message}); stopping");
+                Fail($"receive keeps failing ({message}); stopping");
                 return;
             }
             _receiveErrors = 0;
-            var packet = new ReadOnlySpan<byte>(_buffer, 0, length);
-            var reason = handler.Handle(packet, out var offset, out var innerLength);
-            if (reason == DropReason.None)
+            for (var i = 0; i < count; i++)
             {
-                var inner = packet.Slice(offset, innerLength);
-                try
+                var packet = sockets.Packet(i);
+                var reason = handler.Handle(packet, out var offset, out var innerLength);
+                if (reason == DropReason.None)
                 {
-                    var vip = new Ipv4Header(inner).DestinationValue;
-                    deliver.SendTo(inner, SocketFlags.None, _vipEndpoints[vip]);
+                    sockets.Queue(i, offset, innerLength, new Ipv4Header(packet[offset..]).DestinationValue);
                     _counters.PacketsOut++;
                     _counters.BytesOut += innerLength;
                 }
-                catch (SocketException e)
+                if (Log.Verbose)
                 {
-                    _counters.SendFailed();
-                    if (Log.Verbose) Log.Trace($"deliver failed: {e.Message}");
+                    var what = PacketTrace.DescribeIp(reason == DropReason.None ? packet.Slice(offset, innerLength) : packet, packet.Length);
+                    Log.Trace(reason == DropReason.None ? $"{what} delivered" : $"{what} dropped: {DropReasons.Name(reason)}");
                 }
             }
-            if (Log.Verbose)
-            {
-                var what = PacketTrace.DescribeIp(reason == DropReason.None ? packet.Slice(offset, innerLength) : packet, length);
-                Log.Trace(reason == DropReason.None ? $"{what} delivered" : $"{what} dropped: {DropReasons.Name(reason)}");
-            }
+            sockets.Flush(deliverFailed);
         }
+    }
+
+    private void OnDeliverFailed(int index, int errno)
+    {
+        _counters.PacketsOut--;
+        _counters.SendFailed();
+        if (Log.Verbose) Log.Trace($"deliver failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     public override void Stop()
@@ -132,9 +106,8 @@ public sealed class AgentEngine : EngineBase
         if (!_running) return;
         _running = false;
         _health?.Dispose();
-        _thread?.Join(TimeSpan.FromSeconds(2)); // the receive timeout wakes the loop
-        _receive?.Dispose();
-        _deliver?.Dispose();
+        // The receive timeout wakes the loop; the buffers are freed only once it has left them.
+        if (_thread is null || _thread.Join(ReceiveTimeout * 4)) _sockets?.Dispose();
         Log.Info($"agent stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} delivered, {_counters.TotalDrops} dropped");
     }
 
@@ -142,7 +115,6 @@ public sealed class AgentEngine : EngineBase
     {
         var handler = _handler!;
         var state = new AgentState(next, handler.State);
-        _vipEndpoints = VipEndpoints(next);
         handler.State = state;
         _health?.Update(next);
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; muxes {string.Join(", ", next.Muxes.Select(m => m.Name))}";

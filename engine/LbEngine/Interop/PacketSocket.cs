@@ -8,6 +8,7 @@ internal static unsafe partial class PacketSocket
     public const int AfPacket = 17;
     public const int SockRaw = 3;
     public const ushort EthPIp = 0x0800;
+    public const ushort EthPAll = 0x0003;
 
     public const int SolSocket = 1;
     public const int SoAttachFilter = 26;
@@ -132,6 +133,64 @@ internal static unsafe partial class PacketSocket
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int recvmmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int sendmmsg(int fd, MMsgHdr* messages, uint count, int flags);
+
+    public const int SolIp = 0;
+    public const int SoRcvBuf = 8;
+    public const int SoSndBuf = 7;
+    public const int SoRcvTimeo = 20;
+    public const int SoRcvBufForce = 33;
+    public const int SoSndBufForce = 32;
+    public const int IpProtoRaw = 255;
+    /// <summary>recvmmsg: block for the first message only, then take what is queued.</summary>
+    public const int MsgWaitForOne = 0x10000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SockaddrIn
+    {
+        public ushort Family;
+        public ushort Port;
+        public uint Address; // network byte order
+        public ulong Zero;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeVal
+    {
+        public long Seconds;
+        public long Microseconds;
+    }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial uint if_nametoindex(string name);

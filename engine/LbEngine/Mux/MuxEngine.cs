@@ -21,6 +21,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     private readonly EngineCounters _counters = new();
     private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
     private IFramePath? _path;
+    private KernelVipDrop? _kernelDrop;
     private MuxPacketHandler? _handler;
     private MacAddress _ownMac;
     private MacAddress _gatewayMac;
@@ -47,6 +48,8 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _handler = new MuxPacketHandler(state, connections, _counters);
 
         _path = OpenPath(config);
+        // After the path is open: its capture already sees the frames this rule keeps from the IP stack.
+        _kernelDrop = KernelVipDrop.TryInstall(config.Interface, VipAddresses(config), Log);
         _path.Start(this, reason =>
         {
             if (!_capturing) return;
@@ -61,7 +64,8 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             Log.Info($"health checking: reports on udp {config.Address}:{h.Port}; a DIP is down on an unhealthy report or after {h.DeadAfterMs} ms of silence, up after {h.Rise} healthy report(s); every DIP starts up");
         }
         Log.Info($"mux started on {config.Interface} ({config.Address}, {_ownMac}) -> gateway {config.Gateway.Address} ({_gatewayMac}); " +
-                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}; {_path.Description}");
+                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}; {_path.Description}" +
+                 (_kernelDrop is null ? "" : $"; VIP frames skip the host's IP stack (nft table netdev {_kernelDrop.Table})"));
     }
 
     private IFramePath OpenPath(EngineConfig config)
@@ -108,6 +112,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _healthListener?.Dispose();
         _capturing = false;
         _path.Stop();
+        _kernelDrop?.Dispose();
         Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped, {_path.KernelDrops()} lost in the kernel before capture");
     }
 
@@ -123,7 +128,11 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _drained.IntersectWith(next.Dips.Select(d => d.Name));
         _health?.SetDips(next.Dips);
         var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State, _health?.DownAddresses());
-        if (CaptureFilter(next) != CaptureFilter(Config)) _path!.SetVips(VipAddresses(next));
+        if (CaptureFilter(next) != CaptureFilter(Config))
+        {
+            _path!.SetVips(VipAddresses(next));
+            _kernelDrop?.Update(VipAddresses(next));
+        }
         _gatewayMac = gatewayMac;
         handler.State = state;
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";

@@ -85,7 +85,7 @@ public sealed unsafe class PacketRing : IDisposable
             var length = (nuint)((long)(rxFrames + txFrames) * frameSize);
             var map = mmap(0, length, ProtRead | ProtWrite, MapShared | MapPopulate, fd, 0);
             if (map == -1) throw new StartupException($"cannot map the packet rings ({LastError()}); lower the ring sizes");
-            var address = new SockaddrLl { Family = AfPacket, Protocol = HostToNetwork(EthPIp), IfIndex = (int)ifIndex };
+            var address = new SockaddrLl { Family = AfPacket, Protocol = HostToNetwork(EthPAll), IfIndex = (int)ifIndex };
             if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
             {
                 var error = LastError();

@@ -98,7 +98,12 @@ public class EngineEndToEndTests : IDisposable
         await muxControl.UndrainAsync("srv1"); // only undoes a control-socket drain; weight 0 still drains
         Assert.Equal("drained", (await muxControl.GetStatsAsync()).Dips![0].State);
 
+        // The mux keeps VIP frames out of its host's IP stack with its own nftables table, and removes it on exit.
+        var table = Lb.Engine.PacketIo.KernelVipDrop.TableName(NetnsLab.MuxInterface);
+        Assert.Contains($"ip daddr {NetnsLab.Vip}", NetnsLab.Exec(NetnsLab.Mux, $"nft list table netdev {table}"));
+
         Assert.True(NetnsLab.Terminate(mux, TimeSpan.FromSeconds(10)), "mux did not stop on SIGTERM");
+        Assert.DoesNotContain(table, NetnsLab.Exec(NetnsLab.Mux, "nft list tables"));
         Assert.True(NetnsLab.Terminate(agent, TimeSpan.FromSeconds(10)), "agent did not stop on SIGTERM");
         Assert.Equal(0, mux.ExitCode);
         Assert.Equal(0, agent.ExitCode);
