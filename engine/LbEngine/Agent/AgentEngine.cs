@@ -56,6 +56,7 @@ public sealed class AgentEngine : EngineBase
     {
         var handler = _handler!;
         var sockets = _sockets!;
+        if (!HostEnvironment.RaisePacketThreadPriority()) Log.Warn("cannot raise the packet thread's priority (nice -10)");
         Action<int, int> deliverFailed = OnDeliverFailed;
         while (_running)
         {

@@ -58,6 +58,15 @@ public static class HostEnvironment
         }
     }
 
+    /// <summary>
+    /// Raises the calling thread's scheduling weight (nice -10; Linux schedules threads individually) so the packet
+    /// thread keeps up when other processes compete for the CPU, instead of its ring overflowing. .NET's
+    /// Thread.Priority does nothing on Linux. Returns false if the kernel refused (not root).
+    /// </summary>
+    public static bool RaisePacketThreadPriority() => Libc.setpriority(Libc.PrioProcess, Libc.gettid(), PacketThreadNice) == 0;
+
+    public const int PacketThreadNice = -10;
+
     /// <summary>Whether the kernel forwards packets arriving on the interface (/proc/sys/net/ipv4/conf/NAME/forwarding).</summary>
     public static bool ForwardingEnabled(string name)
     {

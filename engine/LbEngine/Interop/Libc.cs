@@ -25,4 +25,12 @@ internal static partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport("libc")]
+    public static partial int gettid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setpriority(int which, int who, int priority);
+
+    public const int PrioProcess = 0;
 }

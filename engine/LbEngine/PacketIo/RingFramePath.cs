@@ -15,6 +15,7 @@ public sealed class RingFramePath(PacketRing ring, EngineLog log) : IFramePath
         _thread = new Thread(() =>
         {
             string? error;
+            if (!HostEnvironment.RaisePacketThreadPriority()) log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the ring may overflow");
             try
             {
                 error = ring.Run(processor, _stop.Token);
@@ -30,7 +31,6 @@ public sealed class RingFramePath(PacketRing ring, EngineLog log) : IFramePath
         {
             Name = "mux-ring",
             IsBackground = true,
-            Priority = ThreadPriority.AboveNormal,
         };
         _thread.Start();
     }
