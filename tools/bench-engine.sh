@@ -6,7 +6,8 @@
 #          (encapsulated to a DIP via the gen side as gateway / routed back); the gen side counts what comes back
 #          (rx_packets; an nftables ingress rule drops them there, before the IP stack).
 #  agent:  trafgen sends the same packets already encapsulated (IP-in-IP from a "mux" = gen) to the dut; lbengine agent
-#          delivers the inner packets to the local VIP; the kernel baseline receives the inner packets directly.
+#          delivers the inner packets to the local VIP (ring: AF_PACKET ring + injection on lo; pcap: raw IP sockets);
+#          the kernel baseline receives the inner packets directly.
 # CPU per packet: busy jiffies of the whole machine during the run (includes trafgen and anything else running),
 # and the engine process's own CPU. Nothing leaves the two namespaces; both are deleted on exit.
 set -euo pipefail
@@ -81,12 +82,14 @@ cat >"$work/mux-ring.json" <<EOF
  "dips":[{"name":"d1","address":"10.99.0.2","weight":1},{"name":"d2","address":"10.99.0.3","weight":1}]}
 EOF
 sed 's/"packet_io":"ring"/"packet_io":"pcap"/' "$work/mux-ring.json" >"$work/mux-pcap.json"
-cat >"$work/agent.json" <<EOF
-{"version":1,"role":"agent","host":"bench-agent","interface":"lbe-bd","address":"10.91.0.1",
+cat >"$work/agent-ring.json" <<EOF
+{"version":1,"role":"agent","packet_io":"ring","host":"bench-agent","interface":"lbe-bd","address":"10.91.0.1",
  "gateway":{"address":"10.91.0.2"},"control_socket":"$work/agent.sock",
  "vips":[{"address":"20.0.0.1","ports":[{"protocol":"udp","port":9}]}],
  "muxes":[{"name":"gen","address":"10.91.0.2"}]}
 EOF
+
+sed 's/"packet_io":"ring"/"packet_io":"pcap"/' "$work/agent-ring.json" >"$work/agent-pcap.json"
 
 stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
@@ -132,7 +135,6 @@ print(f'| $name | {sent/secs/1e3:8.0f}k | {got/secs/1e3:8.0f}k | {100*got/max(se
 
 rx_back() { stat_of $GEN lbe-bg rx_packets; }
 mux_forwarded() { control "$work/mux.sock" forwarded; }
-agent_delivered() { control "$work/agent.sock" forwarded; }
 
 echo "| run | offered pps | handled pps | handled/offered | machine CPU ns/pkt | engine CPU ns/pkt |"
 echo "|---|---|---|---|---|---|"
@@ -152,10 +154,13 @@ ip -n $DUT route del 20.0.0.1/32
 ip netns exec $DUT sysctl -qw net.ipv4.ip_forward=0
 ip -n $DUT addr add 20.0.0.1/32 dev lo   # the agent delivers to a local VIP
 
-# Agent vs the kernel receiving the inner packets itself (UDP to a closed port: counted as NoPorts).
-start_engine agent "$work/agent.json"
-run "lbengine agent @${rate}" "$work/agent.cfg" "$rate" agent_delivered "$engine_pid"
-run "lbengine agent @max" "$work/agent.cfg" max agent_delivered "$engine_pid"
-stop_engine
+# Agent vs the kernel receiving the inner packets itself. Both are counted where the kernel UDP layer sees them (a
+# closed port: Udp NoPorts), so "handled" means delivered to the local stack.
+for io in ring pcap; do
+  start_engine agent "$work/agent-$io.json"
+  run "lbengine agent ($io) @${rate}" "$work/agent.cfg" "$rate" udp_noports "$engine_pid"
+  run "lbengine agent ($io) @max" "$work/agent.cfg" max udp_noports "$engine_pid"
+  stop_engine
+done
 run "kernel local delivery @${rate}" "$work/mux.cfg" "$rate" udp_noports
 run "kernel local delivery @max" "$work/mux.cfg" max udp_noports

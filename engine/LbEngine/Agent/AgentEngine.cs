@@ -11,13 +11,20 @@ using Lb.Engine.Policy;
 namespace Lb.Engine.Agent;
 
 /// <summary>
-/// The agent process: a raw <c>socket(AF_INET, SOCK_RAW, IPPROTO_IPIP)</c> receives every IP-in-IP packet addressed
-/// to the host (and, being open, stops the kernel's "protocol unreachable" replies, since this kernel has no ipip
-/// module); <see cref="AgentPacketHandler"/> checks it; the inner packet is delivered with an IPPROTO_RAW socket
-/// (header included) so the kernel keeps the client's source address and the server answers the client directly.
-/// Both sockets work in batches (<see cref="RawIpBatchSocket"/>: recvmmsg / sendmmsg).
+/// The agent process. <see cref="AgentPacketHandler"/> checks every IP-in-IP packet addressed to the host; the inner
+/// packet is handed to the local stack with the client's source address kept, so the server answers the client
+/// directly. Two paths (<c>packet_io</c>):
+/// <list type="bullet">
+/// <item><c>ring</c> (default): an AF_PACKET receive ring on the interface takes the IP-in-IP frames (BPF: protocol 4
+/// to this host), an nftables ingress rule keeps them from the IP stack (which would answer "protocol unreachable":
+/// this kernel has no ipip module), and the inner packets go out of a transmit ring on <c>lo</c>, which loops them
+/// into the local stack as if received. One system call per batch, no route lookup per packet.</item>
+/// <item><c>pcap</c>, or when the ring path cannot be set up (no nft, strict rp_filter on lo): a raw
+/// <c>socket(AF_INET, SOCK_RAW, IPPROTO_IPIP)</c> receives (and, being open, stops the "protocol unreachable"
+/// replies) and an IPPROTO_RAW socket delivers (header included), in batches (<see cref="RawIpBatchSocket"/>).</item>
+/// </list>
 /// </summary>
-public sealed class AgentEngine : EngineBase
+public sealed class AgentEngine : EngineBase, IFrameProcessor
 {
     private const int SocketBufferBytes = 8 << 20;
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromMilliseconds(500);
@@ -25,6 +32,8 @@ public sealed class AgentEngine : EngineBase
     private readonly EngineCounters _counters = new();
     private AgentPacketHandler? _handler;
     private RawIpBatchSocket? _sockets;
+    private IFramePath? _ringPath;
+    private KernelIngressDrop? _kernelDrop;
     private Thread? _thread;
     private volatile bool _running;
     private int _receiveErrors;
@@ -38,10 +47,21 @@ public sealed class AgentEngine : EngineBase
     {
         var config = Config;
         _handler = new AgentPacketHandler(new AgentState(config), _counters);
-        _sockets = new RawIpBatchSocket(IpProtocol.IpInIp, SocketBufferBytes, ReceiveTimeout);
-        _running = true;
-        _thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "lbengine-agent" };
-        _thread.Start();
+        string path;
+        string? whyNot = null;
+        if (config.PacketIo == PacketIoKind.Ring && TryStartRing(config, out whyNot))
+        {
+            path = $"{_ringPath!.Description}; IP-in-IP frames skip the host's IP stack (nft table netdev {_kernelDrop!.Table})";
+        }
+        else
+        {
+            if (config.PacketIo == PacketIoKind.Ring) Log.Warn($"AF_PACKET ring path unavailable ({whyNot}); using raw IP sockets");
+            _sockets = new RawIpBatchSocket(IpProtocol.IpInIp, SocketBufferBytes, ReceiveTimeout);
+            _running = true;
+            _thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "lbengine-agent" };
+            _thread.Start();
+            path = "raw IP sockets (recvmmsg/sendmmsg)";
+        }
         if (config.HealthEnabled)
         {
             _health = new AgentHealthChecker(config, Log);
@@ -49,7 +69,80 @@ public sealed class AgentEngine : EngineBase
             Log.Info($"health checking: tcp connect to every VIP port every {h.IntervalMs} ms (timeout {h.TimeoutMs} ms, rise {h.Rise}, fall {h.Fall}); reports to udp port {h.Port} of {string.Join(", ", config.Muxes.Select(m => m.Address))}");
         }
         Log.Info($"agent started on {config.Host} ({config.Address}); accepting from muxes {string.Join(", ", config.Muxes.Select(m => $"{m.Name}={m.Address}"))}; " +
-                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}");
+                 $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; {path}");
+    }
+
+    /// <summary>Receive ring on the interface, nftables drop, transmit ring on lo; false (nothing left behind) if any part fails.</summary>
+    private bool TryStartRing(EngineConfig config, out string? whyNot)
+    {
+        if (HostEnvironment.StrictReversePathFilter("lo"))
+        {
+            whyNot = "rp_filter is strict (1) on lo: packets injected there with a client's source address would be dropped; set net.ipv4.conf.all.rp_filter and net.ipv4.conf.lo.rp_filter to 0 or 2";
+            return false;
+        }
+        PacketRing? receive = null;
+        PacketRing? transmit = null;
+        try
+        {
+            var options = new PacketRingOptions { Mtu = Math.Max(config.Mtu, HostEnvironment.InterfaceMtu(config.Interface) ?? 0) };
+            receive = PacketRing.Open(config.Interface, options, CaptureFilters.IpInIpTo(config.Address.Value));
+            transmit = PacketRing.Open("lo", options with { ReceiveBytes = 0 }, filter: null);
+        }
+        catch (StartupException e)
+        {
+            receive?.Dispose();
+            transmit?.Dispose();
+            whyNot = e.Message;
+            return false;
+        }
+        _kernelDrop = KernelIngressDrop.TryInstall("agent", config.Interface, KernelIngressDrop.IpInIpRule(config.Address.Value), Log, out var nftError);
+        if (_kernelDrop is null)
+        {
+            receive.Dispose();
+            transmit.Dispose();
+            whyNot = $"nftables: {nftError}";
+            return false;
+        }
+        _ringPath = new RingFramePath(receive, transmit, filter: null, Log);
+        _running = true;
+        _ringPath.Start(this, reason =>
+        {
+            if (!_running) return;
+            _running = false;
+            Fail($"{reason}; stopping");
+        });
+        whyNot = null;
+        return true;
+    }
+
+    /// <summary>The ring's packet thread: an IP-in-IP frame in, the inner packet as a frame for lo out.</summary>
+    public int Process(ReadOnlySpan<byte> frame, Span<byte> output)
+    {
+        var packet = frame.Length > EthernetHeader.Length ? frame[EthernetHeader.Length..] : [];
+        var reason = _handler!.Handle(packet, out var offset, out var innerLength);
+        if (Log.Verbose) Trace(packet, reason, offset, innerLength);
+        if (reason != DropReason.None) return 0;
+        // lo takes Ethernet framing with zero addresses; only the type matters.
+        output[..12].Clear();
+        output[12] = 0x08;
+        output[13] = 0x00;
+        packet.Slice(offset, innerLength).CopyTo(output[EthernetHeader.Length..]);
+        _counters.PacketsOut++;
+        _counters.BytesOut += innerLength;
+        return EthernetHeader.Length + innerLength;
+    }
+
+    public void OnSendFailed()
+    {
+        _counters.PacketsOut--;
+        _counters.SendFailed();
+        if (Log.Verbose) Log.Trace("deliver failed: the lo transmit ring stayed full");
+    }
+
+    private void Trace(ReadOnlySpan<byte> packet, DropReason reason, int offset, int innerLength)
+    {
+        var what = PacketTrace.DescribeIp(reason == DropReason.None ? packet.Slice(offset, innerLength) : packet, packet.Length);
+        Log.Trace(reason == DropReason.None ? $"{what} delivered" : $"{what} dropped: {DropReasons.Name(reason)}");
     }
 
     private void ReceiveLoop()
@@ -85,11 +178,7 @@ public sealed class AgentEngine : EngineBase
                     _counters.PacketsOut++;
                     _counters.BytesOut += innerLength;
                 }
-                if (Log.Verbose)
-                {
-                    var what = PacketTrace.DescribeIp(reason == DropReason.None ? packet.Slice(offset, innerLength) : packet, packet.Length);
-                    Log.Trace(reason == DropReason.None ? $"{what} delivered" : $"{what} dropped: {DropReasons.Name(reason)}");
-                }
+                if (Log.Verbose) Trace(packet, reason, offset, innerLength);
             }
             sockets.Flush(deliverFailed);
         }
@@ -102,13 +191,19 @@ public sealed class AgentEngine : EngineBase
         if (Log.Verbose) Log.Trace($"deliver failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
+    private bool _stopped;
+
     public override void Stop()
     {
-        if (!_running) return;
+        // Runs after a failure too (the packet path stopped itself): what was set up is still torn down.
+        if (_stopped || _handler is null) return;
+        _stopped = true;
         _running = false;
         _health?.Dispose();
         // The receive timeout wakes the loop; the buffers are freed only once it has left them.
         if (_thread is null || _thread.Join(ReceiveTimeout * 4)) _sockets?.Dispose();
+        _ringPath?.Dispose();
+        _kernelDrop?.Dispose();
         Log.Info($"agent stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} delivered, {_counters.TotalDrops} dropped");
     }
 
@@ -135,6 +230,7 @@ public sealed class AgentEngine : EngineBase
         var state = _handler!.State;
         return CommonStats("agent", _counters, state.Vips, 0) with
         {
+            KernelDrops = _ringPath?.KernelDrops(),
             Muxes = state.Muxes.Select(m => new MuxPeerStats(m.Config.Name, m.Config.Address.ToString(), m.Packets)).ToList(),
             ServerHealthy = _health?.ServerHealthy,
             HealthProbes = _health?.ProbesOk,

@@ -67,6 +67,13 @@ public static class HostEnvironment
 
     public const int PacketThreadNice = -10;
 
+    /// <summary>Whether reverse-path filtering is strict for packets arriving on the interface (max of "all" and its own).</summary>
+    public static bool StrictReversePathFilter(string name)
+    {
+        static int Read(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out var value) ? value : 0;
+        return Math.Max(Read("/proc/sys/net/ipv4/conf/all/rp_filter"), Read(Path.Combine("/proc/sys/net/ipv4/conf", name, "rp_filter"))) == 1;
+    }
+
     /// <summary>Whether the kernel forwards packets arriving on the interface (/proc/sys/net/ipv4/conf/NAME/forwarding).</summary>
     public static bool ForwardingEnabled(string name)
     {

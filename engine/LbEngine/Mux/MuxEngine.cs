@@ -21,7 +21,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     private readonly EngineCounters _counters = new();
     private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
     private IFramePath? _path;
-    private KernelVipDrop? _kernelDrop;
+    private KernelIngressDrop? _kernelDrop;
     private MuxPacketHandler? _handler;
     private MacAddress _ownMac;
     private MacAddress _gatewayMac;
@@ -49,7 +49,9 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
 
         _path = OpenPath(config);
         // After the path is open: its capture already sees the frames this rule keeps from the IP stack.
-        _kernelDrop = KernelVipDrop.TryInstall(config.Interface, VipAddresses(config), Log);
+        _kernelDrop = KernelIngressDrop.TryInstall("mux", config.Interface, KernelIngressDrop.VipRule(VipAddresses(config)), Log, out var nftError);
+        if (_kernelDrop is null)
+            Log.Warn($"cannot install the nftables ingress drop for the VIPs on {config.Interface} ({nftError}); the mux works, but the host's IP stack also processes every VIP packet (apt-get install nftables)");
         _path.Start(this, reason =>
         {
             if (!_capturing) return;
@@ -75,7 +77,8 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         var linkMtu = HostEnvironment.InterfaceMtu(config.Interface);
         if (linkMtu is { } mtu && mtu < config.Mtu)
             Log.Warn($"config mtu {config.Mtu} is larger than {config.Interface}'s MTU {mtu}: frames above {mtu} bytes will be dropped by the kernel; set \"mtu\": {mtu}");
-        return new RingFramePath(PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = Math.Max(config.Mtu, linkMtu ?? 0) }, vips), Log);
+        var ring = PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = Math.Max(config.Mtu, linkMtu ?? 0) }, CaptureFilters.Vips(vips));
+        return new RingFramePath(ring, ring, filter: CaptureFilters.Vips, Log);
     }
 
     private static uint[] VipAddresses(EngineConfig config) => config.Vips.Select(v => v.Address.Value).ToArray();
@@ -131,7 +134,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         if (CaptureFilter(next) != CaptureFilter(Config))
         {
             _path!.SetVips(VipAddresses(next));
-            _kernelDrop?.Update(VipAddresses(next));
+            _kernelDrop?.Update(KernelIngressDrop.VipRule(VipAddresses(next)));
         }
         _gatewayMac = gatewayMac;
         handler.State = state;

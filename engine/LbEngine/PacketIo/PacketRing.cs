@@ -4,11 +4,12 @@ using static Lb.Engine.Interop.PacketSocket;
 namespace Lb.Engine.PacketIo;
 
 /// <summary>
-/// An AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings on one interface. The kernel writes
-/// frames that pass the BPF filter into the receive ring; the processor reads each in place and writes its output
-/// straight into a transmit slot; one send() per batch hands every queued slot to the driver. No copy to or from
-/// user buffers and about one system call per batch, where libpcap costs one per packet to send.
-/// Outgoing frames (our own) are ignored (PACKET_IGNORE_OUTGOING), so the filter needs no <c>inbound</c>.
+/// An AF_PACKET socket with memory-mapped TPACKET_V2 rings on one interface: a receive ring (unless opened
+/// transmit-only) and a transmit ring. The kernel writes frames that pass the BPF filter into the receive ring; the
+/// processor reads each in place and writes its output straight into a slot of a transmit ring (this one, or another
+/// interface's); one send() per batch hands every queued slot to the driver. No copy to or from user buffers and
+/// about one system call per batch, where libpcap costs one per packet to send. Bound as a tap (ETH_P_ALL), so it
+/// sees frames before the ingress hook; our own outgoing frames are ignored (PACKET_IGNORE_OUTGOING).
 /// Single-threaded: <see cref="Run"/> on one thread; <see cref="SetFilter"/> and <see cref="Statistics"/> are
 /// safe from others.
 /// </summary>
@@ -56,8 +57,12 @@ public sealed unsafe class PacketRing : IDisposable
     /// <summary>Frame bytes a processor may write into one transmit slot.</summary>
     public int TransmitCapacity => _frameSize - TxDataOffset;
 
-    /// <summary>Opens the rings on <paramref name="interfaceName"/> with the filter already attached (no unfiltered frame gets in).</summary>
-    public static PacketRing Open(string interfaceName, PacketRingOptions options, IReadOnlyList<uint> vips)
+    /// <summary>
+    /// Opens the rings on <paramref name="interfaceName"/> with <paramref name="filter"/> (classic BPF, see
+    /// <see cref="CaptureFilters"/>) attached before the socket is bound, so no unfiltered frame gets in. A null
+    /// filter opens a transmit-only ring: no receive ring, and the socket is bound to no protocol, so it receives nothing.
+    /// </summary>
+    internal static PacketRing Open(string interfaceName, PacketRingOptions options, SockFilter[]? filter)
     {
         var ifIndex = if_nametoindex(interfaceName);
         if (ifIndex == 0)
@@ -69,23 +74,27 @@ public sealed unsafe class PacketRing : IDisposable
         try
         {
             var frameSize = options.FrameSize;
-            var rxFrames = RingFrames(options.ReceiveBytes, frameSize);
+            var rxFrames = filter is null ? 0 : RingFrames(options.ReceiveBytes, frameSize);
             var txFrames = RingFrames(options.TransmitBytes, frameSize);
             SetInt(fd, SolPacket, PacketVersion, TPacketV2, "PACKET_VERSION");
-            AttachFilter(fd, vips);
-            SetInt(fd, SolPacket, PacketIgnoreOutgoing, 1, "PACKET_IGNORE_OUTGOING");
+            if (filter is not null)
+            {
+                AttachFilter(fd, filter);
+                SetInt(fd, SolPacket, PacketIgnoreOutgoing, 1, "PACKET_IGNORE_OUTGOING");
+            }
             // The mux's frames need no queueing discipline (veth has none): skip it.
             SetInt(fd, SolPacket, PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
             // A frame the driver refuses is skipped, not left blocking the transmit ring.
             SetInt(fd, SolPacket, PacketLoss, 1, "PACKET_LOSS");
             // In-flight transmit frames count against the send buffer; the default (208 KB) holds ~250 of them.
             TrySetInt(fd, SolSocket, 32 /* SO_SNDBUFFORCE */, options.TransmitBytes);
-            SetRing(fd, PacketRxRing, frameSize, rxFrames);
+            if (rxFrames > 0) SetRing(fd, PacketRxRing, frameSize, rxFrames);
             SetRing(fd, PacketTxRing, frameSize, txFrames);
             var length = (nuint)((long)(rxFrames + txFrames) * frameSize);
             var map = mmap(0, length, ProtRead | ProtWrite, MapShared | MapPopulate, fd, 0);
             if (map == -1) throw new StartupException($"cannot map the packet rings ({LastError()}); lower the ring sizes");
-            var address = new SockaddrLl { Family = AfPacket, Protocol = HostToNetwork(EthPAll), IfIndex = (int)ifIndex };
+            var protocol = filter is null ? (ushort)0 : HostToNetwork(EthPAll);
+            var address = new SockaddrLl { Family = AfPacket, Protocol = protocol, IfIndex = (int)ifIndex };
             if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
             {
                 var error = LastError();
@@ -102,7 +111,7 @@ public sealed unsafe class PacketRing : IDisposable
     }
 
     /// <summary>Replaces the BPF filter (a reload changed the VIPs); the kernel swaps it atomically.</summary>
-    public void SetFilter(IReadOnlyList<uint> vips) => AttachFilter(_fd, vips);
+    internal void SetFilter(SockFilter[] filter) => AttachFilter(_fd, filter);
 
     /// <summary>Packets the kernel offered to the ring and dropped because it was full, since the ring opened.</summary>
     public (long Packets, long Drops) Statistics()
@@ -125,8 +134,9 @@ public sealed unsafe class PacketRing : IDisposable
     /// Receives and processes frames until <paramref name="stop"/> is cancelled. Returns an error message if the
     /// interface failed (went away or down), null on a requested stop.
     /// </summary>
-    public string? Run(IFrameProcessor processor, CancellationToken stop)
+    public string? Run(IFrameProcessor processor, PacketRing transmit, CancellationToken stop)
     {
+        if (_rxFrames == 0) throw new InvalidOperationException($"the ring on {Interface} is transmit-only");
         var poll = new PollFd { Fd = _fd, Events = PollIn };
         while (!stop.IsCancellationRequested)
         {
@@ -138,27 +148,21 @@ public sealed unsafe class PacketRing : IDisposable
                 var snapLength = *(uint*)(header + 8);
                 var macOffset = *(ushort*)(header + 12);
                 var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
-                var slot = TransmitSlot();
+                var slot = transmit.TransmitSlot();
                 if (slot is null)
                 {
                     if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
                 }
                 else
                 {
-                    var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, TransmitCapacity));
-                    if (length > 0)
-                    {
-                        *(uint*)(slot + 4) = (uint)length;
-                        Volatile.Write(ref *(uint*)slot, TpStatusSendRequest);
-                        _txIndex = _txIndex + 1 == _txFrames ? 0 : _txIndex + 1;
-                        _txQueued++;
-                    }
+                    var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, transmit.TransmitCapacity));
+                    if (length > 0) transmit.Queue(slot, length);
                 }
                 Volatile.Write(ref *(uint*)header, TpStatusKernel);
                 _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
                 handled++;
             }
-            if (_txQueued > 0) Flush();
+            if (transmit._txQueued > 0) transmit.Flush();
             if (handled > 0) continue;
 
             poll.Revents = 0;
@@ -166,8 +170,16 @@ public sealed unsafe class PacketRing : IDisposable
             if ((poll.Revents & (PollErr | PollHup | PollNval)) != 0 && (poll.Revents & PollIn) == 0)
                 return $"the packet socket on {Interface} reported an error (interface down or removed?)";
         }
-        if (_txQueued > 0) Flush();
+        if (transmit._txQueued > 0) transmit.Flush();
         return null;
+    }
+
+    private void Queue(byte* slot, int length)
+    {
+        *(uint*)(slot + 4) = (uint)length;
+        Volatile.Write(ref *(uint*)slot, TpStatusSendRequest);
+        _txIndex = _txIndex + 1 == _txFrames ? 0 : _txIndex + 1;
+        _txQueued++;
     }
 
     /// <summary>The next free transmit slot; flushes and waits briefly when the ring is full; null if it stays full.</summary>
@@ -216,14 +228,13 @@ public sealed unsafe class PacketRing : IDisposable
         fixed (PollFd* p = &poll) return Interop.PacketSocket.poll(p, 1, timeoutMs);
     }
 
-    private static void AttachFilter(int fd, IReadOnlyList<uint> vips)
+    private static void AttachFilter(int fd, SockFilter[] program)
     {
-        var program = VipCaptureFilter.Build(vips);
         fixed (SockFilter* instructions = program)
         {
             var fprog = new SockFprog { Length = (ushort)program.Length, Filter = instructions };
             if (setsockopt(fd, SolSocket, SoAttachFilter, &fprog, (uint)sizeof(SockFprog)) != 0)
-                throw new StartupException($"cannot attach the VIP filter to the packet socket ({LastError()})");
+                throw new StartupException($"cannot attach the capture filter to the packet socket ({LastError()})");
         }
     }
 
@@ -250,7 +261,7 @@ public sealed unsafe class PacketRing : IDisposable
     private static void SetInt(int fd, int level, int option, int value, string name)
     {
         if (setsockopt(fd, level, option, &value, sizeof(int)) != 0)
-            throw new StartupException($"the kernel refused {name} on the packet socket ({LastError()}); lbengine's ring needs Linux >= 4.20, or set \"packet_io\": \"pcap\"");
+            throw new StartupException($"the kernel refused {name} on the packet socket ({LastError()}); lbengine's rings need Linux >= 4.20, or set \"packet_io\": \"pcap\"");
     }
 
     private static void TrySetInt(int fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int));

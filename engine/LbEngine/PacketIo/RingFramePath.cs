@@ -1,14 +1,21 @@
 using Lb.Engine.Hosting;
+using Lb.Engine.Interop;
 
 namespace Lb.Engine.PacketIo;
 
-/// <summary>The <see cref="PacketRing"/> run on a dedicated packet thread.</summary>
-public sealed class RingFramePath(PacketRing ring, EngineLog log) : IFramePath
+/// <summary>
+/// A receive <see cref="PacketRing"/> run on a dedicated packet thread, sending through a transmit ring: the same
+/// ring (the mux answers on its interface) or another one (the agent injects on <c>lo</c>).
+/// </summary>
+internal sealed class RingFramePath(PacketRing receive, PacketRing transmit, Func<IReadOnlyList<uint>, PacketSocket.SockFilter[]>? filter, EngineLog log)
+    : IFramePath
 {
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
 
-    public string Description => $"AF_PACKET rings on {ring.Interface} ({ring.TransmitCapacity + Interop.PacketSocket.TxDataOffset}-byte frames)";
+    public string Description => ReferenceEquals(receive, transmit)
+        ? $"AF_PACKET rings on {receive.Interface} ({receive.TransmitCapacity + PacketSocket.TxDataOffset}-byte frames)"
+        : $"AF_PACKET receive ring on {receive.Interface}, transmit ring on {transmit.Interface}";
 
     public void Start(IFrameProcessor processor, Action<string> failed)
     {
@@ -18,7 +25,7 @@ public sealed class RingFramePath(PacketRing ring, EngineLog log) : IFramePath
             if (!HostEnvironment.RaisePacketThreadPriority()) log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the ring may overflow");
             try
             {
-                error = ring.Run(processor, _stop.Token);
+                error = receive.Run(processor, transmit, _stop.Token);
             }
             catch (Exception e)
             {
@@ -29,15 +36,18 @@ public sealed class RingFramePath(PacketRing ring, EngineLog log) : IFramePath
             if (error is not null) failed(error);
         })
         {
-            Name = "mux-ring",
+            Name = "lbengine-ring",
             IsBackground = true,
         };
         _thread.Start();
     }
 
-    public void SetVips(IReadOnlyList<uint> vips) => ring.SetFilter(vips);
+    public void SetVips(IReadOnlyList<uint> vips)
+    {
+        if (filter is not null) receive.SetFilter(filter(vips));
+    }
 
-    public long KernelDrops() => ring.Statistics().Drops;
+    public long KernelDrops() => receive.Statistics().Drops;
 
     public void Stop()
     {
@@ -49,7 +59,8 @@ public sealed class RingFramePath(PacketRing ring, EngineLog log) : IFramePath
     public void Dispose()
     {
         Stop();
-        ring.Dispose();
+        receive.Dispose();
+        if (!ReferenceEquals(receive, transmit)) transmit.Dispose();
         _stop.Dispose();
     }
 }

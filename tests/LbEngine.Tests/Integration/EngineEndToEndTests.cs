@@ -29,8 +29,8 @@ public class EngineEndToEndTests : IDisposable
          "hash": {"table_size": 65537, "seed": 0}, "connections": {"capacity": 65536, "idle_timeout_seconds": 120} }
         """;
 
-    private string AgentConfig() => $$"""
-        {"version": 1, "role": "agent", "host": "srv1", "interface": "{{NetnsLab.ServerInterface}}", "address": "{{NetnsLab.ServerAddress}}",
+    private string AgentConfig(string packetIo) => $$"""
+        {"version": 1, "role": "agent", "packet_io": "{{packetIo}}", "host": "srv1", "interface": "{{NetnsLab.ServerInterface}}", "address": "{{NetnsLab.ServerAddress}}",
          "gateway": {"address": "10.3.0.1"}, "mtu": 1500, "control_socket": "{{_directory}}/agent.sock",
          "vips": [{"address": "{{NetnsLab.Vip}}", "ports": [{"protocol": "tcp", "port": 80}], "icmp": true}],
          "muxes": [{"name": "mux1", "address": "{{NetnsLab.MuxAddress}}"}]}
@@ -49,7 +49,7 @@ public class EngineEndToEndTests : IDisposable
         var blob = Path.Combine(_directory, "blob.bin");
         File.WriteAllBytes(blob, new byte[1_000_000].Select((_, i) => (byte)(i * 31)).ToArray());
         var muxConfig = Write("mux.json", MuxConfig("1", packetIo));
-        var agentConfig = Write("agent.json", AgentConfig());
+        var agentConfig = Write("agent.json", AgentConfig(packetIo));
 
         using var lab = new NetnsLab();
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
@@ -98,13 +98,17 @@ public class EngineEndToEndTests : IDisposable
         await muxControl.UndrainAsync("srv1"); // only undoes a control-socket drain; weight 0 still drains
         Assert.Equal("drained", (await muxControl.GetStatsAsync()).Dips![0].State);
 
-        // The mux keeps VIP frames out of its host's IP stack with its own nftables table, and removes it on exit.
-        var table = Lb.Engine.PacketIo.KernelVipDrop.TableName(NetnsLab.MuxInterface);
+        // The mux keeps VIP frames out of its host's IP stack with its own nftables table, and removes it on exit;
+        // with rings, the agent does the same for IP-in-IP frames (the raw-socket path installs nothing).
+        var table = Lb.Engine.PacketIo.KernelIngressDrop.TableName("mux", NetnsLab.MuxInterface);
         Assert.Contains($"ip daddr {NetnsLab.Vip}", NetnsLab.Exec(NetnsLab.Mux, $"nft list table netdev {table}"));
+        var agentTable = Lb.Engine.PacketIo.KernelIngressDrop.TableName("agent", NetnsLab.ServerInterface);
+        Assert.Equal(packetIo == "ring", NetnsLab.Exec(NetnsLab.Server, "nft list tables").Contains(agentTable));
 
         Assert.True(NetnsLab.Terminate(mux, TimeSpan.FromSeconds(10)), "mux did not stop on SIGTERM");
         Assert.DoesNotContain(table, NetnsLab.Exec(NetnsLab.Mux, "nft list tables"));
         Assert.True(NetnsLab.Terminate(agent, TimeSpan.FromSeconds(10)), "agent did not stop on SIGTERM");
+        Assert.DoesNotContain(agentTable, NetnsLab.Exec(NetnsLab.Server, "nft list tables"));
         Assert.Equal(0, mux.ExitCode);
         Assert.Equal(0, agent.ExitCode);
         Assert.False(File.Exists($"{_directory}/mux.sock"));

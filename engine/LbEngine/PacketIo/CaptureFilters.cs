@@ -4,24 +4,29 @@ using static Lb.Engine.Interop.PacketSocket;
 namespace Lb.Engine.PacketIo;
 
 /// <summary>
-/// The classic BPF program the kernel runs on every frame before it reaches the ring, the equivalent of the pcap
-/// filter <c>ip and (host VIP1 or host VIP2 ...)</c>: IPv4 frames whose source or destination is a VIP (a packet
-/// FROM a VIP is a DSR violation the mux counts). Written by hand so the ring needs no libpcap.
+/// The classic BPF programs the kernel runs on every frame before it reaches a ring. Written by hand (four opcodes)
+/// so the rings need no libpcap.
 /// </summary>
-public static class VipCaptureFilter
+public static class CaptureFilters
 {
+    private const ushort LoadByteAbsolute = 0x30; // BPF_LD | BPF_B | BPF_ABS
     private const ushort LoadHalfAbsolute = 0x28; // BPF_LD | BPF_H | BPF_ABS
     private const ushort LoadWordAbsolute = 0x20; // BPF_LD | BPF_W | BPF_ABS
     private const ushort JumpIfEqual = 0x15;      // BPF_JMP | BPF_JEQ | BPF_K
     private const ushort Return = 0x06;           // BPF_RET | BPF_K
     private const uint Accept = 0x40000;          // bytes to keep: the whole frame
+    private const uint ProtocolOffset = EthernetHeader.Length + 9;
     private const uint SourceOffset = EthernetHeader.Length + 12;
     private const uint DestinationOffset = EthernetHeader.Length + 16;
 
     /// <summary>Jumps are 8-bit: 2 + 2n + 2 instructions must stay addressable.</summary>
     public const int MaxVips = 120;
 
-    internal static SockFilter[] Build(IReadOnlyList<uint> vips)
+    /// <summary>
+    /// The mux's filter, the equivalent of the pcap filter <c>ip and (host VIP1 or host VIP2 ...)</c>: IPv4 frames
+    /// whose source or destination is a VIP (a packet FROM a VIP is a DSR violation the mux counts).
+    /// </summary>
+    internal static SockFilter[] Vips(IReadOnlyList<uint> vips)
     {
         if (vips.Count is 0 or > MaxVips)
             throw new ArgumentOutOfRangeException(nameof(vips), $"a capture filter takes 1 to {MaxVips} VIPs, not {vips.Count}");
@@ -41,6 +46,19 @@ public static class VipCaptureFilter
         program[accept] = new SockFilter { Code = Return, K = Accept };
         return program;
     }
+
+    /// <summary>The agent's filter, as pcap's <c>ip proto 4 and dst host OWN</c>: IP-in-IP frames to this host.</summary>
+    internal static SockFilter[] IpInIpTo(uint ownAddress) =>
+    [
+        new SockFilter { Code = LoadHalfAbsolute, K = EthernetHeader.Length - 2 },
+        Jump(1, EthernetHeader.EtherTypeIpv4, 2, 7),
+        new SockFilter { Code = LoadByteAbsolute, K = ProtocolOffset },
+        Jump(3, IpProtocol.IpInIp, 4, 7),
+        new SockFilter { Code = LoadWordAbsolute, K = DestinationOffset },
+        Jump(5, ownAddress, 6, 7),
+        new SockFilter { Code = Return, K = Accept },
+        new SockFilter { Code = Return, K = 0 },
+    ];
 
     private static SockFilter Jump(int at, uint value, int ifEqual, int otherwise) => new()
     {
