@@ -81,8 +81,8 @@ public static class SwitchTargets
 }
 
 /// <summary>
-/// The engines' settings. <see cref="PacketIo"/>: how a mux receives and sends frames, "ring" (AF_PACKET rings) or
-/// "pcap" (libpcap).
+/// The engines' settings. <see cref="PacketIo"/>: how the engines move packets, "ring" (AF_PACKET rings) or "pcap"
+/// (the mux uses libpcap, the agent raw IP sockets).
 /// </summary>
 public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, string PacketIo)
 {

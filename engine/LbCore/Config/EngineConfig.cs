@@ -8,12 +8,12 @@ public enum EngineRole
     Agent,
 }
 
-/// <summary>How the mux receives and sends frames.</summary>
+/// <summary>How an engine moves packets.</summary>
 public enum PacketIoKind
 {
-    /// <summary>AF_PACKET TPACKET_V2 receive and transmit rings: in-place, about one system call per batch.</summary>
+    /// <summary>AF_PACKET TPACKET_V2 rings: in place, about one system call per batch (the agent injects on lo).</summary>
     Ring,
-    /// <summary>libpcap through SharpPcap (event API; one send call per packet).</summary>
+    /// <summary>The mux: libpcap through SharpPcap (one send call per packet); the agent: raw IP sockets.</summary>
     Pcap,
 }
 
@@ -45,7 +45,7 @@ public sealed record EngineConfig
     /// <summary>Link MTU toward the gateway.</summary>
     public int Mtu { get; init; } = 1500;
     public required string ControlSocket { get; init; }
-    /// <summary>Mux: the frame I/O path (the agent always uses its raw socket).</summary>
+    /// <summary>The packet I/O path.</summary>
     public PacketIoKind PacketIo { get; init; } = PacketIoKind.Ring;
     public required IReadOnlyList<VipConfig> Vips { get; init; }
     /// <summary>Mux: the backend pool.</summary>
