@@ -16,9 +16,12 @@ public static class Planner
     /// <param name="specPath">The spec file.</param>
     /// <param name="displayPath">How messages name it (default: <paramref name="specPath"/> as given).</param>
     /// <param name="specText">The spec's text, when it differs from the file (relative paths still resolve next to <paramref name="specPath"/>).</param>
-    public static DeploymentPlan Create(string specPath, string? displayPath = null, string? specText = null)
+    /// <param name="clock">Records how long each phase took (`plan --verbose`).</param>
+    public static DeploymentPlan Create(string specPath, string? displayPath = null, string? specText = null, PhaseClock? clock = null)
     {
+        clock ??= PhaseClock.None;
         var (spec, fabric, clients) = SpecLoader.Load(specPath, displayPath, specText);
+        clock.Mark("load spec + topology");
 
         ForwardingPlan forwarding;
         try
@@ -29,10 +32,12 @@ public static class Planner
         {
             throw new SpecException([spec.Source.At("vip", e.Message)]);
         }
+        clock.Mark("route");
 
         var report = Verify(spec, forwarding, clients);
+        clock.Mark("static verification");
         var rendered = PlanRenderer.Render(spec, fabric, forwarding, clients,
-            new SummaryVerification(report.Checks.Length, [.. report.Checks.Select(c => $"ok  {c.Name}: {c.Detail}")]));
+            new SummaryVerification(report.Checks.Length, [.. report.Checks.Select(c => $"ok  {c.Name}: {c.Detail}")]), clock);
         return Assemble(spec, fabric, forwarding, clients, rendered);
     }
 

@@ -1,9 +1,14 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Lbdeploy.Routing;
 
 namespace Lbdeploy.Rendering;
 
-/// <summary>Turns one switch's target-neutral routes into the Linux and bmv2 models.</summary>
+/// <summary>
+/// Turns one switch's target-neutral routes into the Linux and bmv2 models. Routes share their next-hop instances
+/// (the router builds one per port), so everything derived from a next hop is formatted once per switch, keyed by
+/// reference: a k=16 fat-tree switch has ~1000 routes over a few dozen next hops.
+/// </summary>
 public static class SwitchRules
 {
     public static string KindName(RouteKind kind) => kind switch
@@ -14,33 +19,35 @@ public static class SwitchRules
         _ => kind.ToString(),
     };
 
-    public static LinuxSwitchModel Linux(SwitchForwarding forwarding, IReadOnlyList<string> interfaces)
+    public static LinuxSwitchModel Linux(SwitchForwarding forwarding, IReadOnlyList<string> interfaces, PrefixNames prefixes)
     {
-        // Routes share next hops (the router reuses NextHop instances): format each one once, not once per route
-        // (a k=16 fat tree has ~1000 routes of 8 next hops per switch).
-        var formatted = new Dictionary<(NextHop, bool), LinuxNextHopModel>(ReferenceTupleComparer.Instance);
-        LinuxNextHopModel Format(Route route, NextHop hop)
+        // (next hop, attached host?) -> the next hop as `ip route` spells it; an attached host is reached by `dev` alone.
+        var formatted = new Dictionary<(NextHop, bool), LinuxNextHop>(ReferenceTupleComparer.Instance);
+        LinuxNextHop Format(Route route, NextHop hop)
         {
             var direct = route.Kind == RouteKind.DirectHost;
-            if (!formatted.TryGetValue((hop, direct), out var model))
+            if (!formatted.TryGetValue((hop, direct), out var text))
             {
-                model = new LinuxNextHopModel(direct ? null : ViaAddress(forwarding, route, hop), hop.Egress.Name);
-                formatted[(hop, direct)] = model;
+                text = new LinuxNextHop(direct ? null : ViaAddress(forwarding, route, hop), hop.Egress.Name);
+                formatted[(hop, direct)] = text;
             }
-            return model;
+            return text;
         }
+
         // Each distinct ECMP list becomes one shell variable (ecmp1, ecmp2... by first use); routes expand it.
-        var ecmpNames = new Dictionary<LinuxNextHopModel[], string>(ReferenceListComparer.Instance);
+        var ecmpNames = new Dictionary<LinuxNextHop[], string>(ReferenceListComparer.Instance);
         var ecmpSets = new List<LinuxEcmpSetModel>();
-        var routes = new List<LinuxRouteModel>(forwarding.Routes.Length);
+        var groups = new List<LinuxRouteGroupModel>();
+        var allPrefixes = new string[forwarding.Routes.Length];
+        List<string>? group = null;
         for (var i = 0; i < forwarding.Routes.Length; i++)
         {
             var route = forwarding.Routes[i];
-            var hops = new LinuxNextHopModel[route.NextHops.Length];
-            for (var h = 0; h < hops.Length; h++) hops[h] = Format(route, route.NextHops[h]);
             string target;
-            if (hops.Length > 1)
+            if (route.NextHops.Length > 1)
             {
+                var hops = new LinuxNextHop[route.NextHops.Length];
+                for (var h = 0; h < hops.Length; h++) hops[h] = Format(route, route.NextHops[h]);
                 if (!ecmpNames.TryGetValue(hops, out var name))
                 {
                     name = string.Create(CultureInfo.InvariantCulture, $"ecmp{ecmpSets.Count + 1}");
@@ -51,20 +58,36 @@ public static class SwitchRules
             }
             else
             {
-                target = hops[0].Via is null ? $"dev {hops[0].Dev}" : $"via {hops[0].Via} dev {hops[0].Dev}";
+                target = Format(route, route.NextHops[0]).Target;
             }
-            routes.Add(new LinuxRouteModel(route.Destination.ToString(), KindName(route.Kind), target,
-                StartsKind: i == 0 || forwarding.Routes[i - 1].Kind != route.Kind));
+            if (group is null || route.Kind != forwarding.Routes[i - 1].Kind)
+            {
+                group = [];
+                groups.Add(new LinuxRouteGroupModel(KindName(route.Kind), group));
+            }
+            var prefix = prefixes.Of(route.Destination);
+            allPrefixes[i] = prefix;
+            group.Add(prefix + " " + target);
         }
-        return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, routes) { EcmpSets = ecmpSets };
+        return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, ecmpSets, groups, allPrefixes);
     }
 
-    /// <summary>Lists of the (cached, so shared) next-hop models, equal when they hold the same instances in the same order.</summary>
-    private sealed class ReferenceListComparer : IEqualityComparer<LinuxNextHopModel[]>
+    /// <summary>One next hop; <see cref="Via"/> is null for an attached host. <see cref="Target"/>: the route's target when it is the only hop.</summary>
+    private sealed class LinuxNextHop(string? via, string dev)
+    {
+        public string? Via { get; } = via;
+
+        public string Dev { get; } = dev;
+
+        public string Target { get; } = via is null ? $"dev {dev}" : $"via {via} dev {dev}";
+    }
+
+    /// <summary>Lists of the (cached, so shared) next hops, equal when they hold the same instances in the same order.</summary>
+    private sealed class ReferenceListComparer : IEqualityComparer<LinuxNextHop[]>
     {
         public static readonly ReferenceListComparer Instance = new();
 
-        public bool Equals(LinuxNextHopModel[]? x, LinuxNextHopModel[]? y)
+        public bool Equals(LinuxNextHop[]? x, LinuxNextHop[]? y)
         {
             if (x is null || y is null || x.Length != y.Length) return false;
             for (var i = 0; i < x.Length; i++)
@@ -72,10 +95,10 @@ public static class SwitchRules
             return true;
         }
 
-        public int GetHashCode(LinuxNextHopModel[] hops)
+        public int GetHashCode(LinuxNextHop[] hops)
         {
             var hash = new HashCode();
-            foreach (var hop in hops) hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(hop));
+            foreach (var hop in hops) hash.Add(RuntimeHelpers.GetHashCode(hop));
             return hash.ToHashCode();
         }
     }
@@ -87,7 +110,7 @@ public static class SwitchRules
 
         public bool Equals((NextHop Hop, bool Flag) x, (NextHop Hop, bool Flag) y) => ReferenceEquals(x.Hop, y.Hop) && x.Flag == y.Flag;
 
-        public int GetHashCode((NextHop Hop, bool Flag) obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Hop) * 2 + (obj.Flag ? 1 : 0);
+        public int GetHashCode((NextHop Hop, bool Flag) obj) => RuntimeHelpers.GetHashCode(obj.Hop) * 2 + (obj.Flag ? 1 : 0);
     }
 
     private static string ViaAddress(SwitchForwarding forwarding, Route route, NextHop hop) =>
@@ -100,34 +123,66 @@ public static class SwitchRules
     /// bmv2 entries in route order. ECMP groups are numbered per switch by first use of a next-hop set (1, 2, ...),
     /// as the course's routing controller does, so equal sets share one group.
     /// </summary>
-    public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding)
+    public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding, PrefixNames prefixes)
     {
-        // A group is its member list (neighbour MAC, port); compared as numbers so that only a new group's members
-        // are formatted (a k=16 fat tree has ~1000 ECMP routes per switch and a handful of distinct groups).
         var groups = new Dictionary<(ulong Mac, int Port)[], int>(MemberListComparer.Instance);
-        var entries = new List<Bmv2EntryModel>(forwarding.Routes.Length);
+        var nhopArguments = new Dictionary<NextHop, string>(ReferenceEqualityComparer.Instance);
+        var blocks = new List<Bmv2BlockModel>();
+        List<string>? entries = null;
         foreach (var route in forwarding.Routes)
         {
-            var prefix = route.Destination.ToString();
-            var kind = KindName(route.Kind);
+            var prefix = prefixes.Of(route.Destination);
             if (!route.IsEcmp)
             {
                 var hop = route.NextHops.Single();
-                entries.Add(new Bmv2EntryModel(prefix, kind, "set_nhop", Invariant($"{hop.Ingress.Mac} {hop.Egress.Port}"), null));
+                if (!nhopArguments.TryGetValue(hop, out var arguments))
+                {
+                    arguments = Invariant($"{hop.Ingress.Mac} {hop.Egress.Port}");
+                    nhopArguments[hop] = arguments;
+                }
+                if (entries is null) blocks.Add(new Bmv2BlockModel(null, entries = []));
+                entries.Add($"set_nhop {prefix} => {arguments}");
                 continue;
             }
-            var key = new (ulong, int)[route.NextHops.Length];
-            for (var i = 0; i < key.Length; i++) key[i] = (route.NextHops[i].Ingress.Mac.Value, route.NextHops[i].Egress.Port);
-            Bmv2GroupModel? newGroup = null;
+            var key = GroupKey(route);
             if (!groups.TryGetValue(key, out var id))
             {
                 id = groups.Count + 1;
                 groups[key] = id;
-                newGroup = new Bmv2GroupModel(id, route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList());
+                var members = route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList();
+                blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, members), entries = []));
             }
-            entries.Add(new Bmv2EntryModel(prefix, kind, "ecmp_group", Invariant($"{id} {key.Length}"), newGroup));
+            else if (entries is null)
+            {
+                blocks.Add(new Bmv2BlockModel(null, entries = []));
+            }
+            entries.Add(Invariant($"ecmp_group {prefix} => {id} {key.Length}"));
         }
-        return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, entries);
+        return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, blocks);
+    }
+
+    /// <summary>
+    /// What <see cref="Bmv2"/>'s commands add, without formatting them: the summary shows these counts for every
+    /// target, and a linux plan has no other use for the bmv2 model. One ipv4_lpm entry per route, plus the members
+    /// of each distinct group.
+    /// </summary>
+    public static Bmv2Counts CountBmv2(SwitchForwarding forwarding)
+    {
+        var groups = new HashSet<(ulong Mac, int Port)[]>(MemberListComparer.Instance);
+        var members = 0;
+        foreach (var route in forwarding.Routes)
+        {
+            if (route.IsEcmp && groups.Add(GroupKey(route))) members += route.NextHops.Length;
+        }
+        return new Bmv2Counts(forwarding.Routes.Length + members, groups.Count);
+    }
+
+    /// <summary>A group is its member list (neighbour MAC, port), compared as numbers.</summary>
+    private static (ulong Mac, int Port)[] GroupKey(Route route)
+    {
+        var key = new (ulong, int)[route.NextHops.Length];
+        for (var i = 0; i < key.Length; i++) key[i] = (route.NextHops[i].Ingress.Mac.Value, route.NextHops[i].Egress.Port);
+        return key;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
