@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using Lbdeploy.Routing;
 
@@ -22,7 +23,7 @@ public static class SwitchRules
     public static LinuxSwitchModel Linux(SwitchForwarding forwarding, IReadOnlyList<string> interfaces, PrefixNames prefixes)
     {
         // (next hop, attached host?) -> the next hop as `ip route` spells it; an attached host is reached by `dev` alone.
-        var formatted = new Dictionary<(NextHop, bool), LinuxNextHop>(ReferenceTupleComparer.Instance);
+        var formatted = new Dictionary<(NextHop, bool), LinuxNextHop>(ReferenceFlagComparer<NextHop>.Instance);
         LinuxNextHop Format(Route route, NextHop hop)
         {
             var direct = route.Kind == RouteKind.DirectHost;
@@ -36,6 +37,7 @@ public static class SwitchRules
 
         // Each distinct ECMP list becomes one shell variable (ecmp1, ecmp2... by first use); routes expand it.
         var ecmpNames = new Dictionary<LinuxNextHop[], string>(ReferenceListComparer.Instance);
+        var ecmpTargets = new Dictionary<(NextHop[], bool), string>(ReferenceFlagComparer<NextHop[]>.Instance);
         var ecmpSets = new List<LinuxEcmpSetModel>();
         var groups = new List<LinuxRouteGroupModel>();
         var allPrefixes = new string[forwarding.Routes.Length];
@@ -46,15 +48,24 @@ public static class SwitchRules
             string target;
             if (route.NextHops.Length > 1)
             {
-                var hops = new LinuxNextHop[route.NextHops.Length];
-                for (var h = 0; h < hops.Length; h++) hops[h] = Format(route, route.NextHops[h]);
-                if (!ecmpNames.TryGetValue(hops, out var name))
+                var listKey = (ListOf(route), route.Kind == RouteKind.DirectHost);
+                if (ecmpTargets.TryGetValue(listKey, out var known))
                 {
-                    name = string.Create(CultureInfo.InvariantCulture, $"ecmp{ecmpSets.Count + 1}");
-                    ecmpNames[hops] = name;
-                    ecmpSets.Add(new LinuxEcmpSetModel(name, string.Join(' ', hops.Select(hop => $"nexthop via {hop.Via} dev {hop.Dev}"))));
+                    target = known;
                 }
-                target = "$" + name;
+                else
+                {
+                    var hops = new LinuxNextHop[route.NextHops.Length];
+                    for (var h = 0; h < hops.Length; h++) hops[h] = Format(route, route.NextHops[h]);
+                    if (!ecmpNames.TryGetValue(hops, out var name))
+                    {
+                        name = string.Create(CultureInfo.InvariantCulture, $"ecmp{ecmpSets.Count + 1}");
+                        ecmpNames[hops] = name;
+                        ecmpSets.Add(new LinuxEcmpSetModel(name, string.Join(' ', hops.Select(hop => $"nexthop via {hop.Via} dev {hop.Dev}"))));
+                    }
+                    target = "$" + name;
+                    ecmpTargets[listKey] = target;
+                }
             }
             else
             {
@@ -103,15 +114,22 @@ public static class SwitchRules
         }
     }
 
-    /// <summary>(next hop by reference, flag): NextHop is a record whose value equality compares whole interfaces.</summary>
-    private sealed class ReferenceTupleComparer : IEqualityComparer<(NextHop Hop, bool Flag)>
+    /// <summary>(instance by reference, flag): NextHop is a record whose value equality compares whole interfaces.</summary>
+    private sealed class ReferenceFlagComparer<T> : IEqualityComparer<(T Item, bool Flag)>
+        where T : class
     {
-        public static readonly ReferenceTupleComparer Instance = new();
+        public static readonly ReferenceFlagComparer<T> Instance = new();
 
-        public bool Equals((NextHop Hop, bool Flag) x, (NextHop Hop, bool Flag) y) => ReferenceEquals(x.Hop, y.Hop) && x.Flag == y.Flag;
+        public bool Equals((T Item, bool Flag) x, (T Item, bool Flag) y) => ReferenceEquals(x.Item, y.Item) && x.Flag == y.Flag;
 
-        public int GetHashCode((NextHop Hop, bool Flag) obj) => RuntimeHelpers.GetHashCode(obj.Hop) * 2 + (obj.Flag ? 1 : 0);
+        public int GetHashCode((T Item, bool Flag) obj) => RuntimeHelpers.GetHashCode(obj.Item) * 2 + (obj.Flag ? 1 : 0);
     }
+
+    /// <summary>
+    /// The array behind a route's next hops. The router gives every route toward one switch the same array (a fat
+    /// tree: the ~8 subnets of a ToR), so a cache keyed by it does the per-list work once per list, not per route.
+    /// </summary>
+    private static NextHop[] ListOf(Route route) => ImmutableCollectionsMarshal.AsArray(route.NextHops)!;
 
     private static string ViaAddress(SwitchForwarding forwarding, Route route, NextHop hop) =>
         hop.Ingress.Address?.Address.ToString()
@@ -126,6 +144,7 @@ public static class SwitchRules
     public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding, PrefixNames prefixes)
     {
         var groups = new Dictionary<(ulong Mac, int Port)[], int>(MemberListComparer.Instance);
+        var groupOfList = new Dictionary<NextHop[], int>(ReferenceEqualityComparer.Instance);
         var nhopArguments = new Dictionary<NextHop, string>(ReferenceEqualityComparer.Instance);
         var blocks = new List<Bmv2BlockModel>();
         List<string>? entries = null;
@@ -144,19 +163,20 @@ public static class SwitchRules
                 entries.Add($"set_nhop {prefix} => {arguments}");
                 continue;
             }
-            var key = GroupKey(route);
-            if (!groups.TryGetValue(key, out var id))
+            if (!groupOfList.TryGetValue(ListOf(route), out var id))
             {
-                id = groups.Count + 1;
-                groups[key] = id;
-                var members = route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList();
-                blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, members), entries = []));
+                var key = GroupKey(route);
+                if (!groups.TryGetValue(key, out id))
+                {
+                    id = groups.Count + 1;
+                    groups[key] = id;
+                    var members = route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList();
+                    blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, members), entries = []));
+                }
+                groupOfList[ListOf(route)] = id;
             }
-            else if (entries is null)
-            {
-                blocks.Add(new Bmv2BlockModel(null, entries = []));
-            }
-            entries.Add(Invariant($"ecmp_group {prefix} => {id} {key.Length}"));
+            if (entries is null) blocks.Add(new Bmv2BlockModel(null, entries = []));
+            entries.Add(Invariant($"ecmp_group {prefix} => {id} {route.NextHops.Length}"));
         }
         return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, blocks);
     }
@@ -169,10 +189,11 @@ public static class SwitchRules
     public static Bmv2Counts CountBmv2(SwitchForwarding forwarding)
     {
         var groups = new HashSet<(ulong Mac, int Port)[]>(MemberListComparer.Instance);
+        var seenLists = new HashSet<NextHop[]>(ReferenceEqualityComparer.Instance);
         var members = 0;
         foreach (var route in forwarding.Routes)
         {
-            if (route.IsEcmp && groups.Add(GroupKey(route))) members += route.NextHops.Length;
+            if (route.IsEcmp && seenLists.Add(ListOf(route)) && groups.Add(GroupKey(route))) members += route.NextHops.Length;
         }
         return new Bmv2Counts(forwarding.Routes.Length + members, groups.Count);
     }
