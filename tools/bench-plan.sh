@@ -20,7 +20,7 @@ done
 
 tools/build.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-lbdeploy=(dotnet "$PWD/cli/bin/Release/net10.0/lbdeploy.dll")
+lbdeploy=(dotnet "$PWD/cli/bin/Release/publish/lbdeploy.dll")
 work=$(mktemp -d /tmp/lbdeploy-bench-plan.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -28,7 +28,7 @@ public sealed class PhaseClock
         last = now;
     }
 
-    /// <summary>One line per phase, then the time from process start (runtime start-up and JIT included).</summary>
+    /// <summary>One line per phase, then the time from process start (runtime start-up and JIT included) and the GC's share.</summary>
     public void WriteTo(TextWriter writer)
     {
         if (!enabled) return;
@@ -38,5 +38,7 @@ public sealed class PhaseClock
         }
         var sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
         writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"timing: {"since process start",-22} {sinceStart.TotalMilliseconds,7:0} ms"));
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"timing: {"GC pauses",-22} {GC.GetTotalPauseDuration().TotalMilliseconds,7:0} ms ({GC.CollectionCount(0)} collections, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2; {GC.GetTotalAllocatedBytes() >> 20} MB allocated)"));
     }
 }

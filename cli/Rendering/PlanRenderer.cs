@@ -27,7 +27,9 @@ public static class PlanRenderer
         NewLine = "\n",
     };
 
-    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, SummaryVerification verification, PhaseClock? clock = null)
+    /// <param name="verification">The static checks' results for the summary; called once every other file is
+    /// rendered, so the checks can run meanwhile (it may block until they finish, or throw their failure).</param>
+    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, Func<SummaryVerification> verification, PhaseClock? clock = null)
     {
         clock ??= PhaseClock.None;
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -81,7 +83,9 @@ public static class PlanRenderer
 
         clock.Mark("render host/engine files");
         var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
-        var summary = Summarize(spec, fabric, forwarding, bmv2Counts, clients, verification, fileNames);
+        var checks = verification();
+        clock.Mark("wait for static checks");
+        var summary = Summarize(spec, fabric, forwarding, bmv2Counts, clients, checks, fileNames);
         files[PlanFiles.Summary] = TemplateRenderer.Render("summary.txt.sbn", summary);
         files[PlanFiles.Json] = ToJson(summary);
         clock.Mark("summary + plan.json");
