@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Lbdeploy.Rendering;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
@@ -36,10 +37,15 @@ public static class Planner
 
         // The static checks and the rendering only read the forwarding plan: the checks run beside the switch
         // rendering (a k=16 fat tree: ~0.3 s of one core), and the summary, rendered last, waits for their results.
-        var verification = Task.Run(() => Verify(spec, forwarding, clients));
+        var verification = Task.Run(() =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            return (Report: Verify(spec, forwarding, clients), Duration: Stopwatch.GetElapsedTime(started));
+        });
         SummaryVerification Checks()
         {
-            var report = verification.GetAwaiter().GetResult();
+            var (report, duration) = verification.GetAwaiter().GetResult();
+            clock.Record("static checks (beside)", duration);
             return new SummaryVerification(report.Checks.Length, [.. report.Checks.Select(c => $"ok  {c.Name}: {c.Detail}")]);
         }
         RenderedPlan rendered;

@@ -44,16 +44,18 @@ internal sealed class DestinationWalker(ForwardingTables tables)
         stack.Add(s);
 
         Trail? result = null;
-        var route = tables.Lookup(s, destination);
-        if (route is null || route.NextHops.IsEmpty)
+        var match = tables.Find(s, destination);
+        if (match is null || match.Route.NextHops.IsEmpty)
         {
             result = new Trail(name, Trail.Terminal(FailureKind.NoRoute, $"no route to {label} at {name}"));
         }
         else
         {
-            foreach (var hop in route.NextHops)
+            var hops = match.Route.NextHops;
+            for (var h = 0; h < hops.Length; h++)
             {
-                var next = tables.NeighborOf(hop);
+                var hop = hops[h];
+                var next = match.Neighbors[h];
                 if (next == ForwardingTables.HostNeighbor)
                 {
                     if (accepts(hop.Neighbor)) continue;

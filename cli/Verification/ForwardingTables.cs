@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Lb.Core.Addressing;
 using Lbdeploy.Routing;
 using Lbdeploy.Topology;
@@ -18,12 +19,21 @@ internal sealed class ForwardingTables
         Plan = plan;
         Fabric = plan.Fabric;
         SwitchNames = [.. plan.Switches.Select(s => s.Switch.Name)];
-        tables = new SwitchTable[SwitchNames.Length];
-        for (var i = 0; i < SwitchNames.Length; i++)
+        for (var i = 0; i < SwitchNames.Length; i++) index[SwitchNames[i]] = i;
+        // The router gives every route toward one switch the same next-hop array: resolve each array once.
+        var resolved = new Dictionary<NextHop[], int[]>(ReferenceEqualityComparer.Instance);
+        int[] Neighbors(Route route)
         {
-            index[SwitchNames[i]] = i;
-            tables[i] = new SwitchTable(plan.Switches[i].Routes);
+            var hops = ImmutableCollectionsMarshal.AsArray(route.NextHops) ?? [];
+            if (!resolved.TryGetValue(hops, out var neighbors))
+            {
+                neighbors = [.. hops.Select(NeighborOf)];
+                resolved[hops] = neighbors;
+            }
+            return neighbors;
         }
+        tables = new SwitchTable[SwitchNames.Length];
+        for (var i = 0; i < SwitchNames.Length; i++) tables[i] = new SwitchTable(plan.Switches[i].Routes, Neighbors);
     }
 
     public ForwardingPlan Plan { get; }
@@ -36,38 +46,43 @@ internal sealed class ForwardingTables
 
     public int? IndexOf(string switchName) => index.TryGetValue(switchName, out var i) ? i : null;
 
-    public Route? Lookup(int switchIndex, Ipv4Address destination) => tables[switchIndex].Lookup(destination);
+    public Route? Lookup(int switchIndex, Ipv4Address destination) => tables[switchIndex].Lookup(destination)?.Route;
+
+    /// <summary>
+    /// The matching route and, per next hop, the neighbour's switch index, <see cref="HostNeighbor"/> or
+    /// <see cref="UnknownNeighbor"/> (resolved when the table is built: the verifier follows ~3 million next hops on a
+    /// k=16 fat tree).
+    /// </summary>
+    public Match? Find(int switchIndex, Ipv4Address destination) => tables[switchIndex].Lookup(destination);
 
     public const int HostNeighbor = -1, UnknownNeighbor = -2;
 
-    // The router shares NextHop instances between routes, so a reference-keyed cache resolves each port once.
-    private readonly Dictionary<NextHop, int> neighbors = new(ReferenceEqualityComparer.Instance);
+    private int NeighborOf(NextHop hop) =>
+        index.TryGetValue(hop.Neighbor, out var i) ? i : Fabric.IsHost(hop.Neighbor) ? HostNeighbor : UnknownNeighbor;
 
-    /// <summary>The switch index of the next hop's neighbour, <see cref="HostNeighbor"/> or <see cref="UnknownNeighbor"/>.</summary>
-    public int NeighborOf(NextHop hop)
-    {
-        if (neighbors.TryGetValue(hop, out var cached)) return cached;
-        var resolved = index.TryGetValue(hop.Neighbor, out var i) ? i : Fabric.IsHost(hop.Neighbor) ? HostNeighbor : UnknownNeighbor;
-        neighbors[hop] = resolved;
-        return resolved;
-    }
+    /// <summary>A route and the resolved neighbour of each of its next hops (same order).</summary>
+    public sealed record Match(Route Route, int[] Neighbors);
 
     private sealed class SwitchTable
     {
         private readonly int[] lengths;
-        private readonly Dictionary<ulong, Route> routes;
+        private readonly Dictionary<ulong, Match> routes;
 
-        public SwitchTable(IReadOnlyCollection<Route> source)
+        public SwitchTable(IReadOnlyCollection<Route> source, Func<Route, int[]> neighbors)
         {
-            routes = new Dictionary<ulong, Route>(source.Count);
-            foreach (var route in source) routes.TryAdd(Key(route.Destination.Network.Value, route.Destination.Length), route);
-            lengths = [.. routes.Values.Select(r => r.Destination.Length).Distinct().OrderDescending()];
+            routes = new Dictionary<ulong, Match>(source.Count);
+            foreach (var route in source)
+            {
+                var key = Key(route.Destination.Network.Value, route.Destination.Length);
+                if (!routes.ContainsKey(key)) routes[key] = new Match(route, neighbors(route));
+            }
+            lengths = [.. routes.Values.Select(r => r.Route.Destination.Length).Distinct().OrderDescending()];
         }
 
-        public Route? Lookup(Ipv4Address destination)
+        public Match? Lookup(Ipv4Address destination)
         {
             foreach (var length in lengths)
-                if (routes.TryGetValue(Key(destination.Value & Ipv4Prefix.MaskOf(length), length), out var route)) return route;
+                if (routes.TryGetValue(Key(destination.Value & Ipv4Prefix.MaskOf(length), length), out var match)) return match;
             return null;
         }
 
