@@ -6,13 +6,17 @@ using Lbdeploy.Topology;
 namespace Lbdeploy.Verification;
 
 /// <summary>
-/// Longest-prefix-match lookup over a <see cref="ForwardingPlan"/>, the way bmv2's ipv4_lpm table matches: per switch
-/// one hash table keyed by (masked address, length), probed from the longest installed length down.
+/// Longest-prefix-match lookup over a <see cref="ForwardingPlan"/>, the way bmv2's ipv4_lpm table matches: the longest
+/// installed prefix that holds the address wins. Stored by prefix first and switch second (prefix -> each switch's
+/// route for it): the verifier walks every switch toward one destination at a time, and then reads a few contiguous
+/// arrays instead of probing one hash table per switch (a k=16 fat tree: 320 tables of ~1000 routes, which missed the
+/// CPU caches on nearly every probe).
 /// </summary>
 internal sealed class ForwardingTables
 {
     private readonly Dictionary<string, int> index = new(StringComparer.Ordinal);
-    private readonly SwitchTable[] tables;
+    private readonly Dictionary<ulong, Match?[]> byPrefix = [];
+    private readonly int[] lengths;
 
     public ForwardingTables(ForwardingPlan plan)
     {
@@ -22,18 +26,29 @@ internal sealed class ForwardingTables
         for (var i = 0; i < SwitchNames.Length; i++) index[SwitchNames[i]] = i;
         // The router gives every route toward one switch the same next-hop array: resolve each array once.
         var resolved = new Dictionary<NextHop[], int[]>(ReferenceEqualityComparer.Instance);
-        int[] Neighbors(Route route)
+        var installedLengths = new SortedSet<int>(Comparer<int>.Create((x, y) => y.CompareTo(x)));
+        for (var s = 0; s < SwitchNames.Length; s++)
         {
-            var hops = ImmutableCollectionsMarshal.AsArray(route.NextHops) ?? [];
-            if (!resolved.TryGetValue(hops, out var neighbors))
+            foreach (var route in plan.Switches[s].Routes)
             {
-                neighbors = [.. hops.Select(NeighborOf)];
-                resolved[hops] = neighbors;
+                var key = Key(route.Destination.Network.Value, route.Destination.Length);
+                if (!byPrefix.TryGetValue(key, out var perSwitch))
+                {
+                    perSwitch = new Match?[SwitchNames.Length];
+                    byPrefix[key] = perSwitch;
+                    installedLengths.Add(route.Destination.Length);
+                }
+                if (perSwitch[s] is not null) continue; // a repeated prefix: the first route wins, as in a table
+                var hops = ImmutableCollectionsMarshal.AsArray(route.NextHops) ?? [];
+                if (!resolved.TryGetValue(hops, out var neighbors))
+                {
+                    neighbors = [.. hops.Select(NeighborOf)];
+                    resolved[hops] = neighbors;
+                }
+                perSwitch[s] = new Match(route, neighbors);
             }
-            return neighbors;
         }
-        tables = new SwitchTable[SwitchNames.Length];
-        for (var i = 0; i < SwitchNames.Length; i++) tables[i] = new SwitchTable(plan.Switches[i].Routes, Neighbors);
+        lengths = [.. installedLengths];
     }
 
     public ForwardingPlan Plan { get; }
@@ -42,50 +57,47 @@ internal sealed class ForwardingTables
 
     public string[] SwitchNames { get; }
 
-    public int Count => tables.Length;
+    public int Count => SwitchNames.Length;
 
     public int? IndexOf(string switchName) => index.TryGetValue(switchName, out var i) ? i : null;
 
-    public Route? Lookup(int switchIndex, Ipv4Address destination) => tables[switchIndex].Lookup(destination)?.Route;
+    public Route? Lookup(int switchIndex, Ipv4Address destination) => Toward(destination).At(switchIndex)?.Route;
 
-    /// <summary>
-    /// The matching route and, per next hop, the neighbour's switch index, <see cref="HostNeighbor"/> or
-    /// <see cref="UnknownNeighbor"/> (resolved when the table is built: the verifier follows ~3 million next hops on a
-    /// k=16 fat tree).
-    /// </summary>
-    public Match? Find(int switchIndex, Ipv4Address destination) => tables[switchIndex].Lookup(destination);
+    /// <summary>The routes every switch could use toward <paramref name="destination"/>; see <see cref="RoutesToward.At"/>.</summary>
+    public RoutesToward Toward(Ipv4Address destination)
+    {
+        var candidates = new List<Match?[]>(lengths.Length);
+        foreach (var length in lengths)
+        {
+            if (byPrefix.TryGetValue(Key(destination.Value & Ipv4Prefix.MaskOf(length), length), out var perSwitch)) candidates.Add(perSwitch);
+        }
+        return new RoutesToward([.. candidates]);
+    }
 
     public const int HostNeighbor = -1, UnknownNeighbor = -2;
 
     private int NeighborOf(NextHop hop) =>
         index.TryGetValue(hop.Neighbor, out var i) ? i : Fabric.IsHost(hop.Neighbor) ? HostNeighbor : UnknownNeighbor;
 
-    /// <summary>A route and the resolved neighbour of each of its next hops (same order).</summary>
+    private static ulong Key(uint network, int length) => ((ulong)network << 6) | (uint)length;
+
+    /// <summary>
+    /// A route and, per next hop (same order), the neighbour's switch index, <see cref="HostNeighbor"/> or
+    /// <see cref="UnknownNeighbor"/>, resolved once when the tables are built.
+    /// </summary>
     public sealed record Match(Route Route, int[] Neighbors);
 
-    private sealed class SwitchTable
+    /// <summary>Each prefix holding one destination, longest first: what each switch installed for it, if anything.</summary>
+    public readonly struct RoutesToward(Match?[][] candidates)
     {
-        private readonly int[] lengths;
-        private readonly Dictionary<ulong, Match> routes;
-
-        public SwitchTable(IReadOnlyCollection<Route> source, Func<Route, int[]> neighbors)
+        /// <summary>The switch's longest matching route, or null (no route: the packet is dropped).</summary>
+        public Match? At(int switchIndex)
         {
-            routes = new Dictionary<ulong, Match>(source.Count);
-            foreach (var route in source)
+            foreach (var perSwitch in candidates)
             {
-                var key = Key(route.Destination.Network.Value, route.Destination.Length);
-                if (!routes.ContainsKey(key)) routes[key] = new Match(route, neighbors(route));
+                if (perSwitch[switchIndex] is { } match) return match;
             }
-            lengths = [.. routes.Values.Select(r => r.Route.Destination.Length).Distinct().OrderDescending()];
-        }
-
-        public Match? Lookup(Ipv4Address destination)
-        {
-            foreach (var length in lengths)
-                if (routes.TryGetValue(Key(destination.Value & Ipv4Prefix.MaskOf(length), length), out var match)) return match;
             return null;
         }
-
-        private static ulong Key(uint network, int length) => ((ulong)network << 6) | (uint)length;
     }
 }
