@@ -20,13 +20,6 @@ public static class PlanRenderer
     /// <summary>Outer IPv4 header the mux adds (IP-in-IP).</summary>
     public const int EncapsulationOverhead = 20;
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NewLine = "\n",
-    };
-
     /// <param name="verification">The static checks' results for the summary; called once every other file is
     /// rendered, so the checks can run meanwhile (it may block until they finish, or throw their failure).</param>
     public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, Func<SummaryVerification> verification, PhaseClock? clock = null)
@@ -86,13 +79,15 @@ public static class PlanRenderer
         var checks = verification();
         clock.Mark("wait for static checks");
         var summary = Summarize(spec, fabric, forwarding, bmv2Counts, clients, checks, fileNames);
+        clock.Mark("summarize (VIP paths)");
         files[PlanFiles.Summary] = TemplateRenderer.Render("summary.txt.sbn", summary);
+        clock.Mark("summary.txt");
         files[PlanFiles.Json] = ToJson(summary);
-        clock.Mark("summary + plan.json");
+        clock.Mark("plan.json");
         return new RenderedPlan(files.ToImmutableSortedDictionary(StringComparer.Ordinal), summary);
     }
 
-    public static string ToJson(PlanSummary summary) => JsonSerializer.Serialize(summary, JsonOptions) + "\n";
+    public static string ToJson(PlanSummary summary) => JsonSerializer.Serialize(summary, PlanJsonContext.Default.PlanSummary) + "\n";
 
     private static EngineConfigModel EngineConfig(LbSpec spec, Fabric fabric, string hostName, string role)
     {
