@@ -28,7 +28,8 @@ public static class PlanWriter
         // Files are independent: write them on every core (a k=16 plan writes ~30 MB in 656 files).
         try
         {
-            Parallel.ForEach(plan.Files, file => WriteFile(directory, file.Key, file.Value));
+            var files = plan.Files.ToArray();
+            Parallel.For(0, files.Length, i => WriteFile(directory, files[i].Key, files[i].Value));
         }
         catch (AggregateException e)
         {

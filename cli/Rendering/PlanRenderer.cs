@@ -25,7 +25,7 @@ public static class PlanRenderer
     public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, Func<SummaryVerification> verification, PhaseClock? clock = null)
     {
         clock ??= PhaseClock.None;
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal); // sorted once, at the end
         var vip = spec.Vip.Address.ToString();
 
         // Switch files are most of the work on a large fabric (a k=16 fat tree: ~30 MB of linux scripts): only the

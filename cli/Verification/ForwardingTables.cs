@@ -26,7 +26,7 @@ internal sealed class ForwardingTables
         for (var i = 0; i < SwitchNames.Length; i++) index[SwitchNames[i]] = i;
         // The router gives every route toward one switch the same next-hop array: resolve each array once.
         var resolved = new Dictionary<NextHop[], int[]>(ReferenceEqualityComparer.Instance);
-        var installedLengths = new SortedSet<int>(Comparer<int>.Create((x, y) => y.CompareTo(x)));
+        var installed = new bool[33]; // prefix lengths 0-32
         for (var s = 0; s < SwitchNames.Length; s++)
         {
             foreach (var route in plan.Switches[s].Routes)
@@ -36,7 +36,7 @@ internal sealed class ForwardingTables
                 {
                     perSwitch = new Match?[SwitchNames.Length];
                     byPrefix[key] = perSwitch;
-                    installedLengths.Add(route.Destination.Length);
+                    installed[route.Destination.Length] = true;
                 }
                 if (perSwitch[s] is not null) continue; // a repeated prefix: the first route wins, as in a table
                 var hops = ImmutableCollectionsMarshal.AsArray(route.NextHops) ?? [];
@@ -48,7 +48,7 @@ internal sealed class ForwardingTables
                 perSwitch[s] = new Match(route, neighbors);
             }
         }
-        lengths = [.. installedLengths];
+        lengths = [.. Enumerable.Range(0, installed.Length).Where(length => installed[length]).Reverse()];
     }
 
     public ForwardingPlan Plan { get; }
