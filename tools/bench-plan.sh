@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Wall time and peak memory of `lbdeploy plan` on a k=16 fat tree (1024 hosts, 320 switches, 3072 links).
-#   tools/bench-plan.sh [--runs N] [--k K]      (no root, no network; about 10-30 s)
+#   [target=bmv2] tools/bench-plan.sh [--runs N] [--k K]      (no root, no network; about 10-30 s)
 # Generates the fabric (hidden `lbdeploy generate-fabric`) and a spec (muxes h1 h2, DIPs h1021-h1024, every other
-# host a client) into a temp dir, then runs the Release build of `lbdeploy plan` once cold and N times warm (the
-# files the run reads are in the page cache; each run is a fresh process), one line per run: wall time, CPU time
-# (user + system: what to compare when other work shares the machine) and peak RSS.
+# host a client) into a temp dir, then runs `lbdeploy plan` as ./lbdeploy does (the ReadyToRun build that
+# tools/build.sh publishes) once cold and N times warm (the files the run reads are in the page cache; each run is a
+# fresh process), one line per run: wall time, CPU time (user + system: what to compare when other work shares the
+# machine) and peak RSS. `lbdeploy plan --verbose` shows where the time goes, phase by phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=3
@@ -20,7 +21,7 @@ done
 
 tools/build.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-lbdeploy=(dotnet "$PWD/cli/bin/Release/net10.0/lbdeploy.dll")
+lbdeploy=(dotnet "$PWD/cli/bin/Release/publish/lbdeploy.dll")
 work=$(mktemp -d /tmp/lbdeploy-bench-plan.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -28,13 +28,16 @@ public static class PlanCommand
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, (context, _) =>
         {
             var specPath = context.Get(file)!;
-            var plan = Planner.Create(specPath);
+            var clock = context.Verbose ? PhaseClock.Start() : PhaseClock.None;
+            var plan = Planner.Create(specPath, clock: clock);
             var directory = context.Get(output) is { Length: > 0 } explicitDirectory
                 ? Path.GetFullPath(explicitDirectory)
                 : DefaultDirectory(plan.SpecPath);
             PlanWriter.Write(plan, directory);
+            clock.Mark("write files");
             context.Output.Write(plan.Files[context.Get(json) ? PlanFiles.Json : PlanFiles.Summary]);
             if (!context.Get(json)) context.Output.WriteLine($"\nwrote {plan.Files.Count} files to {Path.GetRelativePath(Environment.CurrentDirectory, directory)}");
+            clock.WriteTo(context.Error);
             return Task.FromResult(CommandRunner.Success);
         }, cancellationToken));
         return command;

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using System.Text;
 using Lbdeploy.Commands;
 
 namespace Lbdeploy.Planning;
@@ -18,10 +20,21 @@ public static class PlanWriter
             throw new LbdeployException($"{directory} is not empty and holds no plan.json; choose an empty or plan directory with --out");
         }
         Directory.CreateDirectory(directory);
-
-        foreach (var (relative, content) in plan.Files)
+        foreach (var folder in plan.Files.Keys.Select(k => Path.GetDirectoryName(Path.Combine(directory, k))!).Distinct(StringComparer.Ordinal))
         {
-            WriteFile(directory, relative, content);
+            Directory.CreateDirectory(folder);
+        }
+
+        // Files are independent: write them on every core (a k=16 plan writes ~30 MB in 656 files).
+        try
+        {
+            var files = plan.Files.ToArray();
+            Parallel.For(0, files.Length, i => WriteFile(directory, files[i].Key, files[i].Value));
+        }
+        catch (AggregateException e)
+        {
+            // Report one failure as a plain one (permission denied, disk full...), as a serial write would.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
 
         var expected = plan.Files.Keys.Select(k => Path.GetFullPath(Path.Combine(directory, k))).ToHashSet(StringComparer.Ordinal);
@@ -40,7 +53,9 @@ public static class PlanWriter
     {
         var path = Path.Combine(directory, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (!File.Exists(path) || File.ReadAllText(path) != content)
+        // An unchanged file keeps its timestamp; a size that differs (UTF-8, no BOM, as written) needs no read.
+        var existing = new FileInfo(path);
+        if (!existing.Exists || existing.Length != Encoding.UTF8.GetByteCount(content) || File.ReadAllText(path) != content)
         {
             File.WriteAllText(path, content);
         }

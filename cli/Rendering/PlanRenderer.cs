@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Lbdeploy.Planning;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
 using Lbdeploy.Topology;
@@ -19,35 +20,33 @@ public static class PlanRenderer
     /// <summary>Outer IPv4 header the mux adds (IP-in-IP).</summary>
     public const int EncapsulationOverhead = 20;
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    /// <param name="verification">The static checks' results for the summary; called once every other file is
+    /// rendered, so the checks can run meanwhile (it may block until they finish, or throw their failure).</param>
+    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, Func<SummaryVerification> verification, PhaseClock? clock = null)
     {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NewLine = "\n",
-    };
-
-    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, SummaryVerification verification)
-    {
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        clock ??= PhaseClock.None;
+        var files = new Dictionary<string, string>(StringComparer.Ordinal); // sorted once, at the end
         var vip = spec.Vip.Address.ToString();
 
-        // Switch files are most of the work on a large fabric (a k=16 fat tree: ~100 MB of linux scripts): only the
+        // Switch files are most of the work on a large fabric (a k=16 fat tree: ~30 MB of linux scripts): only the
         // target's files are rendered, the switches in parallel (each render has its own context; the output does not
-        // depend on the order). The bmv2 model is always built: the summary counts its entries and groups.
-        var bmv2Models = new Bmv2SwitchModel[forwarding.Switches.Length];
+        // depend on the order). The summary's bmv2 counts are counted, not rendered, for the linux target.
+        var prefixes = new PrefixNames();
+        var bmv2Counts = new Bmv2Counts[forwarding.Switches.Length];
         var switchFiles = new (string Path, string Text)[forwarding.Switches.Length][];
         Parallel.For(0, forwarding.Switches.Length, i =>
         {
             var switchForwarding = forwarding.Switches[i];
             var name = switchForwarding.Switch.Name;
-            bmv2Models[i] = SwitchRules.Bmv2(switchForwarding);
+            bmv2Counts[i] = SwitchRules.CountBmv2(switchForwarding);
             if (spec.Target == SwitchTarget.Bmv2)
             {
-                switchFiles[i] = [(PlanFiles.Bmv2Commands(name), TemplateRenderer.Render("switches/bmv2.txt.sbn", bmv2Models[i]))];
+                var bmv2 = SwitchRules.Bmv2(switchForwarding, prefixes);
+                switchFiles[i] = [(PlanFiles.Bmv2Commands(name), TemplateRenderer.Render("switches/bmv2.txt.sbn", bmv2))];
                 return;
             }
             var interfaces = fabric.LinksOf(name).Select(l => l.End(name).Name).ToList();
-            var linux = SwitchRules.Linux(switchForwarding, interfaces);
+            var linux = SwitchRules.Linux(switchForwarding, interfaces, prefixes);
             switchFiles[i] =
             [
                 (PlanFiles.LinuxSwitchScript(name), TemplateRenderer.Render("switches/linux.sh.sbn", linux)),
@@ -55,6 +54,7 @@ public static class PlanRenderer
             ];
         });
         foreach (var (path, text) in switchFiles.SelectMany(f => f)) files[path] = text;
+        clock.Mark("render switch files");
 
         foreach (var dip in spec.Dips)
         {
@@ -74,14 +74,20 @@ public static class PlanRenderer
             files[PlanFiles.AgentConfig(dip.Host)] = TemplateRenderer.Render("engines/engine.json.sbn", EngineConfig(spec, fabric, dip.Host, "agent"));
         }
 
+        clock.Mark("render host/engine files");
         var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
-        var summary = Summarize(spec, fabric, forwarding, bmv2Models, clients, verification, fileNames);
+        var checks = verification();
+        clock.Mark("wait for static checks");
+        var summary = Summarize(spec, fabric, forwarding, bmv2Counts, clients, checks, fileNames);
+        clock.Mark("summarize (VIP paths)");
         files[PlanFiles.Summary] = TemplateRenderer.Render("summary.txt.sbn", summary);
+        clock.Mark("summary.txt");
         files[PlanFiles.Json] = ToJson(summary);
+        clock.Mark("plan.json");
         return new RenderedPlan(files.ToImmutableSortedDictionary(StringComparer.Ordinal), summary);
     }
 
-    public static string ToJson(PlanSummary summary) => JsonSerializer.Serialize(summary, JsonOptions) + "\n";
+    public static string ToJson(PlanSummary summary) => JsonSerializer.Serialize(summary, PlanJsonContext.Default.PlanSummary) + "\n";
 
     private static EngineConfigModel EngineConfig(LbSpec spec, Fabric fabric, string hostName, string role)
     {
@@ -114,23 +120,19 @@ public static class PlanRenderer
                 spec.Health.Rise, spec.Health.Fall, (long)spec.Health.DeadAfter.TotalMilliseconds, spec.Health.Port));
     }
 
-    private static PlanSummary Summarize(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, IReadOnlyList<Bmv2SwitchModel> bmv2Models, ImmutableArray<string> clients,
+    private static PlanSummary Summarize(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, IReadOnlyList<Bmv2Counts> bmv2Counts, ImmutableArray<string> clients,
         SummaryVerification verification, IReadOnlyList<string> fileNames)
     {
         string SwitchOf(string host) => fabric.AttachmentOf(fabric.FindHost(host)!).Name;
         var shares = MaglevShares.Of([.. spec.Dips.Select(d => (d, fabric.FindHost(d.Host)!.Address.Address))], spec.Engine.Hash);
-        var switches = forwarding.Switches.Select((s, i) =>
-        {
-            var bmv2 = bmv2Models[i];
-            var groups = bmv2.Entries.Where(e => e.NewGroup is not null).ToList();
-            return new SummarySwitch(s.Switch.Name, s.Switch.DeviceId, s.Switch.ThriftPort,
-                s.Routes.Length, s.Routes.Count(r => r.IsEcmp), s.Routes.Count(r => r.Kind == RouteKind.Vip),
-                bmv2.Entries.Count + groups.Sum(g => g.NewGroup!.Members.Count), groups.Count);
-        }).ToList();
+        var switches = forwarding.Switches.Select((s, i) => new SummarySwitch(s.Switch.Name, s.Switch.DeviceId, s.Switch.ThriftPort,
+            s.Routes.Length, s.Routes.Count(r => r.IsEcmp), s.Routes.Count(r => r.Kind == RouteKind.Vip),
+            bmv2Counts[i].TableEntries, bmv2Counts[i].EcmpGroups)).ToList();
+        var paths = new VipPaths(forwarding, spec.Vip.Address);
         var vipPaths = clients
             .GroupBy(SwitchOf)
             .OrderBy(g => g.Key, NaturalOrder.Instance)
-            .Select(g => new SummaryVipPaths(g.Key, g.ToList(), VipPaths.From(forwarding, g.Key, spec.Vip.Address)))
+            .Select(g => new SummaryVipPaths(g.Key, g.ToList(), paths.From(g.Key)))
             .ToList();
         return new PlanSummary(
             Spec: Path.GetFileName(spec.SpecPath),

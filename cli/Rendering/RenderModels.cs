@@ -2,39 +2,47 @@ namespace Lbdeploy.Rendering;
 
 // The models templates format. Code decides every value (addresses, order, group ids); templates only lay them out.
 
+// Switch scripts are most of a large plan (a k=16 fat tree: 330,000 routes), and the template interpreter pays for
+// every member it reads and every `if`: their hot loops iterate lists of preformatted strings, one per line.
+
 /// <summary>templates/switches/linux.sh.sbn and linux.down.sh.sbn: one switch as a Linux router.</summary>
-public sealed record LinuxSwitchModel(string Switch, IReadOnlyList<string> Interfaces, IReadOnlyList<LinuxRouteModel> Routes)
-{
-    /// <summary>The distinct ECMP next-hop lists, each a shell variable the routes expand (a k=16 fat-tree switch has
-    /// ~1000 routes over a handful of lists: spelling each list once keeps the script ~8 times smaller).</summary>
-    public IReadOnlyList<LinuxEcmpSetModel> EcmpSets { get; init; } = [];
-}
+/// <param name="EcmpSets">The distinct ECMP next-hop lists, each a shell variable the routes expand (a k=16 fat-tree
+/// switch has ~1000 routes over a handful of lists: spelling each list once keeps the script ~8 times smaller).</param>
+/// <param name="RouteGroups">The routes in prefix order, cut where the kind changes (the script heads each run).</param>
+/// <param name="Prefixes">Every route's prefix in the same order (what the teardown deletes).</param>
+public sealed record LinuxSwitchModel(
+    string Switch,
+    IReadOnlyList<string> Interfaces,
+    IReadOnlyList<LinuxEcmpSetModel> EcmpSets,
+    IReadOnlyList<LinuxRouteGroupModel> RouteGroups,
+    IReadOnlyList<string> Prefixes);
 
 /// <summary>`NAME='nexthop via A dev X nexthop via B dev Y'`.</summary>
 public sealed record LinuxEcmpSetModel(string Name, string NextHops);
 
 /// <summary>
-/// One `ip route replace PREFIX TARGET`; <see cref="Target"/> is `dev X`, `via A dev X`, or `$ecmpN` (an ECMP set).
-/// <see cref="StartsKind"/>: the first route of its kind (the script puts a heading there).
+/// Consecutive routes of one kind. A route is what follows `ip route replace`: `PREFIX dev X`, `PREFIX via A dev X`,
+/// or `PREFIX $ecmpN` (an ECMP set).
 /// </summary>
-public sealed record LinuxRouteModel(string Prefix, string Kind, string Target, bool StartsKind);
-
-/// <summary>One formatted next hop; `via` is null for an attached host (the route is just `dev`).</summary>
-public sealed record LinuxNextHopModel(string? Via, string Dev);
+public sealed record LinuxRouteGroupModel(string Kind, IReadOnlyList<string> Routes);
 
 /// <summary>templates/switches/bmv2.txt.sbn: simple_switch_CLI commands for p4/ecmp.p4.</summary>
-public sealed record Bmv2SwitchModel(string Switch, int DeviceId, int ThriftPort, IReadOnlyList<Bmv2EntryModel> Entries);
+public sealed record Bmv2SwitchModel(string Switch, int DeviceId, int ThriftPort, IReadOnlyList<Bmv2BlockModel> Blocks);
 
 /// <summary>
-/// One ipv4_lpm entry. <see cref="Action"/> is set_nhop (args: MAC PORT) or ecmp_group (args: GROUP COUNT);
-/// <see cref="NewGroup"/> is the group this entry uses first, whose ecmp_group_to_nhop members are written just before it.
+/// ipv4_lpm entries in route order, cut before each entry that uses an ECMP group first: <see cref="NewGroup"/>'s
+/// ecmp_group_to_nhop members are written just before the block's entries (null for a first block without one).
+/// An entry is what follows `table_add ipv4_lpm`: `set_nhop PREFIX => MAC PORT` or `ecmp_group PREFIX => GROUP COUNT`.
 /// </summary>
-public sealed record Bmv2EntryModel(string Prefix, string Kind, string Action, string Arguments, Bmv2GroupModel? NewGroup);
+public sealed record Bmv2BlockModel(Bmv2GroupModel? NewGroup, IReadOnlyList<string> Entries);
 
 public sealed record Bmv2GroupModel(int Id, IReadOnlyList<Bmv2MemberModel> Members);
 
 /// <summary>ecmp_group_to_nhop GROUP INDEX => MAC PORT.</summary>
 public sealed record Bmv2MemberModel(int Index, string Mac, int Port, string Neighbor);
+
+/// <summary>How many ipv4_lpm and ecmp_group_to_nhop entries a switch's bmv2 commands add, and its ECMP groups (the summary's counts).</summary>
+public readonly record struct Bmv2Counts(int TableEntries, int EcmpGroups);
 
 /// <summary>templates/hosts/vip-up.sh.sbn and vip-down.sh.sbn: the VIP on a DIP for Direct Server Return.</summary>
 public sealed record DipHostModel(string Host, string Interface, string Vip, string Gateway, int Mtu, int AdvMss);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Reflection;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Scriban;
 using Scriban.Runtime;
 
@@ -20,18 +21,54 @@ public static class TemplateRenderer
     public static string Render(string templateName, object model)
     {
         var template = Cache.GetOrAdd(templateName, Load);
+        var scratch = Scratch.Value!;
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
-        globals.Import("json", new Func<object?, string>(JsonLiteral));
-        var context = new TemplateContext
+        globals.SetValue("json", scratch.Json, readOnly: true);
+        var context = new TemplateContext(scratch.Builtins)
         {
             StrictVariables = true,
             LoopLimit = 0,
             NewLine = "\n",
             MemberRenamer = StandardMemberRenamer.Default,
         };
+        context.PushOutput(new StringBuilderOutput(scratch.RentOutput()));
         context.PushGlobal(globals);
-        return template.Render(context);
+        var text = template.Render(context);
+        scratch.Release();
+        return text;
+    }
+
+    // What every render needs but nothing in a render changes: the builtin functions (~0.2 ms to build: a k=16 plan
+    // renders 640 files), the json function and the output buffer (Render copies it out and empties it; reused, it
+    // grows once instead of chunk by chunk in every file). One set per thread: switches render in parallel.
+    private static readonly ThreadLocal<RenderScratch> Scratch = new(() => new RenderScratch());
+
+    private sealed class RenderScratch
+    {
+        // A file larger than this (chars) does not keep its buffer alive after the render.
+        private const int RetainedCapacity = 4 << 20;
+
+        public ScriptObject Builtins { get; } = TemplateContext.GetDefaultBuiltinObject();
+
+        public object Json { get; } = CreateJsonFunction();
+
+        private StringBuilder output = new();
+
+        /// <summary>The empty buffer (a render that threw may have left text in it).</summary>
+        public StringBuilder RentOutput() => output.Clear();
+
+        public void Release()
+        {
+            if (output.Capacity > RetainedCapacity) output = new StringBuilder();
+        }
+
+        private static object CreateJsonFunction()
+        {
+            var holder = new ScriptObject();
+            holder.Import("json", new Func<object?, string>(JsonLiteral));
+            return holder["json"]!;
+        }
     }
 
     /// <summary>The names of every embedded template (for tests and diagnostics).</summary>
@@ -59,7 +96,14 @@ public static class TemplateRenderer
     {
         null => "null",
         bool b => b ? "true" : "false",
-        string s => JsonSerializer.Serialize(s),
+        string s => JsonSerializer.Serialize(s, JsonLiteralContext.Default.String),
         _ => JsonSerializer.Serialize(value),
     };
 }
+
+/// <summary>
+/// Generated serialization of the strings templates quote with <c>json</c> (default options, so the same escaping as
+/// the reflection-based serializer, without its ~20 ms of start-up in a one-shot CLI).
+/// </summary>
+[JsonSerializable(typeof(string))]
+internal sealed partial class JsonLiteralContext : JsonSerializerContext;

@@ -17,7 +17,7 @@ internal sealed class DestinationWalker(ForwardingTables tables)
     private readonly int[] stackPosition = new int[tables.Count];
     private readonly List<int> stack = [];
 
-    private Ipv4Address destination;
+    private ForwardingTables.RoutesToward routes;
     private string label = "";
     private Func<string, bool> accepts = _ => false;
     private Func<string, string> whyNot = _ => "";
@@ -27,7 +27,7 @@ internal sealed class DestinationWalker(ForwardingTables tables)
     {
         Array.Clear(state);
         Array.Clear(verdict);
-        destination = address;
+        routes = tables.Toward(address);
         label = destinationLabel;
         accepts = acceptsHost;
         whyNot = explainRejection;
@@ -44,16 +44,18 @@ internal sealed class DestinationWalker(ForwardingTables tables)
         stack.Add(s);
 
         Trail? result = null;
-        var route = tables.Lookup(s, destination);
-        if (route is null || route.NextHops.IsEmpty)
+        var match = routes.At(s);
+        if (match is null || match.Route.NextHops.IsEmpty)
         {
             result = new Trail(name, Trail.Terminal(FailureKind.NoRoute, $"no route to {label} at {name}"));
         }
         else
         {
-            foreach (var hop in route.NextHops)
+            var hops = match.Route.NextHops;
+            for (var h = 0; h < hops.Length; h++)
             {
-                var next = tables.NeighborOf(hop);
+                var hop = hops[h];
+                var next = match.Neighbors[h];
                 if (next == ForwardingTables.HostNeighbor)
                 {
                     if (accepts(hop.Neighbor)) continue;

@@ -45,6 +45,23 @@ public sealed class RenderedFilesTests
     }
 
     [Fact]
+    public void Summary_bmv2_counts_are_those_of_the_rendered_commands_for_either_target()
+    {
+        // A linux plan counts the bmv2 entries without rendering them: the numbers must be the bmv2 plan's, and
+        // those must be what its command files really add.
+        Assert.Equal(Bmv2.Summary!.Switches, Linux.Summary!.Switches);
+        foreach (var sw in Bmv2.Summary.Switches)
+        {
+            var commands = Bmv2.Files[PlanFiles.Bmv2Commands(sw.Name)].Split('\n');
+            Assert.Equal(sw.Bmv2TableEntries, commands.Count(line => line.StartsWith("table_add ", StringComparison.Ordinal)));
+            var groups = commands.Where(line => line.StartsWith("table_add ecmp_group_to_nhop set_nhop ", StringComparison.Ordinal))
+                .Select(line => line.Split(' ')[3]).Distinct().Count();
+            Assert.Equal(sw.Bmv2EcmpGroups, groups);
+        }
+        Assert.Contains(Bmv2.Summary.Switches, s => s.Bmv2EcmpGroups > 0);
+    }
+
+    [Fact]
     public void Health_settings_reach_every_engine_config_defaults_included()
     {
         foreach (var file in new[] { "engines/h1-mux.json", "engines/h13-agent.json" })

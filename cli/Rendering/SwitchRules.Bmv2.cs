@@ -1,0 +1,94 @@
+using System.Globalization;
+using Lbdeploy.Routing;
+
+namespace Lbdeploy.Rendering;
+
+/// <summary>The bmv2 target: simple_switch_CLI commands for p4/ecmp.p4 (templates/switches/bmv2.txt.sbn).</summary>
+public static partial class SwitchRules
+{
+    /// <summary>
+    /// bmv2 entries in route order. ECMP groups are numbered per switch by first use of a next-hop set (1, 2, ...),
+    /// as the course's routing controller does, so equal sets share one group.
+    /// </summary>
+    public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding, PrefixNames prefixes)
+    {
+        var groups = new Dictionary<(ulong Mac, int Port)[], int>(MemberListComparer.Instance);
+        var groupOfList = new Dictionary<NextHop[], int>(ReferenceEqualityComparer.Instance);
+        var nhopArguments = new Dictionary<NextHop, string>(ReferenceEqualityComparer.Instance);
+        var blocks = new List<Bmv2BlockModel>();
+        List<string>? entries = null;
+        foreach (var route in forwarding.Routes)
+        {
+            var prefix = prefixes.Of(route.Destination);
+            if (!route.IsEcmp)
+            {
+                var hop = route.NextHops.Single();
+                if (!nhopArguments.TryGetValue(hop, out var arguments))
+                {
+                    arguments = Invariant($"{hop.Ingress.Mac} {hop.Egress.Port}");
+                    nhopArguments[hop] = arguments;
+                }
+                if (entries is null) blocks.Add(new Bmv2BlockModel(null, entries = []));
+                entries.Add($"set_nhop {prefix} => {arguments}");
+                continue;
+            }
+            if (!groupOfList.TryGetValue(ListOf(route), out var id))
+            {
+                var key = GroupKey(route);
+                if (!groups.TryGetValue(key, out id))
+                {
+                    id = groups.Count + 1;
+                    groups[key] = id;
+                    var members = route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList();
+                    blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, members), entries = []));
+                }
+                groupOfList[ListOf(route)] = id;
+            }
+            if (entries is null) blocks.Add(new Bmv2BlockModel(null, entries = []));
+            entries.Add(Invariant($"ecmp_group {prefix} => {id} {route.NextHops.Length}"));
+        }
+        return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, blocks);
+    }
+
+    /// <summary>
+    /// What <see cref="Bmv2"/>'s commands add, without formatting them: the summary shows these counts for every
+    /// target, and a linux plan has no other use for the bmv2 model. One ipv4_lpm entry per route, plus the members
+    /// of each distinct group.
+    /// </summary>
+    public static Bmv2Counts CountBmv2(SwitchForwarding forwarding)
+    {
+        var groups = new HashSet<(ulong Mac, int Port)[]>(MemberListComparer.Instance);
+        var seenLists = new HashSet<NextHop[]>(ReferenceEqualityComparer.Instance);
+        var members = 0;
+        foreach (var route in forwarding.Routes)
+        {
+            if (route.IsEcmp && seenLists.Add(ListOf(route)) && groups.Add(GroupKey(route))) members += route.NextHops.Length;
+        }
+        return new Bmv2Counts(forwarding.Routes.Length + members, groups.Count);
+    }
+
+    /// <summary>A group is its member list (neighbour MAC, port), compared as numbers.</summary>
+    private static (ulong Mac, int Port)[] GroupKey(Route route)
+    {
+        var key = new (ulong, int)[route.NextHops.Length];
+        for (var i = 0; i < key.Length; i++) key[i] = (route.NextHops[i].Ingress.Mac.Value, route.NextHops[i].Egress.Port);
+        return key;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class MemberListComparer : IEqualityComparer<(ulong Mac, int Port)[]>
+    {
+        public static readonly MemberListComparer Instance = new();
+
+        public bool Equals((ulong Mac, int Port)[]? x, (ulong Mac, int Port)[]? y) =>
+            x is not null && y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode((ulong Mac, int Port)[] members)
+        {
+            var hash = new HashCode();
+            foreach (var member in members) hash.Add(member);
+            return hash.ToHashCode();
+        }
+    }
+}
