@@ -152,6 +152,13 @@ run "kernel forwarding @${rate}" "$work/mux.cfg" "$rate" rx_back
 run "kernel forwarding @max" "$work/mux.cfg" max rx_back
 ip -n $DUT route del 20.0.0.1/32
 ip netns exec $DUT sysctl -qw net.ipv4.ip_forward=0
+# The generator's own share: the same frames, dropped at the dut's ingress hook (counted by veth on arrival).
+# Subtracting it from a row's machine CPU gives that row's marginal cost per packet.
+ip netns exec $DUT nft 'add table netdev lbe_gen_only; add chain netdev lbe_gen_only ingress { type filter hook ingress device "lbe-bd" priority 0; policy accept; }; add rule netdev lbe_gen_only ingress meta protocol ip drop'
+dut_rx() { stat_of $DUT lbe-bd rx_packets; }
+run "generator only @${rate}" "$work/mux.cfg" "$rate" dut_rx
+run "generator only @max" "$work/mux.cfg" max dut_rx
+ip netns exec $DUT nft delete table netdev lbe_gen_only
 ip -n $DUT addr add 20.0.0.1/32 dev lo   # the agent delivers to a local VIP
 
 # Agent vs the kernel receiving the inner packets itself. Both are counted where the kernel UDP layer sees them (a
