@@ -82,8 +82,8 @@ public sealed unsafe class PacketRing : IDisposable
                 AttachFilter(fd, filter);
                 SetInt(fd, SolPacket, PacketIgnoreOutgoing, 1, "PACKET_IGNORE_OUTGOING");
             }
-            // The mux's frames need no queueing discipline (veth has none): skip it.
-            SetInt(fd, SolPacket, PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
+            // No PACKET_QDISC_BYPASS: it would hide our frames from tcpdump on this host (no dev_queue_xmit_nit) and
+            // ignore any shaping the link has (mininet's tc options); veth's noqueue costs next to nothing.
             // A frame the driver refuses is skipped, not left blocking the transmit ring.
             SetInt(fd, SolPacket, PacketLoss, 1, "PACKET_LOSS");
             // In-flight transmit frames count against the send buffer; the default (208 KB) holds ~250 of them.
