@@ -7,7 +7,6 @@ internal static unsafe partial class PacketSocket
 {
     public const int AfPacket = 17;
     public const int SockRaw = 3;
-    public const ushort EthPIp = 0x0800;
     public const ushort EthPAll = 0x0003;
 
     public const int SolSocket = 1;
@@ -19,7 +18,6 @@ internal static unsafe partial class PacketSocket
     public const int PacketVersion = 10;
     public const int PacketTxRing = 13;
     public const int PacketLoss = 14;
-    public const int PacketQdiscBypass = 20;
     public const int PacketIgnoreOutgoing = 23;
     public const int TPacketV2 = 1;
 
@@ -30,10 +28,8 @@ internal static unsafe partial class PacketSocket
 
     public const uint TpStatusKernel = 0;
     public const uint TpStatusUser = 1;
-    public const uint TpStatusLosing = 4;
     public const uint TpStatusAvailable = 0;
     public const uint TpStatusSendRequest = 1;
-    public const uint TpStatusSending = 2;
     public const uint TpStatusWrongFormat = 4;
 
     public const int MsgDontWait = 0x40;
@@ -51,8 +47,6 @@ internal static unsafe partial class PacketSocket
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int ENoBufs = 105;
-    public const int ENetDown = 100;
-    public const int ENxio = 6;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct TpacketReq
@@ -132,15 +126,11 @@ internal static unsafe partial class PacketSocket
     public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
     public static partial int recvmmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int sendmmsg(int fd, MMsgHdr* messages, uint count, int flags);
 
-    public const int SolIp = 0;
     public const int SoRcvBuf = 8;
     public const int SoSndBuf = 7;
     public const int SoRcvTimeo = 20;

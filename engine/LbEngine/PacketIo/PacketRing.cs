@@ -37,8 +37,6 @@ public sealed unsafe class PacketRing : IDisposable
     private int _disposed;
 
     public string Interface { get; }
-    /// <summary>Frames handed to send() that the kernel refused as a batch (counted per failed call).</summary>
-    public long FlushErrors { get; private set; }
 
     private PacketRing(string interfaceName, int fd, byte* map, nuint mapLength, PacketRingOptions options, int rxFrames, int txFrames)
     {
@@ -105,7 +103,7 @@ public sealed unsafe class PacketRing : IDisposable
         }
         catch
         {
-            close(fd);
+            Interop.Libc.close(fd);
             throw;
         }
     }
@@ -215,10 +213,10 @@ public sealed unsafe class PacketRing : IDisposable
     {
         if (send(_fd, null, 0, MsgDontWait) < 0)
         {
-            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             // EAGAIN/ENOBUFS: the send buffer is full of in-flight frames; the queued slots go with the next flush.
-            if (errno != EAgain && errno != ENoBufs) FlushErrors++;
-            if (errno == EAgain || errno == ENoBufs) return;
+            // Any other error (the interface went down) shows in poll(), which ends the loop.
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno is EAgain or ENoBufs) return;
         }
         _txQueued = 0;
     }
@@ -272,7 +270,7 @@ public sealed unsafe class PacketRing : IDisposable
         lock (_statsLock)
         {
             munmap((nint)_map, _mapLength);
-            close(_fd);
+            Interop.Libc.close(_fd);
         }
     }
 }

@@ -36,7 +36,7 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
         if (_deliverFd < 0)
         {
             var error = OpenFailed("a raw delivery socket");
-            close(_receiveFd);
+            Interop.Libc.close(_receiveFd);
             throw error;
         }
         // Larger buffers absorb bursts; the *FORCE options pass the sysctl caps (root), the plain ones are the fallback.
@@ -76,7 +76,6 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     /// </summary>
     public int Receive()
     {
-        for (var i = 0; i < BatchSize; i++) _receiveMessages[i].Header.Flags = 0;
         var count = recvmmsg(_receiveFd, _receiveMessages, BatchSize, MsgWaitForOne, null);
         if (count >= 0) return count;
         var errno = Marshal.GetLastPInvokeError();
@@ -133,8 +132,8 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        close(_receiveFd);
-        close(_deliverFd);
+        Interop.Libc.close(_receiveFd);
+        Interop.Libc.close(_deliverFd);
         NativeMemory.AlignedFree(_buffers);
         NativeMemory.Free(_receiveIov);
         NativeMemory.Free(_receiveMessages);
