@@ -30,6 +30,14 @@ internal sealed record CliRun(int ExitCode, string Output, string Error, TimeSpa
         throw new InvalidOperationException("the lbdeploy checkout (lb.yaml, lbdeploy.slnx) is not above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>One folder for every derived spec of this test run, removed when the run ends.</summary>
+    private static readonly Lazy<string> DerivedSpecs = new(() =>
+    {
+        var root = Directory.CreateTempSubdirectory("lbdeploy-spec-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(root, recursive: true);
+        return root;
+    });
+
     /// <summary>
     /// A copy of a spec in a temp folder with its relative topology and docroot made absolute and some lines
     /// replaced: scenarios derived from the real examples without writing into the checkout.
@@ -55,7 +63,7 @@ internal sealed record CliRun(int ExitCode, string Output, string Error, TimeSpa
             Assert.Contains(from, text);
             text = text.Replace(from, to, StringComparison.Ordinal);
         }
-        var dir = Directory.CreateTempSubdirectory("lbdeploy-spec-");
+        var dir = Directory.CreateTempSubdirectory(Path.Combine(DerivedSpecs.Value, "spec-"));
         var path = Path.Combine(dir.FullName, Path.GetFileName(specPath));
         File.WriteAllText(path, text);
         return path;

@@ -29,6 +29,10 @@ internal sealed record PhaseRow(string Phase, double Seconds, int Requests, int 
                 string.Join(",", broken.GroupBy(e => e.Dip ?? "?").Select(g => $"{g.Key}:{g.Count()}")));
         })];
 
+    /// <summary>The failed requests (not broken connections) that no detection window explains, in start order.</summary>
+    public static IReadOnlyList<LoadEvent> FailedOutsideWindow(IReadOnlyList<LoadEvent> events, IReadOnlyList<LoadPhase> phases) =>
+        [.. events.Where(e => !e.Ok && !e.Broken && phases.Any(p => e.Start >= p.Start && e.Start < p.End && !p.InWindow(e))).OrderBy(e => e.Start)];
+
     public static string Table(IReadOnlyList<PhaseRow> rows)
     {
         var text = new StringBuilder();

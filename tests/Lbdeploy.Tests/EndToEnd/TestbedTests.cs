@@ -17,6 +17,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
         var state = new TestbedState(Path.Combine(Path.GetTempPath(), $"lbdeploy-test-{Environment.ProcessId}", "testbed"));
         var output = new StringWriter();
         var testbed = new LinuxTestbed(state, output);
+        var stateSurvived = false;
         IReadOnlyDictionary<string, TestbedNode> nodes;
         try
         {
@@ -73,6 +74,8 @@ public sealed class TestbedTests(ITestOutputHelper log)
         {
             await testbed.DownAsync();
             log.WriteLine(output.ToString());
+            stateSurvived = Directory.Exists(state.Directory);
+            Directory.Delete(Path.GetDirectoryName(state.Directory)!, recursive: true);
         }
 
         Assert.True(MininetNetwork.Discover().IsEmpty, "mininet node shells survived down");
@@ -80,7 +83,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
         var leftovers = fabric.Links.SelectMany(l => new[] { l.A.Name, l.B.Name })
             .Where(name => Directory.Exists(Path.Combine("/sys/class/net", name))).ToList();
         Assert.Empty(leftovers);
-        Assert.False(Directory.Exists(state.Directory));
+        Assert.False(stateSurvived, "down left the testbed state directory behind");
     }
 
     [RootFact]
@@ -101,6 +104,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
         finally
         {
             await testbed.DownAsync();
+            Directory.Delete(Path.GetDirectoryName(state.Directory)!, recursive: true);
         }
         Assert.True(MininetNetwork.Discover().IsEmpty);
     }
