@@ -66,7 +66,7 @@ public sealed class ChaosTests(ITestOutputHelper log)
         PhaseRow.Save(ReportFile, rows);
         foreach (var e in events.Where(e => !e.Ok)) log.WriteLine("  failed: " + e);
         // Last, so that a truncated log still shows them.
-        var unexplained = PhaseRow.FailedOutsideWindow(events, phases);
+        var unexplained = PhaseRow.Unexplained(events, phases);
         foreach (var e in unexplained) log.WriteLine("  failed outside a detection window: " + e);
 
         Assert.True(rows.Sum(r => r.Requests) > 1000, "the load generator barely ran:\n" + table);

@@ -30,7 +30,7 @@ internal sealed record PhaseRow(string Phase, double Seconds, int Requests, int 
         })];
 
     /// <summary>The failed requests (not broken connections) that no detection window explains, in start order.</summary>
-    public static IReadOnlyList<LoadEvent> FailedOutsideWindow(IReadOnlyList<LoadEvent> events, IReadOnlyList<LoadPhase> phases) =>
+    public static IReadOnlyList<LoadEvent> Unexplained(IReadOnlyList<LoadEvent> events, IReadOnlyList<LoadPhase> phases) =>
         [.. events.Where(e => !e.Ok && !e.Broken && phases.Any(p => e.Start >= p.Start && e.Start < p.End && !p.InWindow(e))).OrderBy(e => e.Start)];
 
     public static string Table(IReadOnlyList<PhaseRow> rows)
