@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Lbdeploy.Commands;
 
 namespace Lbdeploy.Tests.EndToEnd;
@@ -31,6 +32,8 @@ internal sealed record CliRun(int ExitCode, string Output, string Error, TimeSpa
     }
 
     /// <summary>One folder for every derived spec of this test run, removed when the run ends.</summary>
+    private static int derivedCount;
+
     private static readonly Lazy<string> DerivedSpecs = new(() =>
     {
         var root = Directory.CreateTempSubdirectory("lbdeploy-spec-").FullName;
@@ -63,7 +66,7 @@ internal sealed record CliRun(int ExitCode, string Output, string Error, TimeSpa
             Assert.Contains(from, text);
             text = text.Replace(from, to, StringComparison.Ordinal);
         }
-        var dir = Directory.CreateTempSubdirectory(Path.Combine(DerivedSpecs.Value, "spec-"));
+        var dir = Directory.CreateDirectory(Path.Combine(DerivedSpecs.Value, Interlocked.Increment(ref derivedCount).ToString(CultureInfo.InvariantCulture)));
         var path = Path.Combine(dir.FullName, Path.GetFileName(specPath));
         File.WriteAllText(path, text);
         return path;
