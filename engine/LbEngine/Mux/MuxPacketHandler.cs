@@ -78,6 +78,14 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         {
             dip = state.FindDip((uint)remembered); // null when the DIP left the pool: pick again below
             if (dip is { Down: true }) dip = null; // health checking took it out: re-hash (a drained DIP keeps its flows)
+            // A SYN opens a new connection: what the table remembers is an earlier one on the same 5-tuple (the client
+            // reused its port), and the pool may have changed since (a drained DIP must get no new connection). Pick
+            // by the current table, as Katran does; a retransmitted SYN with the pool unchanged lands where it did.
+            if (dip is not null && flowClass == FlowClass.Transport && OpensTcpConnection(ip))
+            {
+                var current = state.Table.Lookup(hash);
+                if (current < 0 || !ReferenceEquals(state.Dips[current], dip)) dip = null;
+            }
         }
         if (dip is null)
         {
@@ -98,6 +106,13 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         LastDrop = DropReason.None;
         LastDip = dip;
         return MuxVerdict.Forward;
+    }
+
+    private static bool OpensTcpConnection(Ipv4Header ip)
+    {
+        if (ip.Protocol != IpProtocol.Tcp) return false;
+        var flags = new TcpHeader(ip.Payload).Flags;
+        return (flags & (TcpHeader.FlagSyn | TcpHeader.FlagAck)) == TcpHeader.FlagSyn;
     }
 
     private MuxVerdict Drop(DropReason reason)

@@ -223,6 +223,30 @@ public class MuxPacketHandlerTests
     }
 
     [Fact]
+    public void A_syn_on_a_reused_port_is_a_new_connection_and_never_reaches_a_drained_dip()
+    {
+        var config = TestConfigs.Mux(("a", "10.0.1.2", 1), ("b", "10.0.2.2", 1));
+        var handler = TestConfigs.MuxHandler(config, out _);
+        var b = Ipv4Address.Parse("10.0.2.2").Value;
+        var onB = new List<ushort>();
+        for (ushort port = 3000; port < 3100; port++)
+            if (Send(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80, syn: true)) == b) onB.Add(port);
+        Assert.NotEmpty(onB);
+        // A retransmitted SYN (pool unchanged) lands where the first did and is not a second flow.
+        Assert.Equal(b, Send(handler, TestFrames.Tcp("10.5.3.2", onB[0], TestConfigs.Vip, 80, syn: true)));
+        Assert.Equal(100, handler.State.Dips.Sum(d => d.Flows));
+
+        handler.State = new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string> { "b" }, handler.State);
+        foreach (var port in onB)
+        {
+            // The old connection's segments still reach b; a new connection from the same port does not.
+            Assert.Equal(b, Send(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80)));
+            Assert.Equal(Ipv4Address.Parse("10.0.1.2").Value, Send(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80, syn: true)));
+            Assert.Equal(Ipv4Address.Parse("10.0.1.2").Value, Send(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80)));
+        }
+    }
+
+    [Fact]
     public void No_weighted_dip_drops_new_flows_as_no_backend()
     {
         var handler = TestConfigs.MuxHandler(TestConfigs.Mux(("a", "10.0.1.2", 0)), out _);

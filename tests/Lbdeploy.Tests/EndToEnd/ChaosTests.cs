@@ -9,7 +9,7 @@ namespace Lbdeploy.Tests.EndToEnd;
 /// and removed, and a mux is killed and restarted (the watcher withdraws it). Per phase: requests, failures (inside
 /// and outside the 3 s detection window), long-lived connections and how many broke; printed and written to
 /// /run/lbdeploy/chaos.json. Expected: no failure outside a detection window, no connection broken by a pool change
-/// or a mux failure; only the killed server's own connections may break.
+/// or a mux failure; only the killed server's own connections may break; the drained DIP accepts no new connection.
 /// </summary>
 [Collection(MininetCollection.Name)]
 public sealed class ChaosTests(ITestOutputHelper log)
@@ -53,12 +53,24 @@ public sealed class ChaosTests(ITestOutputHelper log)
         await Phase("server h14 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Server, "h14")), 5);
         await Phase("server h14 restarted", async () => { await Apply(three); return null; }, 4);
         await Phase("dip h16 added", async () => { await Apply(Spec("[h13, h14, h15, h16]")); return null; }, 4);
-        await Phase("dip h16 drained", async () => { await Apply(Spec("[h13, h14, h15, { host: h16, weight: 0 }]")); return null; }, 9);
+        var drainApplied = DateTimeOffset.MaxValue;
+        await Phase("dip h16 drained", async () =>
+        {
+            await Apply(Spec("[h13, h14, h15, { host: h16, weight: 0 }]"));
+            drainApplied = DateTimeOffset.UtcNow;
+            return null;
+        }, 9);
         await Phase("dip h16 removed", async () => { await Apply(three); return null; }, 3);
         await Phase("mux h1 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Mux, "h1")), 5);
         await Phase("mux h1 restarted", async () => { await Apply(three); return null; }, 4);
         var events = DeployedService.WithDips(await load);
         phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
+
+        // The access log has whole seconds: count h16's accepts that surely fall between the drain and the removal,
+        // apart from its agent's health probes (they come from the VIP itself).
+        var removalStarted = phases.Single(p => p.Name == "dip h16 removed").Start;
+        var acceptedWhileDrained = DeployedService.ServedBy().SelectMany(s => s.Value.Select(a => (Src: s.Key, a.At, a.Dip)))
+            .Where(a => a.Dip == "h16" && !a.Src.StartsWith(DeployedService.Vip + ":", StringComparison.Ordinal) && a.At >= drainApplied.AddSeconds(1) && a.At.AddSeconds(1) <= removalStarted).ToList();
 
         var rows = PhaseRow.Of(events, phases);
         var table = PhaseRow.Table(rows);
@@ -74,6 +86,7 @@ public sealed class ChaosTests(ITestOutputHelper log)
         // Only the killed server's own connections may break; pool changes and the mux failure break none.
         Assert.All(events.Where(e => e.Broken), e => Assert.True(e.Dip == "h14" && phases[1].InWindow(e), $"broken: {e}\n{table}"));
         Assert.True(rows.Single(r => r.Phase == "mux h1 killed").LongLived > 0);
+        Assert.True(acceptedWhileDrained.Count == 0, $"the drained DIP h16 accepted new connections: {string.Join(", ", acceptedWhileDrained.Select(a => $"{a.Src} at {a.At:HH:mm:ss}"))}");
 
         var verify = await service.RunAsync("verify", "-f", three);
         Assert.True(verify.ExitCode == 0, verify.All);
