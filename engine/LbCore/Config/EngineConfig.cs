@@ -30,6 +30,8 @@ public enum TransportProtocol
 public sealed record EngineConfig
 {
     public const int CurrentVersion = 1;
+    /// <summary>VIPs one engine serves at most: the ring path's classic BPF filter has 8-bit jumps (2n + 6 instructions).</summary>
+    public const int MaxVips = 120;
 
     public int Version { get; init; } = CurrentVersion;
     public required EngineRole Role { get; init; }

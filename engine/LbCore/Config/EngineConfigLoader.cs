@@ -223,6 +223,8 @@ public static class EngineConfigLoader
         if (!Primes.IsPrime(config.Hash.TableSize))
             w.Error("hash.table_size", $"{config.Hash.TableSize} is not prime; Maglev needs a prime size, e.g. {Primes.NextPrime(config.Hash.TableSize)} (or the default 65537)");
         if (config.Vips.Count == 0) w.Error("vips", "is empty; list at least one VIP");
+        if (config.Vips.Count > EngineConfig.MaxVips)
+            w.Error("vips", $"lists {config.Vips.Count} VIPs; one engine serves at most {EngineConfig.MaxVips}: split them over more muxes");
 
         var vipAddresses = new HashSet<Ipv4Address>();
         for (var i = 0; i < config.Vips.Count; i++)

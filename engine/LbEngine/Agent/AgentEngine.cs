@@ -56,6 +56,8 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         else
         {
             if (config.PacketIo == PacketIoKind.Ring) Log.Warn($"AF_PACKET ring path unavailable ({whyNot}); using raw IP sockets");
+            // A ring-path agent killed earlier may have left its drop rule, which would hide the frames from the raw socket.
+            KernelIngressDrop.RemoveStale("agent", config.Interface);
             _sockets = new RawIpBatchSocket(IpProtocol.IpInIp, SocketBufferBytes, ReceiveTimeout);
             _running = true;
             _thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "lbengine-agent" };
@@ -86,7 +88,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         {
             var options = new PacketRingOptions { Mtu = Math.Max(config.Mtu, HostEnvironment.InterfaceMtu(config.Interface) ?? 0) };
             receive = PacketRing.Open(config.Interface, options, CaptureFilters.IpInIpTo(config.Address.Value));
-            transmit = PacketRing.Open("lo", options with { ReceiveBytes = 0 }, filter: null);
+            transmit = PacketRing.Open("lo", options, filter: null);
         }
         catch (StartupException e)
         {
@@ -132,11 +134,15 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         return EthernetHeader.Length + innerLength;
     }
 
-    public void OnSendFailed()
+    public void OnSendFailed() => CountDeliverFailed(errno: 0);
+
+    /// <summary>A packet counted out could not be delivered after all: the ring stayed full (errno 0) or sendmmsg failed.</summary>
+    private void CountDeliverFailed(int errno)
     {
         _counters.PacketsOut--;
         _counters.SendFailed();
-        if (Log.Verbose) Log.Trace("deliver failed: the lo transmit ring stayed full");
+        if (Log.Verbose)
+            Log.Trace($"deliver failed: {(errno == 0 ? "the lo transmit ring stayed full" : System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno))}");
     }
 
     private void Trace(ReadOnlySpan<byte> packet, DropReason reason, int offset, int innerLength)
@@ -150,7 +156,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         var handler = _handler!;
         var sockets = _sockets!;
         if (!HostEnvironment.RaisePacketThreadPriority()) Log.Warn("cannot raise the packet thread's priority (nice -10)");
-        Action<int, int> deliverFailed = OnDeliverFailed;
+        Action<int> deliverFailed = CountDeliverFailed;
         while (_running)
         {
             var count = sockets.Receive();
@@ -182,13 +188,6 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
             }
             sockets.Flush(deliverFailed);
         }
-    }
-
-    private void OnDeliverFailed(int index, int errno)
-    {
-        _counters.PacketsOut--;
-        _counters.SendFailed();
-        if (Log.Verbose) Log.Trace($"deliver failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     private bool _stopped;

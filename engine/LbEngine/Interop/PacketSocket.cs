@@ -6,7 +6,6 @@ namespace Lb.Engine.Interop;
 internal static unsafe partial class PacketSocket
 {
     public const int AfPacket = 17;
-    public const int SockRaw = 3;
     public const ushort EthPAll = 0x0003;
 
     public const int SolSocket = 1;
@@ -21,8 +20,6 @@ internal static unsafe partial class PacketSocket
     public const int PacketIgnoreOutgoing = 23;
     public const int TPacketV2 = 1;
 
-    /// <summary>tpacket2_hdr: tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net (u16), ...; 32 bytes.</summary>
-    public const int Tpacket2HeaderLength = 32;
     /// <summary>Where a TX frame's data starts: TPACKET2_HDRLEN - sizeof(sockaddr_ll) = 52 - 20.</summary>
     public const int TxDataOffset = 32;
 
@@ -73,7 +70,7 @@ internal static unsafe partial class PacketSocket
         public ushort HaType;
         public byte PktType;
         public byte HaLen;
-        public ulong Address;
+        public fixed byte Address[8]; // 20 bytes in all, as in linux/if_packet.h
     }
 
     /// <summary>A classic BPF instruction (struct sock_filter).</summary>
@@ -100,9 +97,6 @@ internal static unsafe partial class PacketSocket
         public short Events;
         public short Revents;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int socket(int domain, int type, int protocol);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
@@ -185,7 +179,8 @@ internal static unsafe partial class PacketSocket
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial uint if_nametoindex(string name);
 
-    public static ushort HostToNetwork(ushort value) => (ushort)((value >> 8) | (value << 8));
+    /// <summary>setsockopt with an int value; true when the kernel took it.</summary>
+    public static bool TrySetInt(int fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int)) == 0;
 
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
 }

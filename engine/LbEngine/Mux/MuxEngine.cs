@@ -25,7 +25,6 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     private MuxPacketHandler? _handler;
     private MacAddress _ownMac;
     private MacAddress _gatewayMac;
-    private MuxVerdict _lastVerdict;
     private volatile bool _capturing;
     private DipHealthTracker? _health;
     private MuxHealthListener? _healthListener;
@@ -52,13 +51,14 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _kernelDrop = KernelIngressDrop.TryInstall("mux", config.Interface, KernelIngressDrop.VipRule(VipAddresses(config)), Log, out var nftError);
         if (_kernelDrop is null)
             Log.Warn($"cannot install the nftables ingress drop for the VIPs on {config.Interface} ({nftError}); the mux works, but the host's IP stack also processes every VIP packet (apt-get install nftables)");
+        // Capturing before the thread starts: a path that fails at once must still reach Fail.
+        _capturing = true;
         _path.Start(this, reason =>
         {
             if (!_capturing) return;
             _capturing = false;
             Fail($"{reason}; stopping");
         });
-        _capturing = true;
         if (_health is not null)
         {
             _healthListener = new MuxHealthListener(config.Address, _health, OnHealthChanged, Log);
@@ -91,7 +91,6 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     {
         var handler = _handler!;
         var verdict = handler.Handle(frame, output, out var length);
-        _lastVerdict = verdict;
         if (Log.Verbose) Log.Trace(PacketTrace.Describe(frame, verdict, handler.LastDrop, handler.LastDip?.Name));
         if (verdict == MuxVerdict.Drop) return 0;
         _counters.PacketsOut++;
@@ -102,7 +101,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     public void OnSendFailed()
     {
         _counters.PacketsOut--;
-        if (_lastVerdict == MuxVerdict.Forward) _counters.SendFailed();
+        if (_handler!.LastDip is not null) _counters.SendFailed(); // a forward, not an ICMP reply
         if (Log.Verbose) Log.Trace("send failed: the transmit path stayed full");
     }
 
@@ -113,14 +112,19 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         if (_path is null || _stopped) return;
         _stopped = true;
         _healthListener?.Dispose();
-        _capturing = false;
-        _path.Stop();
-        _kernelDrop?.Dispose();
+        // Under the reload lock: a reload still running must not set a filter on a closed ring or put the nft table back.
+        lock (ReloadLock)
+        {
+            _capturing = false;
+            _path.Stop();
+            _kernelDrop?.Dispose();
+        }
         Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped, {_path.KernelDrops()} lost in the kernel before capture");
     }
 
     protected override string Apply(EngineConfig next)
     {
+        if (_stopped) throw new StartupException("the mux is stopping");
         var handler = _handler!;
         var gatewayMac = _gatewayMac;
         if (next.Gateway != Config.Gateway)
@@ -128,14 +132,16 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             gatewayMac = next.Gateway.Mac ?? HostEnvironment.NeighbourMac(next.Gateway.Address, next.Interface)
                 ?? throw new StartupException($"gateway changed to {next.Gateway.Address} and its MAC is unknown; set \"gateway.mac\" or restart the engine");
         }
+        var vips = VipAddresses(next);
+        if (!vips.SequenceEqual(VipAddresses(Config)))
+        {
+            // First, as the one step that can refuse: nothing else has changed yet.
+            _path!.SetVips(vips);
+            _kernelDrop?.Update(KernelIngressDrop.VipRule(vips));
+        }
         _drained.IntersectWith(next.Dips.Select(d => d.Name));
         _health?.SetDips(next.Dips);
         var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State, _health?.DownAddresses());
-        if (CaptureFilter(next) != CaptureFilter(Config))
-        {
-            _path!.SetVips(VipAddresses(next));
-            _kernelDrop?.Update(KernelIngressDrop.VipRule(VipAddresses(next)));
-        }
         _gatewayMac = gatewayMac;
         handler.State = state;
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";

@@ -19,8 +19,8 @@ public static class CaptureFilters
     private const uint SourceOffset = EthernetHeader.Length + 12;
     private const uint DestinationOffset = EthernetHeader.Length + 16;
 
-    /// <summary>Jumps are 8-bit: 2 + 2n + 2 instructions must stay addressable.</summary>
-    public const int MaxVips = 120;
+    /// <summary>Jumps are 8-bit: 2 + 2n + 2 instructions must stay addressable (the config loader enforces it).</summary>
+    public const int MaxVips = Lb.Core.Config.EngineConfig.MaxVips;
 
     /// <summary>
     /// The mux's filter, the equivalent of the pcap filter <c>ip and (host VIP1 or host VIP2 ...)</c>: IPv4 frames

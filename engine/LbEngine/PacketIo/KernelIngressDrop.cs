@@ -17,6 +17,7 @@ public sealed class KernelIngressDrop : IDisposable
     private readonly string _interface;
     private readonly EngineLog _log;
     private bool _installed;
+    private bool _disposed;
 
     private KernelIngressDrop(string table, string interfaceName, EngineLog log)
     {
@@ -68,6 +69,7 @@ public sealed class KernelIngressDrop : IDisposable
     /// <summary>Replaces the rule (a reload changed the VIPs).</summary>
     public void Update(string rule)
     {
+        if (_disposed) return; // a reload racing the shutdown must not put the table back
         if (!TryApply(rule, out var error)) _log.Warn($"cannot update nftables table netdev {Table} on {_interface} ({error}); the host's IP stack also processes the new frames");
     }
 
@@ -91,8 +93,9 @@ public sealed class KernelIngressDrop : IDisposable
             })!;
             process.StandardInput.Write(script);
             process.StandardInput.Close();
+            // Both pipes read asynchronously, so a hung nft cannot block us past the timeout below.
             var stderr = process.StandardError.ReadToEndAsync();
-            process.StandardOutput.ReadToEnd();
+            _ = process.StandardOutput.ReadToEndAsync();
             if (!process.WaitForExit(10_000))
             {
                 process.Kill();
@@ -109,8 +112,19 @@ public sealed class KernelIngressDrop : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes a table of this role and interface that a killed engine left behind, for a start that installs none
+    /// (the agent's raw-socket path): its rule would drop the frames before the raw socket sees them.
+    /// </summary>
+    public static void RemoveStale(string role, string interfaceName)
+    {
+        var table = TableName(role, interfaceName);
+        Nft($"add table netdev {table}\ndelete table netdev {table}\n", out _);
+    }
+
     public void Dispose()
     {
+        _disposed = true;
         if (!_installed) return;
         _installed = false;
         if (!Nft($"delete table netdev {Table}\n", out var error))

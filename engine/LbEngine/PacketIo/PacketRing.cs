@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Lb.Engine.Hosting;
 using static Lb.Engine.Interop.PacketSocket;
 
@@ -10,7 +11,7 @@ namespace Lb.Engine.PacketIo;
 /// interface's); one send() per batch hands every queued slot to the driver. No copy to or from user buffers and
 /// about one system call per batch, where libpcap costs one per packet to send. Bound as a tap (ETH_P_ALL), so it
 /// sees frames before the ingress hook; our own outgoing frames are ignored (PACKET_IGNORE_OUTGOING).
-/// Single-threaded: <see cref="Run"/> on one thread; <see cref="SetFilter"/> and <see cref="Statistics"/> are
+/// Single-threaded: <see cref="Run"/> on one thread; <see cref="SetFilter"/> and <see cref="KernelDrops"/> are
 /// safe from others.
 /// </summary>
 public sealed unsafe class PacketRing : IDisposable
@@ -32,7 +33,6 @@ public sealed unsafe class PacketRing : IDisposable
     private int _rxIndex;
     private int _txIndex;
     private int _txQueued;
-    private long _kernelPackets;
     private long _kernelDrops;
     private int _disposed;
 
@@ -66,7 +66,7 @@ public sealed unsafe class PacketRing : IDisposable
         if (ifIndex == 0)
             throw new StartupException($"no interface '{interfaceName}' in this network namespace; fix \"interface\" in the config or start lbengine inside the host");
         // Protocol 0: the socket receives nothing until bind(), after the filter and the rings are in place.
-        var fd = socket(AfPacket, SockRaw, 0);
+        var fd = Interop.Libc.socket(AfPacket, Interop.Libc.SockRaw, 0);
         if (fd < 0)
             throw new StartupException($"cannot open an AF_PACKET socket ({LastError()}); lbengine must run as root (CAP_NET_RAW)");
         try
@@ -85,13 +85,13 @@ public sealed unsafe class PacketRing : IDisposable
             // A frame the driver refuses is skipped, not left blocking the transmit ring.
             SetInt(fd, SolPacket, PacketLoss, 1, "PACKET_LOSS");
             // In-flight transmit frames count against the send buffer; the default (208 KB) holds ~250 of them.
-            TrySetInt(fd, SolSocket, 32 /* SO_SNDBUFFORCE */, options.TransmitBytes);
+            TrySetInt(fd, SolSocket, SoSndBufForce, options.TransmitBytes);
             if (rxFrames > 0) SetRing(fd, PacketRxRing, frameSize, rxFrames);
             SetRing(fd, PacketTxRing, frameSize, txFrames);
             var length = (nuint)((long)(rxFrames + txFrames) * frameSize);
             var map = mmap(0, length, ProtRead | ProtWrite, MapShared | MapPopulate, fd, 0);
             if (map == -1) throw new StartupException($"cannot map the packet rings ({LastError()}); lower the ring sizes");
-            var protocol = filter is null ? (ushort)0 : HostToNetwork(EthPAll);
+            var protocol = filter is null ? (ushort)0 : BinaryPrimitives.ReverseEndianness(EthPAll);
             var address = new SockaddrLl { Family = AfPacket, Protocol = protocol, IfIndex = (int)ifIndex };
             if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
             {
@@ -111,8 +111,8 @@ public sealed unsafe class PacketRing : IDisposable
     /// <summary>Replaces the BPF filter (a reload changed the VIPs); the kernel swaps it atomically.</summary>
     internal void SetFilter(SockFilter[] filter) => AttachFilter(_fd, filter);
 
-    /// <summary>Packets the kernel offered to the ring and dropped because it was full, since the ring opened.</summary>
-    public (long Packets, long Drops) Statistics()
+    /// <summary>Packets the kernel had for the ring and dropped because it was full, since the ring opened.</summary>
+    public long KernelDrops()
     {
         lock (_statsLock)
         {
@@ -121,10 +121,9 @@ public sealed unsafe class PacketRing : IDisposable
             var length = (uint)sizeof(TpacketStats);
             if (Volatile.Read(ref _disposed) == 0 && getsockopt(_fd, SolPacket, PacketStatistics, &stats, ref length) == 0)
             {
-                _kernelPackets += stats.Packets;
                 _kernelDrops += stats.Drops;
             }
-            return (_kernelPackets, _kernelDrops);
+            return _kernelDrops;
         }
     }
 
@@ -261,8 +260,6 @@ public sealed unsafe class PacketRing : IDisposable
         if (setsockopt(fd, level, option, &value, sizeof(int)) != 0)
             throw new StartupException($"the kernel refused {name} on the packet socket ({LastError()}); lbengine's rings need Linux >= 4.20, or set \"packet_io\": \"pcap\"");
     }
-
-    private static void TrySetInt(int fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int));
 
     public void Dispose()
     {

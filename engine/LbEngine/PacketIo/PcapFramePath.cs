@@ -16,6 +16,7 @@ public sealed class PcapFramePath : IFramePath
     private IFrameProcessor? _processor;
     private Action<string>? _failed;
     private volatile bool _capturing;
+    private long _lastDrops;
 
     public PcapFramePath(string interfaceName, IReadOnlyList<uint> vips, int outputBufferSize)
     {
@@ -95,21 +96,24 @@ public sealed class PcapFramePath : IFramePath
 
     public void SetVips(IReadOnlyList<uint> vips) => _device.Filter = Filter(vips);
 
+    /// <summary>libpcap's count while capturing; the last count read once capture stopped (a counter never goes back).</summary>
     public long KernelDrops()
     {
         try
         {
-            return _capturing ? (long)_device.Statistics.DroppedPackets : 0;
+            if (_capturing) _lastDrops = (long)_device.Statistics.DroppedPackets;
         }
         catch (PcapException)
         {
-            return 0;
+            // The device closed under us: keep the last value.
         }
+        return _lastDrops;
     }
 
     public void Stop()
     {
         if (!_capturing) return;
+        KernelDrops();
         _capturing = false;
         try { _device.StopCapture(); } catch (PcapException) { }
         _device.OnPacketArrival -= OnPacketArrival;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Lb.Engine.Hosting;
 using static Lb.Engine.Interop.PacketSocket;
@@ -30,9 +31,9 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     /// <summary>Opens both sockets; <paramref name="protocol"/> is the IP protocol received (4: IP-in-IP).</summary>
     public RawIpBatchSocket(int protocol, int bufferBytes, TimeSpan receiveTimeout)
     {
-        _receiveFd = socket(Interop.Libc.AfInet, Interop.Libc.SockRaw, protocol);
+        _receiveFd = Interop.Libc.socket(Interop.Libc.AfInet, Interop.Libc.SockRaw, protocol);
         if (_receiveFd < 0) throw OpenFailed("a raw IP-in-IP socket");
-        _deliverFd = socket(Interop.Libc.AfInet, Interop.Libc.SockRaw, IpProtoRaw);
+        _deliverFd = Interop.Libc.socket(Interop.Libc.AfInet, Interop.Libc.SockRaw, IpProtoRaw);
         if (_deliverFd < 0)
         {
             var error = OpenFailed("a raw delivery socket");
@@ -40,8 +41,8 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
             throw error;
         }
         // Larger buffers absorb bursts; the *FORCE options pass the sysctl caps (root), the plain ones are the fallback.
-        if (!TrySet(_receiveFd, SolSocket, SoRcvBufForce, bufferBytes)) TrySet(_receiveFd, SolSocket, SoRcvBuf, bufferBytes);
-        if (!TrySet(_deliverFd, SolSocket, SoSndBufForce, bufferBytes)) TrySet(_deliverFd, SolSocket, SoSndBuf, bufferBytes);
+        if (!TrySetInt(_receiveFd, SolSocket, SoRcvBufForce, bufferBytes)) TrySetInt(_receiveFd, SolSocket, SoRcvBuf, bufferBytes);
+        if (!TrySetInt(_deliverFd, SolSocket, SoSndBufForce, bufferBytes)) TrySetInt(_deliverFd, SolSocket, SoSndBuf, bufferBytes);
         // The timeout lets the receive loop notice a stop request.
         var timeout = new TimeVal { Seconds = (long)receiveTimeout.TotalSeconds, Microseconds = receiveTimeout.Milliseconds * 1000L };
         setsockopt(_receiveFd, SolSocket, SoRcvTimeo, &timeout, (uint)sizeof(TimeVal));
@@ -93,14 +94,14 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     {
         var slot = _queued++;
         _sendIov[slot] = new IoVec { Base = _buffers + (nint)index * BufferSize + offset, Length = (nuint)length };
-        _sendNames[slot] = new SockaddrIn { Family = Interop.Libc.AfInet, Address = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(destination) };
+        _sendNames[slot] = new SockaddrIn { Family = Interop.Libc.AfInet, Address = BinaryPrimitives.ReverseEndianness(destination) };
     }
 
     /// <summary>
     /// Delivers every queued packet. sendmmsg stops at the first message that fails: that one is reported to
-    /// <paramref name="failed"/> (its queue index and errno) and the rest are sent again.
+    /// <paramref name="failed"/> (with its errno) and the rest are sent again.
     /// </summary>
-    public void Flush(Action<int, int>? failed)
+    public void Flush(Action<int>? failed)
     {
         var start = 0;
         while (start < _queued)
@@ -113,7 +114,7 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
             }
             var errno = Marshal.GetLastPInvokeError();
             if (errno == EIntr) continue;
-            failed?.Invoke(start, errno);
+            failed?.Invoke(errno);
             start++;
         }
         _queued = 0;
@@ -126,8 +127,6 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
             ? new StartupException($"root (CAP_NET_RAW) is required to open {what}; run lbengine as root")
             : new StartupException($"cannot open {what} ({Marshal.GetPInvokeErrorMessage(errno)}); check the kernel supports raw sockets");
     }
-
-    private static bool TrySet(int fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int)) == 0;
 
     public void Dispose()
     {

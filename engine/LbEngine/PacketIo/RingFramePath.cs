@@ -47,7 +47,7 @@ internal sealed class RingFramePath(PacketRing receive, PacketRing transmit, Fun
         if (filter is not null) receive.SetFilter(filter(vips));
     }
 
-    public long KernelDrops() => receive.Statistics().Drops;
+    public long KernelDrops() => receive.KernelDrops();
 
     public void Stop()
     {

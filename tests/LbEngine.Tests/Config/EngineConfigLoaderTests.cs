@@ -116,6 +116,15 @@ public class EngineConfigLoaderTests
     }
 
     [Fact]
+    public void More_vips_than_the_capture_filter_takes_are_refused()
+    {
+        var vips = string.Join(", ", Enumerable.Range(1, EngineConfig.MaxVips + 1)
+            .Select(i => $"{{ \"address\": \"20.0.{i / 256}.{i % 256}\", \"ports\": [ {{ \"protocol\": \"tcp\", \"port\": 80 }} ] }}"));
+        var json = Replace("\"vips\": [ { \"address\": \"20.0.0.1\", \"ports\": [ { \"protocol\": \"tcp\", \"port\": 80 } ], \"icmp\": true } ],", $"\"vips\": [ {vips} ],");
+        Assert.Contains($"vips: lists {EngineConfig.MaxVips + 1} VIPs; one engine serves at most {EngineConfig.MaxVips}", Fails(json).Message);
+    }
+
+    [Fact]
     public void Broken_json_and_missing_files_are_one_line_errors()
     {
         Assert.Contains("not valid JSON at line 1", Fails("{\"version\": 1,,}").Message);

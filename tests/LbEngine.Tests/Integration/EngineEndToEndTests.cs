@@ -1,6 +1,7 @@
 using Lb.Core.Control;
 using Lb.Core.Stats;
 using Lb.Engine.Tests.Support;
+using Lb.Engine.PacketIo;
 
 namespace Lb.Engine.Tests.Integration;
 
@@ -55,6 +56,14 @@ public class EngineEndToEndTests : IDisposable
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
             : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
         var mux = lab.Start(NetnsLab.Mux, $"{dotnet} {engine} mux --config {muxConfig} --pid-file {_directory}/mux.pid", $"{_directory}/mux.log");
+        if (packetIo == "pcap")
+        {
+            // As if a ring-path agent had been killed here: its drop rule would hide every tunnelled frame from the
+            // raw socket, so the pcap agent must clear it (the GET below fails otherwise).
+            var stale = Write("stale.nft", KernelIngressDrop.Script(KernelIngressDrop.TableName("agent", NetnsLab.ServerInterface), NetnsLab.ServerInterface,
+                KernelIngressDrop.IpInIpRule(Lb.Core.Addressing.Ipv4Address.Parse(NetnsLab.ServerAddress).Value)));
+            NetnsLab.Exec(NetnsLab.Server, $"nft -f {stale}");
+        }
         var agent = lab.Start(NetnsLab.Server, $"{dotnet} {engine} agent --config {agentConfig}", $"{_directory}/agent.log");
         lab.Start(NetnsLab.Server, $"php -S {NetnsLab.Vip}:80 -t {www}", $"{_directory}/php.log");
         var muxControl = new ControlClient($"{_directory}/mux.sock");
