@@ -20,10 +20,6 @@ public static class PlanWriter
             throw new LbdeployException($"{directory} is not empty and holds no plan.json; choose an empty or plan directory with --out");
         }
         Directory.CreateDirectory(directory);
-        foreach (var folder in plan.Files.Keys.Select(k => Path.GetDirectoryName(Path.Combine(directory, k))!).Distinct(StringComparer.Ordinal))
-        {
-            Directory.CreateDirectory(folder);
-        }
 
         // Files are independent: write them on every core (a k=16 plan writes ~30 MB in 656 files).
         try

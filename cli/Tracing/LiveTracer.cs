@@ -138,9 +138,11 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
             {
                 if (clock.GetElapsedTime(waitStart) > ListenLimit || runs.Any(r => r.IsCompleted))
                 {
-                    await Task.WhenAll(runs);
-                    var failed = points.Keys.FirstOrDefault(p => !Listening(FileOf(p) + ".err"));
-                    var detail = File.Exists(FileOf(failed) + ".err") ? File.ReadAllText(FileOf(failed) + ".err").Trim() : "no output";
+                    // (The finally waits for the shells; the first capture not listening names the problem.)
+                    var notListening = points.Keys.Where(p => !Listening(FileOf(p) + ".err")).ToList();
+                    if (notListening.Count == 0) break; // all came up just now
+                    var failed = notListening[0];
+                    var detail = File.Exists(FileOf(failed) + ".err") ? OneLine(File.ReadAllText(FileOf(failed) + ".err")) : "no output";
                     throw new RunnerException($"trace --live: tcpdump on {failed.Node} {failed.Interface} did not start listening: {detail}");
                 }
                 await Task.Delay(20, cancellationToken);
@@ -148,7 +150,8 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
 
             var send = await shell.RunAsync(flow.Client, $"/usr/bin/python3 -c {HostShell.Quote(SenderScript)} {flow.Protocol} {flow.Source} {flow.Vip} {flow.SourcePort} {flow.DestinationPort}",
                 TimeSpan.FromSeconds(3), cancellationToken);
-            if (!send.Succeeded) throw new RunnerException($"trace --live: could not send the packet: {send.Summary()}");
+            if (!send.Succeeded)
+                throw new RunnerException($"trace --live: could not send the packet from {flow.Client} (exit {send.ExitCode}): {OneLine(send.StandardError)}");
             await Task.WhenAll(runs);
 
             var frames = new Dictionary<(string, string, string), List<(string, TraceFrame)>>();
@@ -166,11 +169,14 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         }
         finally
         {
-            // Every tcpdump ends by itself (-c or timeout); wait for them so none writes into a deleted folder.
-            try { await Task.WhenAll(runs); } catch (OperationCanceledException) { }
+            // Every tcpdump ends by itself (-c or timeout); wait for them so none writes into a deleted folder. A shell
+            // that failed must not hide the error already on its way out, nor keep the folder.
+            try { await Task.WhenAll(runs); } catch (Exception) { }
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static string OneLine(string text) => text.Trim().ReplaceLineEndings(" | ");
 
     private static bool Listening(string errFile) => File.Exists(errFile) && File.ReadAllText(errFile).Contains("listening on", StringComparison.Ordinal);
 

@@ -11,6 +11,11 @@ internal sealed record LoadPhase(string Name, DateTimeOffset Start, DateTimeOffs
 
     /// <summary>A request overlapping [fault, fault + 3 s] may fail: the fault is not detected yet.</summary>
     public bool InWindow(LoadEvent e) => Fault is { } f && e.End >= f && e.Start <= f + DetectionWindow;
+
+    public bool StartedIn(LoadEvent e) => e.Start >= Start && e.Start < End;
+
+    /// <summary>A failed request (not a broken connection) that started in this phase and no detection window explains.</summary>
+    public bool FailedUnexplained(LoadEvent e) => !e.Ok && !e.Broken && StartedIn(e) && !InWindow(e);
 }
 
 /// <summary>Per phase: requests started, failed, failed outside the detection window, long-lived connections alive and broken.</summary>
@@ -20,18 +25,18 @@ internal sealed record PhaseRow(string Phase, double Seconds, int Requests, int 
     public static IReadOnlyList<PhaseRow> Of(IReadOnlyList<LoadEvent> events, IReadOnlyList<LoadPhase> phases) =>
         [.. phases.Select(p =>
         {
-            var started = events.Where(e => e.Start >= p.Start && e.Start < p.End).ToList();
+            var started = events.Where(p.StartedIn).ToList();
             var failed = started.Where(e => !e.Ok && !e.Broken).ToList();
             var broken = events.Where(e => e.Broken && e.End >= p.Start && e.End < p.End).ToList();
             var alive = events.Count(e => e.IsLong && e.Start < p.End && e.End > p.Start);
             return new PhaseRow(p.Name, Math.Round((p.End - p.Start).TotalSeconds, 1), started.Count, failed.Count,
-                failed.Count(e => !p.InWindow(e)), alive, broken.Count,
+                events.Count(p.FailedUnexplained), alive, broken.Count,
                 string.Join(",", broken.GroupBy(e => e.Dip ?? "?").Select(g => $"{g.Key}:{g.Count()}")));
         })];
 
     /// <summary>The failed requests (not broken connections) that no detection window explains, in start order.</summary>
     public static IReadOnlyList<LoadEvent> Unexplained(IReadOnlyList<LoadEvent> events, IReadOnlyList<LoadPhase> phases) =>
-        [.. events.Where(e => !e.Ok && !e.Broken && phases.Any(p => e.Start >= p.Start && e.Start < p.End && !p.InWindow(e))).OrderBy(e => e.Start)];
+        [.. events.Where(e => phases.Any(p => p.FailedUnexplained(e))).OrderBy(e => e.Start)];
 
     public static string Table(IReadOnlyList<PhaseRow> rows)
     {

@@ -75,7 +75,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
             await testbed.DownAsync();
             log.WriteLine(output.ToString());
             stateSurvived = Directory.Exists(state.Directory);
-            Directory.Delete(Path.GetDirectoryName(state.Directory)!, recursive: true);
+            if (Directory.Exists(Path.GetDirectoryName(state.Directory))) Directory.Delete(Path.GetDirectoryName(state.Directory)!, recursive: true);
         }
 
         Assert.True(MininetNetwork.Discover().IsEmpty, "mininet node shells survived down");
@@ -104,7 +104,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
         finally
         {
             await testbed.DownAsync();
-            Directory.Delete(Path.GetDirectoryName(state.Directory)!, recursive: true);
+            if (Directory.Exists(Path.GetDirectoryName(state.Directory))) Directory.Delete(Path.GetDirectoryName(state.Directory)!, recursive: true);
         }
         Assert.True(MininetNetwork.Discover().IsEmpty);
     }

@@ -78,6 +78,9 @@ public sealed class LiveTracerTests
         // bmv2's branch is computed, never overridden: a different capture there is a difference to flag.
         var bmv2 = FlowTracer.Trace(TracePlans.Plan("fattree-bmv2"), new TraceRequest("h3"), observed);
         Assert.Equal(FlowTracer.Trace(TracePlans.Plan("fattree-bmv2"), new TraceRequest("h3")).Balancing!.Mux, bmv2.Balancing!.Mux);
+        var bmv2AtT1 = bmv2.Leg(TraceLegKinds.ToMux)!.Hops.Single(h => h.Node == "t1").Decision!;
+        Assert.True(bmv2AtT1.Predicted, bmv2AtT1.Reason);
+        Assert.DoesNotContain("observed on the wire", bmv2AtT1.Reason);
     }
 
     [Fact]
