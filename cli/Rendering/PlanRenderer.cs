@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Lb.Core.Config;
 using Lbdeploy.Planning;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
@@ -108,7 +109,7 @@ public static class PlanRenderer
             Gateway: new EngineGatewayModel(host.Gateway.ToString(), gatewayMac),
             Mtu: LinkMtu,
             ControlSocket: PlanFiles.ControlSocket(host.Name, role),
-            PacketIo: engine.PacketIo,
+            PacketIo: engine.PacketIo.Name(),
             Vips: [new EngineVipModel(spec.Vip.Address.ToString(), spec.Vip.Ports.Select(p => new EnginePortModel(p.Protocol, p.Port)).ToList(), spec.Vip.Icmp)],
             Dips: spec.Dips.Select(d => new EngineDipModel(d.Host, fabric.FindHost(d.Host)!.Address.Address.ToString(), d.Weight)).ToList(),
             Muxes: spec.Muxes.Select(m => new EngineMuxModel(m, fabric.FindHost(m)!.Address.Address.ToString())).ToList(),

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Lb.Core.Addressing;
+using Lb.Core.Config;
 
 namespace Lbdeploy.Spec;
 
@@ -84,9 +85,9 @@ public static class SwitchTargets
 /// The engines' settings. <see cref="PacketIo"/>: how the engines move packets, "ring" (AF_PACKET rings) or "pcap"
 /// (the mux uses libpcap, the agent raw IP sockets).
 /// </summary>
-public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, string PacketIo)
+public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, PacketIoKind PacketIo)
 {
-    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, "ring");
+    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, PacketIoKind.Ring);
 }
 
 /// <summary>Maglev lookup table size (prime) and the flow-hash seed.</summary>

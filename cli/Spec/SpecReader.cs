@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Lb.Core.Addressing;
+using Lb.Core.Config;
 using Lb.Core.Maglev;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -21,7 +22,6 @@ public static partial class SpecReader
     private static readonly string[] DipKeys = ["host", "weight"];
     private static readonly string[] SwitchesKeys = ["target"];
     private static readonly string[] EngineKeys = ["hash", "connections", "packet_io"];
-    private static readonly string[] PacketIoNames = ["ring", "pcap"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
     private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
     private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port"];
@@ -355,13 +355,13 @@ public static partial class SpecReader
         var packetIo = EngineSpec.Default.PacketIo;
         if (YamlFields.Optional(engine, "packet_io") is { } ioField && f.Text(ioField, "ring or pcap") is { } ioText)
         {
-            if (PacketIoNames.Contains(ioText))
+            if (PacketIoNames.Parse(ioText) is { } kind)
             {
-                packetIo = ioText;
+                packetIo = kind;
             }
             else
             {
-                var suggestion = Suggestions.Closest(ioText, PacketIoNames);
+                var suggestion = Suggestions.Closest(ioText, PacketIoNames.All);
                 f.Error(ioField.Value, ioField.Path, $"unknown packet_io '{ioText}'; use ring (AF_PACKET rings, the default) or pcap (libpcap){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
             }
         }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Lb.Core.Addressing;
 using Lb.Core.Packets;
 
 namespace Lbdeploy.Tracing;
@@ -37,8 +36,9 @@ internal static class TcpdumpHex
     /// <summary>Ethernet + IPv4 (+ IPv4 inside proto 4) + ports or echo id; null when it is not such a frame.</summary>
     public static TraceFrame? Parse(ReadOnlySpan<byte> frame, string link)
     {
-        if (frame.Length < 34 || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != 0x0800) return null;
-        var ip = frame[14..];
+        var ethernet = new EthernetHeader(frame);
+        if (!ethernet.IsComplete || ethernet.EtherType != EthernetHeader.EtherTypeIpv4) return null;
+        var ip = ethernet.Payload;
         if (Ip(ip) is not { } first) return null;
         TraceIp? outer = null;
         var inner = first.Header;
@@ -60,17 +60,15 @@ internal static class TcpdumpHex
         {
             echo = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]);
         }
-        return new TraceFrame(link, Mac(frame[6..12]), Mac(frame[..6]), outer, inner, sport, dport, echo);
+        return new TraceFrame(link, ethernet.Source.ToString(), ethernet.Destination.ToString(), outer, inner, sport, dport, echo);
     }
 
-    private static (TraceIp Header, int Length)? Ip(ReadOnlySpan<byte> ip)
+    /// <summary>The IPv4 header at the start of <paramref name="bytes"/> and its length; null when there is none.</summary>
+    private static (TraceIp Header, int Length)? Ip(ReadOnlySpan<byte> bytes)
     {
-        if (ip.Length < 20 || ip[0] >> 4 != 4) return null;
-        var length = (ip[0] & 0xf) * 4;
-        if (length < 20 || ip.Length < length) return null;
-        var protocol = ip[9];
-        return (new TraceIp(Ipv4Address.FromBytes(ip[12..16]).ToString(), Ipv4Address.FromBytes(ip[16..20]).ToString(), protocol, IpProtocol.Name(protocol), ip[8]), length);
+        if (bytes.Length < Ipv4Header.MinimumLength) return null;
+        var ip = new Ipv4Header(bytes);
+        if (ip.Version != 4 || ip.HeaderLength < Ipv4Header.MinimumLength || bytes.Length < ip.HeaderLength) return null;
+        return (new TraceIp(ip.Source.ToString(), ip.Destination.ToString(), ip.Protocol, IpProtocol.Name(ip.Protocol), ip.TimeToLive), ip.HeaderLength);
     }
-
-    private static string Mac(ReadOnlySpan<byte> b) => string.Create(CultureInfo.InvariantCulture, $"{b[0]:x2}:{b[1]:x2}:{b[2]:x2}:{b[3]:x2}:{b[4]:x2}:{b[5]:x2}");
 }

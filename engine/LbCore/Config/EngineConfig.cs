@@ -17,6 +17,21 @@ public enum PacketIoKind
     Pcap,
 }
 
+/// <summary>The names of <see cref="PacketIoKind"/> in the engine config and in lb.yaml (one list for both).</summary>
+public static class PacketIoNames
+{
+    public static readonly IReadOnlyList<string> All = ["ring", "pcap"];
+
+    public static string Name(this PacketIoKind kind) => kind == PacketIoKind.Pcap ? "pcap" : "ring";
+
+    public static PacketIoKind? Parse(string text) => text switch
+    {
+        "ring" => PacketIoKind.Ring,
+        "pcap" => PacketIoKind.Pcap,
+        _ => null,
+    };
+}
+
 public enum TransportProtocol
 {
     Tcp,

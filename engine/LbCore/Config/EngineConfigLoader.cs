@@ -71,12 +71,7 @@ public static class EngineConfigLoader
         var mtu = w.Integer(root, "", "mtu", false, 576, 65535, "1500") ?? 1500;
         var controlSocket = w.String(root, "", "control_socket", true, "\"/run/lbdeploy/h1-mux.sock\"");
         var packetIoText = w.String(root, "", "packet_io", false, "\"ring\"");
-        PacketIoKind? packetIo = packetIoText switch
-        {
-            null or "ring" => PacketIoKind.Ring,
-            "pcap" => PacketIoKind.Pcap,
-            _ => null,
-        };
+        var packetIo = packetIoText is null ? PacketIoKind.Ring : PacketIoNames.Parse(packetIoText);
         if (packetIo is null) w.Error("packet_io", $"'{packetIoText}' is not a packet I/O path; use \"ring\" (AF_PACKET rings, the default) or \"pcap\" (libpcap)");
         var vips = w.Array(root, "", "vips", true, "[{\"address\": \"20.0.0.1\", \"ports\": [{\"protocol\": \"tcp\", \"port\": 80}]}]")
             .Select(item => ReadVip(item.Item, item.Path, w)).ToList();
