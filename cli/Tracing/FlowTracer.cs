@@ -35,13 +35,16 @@ public static class FlowTracer
         var fabric = plan.Fabric;
         var flow = ResolveFlow(plan, request);
         var bmv2 = plan.Target == "bmv2";
+        // bmv2's branches are computed: a capture that differs is a difference to flag, never an override.
         var walker = new PathWalker(plan, bmv2, bmv2 ? null : observed);
         var legs = ImmutableArray.CreateBuilder<TraceLeg>();
         var notes = ImmutableArray.CreateBuilder<string>();
         var ecmp = bmv2
             ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): branch = crc16(src, dst, proto, sport, dport) mod branches; each branch shown is the one this flow takes")
-            : new TraceEcmp(false, "linux: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
-                "every equal-cost branch is listed and the first (lowest port) is assumed for the rest of the path (marked 'assumed')");
+            : observed is not null
+                ? new TraceEcmp(false, "linux: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
+                : new TraceEcmp(false, "linux: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
+                    "every equal-cost branch is listed and the first (lowest port) is assumed for the rest of the path (marked 'assumed')");
 
         var client = fabric.FindHost(flow.Client)!;
         var vip = plan.Service.Vip;
@@ -93,7 +96,7 @@ public static class FlowTracer
         if (!dsr.Reached)
             return Finish(plan, flow, ecmp, legs, balancing, $"the reply never reaches {client.Name}: {dsr.Outcome}", notes);
 
-        if (!bmv2 && legs.Any(l => l.Hops.Any(h => h.Decision is { IsEcmp: true })))
+        if (legs.Any(l => l.Hops.Any(h => h.Decision is { IsAssumed: true })))
             notes.Add("linux target: ECMP branches marked 'assumed' may differ on the running network (the kernel's hash is keyed at boot)");
         return Finish(plan, flow, ecmp, legs, balancing,
             $"{client.Name} -> {mux} (mux) -> {dipHost.Name} (DIP) -> {client.Name}: the reply reaches the client without the mux (DSR)", notes, complete: true);
@@ -265,10 +268,10 @@ public static class FlowTracer
             var prefix = route.Destination.ToString();
             var kind = Rendering.SwitchRules.KindName(route.Kind);
             if (!route.IsEcmp) return new TraceDecision(prefix, kind, branches, 0, true, null, "single next hop");
-            if (!bmv2 && observed?.Egress(legKind, switchName) is { } seen && branches.FirstOrDefault(b => b.Interface == seen) is { } taken)
+            if (observed?.Egress(legKind, switchName) is { } seen && branches.FirstOrDefault(b => b.Interface == seen) is { } taken)
             {
                 return new TraceDecision(prefix, kind, branches, taken.Index, false, null,
-                    $"kernel hash over the 5-tuple, keyed at boot: any of {branches.Length} branches; branch {taken.Index} observed on the wire");
+                    $"kernel hash over the 5-tuple, keyed at boot: any of {branches.Length} branches; branch {taken.Index} observed on the wire", Observed: true);
             }
             if (!bmv2)
             {

@@ -40,10 +40,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         }
         var walked = FlowTracer.Trace(plan, request, observed);
         var live = Compare(plan, predicted, walked, frames, Sender(flow), clock.GetElapsedTime(started).TotalSeconds, points.Count);
-        // The branches in the re-walked trace are the captured ones, not assumptions: say so instead of warning.
-        var ecmp = plan.Target == "bmv2" ? walked.Ecmp
-            : walked.Ecmp with { Explanation = "linux: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)" };
-        return walked with { Live = live, Ecmp = ecmp, Notes = [.. walked.Notes.Where(n => !n.Contains("'assumed'", StringComparison.Ordinal))] };
+        return walked with { Live = live };
     }
 
     private static string Sender(TraceFlow flow) => flow.Protocol switch

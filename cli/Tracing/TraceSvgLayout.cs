@@ -151,6 +151,11 @@ public static class TraceSvgLayout
                 lines.Add(new(0, 0, $"ECMP {decision.Chosen} of {decision.Branches.Length} -> {chosen.Neighbor}", "ecmp"));
                 lines.Add(new(0, 0, Invariant($"crc16 {decision.Hash} mod {decision.Branches.Length} = {decision.Chosen}"), "ecmp"));
             }
+            else if (decision.Observed)
+            {
+                lines.Add(new(0, 0, $"ECMP {decision.Chosen} of {decision.Branches.Length}: observed -> {chosen.Neighbor}", "ecmp"));
+                lines.Add(new(0, 0, "any of " + string.Join(" ", decision.Branches.Select(b => b.Neighbor)), "ecmp"));
+            }
             else if (decision.IsEcmp)
             {
                 lines.Add(new(0, 0, $"ECMP ? of {decision.Branches.Length}: assumed -> {chosen.Neighbor}", "assumed"));

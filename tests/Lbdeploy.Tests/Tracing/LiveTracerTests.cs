@@ -74,7 +74,14 @@ public sealed class LiveTracerTests
         Assert.Equal("h2", walked.Balancing!.Mux);
         Assert.Equal("h2", walked.Leg(TraceLegKinds.Tunnel)!.From);
         Assert.Equal("10.13.2.2", walked.Leg(TraceLegKinds.Tunnel)!.Hops[0].Sent!.Outer!.Source);
-        Assert.Contains("observed on the wire", walked.Leg(TraceLegKinds.ToMux)!.Hops.Single(h => h.Node == "t1").Decision!.Reason);
+        var atT1 = walked.Leg(TraceLegKinds.ToMux)!.Hops.Single(h => h.Node == "t1").Decision!;
+        Assert.True(atT1.Observed && !atT1.IsAssumed);
+        Assert.Contains("observed on the wire", atT1.Reason);
+        // Where nothing was captured (the tunnel and reply legs here) the branch stays an assumption, and says so.
+        var unobserved = walked.Legs.Where(l => l.Kind != TraceLegKinds.ToMux).SelectMany(l => l.Hops).Select(h => h.Decision).OfType<TraceDecision>().Where(d => d.IsEcmp).ToList();
+        Assert.NotEmpty(unobserved);
+        Assert.All(unobserved, d => Assert.True(d.IsAssumed, d.Reason));
+        Assert.Contains(walked.Notes, n => n.Contains("'assumed'", StringComparison.Ordinal));
         // bmv2's branch is computed, never overridden: a different capture there is a difference to flag.
         var bmv2 = FlowTracer.Trace(TracePlans.Plan("fattree-bmv2"), new TraceRequest("h3"), observed);
         Assert.Equal(FlowTracer.Trace(TracePlans.Plan("fattree-bmv2"), new TraceRequest("h3")).Balancing!.Mux, bmv2.Balancing!.Mux);
