@@ -39,13 +39,14 @@ public static class PlanRenderer
         {
             var switchForwarding = forwarding.Switches[i];
             var name = switchForwarding.Switch.Name;
-            bmv2Counts[i] = SwitchRules.CountBmv2(switchForwarding);
             if (spec.Target == SwitchTarget.Bmv2)
             {
                 var bmv2 = SwitchRules.Bmv2(switchForwarding, prefixes);
+                bmv2Counts[i] = Bmv2Counts.Of(bmv2);
                 switchFiles[i] = [(PlanFiles.Bmv2Commands(name), TemplateRenderer.Render("switches/bmv2.txt.sbn", bmv2))];
                 return;
             }
+            bmv2Counts[i] = SwitchRules.CountBmv2(switchForwarding);
             var interfaces = fabric.LinksOf(name).Select(l => l.End(name).Name).ToList();
             var linux = SwitchRules.Linux(switchForwarding, interfaces, prefixes);
             switchFiles[i] =

@@ -42,7 +42,24 @@ public sealed record Bmv2GroupModel(int Id, IReadOnlyList<Bmv2MemberModel> Membe
 public sealed record Bmv2MemberModel(int Index, string Mac, int Port, string Neighbor);
 
 /// <summary>How many ipv4_lpm and ecmp_group_to_nhop entries a switch's bmv2 commands add, and its ECMP groups (the summary's counts).</summary>
-public readonly record struct Bmv2Counts(int TableEntries, int EcmpGroups);
+public readonly record struct Bmv2Counts(int TableEntries, int EcmpGroups)
+{
+    /// <summary>The counts of a rendered model: every ipv4_lpm entry plus each new group's members.</summary>
+    public static Bmv2Counts Of(Bmv2SwitchModel model)
+    {
+        int entries = 0, groups = 0;
+        foreach (var block in model.Blocks)
+        {
+            entries += block.Entries.Count;
+            if (block.NewGroup is { } group)
+            {
+                groups++;
+                entries += group.Members.Count;
+            }
+        }
+        return new Bmv2Counts(entries, groups);
+    }
+}
 
 /// <summary>templates/hosts/vip-up.sh.sbn and vip-down.sh.sbn: the VIP on a DIP for Direct Server Return.</summary>
 public sealed record DipHostModel(string Host, string Interface, string Vip, string Gateway, int Mtu, int AdvMss);
