@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.CommandLine;
 using Lbdeploy.Spec;
 using Lbdeploy.Topology;
@@ -10,10 +11,10 @@ namespace Lbdeploy.Commands;
 /// </summary>
 public static class CommandRunner
 {
-    public const int Success = 0;
-    public const int UserError = 1;
-    public const int InternalError = 70;
-    public const int Interrupted = 130;
+    public const int Success = ExitCodes.Success;
+    public const int UserError = ExitCodes.UserError;
+    public const int InternalError = ExitCodes.InternalError;
+    public const int Interrupted = ExitCodes.Interrupted;
 
     public static async Task<int> RunAsync(ParseResult parseResult, Func<CommandContext, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
@@ -69,13 +70,4 @@ public sealed class CommandContext(ParseResult parseResult)
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);
-}
-
-/// <summary>
-/// A failure the user can fix (bad state, a missing network, a command that failed): its message is one line
-/// saying what, where and how to fix it. Commands throw it (or a subclass); <see cref="CommandRunner"/> prints it.
-/// </summary>
-public class LbdeployException(string message, int exitCode = CommandRunner.UserError, Exception? inner = null) : Exception(message, inner)
-{
-    public int ExitCode { get; } = exitCode;
 }

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.CommandLine;
 using System.Diagnostics;
 using Lbdeploy.Testbed;

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using Lbdeploy.Commands;

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Lbdeploy.Rendering;

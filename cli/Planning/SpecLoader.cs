@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Collections.Immutable;
 using Lbdeploy.Spec;
 using Lbdeploy.Topology;
@@ -20,7 +21,7 @@ public static class SpecLoader
         var diagnostics = read.Diagnostics.ToList();
         if (read.Spec is not { } spec)
         {
-            throw new SpecException([.. diagnostics.OrderBy(d => d.Location)]);
+            throw new SpecException(SpecException.Ordered(diagnostics));
         }
 
         Fabric? fabric = null;
@@ -28,12 +29,15 @@ public static class SpecLoader
         {
             try
             {
-                fabric = FabricLoader.Load(spec.TopologyPath);
+                fabric = FabricLoader.Load(spec.TopologyPath, DisplayPath(spec.TopologyPath));
             }
-            catch (TopologyException e)
+            catch (InputFileException e)
             {
-                // Name the file as the spec wrote it, not as an absolute path.
-                diagnostics.Add(spec.Source.AtKey("topology", e.Message.Replace(spec.TopologyPath, spec.TopologyAsWritten, StringComparison.Ordinal)));
+                diagnostics.Add(spec.Source.At("topology", $"cannot read {TerminalText.Quote(spec.TopologyAsWritten)}: {e.Message}"));
+            }
+            catch (SpecException e)
+            {
+                diagnostics.AddRange(e.Diagnostics);
             }
         }
         if (fabric is not null)
@@ -43,9 +47,17 @@ public static class SpecLoader
         }
         if (diagnostics.Count > 0 || fabric is null)
         {
-            throw new SpecException([.. diagnostics.OrderBy(d => d.Location)]);
+            throw new SpecException(SpecException.Ordered(diagnostics));
         }
         return new LoadedSpec(spec, fabric, Clients(spec, fabric));
+    }
+
+    /// <summary>How messages name an input file: relative to the working directory when it is below it, else absolute.</summary>
+    public static string DisplayPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, full);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
     }
 
     /// <summary>The clients: as listed, or every host that is neither mux nor DIP, in natural order.</summary>

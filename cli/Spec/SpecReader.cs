@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Maglev;
+using Lbdeploy.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -43,12 +44,11 @@ public static partial class SpecReader
         string text;
         try
         {
-            text = File.ReadAllText(specPath);
+            text = InputFiles.ReadText(specPath, InputLimits.MaxSpecBytes, "pass the spec file with -f");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            var reason = e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : e.Message;
-            throw new SpecException([new SpecDiagnostic(displayPath, SourceLocation.Start, "", $"cannot read the spec: {reason}; pass the right file with -f")]);
+            throw new SpecException([new SpecDiagnostic(TerminalText.Escape(displayPath), new SourceLocation(e.Line, 1), "", $"cannot read the spec: {e.Message}")]);
         }
         return Parse(text, Path.GetFullPath(specPath), displayPath);
     }
@@ -56,39 +56,53 @@ public static partial class SpecReader
     /// <summary>Reads spec text as if it were the file <paramref name="specPath"/> (relative paths resolve next to it).</summary>
     public static SpecReadResult Parse(string yaml, string specPath, string displayPath)
     {
+        displayPath = TerminalText.Escape(displayPath);
         var fields = new YamlFields(displayPath);
-        var root = LoadDocument(yaml, displayPath, fields);
+        var root = LoadDocument(yaml, fields);
         var spec = root is null ? null : ReadRoot(root, specPath, displayPath, fields);
         var diagnostics = fields.Diagnostics.OrderBy(d => d.Location).ToImmutableArray();
         return new SpecReadResult(spec, diagnostics, new SpecSourceMap(displayPath, fields.Values, fields.Keys));
     }
 
-    private static YamlNode? LoadDocument(string yaml, string displayPath, YamlFields fields)
+    private static YamlNode? LoadDocument(string yaml, YamlFields fields)
     {
+        if (yaml.Length > InputLimits.MaxSpecBytes)
+        {
+            fields.Error(SourceLocation.Start, "", $"the spec is {yaml.Length} characters, more than lbdeploy reads ({InputLimits.MaxSpecBytes}); a spec needs a few hundred");
+            return null;
+        }
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(new GuardedYamlParser(new Parser(new StringReader(yaml)), (mark, path, message) => fields.Error(Locate(mark), path, message)));
+        }
+        catch (YamlLimitException e)
+        {
+            fields.Error(Locate(e.Mark), "", e.Message);
+            return null;
         }
         catch (YamlException e)
         {
-            var location = new SourceLocation((int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column));
-            var reason = (e.InnerException?.Message ?? e.Message).TrimEnd('.');
-            fields.Error(location, "", reason.StartsWith("Duplicate key ", StringComparison.Ordinal)
-                ? $"key '{reason["Duplicate key ".Length..]}' appears twice in the same mapping; keep one"
-                : $"not valid YAML: {reason}");
+            if (YamlErrors.IsAtEnd(yaml, e) && YamlErrors.UnclosedFlow(yaml) is var (at, bracket))
+                fields.Error(at, "", YamlErrors.Unclosed(bracket));
+            else
+                fields.Error(YamlErrors.Locate(yaml, e), "", YamlErrors.Describe(e));
             return null;
         }
         catch (InvalidOperationException)
         {
-            // YamlDotNet's scanner fails this way when the text ends inside a flow collection ("[h1, h2").
-            var lines = yaml.TrimEnd('\n').Split('\n');
-            fields.Error(new SourceLocation(lines.Length, lines[^1].Length + 1), "", "not valid YAML: the file ends inside a [list] or {mapping}; close it with ] or }");
+            // YamlDotNet's scanner fails this way when the text ends inside a flow collection ("[h1, h2"): point at
+            // the bracket that was never closed, not at the end of the file.
+            var (location, bracket) = YamlErrors.UnclosedFlow(yaml) ?? (SourceLocation.Start, '[');
+            fields.Error(location, "", YamlErrors.Unclosed(bracket));
             return null;
         }
         if (stream.Documents.Count == 0 || YamlFields.IsNull(stream.Documents[0].RootNode))
         {
-            fields.Error(SourceLocation.Start, "", "the spec is empty; start from the lb.yaml at the root of the repository");
+            if (!fields.Diagnostics.Any(d => d.IsError))
+            {
+                fields.Error(SourceLocation.Start, "", "the spec is empty; start from the lb.yaml at the root of the repository");
+            }
             return null;
         }
         if (stream.Documents.Count > 1)
@@ -97,6 +111,8 @@ public static partial class SpecReader
         }
         return stream.Documents[0].RootNode;
     }
+
+    private static SourceLocation Locate(Mark mark) => new((int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
 
     private static LbSpec? ReadRoot(YamlNode root, string specPath, string displayPath, YamlFields f)
     {
@@ -142,7 +158,7 @@ public static partial class SpecReader
         {
             if (!Ipv4Address.TryParse(text, out address))
             {
-                f.Error(addressField.Value, addressField.Path, $"'{text}' is not an IPv4 address; write four numbers 0-255, e.g. 20.0.0.1");
+                f.Error(addressField.Value, addressField.Path, $"{TerminalText.Quote(text)} is not an IPv4 address; write four numbers 0-255, e.g. 20.0.0.1");
             }
             else if (!IsUnicast(address))
             {
@@ -200,7 +216,7 @@ public static partial class SpecReader
         var match = PortPattern().Match(text);
         if (!match.Success)
         {
-            return Invalid(f, node, path, $"'{text}' is not a port; write PORT/PROTOCOL, e.g. 80/tcp or 53/udp");
+            return Invalid(f, node, path, $"{TerminalText.Quote(text)} is not a port; write PORT/PROTOCOL, e.g. 80/tcp or 53/udp");
         }
         var protocol = match.Groups["protocol"].Success ? match.Groups["protocol"].Value : "tcp";
         return CheckPort(f, node, path, match.Groups["port"].Value, protocol);
@@ -228,7 +244,7 @@ public static partial class SpecReader
         var normalized = protocol.ToLowerInvariant();
         if (!Protocols.Contains(normalized))
         {
-            f.Error(protocolField?.Value ?? node, protocolField?.Path ?? path, $"unknown protocol '{protocol}'; use tcp or udp");
+            f.Error(protocolField?.Value ?? node, protocolField?.Path ?? path, $"unknown protocol {TerminalText.Quote(protocol)}; use tcp or udp");
             ok = false;
         }
         return ok ? new PortSpec(port, normalized) : null;
@@ -303,7 +319,7 @@ public static partial class SpecReader
         if (f.Text(targetField, "linux or bmv2") is not { } text) return SwitchTarget.Linux;
         if (SwitchTargets.Parse(text) is { } target) return target;
         var suggestion = Suggestions.Closest(text, SwitchTargets.Names);
-        f.Error(targetField.Value, targetField.Path, $"unknown target '{text}'; use linux or bmv2{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+        f.Error(targetField.Value, targetField.Path, $"unknown target {TerminalText.Quote(text)}; use linux or bmv2{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
         return SwitchTarget.Linux;
     }
 
@@ -341,7 +357,7 @@ public static partial class SpecReader
         {
             if (!Durations.TryParse(idleText, out var parsed))
             {
-                f.Error(idleField.Value, idleField.Path, $"'{idleText}' is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m");
+                f.Error(idleField.Value, idleField.Path, $"{TerminalText.Quote(idleText)} is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m");
             }
             else if (parsed < TimeSpan.FromSeconds(1) || parsed > TimeSpan.FromDays(1))
             {
@@ -362,7 +378,7 @@ public static partial class SpecReader
             else
             {
                 var suggestion = Suggestions.Closest(ioText, PacketIoNames.All);
-                f.Error(ioField.Value, ioField.Path, $"unknown packet_io '{ioText}'; use ring (AF_PACKET rings, the default) or pcap (libpcap){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+                f.Error(ioField.Value, ioField.Path, $"unknown packet_io {TerminalText.Quote(ioText)}; use ring (AF_PACKET rings, the default) or pcap (libpcap){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
             }
         }
         return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo);
@@ -387,7 +403,7 @@ public static partial class SpecReader
             if (YamlFields.Optional(health, key) is not { } durationField || f.Text(durationField, "a duration such as 500ms or 1.5s") is not { } text) return fallback;
             if (!Durations.TryParseFine(text, out var value))
             {
-                f.Error(durationField.Value, durationField.Path, $"'{text}' is not a duration; write a number with a unit, e.g. 500ms, 1.5s or 2s (whole milliseconds)");
+                f.Error(durationField.Value, durationField.Path, $"{TerminalText.Quote(text)} is not a duration; write a number with a unit, e.g. 500ms, 1.5s or 2s (whole milliseconds)");
                 return fallback;
             }
             if (value < min || value > max)
@@ -447,7 +463,7 @@ public static partial class SpecReader
         if (!Directory.Exists(absolute))
         {
             var location = servers is not null && servers.TryGetValue("docroot", out var d) ? YamlFields.Locate(d.Value) : SourceLocation.Start;
-            f.Error(location, "servers.docroot", $"directory '{docroot}' does not exist (looked for {absolute}); create it or fix the path (relative to the spec)");
+            f.Error(location, "servers.docroot", $"directory {TerminalText.Quote(docroot)} does not exist (looked for {absolute}); create it or fix the path (relative to the spec)");
         }
         return new ServersSpec(command, absolute, docroot);
     }
@@ -461,7 +477,7 @@ public static partial class SpecReader
         }
         if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
         {
-            f.Error(pathField.Value, pathField.Path, $"'{path}' is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html");
+            f.Error(pathField.Value, pathField.Path, $"{TerminalText.Quote(path)} is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html");
         }
         return new VerifySpec(path);
     }
@@ -477,8 +493,8 @@ public static partial class SpecReader
             {
                 var earlierRole = earlier.StartsWith("muxes", StringComparison.Ordinal) ? "a mux" : earlier.StartsWith("dips", StringComparison.Ordinal) ? "a DIP" : "a client";
                 var message = earlierRole == role
-                    ? $"host '{host}' is listed twice (also {earlier}); remove one"
-                    : $"host '{host}' is already {earlierRole} ({earlier}); a host plays one role: mux, DIP or client";
+                    ? $"host {TerminalText.Quote(host)} is listed twice (also {earlier}); remove one"
+                    : $"host {TerminalText.Quote(host)} is already {earlierRole} ({earlier}); a host plays one role: mux, DIP or client";
                 f.Error(f.Values.TryGetValue(path, out var location) ? location : SourceLocation.Start, path, message);
                 return;
             }

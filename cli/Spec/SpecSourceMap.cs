@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Collections.Frozen;
 
 namespace Lbdeploy.Spec;

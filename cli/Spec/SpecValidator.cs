@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Collections.Immutable;
 using Lbdeploy.Topology;
 
@@ -19,8 +20,8 @@ public static class SpecValidator
         {
             if (host.Length == 0 || skip.Contains(path) || fabric.IsHost(host)) return;
             diagnostics.Add(spec.Source.At(path, fabric.IsSwitch(host)
-                ? $"'{host}' is a switch, not a host (hosts: {hostList}); use one of them"
-                : $"host '{host}' is not in the topology (hosts: {hostList}); use one of them"));
+                ? $"{TerminalText.Quote(host)} is a switch, not a host (hosts: {hostList}); use one of them"
+                : $"host {TerminalText.Quote(host)} is not in the topology (hosts: {hostList}); use one of them"));
         }
 
         for (var i = 0; i < spec.Muxes.Length; i++) CheckHost(spec.Muxes[i], $"muxes[{i}]");

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Globalization;
 using YamlDotNet.RepresentationModel;
 
@@ -42,7 +43,7 @@ internal sealed class YamlFields(string file)
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
         _ when IsNull(node) => "nothing",
-        YamlScalarNode scalar => $"'{scalar.Value}'",
+        YamlScalarNode scalar => TerminalText.Quote(scalar.Value ?? ""),
         _ => "something else",
     };
 
@@ -73,8 +74,8 @@ internal sealed class YamlFields(string file)
                 var suggestion = Suggestions.Closest(key, known);
                 if (suggestion is not null) suggested.Add(suggestion);
                 Error(keyNode, childPath, suggestion is not null
-                    ? $"unknown key '{key}'; did you mean '{suggestion}'?"
-                    : $"unknown key '{key}'; expected one of: {string.Join(", ", known)}");
+                    ? $"unknown key {TerminalText.Quote(key)}; did you mean '{suggestion}'?"
+                    : $"unknown key {TerminalText.Quote(key)}; expected one of: {string.Join(", ", known)}");
                 continue;
             }
             Track(childPath, valueNode, keyNode);
@@ -84,8 +85,8 @@ internal sealed class YamlFields(string file)
         {
             if (!fields.TryGetValue(key, out var field))
             {
-                // A misspelt key already reported with "did you mean '{key}'" explains this one.
-                if (!suggested.Contains(key)) Error(node, path, $"required key '{key}' is missing");
+                // A misspelt key already reported with "did you mean {TerminalText.Quote(key)}" explains this one.
+                if (!suggested.Contains(key)) Error(node, path, $"required key {TerminalText.Quote(key)} is missing");
             }
             else if (IsNull(field.Value))
             {
@@ -101,9 +102,19 @@ internal sealed class YamlFields(string file)
 
     public string? Text(Field field, string expected) => Text(field.Value, field.Path, expected);
 
+    /// <summary>
+    /// A non-empty scalar. Control characters (a newline from a quoted "\n", an escape sequence, NUL, a bidirectional
+    /// override) are refused here, for every text field at once: no spec value reaches a script or a terminal with one.
+    /// </summary>
     public string? Text(YamlNode node, string path, string expected)
     {
-        if (node is YamlScalarNode { Value: { Length: > 0 } text } && !IsNull(node)) return text;
+        if (node is YamlScalarNode { Value: { Length: > 0 } text } && !IsNull(node))
+        {
+            var control = TerminalText.IndexOfControl(text);
+            if (control < 0) return text;
+            Error(node, path, $"{TerminalText.Quote(text)} holds the control character {TerminalText.Escape(text.Substring(control, char.IsSurrogate(text[control]) ? 2 : 1))} (character {control + 1}); remove it");
+            return null;
+        }
         Error(node, path, $"expected {expected}, got {Describe(node)}");
         return null;
     }

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using Lb.Core.Addressing;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Topology;
 
@@ -22,8 +22,9 @@ public static class AppConfigImporter
 
     public static Fabric Import(AppConfig config, string source)
     {
-        var errors = Validate(config);
-        if (errors.Count > 0) throw new TopologyException($"{source}: {string.Join("; ", errors)}");
+        var problems = new TopologyProblems(source);
+        Validate(config, problems);
+        problems.ThrowIfAny();
 
         var deviceIds = config.Switches
             .Order(NaturalOrder.Instance)
@@ -32,8 +33,8 @@ public static class AppConfigImporter
         var hostSet = config.Hosts.ToHashSet(StringComparer.Ordinal);
         var strategy = config.AssignmentStrategy;
 
-        var rangeErrors = CheckRanges(config, strategy, deviceIds);
-        if (rangeErrors.Count > 0) throw new TopologyException($"{source}: {string.Join("; ", rangeErrors)}");
+        CheckRanges(config, strategy, deviceIds, problems);
+        problems.ThrowIfAny();
 
         var ordered = OrderForPortAssignment(config.Links, hostSet);
         var nextPort = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -73,7 +74,10 @@ public static class AppConfigImporter
             .OrderBy(kv => kv.Value)
             .Select(kv => new FabricSwitch(kv.Key, kv.Value, P4UtilsAddressing.ThriftPortOf(kv.Value)))
             .ToImmutableArray();
-        return new Fabric(source, [.. hosts.OrderBy(h => h.Name, NaturalOrder.Instance)], switches, [.. links]);
+        var fabric = new Fabric(source, [.. hosts.OrderBy(h => h.Name, NaturalOrder.Instance)], switches, [.. links]);
+        FabricChecks.Check(fabric, problems, NodePath);
+        problems.ThrowIfAny();
+        return fabric;
     }
 
     /// <summary>Host links first (host as node1), then switch links; each group in natural (node1, node2) order.</summary>
@@ -142,81 +146,97 @@ public static class AppConfigImporter
 
     private static Ipv4Address Octets(int a, int b, int c, int d) => new((uint)((a << 24) | (b << 16) | (c << 8) | d));
 
-    private static List<string> Validate(AppConfig config)
-    {
-        var errors = new List<string>();
-        if (!AssignmentStrategies.Supported.Contains(config.AssignmentStrategy))
-            errors.Add($"assignment_strategy '{config.AssignmentStrategy}' is not supported (use one of: {string.Join(", ", AssignmentStrategies.Supported)})");
+    /// <summary>Where a node of an app config is declared: <c>topology.hosts.h1</c> or <c>topology.switches.t1</c>.</summary>
+    private static string NodePath(Fabric fabric, string node) =>
+        JsonLocator.Property(fabric.IsHost(node) ? "topology.hosts" : "topology.switches", node);
 
+    private static void Validate(AppConfig config, TopologyProblems problems)
+    {
+        if (!AssignmentStrategies.Supported.Contains(config.AssignmentStrategy))
+            problems.Add("topology.assignment_strategy", $"assignment_strategy {TerminalText.Quote(config.AssignmentStrategy)} is not supported; use one of: {string.Join(", ", AssignmentStrategies.Supported)}");
         var hosts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var host in config.Hosts)
         {
-            if (!hosts.Add(host)) errors.Add($"host '{host}' is declared twice (remove one)");
+            var path = JsonLocator.Property("topology.hosts", host);
+            if (!hosts.Add(host)) problems.Add(path, $"host {TerminalText.Quote(host)} is declared twice; remove one");
             if (P4UtilsAddressing.HostNumber(host) is null)
-                errors.Add($"host '{host}' is not named hN (p4-utils derives the address from N; rename it, e.g. h{hosts.Count})");
+                problems.Add(path, $"host {TerminalText.Quote(host)} is not named hN (p4-utils derives the address from N); rename it, e.g. h{hosts.Count}");
+            else if (P4UtilsAddressing.HostInterfaceName(host).Length > Names.MaxInterfaceLength)
+                problems.Add(path, $"host name {TerminalText.Quote(host)} is too long: its interface {P4UtilsAddressing.HostInterfaceName(host)} would pass the kernel's {Names.MaxInterfaceLength} characters; use a shorter name");
         }
         var switches = new HashSet<string>(StringComparer.Ordinal);
         foreach (var sw in config.Switches)
         {
-            if (!switches.Add(sw)) errors.Add($"switch '{sw}' is declared twice (remove one)");
-            if (hosts.Contains(sw)) errors.Add($"'{sw}' is declared both as a host and as a switch (keep one)");
+            var path = JsonLocator.Property("topology.switches", sw);
+            if (!switches.Add(sw)) problems.Add(path, $"switch {TerminalText.Quote(sw)} is declared twice; remove one");
+            if (hosts.Contains(sw)) problems.Add(path, $"{TerminalText.Quote(sw)} is declared both as a host and as a switch; keep one");
         }
-        if (switches.Count == 0) errors.Add("no switches are declared (add a \"switches\" object)");
+        if (switches.Count == 0) problems.Add("topology.switches", "no switches are declared; add a \"switches\" object");
 
         var hostLinkCount = new Dictionary<string, int>(StringComparer.Ordinal);
-        var pairs = new HashSet<(string, string)>();
+        var links = new Dictionary<(string, string), int>();
+        var switchPorts = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < config.Links.Length; i++)
         {
             var link = config.Links[i];
-            var where = $"link {i + 1} [{link.Node1}, {link.Node2}]";
+            var where = JsonLocator.Item("topology.links", i);
             var known = true;
-            foreach (var node in new[] { link.Node1, link.Node2 })
+            for (var end = 0; end < 2; end++)
             {
-                if (!hosts.Contains(node) && !switches.Contains(node))
-                {
-                    errors.Add($"{where} names '{node}', which is neither a declared host nor a switch (declare it or fix the name)");
-                    known = false;
-                }
+                var node = end == 0 ? link.Node1 : link.Node2;
+                if (hosts.Contains(node) || switches.Contains(node)) continue;
+                problems.Add(JsonLocator.Item(where, end), $"{TerminalText.Quote(node)} is neither a declared host nor a switch; declare it in \"hosts\" or \"switches\", or fix the name");
+                known = false;
             }
             if (!known) continue;
-            if (link.Node1 == link.Node2) { errors.Add($"{where} connects a node to itself (remove it)"); continue; }
-            if (hosts.Contains(link.Node1) && hosts.Contains(link.Node2)) { errors.Add($"{where} connects two hosts (connect hosts to switches)"); continue; }
+            if (link.Node1 == link.Node2) { problems.Add(where, $"link [{link.Node1}, {link.Node2}] connects a node to itself; remove it"); continue; }
+            if (hosts.Contains(link.Node1) && hosts.Contains(link.Node2)) { problems.Add(where, $"link [{link.Node1}, {link.Node2}] connects two hosts; connect hosts to switches"); continue; }
             var key = string.CompareOrdinal(link.Node1, link.Node2) < 0 ? (link.Node1, link.Node2) : (link.Node2, link.Node1);
-            if (!pairs.Add(key)) errors.Add($"{where} duplicates an earlier link between the same nodes (remove it)");
+            if (!links.TryAdd(key, i))
+            {
+                problems.Add(where, $"link [{link.Node1}, {link.Node2}] duplicates topology.links[{links[key]}] (p4-utils allows one link per pair); remove it");
+                continue;
+            }
             foreach (var node in new[] { link.Node1, link.Node2 })
+            {
                 if (hosts.Contains(node)) hostLinkCount[node] = hostLinkCount.GetValueOrDefault(node) + 1;
+                else switchPorts[node] = switchPorts.GetValueOrDefault(node) + 1;
+            }
         }
         foreach (var host in config.Hosts.Distinct())
         {
             var count = hostLinkCount.GetValueOrDefault(host);
-            if (count != 1) errors.Add($"host '{host}' has {count} links (p4-utils attaches every host to exactly one switch)");
+            if (count != 1) problems.Add(JsonLocator.Property("topology.hosts", host), $"host {TerminalText.Quote(host)} has {count} links; p4-utils attaches every host to exactly one switch");
         }
-        return errors;
+        foreach (var (sw, ports) in switchPorts)
+        {
+            var longest = P4UtilsAddressing.SwitchInterfaceName(sw, ports);
+            if (longest.Length > Names.MaxInterfaceLength)
+                problems.Add(JsonLocator.Property("topology.switches", sw), $"switch name {TerminalText.Quote(sw)} is too long for its {ports} ports: interface {longest} would pass the kernel's {Names.MaxInterfaceLength} characters; use a shorter name");
+        }
     }
 
-    private static List<string> CheckRanges(AppConfig config, string strategy, IReadOnlyDictionary<string, int> deviceIds)
+    private static void CheckRanges(AppConfig config, string strategy, IReadOnlyDictionary<string, int> deviceIds, TopologyProblems problems)
     {
-        var errors = new List<string>();
         var fix = $"use assignment_strategy '{AssignmentStrategies.L3Wide}' (lbdeploy only) or a smaller fabric";
+        string HostPath(string host) => JsonLocator.Property("topology.hosts", host);
         switch (strategy)
         {
             case AssignmentStrategies.L3:
                 if (deviceIds.Count >= L3Limit)
-                    errors.Add($"{deviceIds.Count} switches exceed what l3 addressing allows (device ids must stay below {L3Limit}; {fix})");
+                    problems.Add("topology.switches", $"{deviceIds.Count} switches exceed what l3 addressing allows (device ids must stay below {L3Limit}); {fix}");
                 foreach (var host in config.Hosts.Where(h => P4UtilsAddressing.HostNumber(h) >= L3Limit))
-                    errors.Add($"host '{host}' has a number of {L3Limit} or more, which l3 addressing cannot encode ({fix})");
+                    problems.Add(HostPath(host), $"host {TerminalText.Quote(host)} has a number of {L3Limit} or more, which l3 addressing cannot encode; {fix}");
                 break;
             case AssignmentStrategies.Mixed:
                 foreach (var host in config.Hosts.Where(h => P4UtilsAddressing.HostNumber(h) is 0 or >= L3Limit))
-                    errors.Add($"host '{host}' needs a number from 1 to {L3Limit - 1} under mixed addressing (rename it)");
+                    problems.Add(HostPath(host), $"host {TerminalText.Quote(host)} needs a number from 1 to {L3Limit - 1} under mixed addressing; rename it");
                 break;
             case AssignmentStrategies.L3Wide:
                 foreach (var host in config.Hosts.Where(h => P4UtilsAddressing.HostNumber(h) > 0xFFFF))
-                    errors.Add($"host '{host}' has a number above 65535 (rename it)");
-                if (config.Links.Length > 0xFFFF) errors.Add("more than 65535 links (split the fabric)");
+                    problems.Add(HostPath(host), $"host {TerminalText.Quote(host)} has a number above 65535; rename it");
+                if (config.Links.Length > 0xFFFF) problems.Add("topology.links", "more than 65535 links; split the fabric");
                 break;
         }
-        if (errors.Count > 3) errors = [.. errors.Take(3), string.Create(CultureInfo.InvariantCulture, $"and {errors.Count - 3} more")];
-        return errors;
     }
 }

@@ -2,115 +2,236 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Topology;
 
-/// <summary>Reads and writes the p4-utils app config format (the subset lbdeploy uses).</summary>
+/// <summary>
+/// Reads and writes the p4-utils app config format (legacy p4run, AppTopoStrategies). Strict: every option p4-utils
+/// honours is either honoured the same way or refused with a reason, never dropped in silence; unknown keys and
+/// malformed values are problems at their JSON path.
+/// </summary>
 public static class AppConfigJson
 {
+    private static readonly string[] TopologyKeys = ["assignment_strategy", "default", "links", "hosts", "switches"];
+    private static readonly string[] LinkOptionKeys = ["bw", "delay", "loss", "max_queue_size", "queue_length", "weight"];
+
+    // Switch options p4-utils uses to start bmv2 that change nothing lbdeploy plans (apply reprograms every table).
+    private static readonly string[] InertSwitchOptions = ["cpu_port", "cli_input", "program", "json"];
+
     internal static AppConfig Read(JsonElement root, string source)
     {
-        var errors = new List<string>();
+        var problems = new TopologyProblems(source);
         var topology = root.GetProperty("topology");
-        var strategy = topology.TryGetProperty("assignment_strategy", out var s) && s.ValueKind == JsonValueKind.String
-            ? s.GetString()!
-            : AssignmentStrategies.Mixed; // p4-utils' default branch
-        var defaults = topology.TryGetProperty("default", out var d) && d.ValueKind == JsonValueKind.Object
-            ? ReadOptions(d, LinkOptions.None, "topology.default", errors)
-            : LinkOptions.None;
+        foreach (var property in topology.EnumerateObject())
+        {
+            if (TopologyKeys.Contains(property.Name)) continue;
+            var suggestion = Suggestions.Closest(property.Name, TopologyKeys);
+            problems.Add(JsonLocator.Property("topology", property.Name), $"unknown key {TerminalText.Quote(property.Name)} in \"topology\"; " +
+                (suggestion is null ? $"expected one of: {string.Join(", ", TopologyKeys)}" : $"did you mean '{suggestion}'?"));
+        }
 
-        var hosts = ReadNames(topology, "hosts", errors);
-        var switches = ReadNames(topology, "switches", errors);
+        var strategy = AssignmentStrategies.Mixed; // p4-utils' default branch
+        if (topology.TryGetProperty("assignment_strategy", out var s) && s.ValueKind != JsonValueKind.Null)
+        {
+            if (s.ValueKind != JsonValueKind.String)
+                problems.Add("topology.assignment_strategy", $"must be a string: one of {string.Join(", ", AssignmentStrategies.Supported)}");
+            else if (!AssignmentStrategies.Supported.Contains(s.GetString()!))
+                problems.Add("topology.assignment_strategy", $"{TerminalText.Quote(s.GetString()!)} is not supported; use one of: {string.Join(", ", AssignmentStrategies.Supported)} (l3 is what the course uses)");
+            else strategy = s.GetString()!;
+        }
+        var defaults = LinkOptions.None;
+        if (topology.TryGetProperty("default", out var d) && d.ValueKind != JsonValueKind.Null)
+        {
+            if (d.ValueKind == JsonValueKind.Object) defaults = ReadOptions(d, LinkOptions.None, "topology.default", problems);
+            else problems.Add("topology.default", "must be an object of link options such as {\"bw\": 10}");
+        }
+
+        var hosts = ReadNodes(topology, "hosts", problems, ReadHostOptions);
+        var switches = ReadNodes(topology, "switches", problems, ReadSwitchOptions);
         var links = ImmutableArray.CreateBuilder<AppLink>();
         if (!topology.TryGetProperty("links", out var linksElement) || linksElement.ValueKind != JsonValueKind.Array)
         {
-            errors.Add("topology.links is missing or not an array (add \"links\": [[\"h1\", \"s1\"], ...])");
+            problems.Add(linksElement.ValueKind == JsonValueKind.Undefined ? "topology" : "topology.links",
+                "\"links\" is missing or not an array; add \"links\": [[\"h1\", \"s1\"], ...]");
         }
         else
         {
             var index = 0;
             foreach (var entry in linksElement.EnumerateArray())
             {
-                var where = $"topology.links[{index++}]";
-                if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() < 2
-                    || entry[0].ValueKind != JsonValueKind.String || entry[1].ValueKind != JsonValueKind.String)
-                {
-                    errors.Add($"{where} is not [node1, node2, {{options}}] (write it as [\"h1\", \"s1\", {{\"bw\": 10}}])");
-                    continue;
-                }
-                var options = defaults;
-                if (entry.GetArrayLength() > 2)
-                {
-                    var third = entry[2];
-                    if (third.ValueKind == JsonValueKind.Object) options = ReadOptions(third, defaults, where, errors);
-                    else if (third.ValueKind is JsonValueKind.String or JsonValueKind.Number)
-                    {
-                        // legacy positional form: [node1, node2, latency, bandwidth]
-                        options = options with { Delay = DelayText(third) };
-                        if (entry.GetArrayLength() > 3 && entry[3].ValueKind == JsonValueKind.Number) options = options with { BandwidthMbps = entry[3].GetDouble() };
-                    }
-                }
-                links.Add(new AppLink(entry[0].GetString()!, entry[1].GetString()!, options));
+                var where = JsonLocator.Item("topology.links", index++);
+                if (ReadLink(entry, where, defaults, problems) is { } link) links.Add(link);
             }
         }
-        if (errors.Count > 0) throw new TopologyException($"{source}: {string.Join("; ", errors)}");
+        problems.ThrowIfAny();
 
-        var p4Source = root.TryGetProperty("p4_src", out var p4) && p4.ValueKind == JsonValueKind.String ? p4.GetString()! : "p4src/ecmp.p4";
+        var p4Source = root.TryGetProperty("p4_src", out var p4) && p4.ValueKind == JsonValueKind.String && !TerminalText.HasControl(p4.GetString()!)
+            ? p4.GetString()!
+            : "p4src/ecmp.p4";
         return new AppConfig(strategy, hosts, switches, links.ToImmutable(), p4Source);
     }
 
-    private static ImmutableArray<string> ReadNames(JsonElement topology, string property, List<string> errors)
+    private static AppLink? ReadLink(JsonElement entry, string where, LinkOptions defaults, TopologyProblems problems)
     {
+        if (entry.ValueKind != JsonValueKind.Array || entry.GetArrayLength() < 2
+            || entry[0].ValueKind != JsonValueKind.String || entry[1].ValueKind != JsonValueKind.String)
+        {
+            problems.Add(where, "a link is [node1, node2] or [node1, node2, {options}]; write it as [\"h1\", \"s1\", {\"bw\": 10}]");
+            return null;
+        }
+        if (entry.GetArrayLength() > 4)
+        {
+            problems.Add(where, $"a link has at most 4 items ([node1, node2, {{options}}] or the old [node1, node2, delay, bw]), not {entry.GetArrayLength()}");
+            return null;
+        }
+        var options = defaults;
+        if (entry.GetArrayLength() > 2)
+        {
+            var third = entry[2];
+            if (third.ValueKind == JsonValueKind.Object)
+            {
+                if (entry.GetArrayLength() > 3) problems.Add(JsonLocator.Item(where, 3), "nothing may follow the options object; remove it");
+                options = ReadOptions(third, defaults, JsonLocator.Item(where, 2), problems);
+            }
+            else
+            {
+                // The old positional form p4-utils still reads: [node1, node2, delay, bandwidth].
+                options = options with { Delay = Delay(third, JsonLocator.Item(where, 2), problems) ?? options.Delay };
+                if (entry.GetArrayLength() > 3)
+                {
+                    options = options with { BandwidthMbps = Bandwidth(entry[3], JsonLocator.Item(where, 3), problems) ?? options.BandwidthMbps };
+                }
+            }
+        }
+        return new AppLink(entry[0].GetString()!, entry[1].GetString()!, options);
+    }
+
+    /// <summary>hosts or switches: an object keyed by node name, each with its options object.</summary>
+    private static ImmutableArray<string> ReadNodes(JsonElement topology, string property, TopologyProblems problems, Action<JsonElement, string, TopologyProblems> readOptions)
+    {
+        var path = $"topology.{property}";
         if (!topology.TryGetProperty(property, out var element))
         {
-            errors.Add($"topology.{property} is missing (add \"{property}\": {{\"name\": {{}}, ...}})");
+            problems.Add("topology", $"\"{property}\" is missing; add \"{property}\": {{\"name\": {{}}, ...}}");
             return [];
         }
-        return element.ValueKind switch
+        if (element.ValueKind != JsonValueKind.Object)
         {
-            JsonValueKind.Object => [.. element.EnumerateObject().Select(p => p.Name)],
-            JsonValueKind.Array when element.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => [.. element.EnumerateArray().Select(e => e.GetString()!)],
-            _ => Fail(),
-        };
-
-        ImmutableArray<string> Fail()
-        {
-            errors.Add($"topology.{property} must be an object keyed by node name (write \"{property}\": {{\"name\": {{}}}})");
+            problems.Add(path, $"must be an object keyed by node name; write \"{property}\": {{\"name\": {{}}}}");
             return [];
+        }
+        var names = ImmutableArray.CreateBuilder<string>();
+        foreach (var node in element.EnumerateObject())
+        {
+            var nodePath = JsonLocator.Property(path, node.Name);
+            if (Names.NodeProblem(node.Name) is { } problem)
+            {
+                problems.Add(nodePath, $"node name {TerminalText.Quote(node.Name)} is not allowed: {problem}; names are {Names.NodeRule}");
+                continue;
+            }
+            if (node.Value.ValueKind == JsonValueKind.Object) readOptions(node.Value, nodePath, problems);
+            else if (node.Value.ValueKind != JsonValueKind.Null) problems.Add(nodePath, "node options must be an object; write {} for none");
+            names.Add(node.Name);
+        }
+        return names.ToImmutable();
+    }
+
+    private static void ReadHostOptions(JsonElement options, string path, TopologyProblems problems)
+    {
+        foreach (var option in options.EnumerateObject())
+        {
+            var where = JsonLocator.Property(path, option.Name);
+            problems.Add(where, option.Name switch
+            {
+                "ip" or "mac" or "defaultRoute" => $"host option \"{option.Name}\" is not supported: p4-utils derives every host's address, MAC and default route from assignment_strategy (legacy p4run fails on this option); remove it, or give lbdeploy the topology.json p4run writes",
+                "gw" => "host option \"gw\" has no effect in p4-utils (the gateway follows from assignment_strategy); remove it",
+                _ => $"host option {TerminalText.Quote(option.Name)} is not supported by lbdeploy; remove it (hosts take no options here)",
+            });
         }
     }
 
-    private static LinkOptions ReadOptions(JsonElement element, LinkOptions defaults, string where, List<string> errors)
+    private static void ReadSwitchOptions(JsonElement options, string path, TopologyProblems problems)
+    {
+        foreach (var option in options.EnumerateObject())
+        {
+            if (InertSwitchOptions.Contains(option.Name)) continue;
+            var where = JsonLocator.Property(path, option.Name);
+            problems.Add(where, option.Name switch
+            {
+                "thrift_port" or "device_id" => $"switch option \"{option.Name}\" is not supported: lbdeploy numbers switches as p4-utils does by default (device ids in natural name order, thrift port 9090 + id - 1); remove it",
+                _ => $"switch option {TerminalText.Quote(option.Name)} is not supported; remove it (allowed: {string.Join(", ", InertSwitchOptions)}, which change nothing lbdeploy plans)",
+            });
+        }
+    }
+
+    private static LinkOptions ReadOptions(JsonElement element, LinkOptions defaults, string where, TopologyProblems problems)
     {
         var options = defaults;
         foreach (var property in element.EnumerateObject())
         {
             var value = property.Value;
+            var path = JsonLocator.Property(where, property.Name);
+            if (value.ValueKind == JsonValueKind.Null) continue;
             switch (property.Name)
             {
                 case "bw":
-                    if (value.ValueKind == JsonValueKind.Number) options = options with { BandwidthMbps = value.GetDouble() };
-                    else if (value.ValueKind != JsonValueKind.Null) errors.Add($"{where}.bw must be a number of Mbit/s (e.g. 10)");
+                    options = options with { BandwidthMbps = Bandwidth(value, path, problems) ?? options.BandwidthMbps };
                     break;
                 case "delay":
-                    if (value.ValueKind is JsonValueKind.String or JsonValueKind.Number) options = options with { Delay = DelayText(value) };
-                    else if (value.ValueKind != JsonValueKind.Null) errors.Add($"{where}.delay must be a time such as \"2ms\"");
+                    options = options with { Delay = Delay(value, path, problems) ?? options.Delay };
                     break;
                 case "loss":
-                    if (value.ValueKind == JsonValueKind.Number) options = options with { LossPercent = value.GetDouble() };
-                    else if (value.ValueKind != JsonValueKind.Null) errors.Add($"{where}.loss must be a percentage (e.g. 1)");
+                    if (value.ValueKind == JsonValueKind.Number && value.GetDouble() is >= 0 and <= 100) options = options with { LossPercent = value.GetDouble() };
+                    else problems.Add(path, "loss must be a percentage from 0 to 100, e.g. 1");
                     break;
                 case "max_queue_size" or "queue_length":
-                    if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var queue)) options = options with { MaxQueueSize = queue };
-                    else if (value.ValueKind != JsonValueKind.Null) errors.Add($"{where}.{property.Name} must be a whole number of packets");
+                    if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var queue) && queue is >= 1 and <= 1_000_000) options = options with { MaxQueueSize = queue };
+                    else problems.Add(path, $"{property.Name} must be a whole number of packets from 1 to 1000000");
+                    break;
+                case "weight":
+                    if (!(value.ValueKind == JsonValueKind.Number && value.GetDouble() == 1))
+                        problems.Add(path, "link weights other than 1 are not supported: lbdeploy routes by hop count with ECMP, as the course controller does; remove it");
+                    break;
+                case "port1" or "port2" or "intfName1" or "intfName2" or "addr1" or "addr2" or "params1" or "params2":
+                    problems.Add(path, $"link option \"{property.Name}\" is not supported: lbdeploy numbers ports, names interfaces and sets MACs as p4-utils' AppTopo does (host links first, natural order); remove it, or give lbdeploy the topology.json p4run writes");
+                    break;
+                default:
+                    var suggestion = Suggestions.Closest(property.Name, LinkOptionKeys);
+                    problems.Add(path, $"unknown link option {TerminalText.Quote(property.Name)}; " +
+                        (suggestion is null ? $"use {string.Join(", ", LinkOptionKeys)}" : $"did you mean '{suggestion}'?"));
                     break;
             }
         }
         return options;
     }
 
-    private static string DelayText(JsonElement value) =>
-        value.ValueKind == JsonValueKind.Number ? string.Create(CultureInfo.InvariantCulture, $"{value.GetDouble()}ms") : value.GetString()!;
+    private static double? Bandwidth(JsonElement value, string path, TopologyProblems problems)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.GetDouble() is > 0 and <= 100_000) return value.GetDouble();
+        problems.Add(path, "bw must be a number of Mbit/s above 0 (at most 100000), e.g. 10");
+        return null;
+    }
+
+    /// <summary>A delay as tc writes it ("2ms", "500us", "0.5s"); a bare number means milliseconds, as in p4-utils.</summary>
+    private static string? Delay(JsonElement value, string path, TopologyProblems problems)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.GetDouble() is >= 0 and <= 100_000)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{value.GetDouble()}ms");
+        }
+        if (value.ValueKind == JsonValueKind.String && Delays.IsValid(value.GetString()!)) return value.GetString();
+        problems.Add(path, $"delay must be a time such as \"2ms\", \"500us\" or \"0.5s\" (or a number of ms), got {Describe(value)}");
+        return null;
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => TerminalText.Quote(value.GetString()!),
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        _ => TerminalText.Escape(value.GetRawText()),
+    };
 
     /// <summary>
     /// Writes the config as a p4-utils app json (legacy format, as the course's exercises use): p4run can run it with

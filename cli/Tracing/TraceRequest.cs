@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using Lbdeploy.Commands;
 
 namespace Lbdeploy.Tracing;

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -109,7 +110,7 @@ public sealed class PlanCommandTests : IDisposable
         var missing = Path.Combine(directory.Path, "nope.yaml");
         var (exit, _, error) = await Run("plan", "-f", missing);
         Assert.Equal(1, exit);
-        Assert.Equal($"{missing}:1:1: error: cannot read the spec: file not found; pass the right file with -f\n", error);
+        Assert.Equal($"{missing}:1:1: error: cannot read the spec: file not found; pass the spec file with -f\n", error);
     }
 
     /// <summary>The real executable: exit code and stderr as a shell sees them, no stack trace.</summary>

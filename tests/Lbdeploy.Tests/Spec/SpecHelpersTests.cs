@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using Lbdeploy.Spec;
 
 namespace Lbdeploy.Tests.Spec;

@@ -1,4 +1,5 @@
 using Lb.Core.Addressing;
+using Lbdeploy.Common;
 using Lbdeploy.Topology;
 
 namespace Lbdeploy.Tests.Topology;
@@ -167,44 +168,47 @@ public sealed class FabricLoaderTests
     [Fact]
     public void Malformed_json_names_file_line_and_column()
     {
-        var e = Assert.Throws<TopologyException>(() => FabricLoader.Parse("{\n  \"topology\": {\n    \"links\": [,]\n  }\n}", "bad.json"));
-        Assert.StartsWith("bad.json:3:", e.Message);
-        Assert.DoesNotContain('\n', e.Message);
+        var e = Assert.Throws<SpecException>(() => FabricLoader.Parse("{\n  \"topology\": {\n    \"links\": [,]\n  }\n}", "bad.json"));
+        Assert.Equal("bad.json:3:15: error: malformed JSON (',' is an invalid start of a value); fix the syntax at that position", Assert.Single(e.Diagnostics).ToString());
     }
 
     [Fact]
-    public void Missing_file_is_a_topology_exception()
+    public void Missing_file_is_an_input_file_exception()
     {
-        var e = Assert.Throws<TopologyException>(() => FabricLoader.Load("/nonexistent/topo.json"));
-        Assert.Contains("/nonexistent/topo.json", e.Message);
+        var e = Assert.Throws<InputFileException>(() => FabricLoader.Load("/nonexistent/topo.json"));
+        Assert.Equal("file not found; fix the topology: path in lb.yaml", e.Message);
     }
 
     [Fact]
     public void Unsupported_strategy_names_the_supported_ones()
     {
-        var e = Assert.Throws<TopologyException>(() => FabricLoader.Parse("""
+        var e = Assert.Throws<SpecException>(() => FabricLoader.Parse("""
             {"topology": {"assignment_strategy": "l2", "hosts": {"h1": {}}, "switches": {"s1": {}}, "links": [["h1", "s1"]]}}
             """, "l2.json"));
-        Assert.Contains("'l2'", e.Message);
-        Assert.Contains("l3, mixed, l3-wide", e.Message);
+        Assert.Equal("l2.json:1:15: error: topology.assignment_strategy: 'l2' is not supported; use one of: l3, mixed, l3-wide (l3 is what the course uses)",
+            Assert.Single(e.Diagnostics).ToString());
     }
 
     [Fact]
     public void All_validation_errors_are_reported_at_once()
     {
-        var e = Assert.Throws<TopologyException>(() => FabricLoader.Parse("""
+        var e = Assert.Throws<SpecException>(() => FabricLoader.Parse("""
             {"topology": {"assignment_strategy": "l3", "hosts": {"h1": {}, "h2": {}}, "switches": {"s1": {}},
              "links": [["h1", "s1"], ["h1", "s9"]]}}
             """, "broken.json"));
-        Assert.Contains("'s9'", e.Message);
-        Assert.Contains("host 'h2' has 0 links", e.Message);
+        Assert.Equal(
+            [
+                "broken.json:2:33: error: topology.links[1][1]: 's9' is neither a declared host nor a switch; declare it in \"hosts\" or \"switches\", or fix the name",
+                "broken.json:1:64: error: topology.hosts.h2: host 'h2' has 0 links; p4-utils attaches every host to exactly one switch",
+            ],
+            e.Diagnostics.Select(d => d.ToString()));
     }
 
     [Fact]
     public void Unknown_format_is_rejected()
     {
-        var e = Assert.Throws<TopologyException>(() => FabricLoader.Parse("""{"hello": 1}""", "x.json"));
-        Assert.StartsWith("x.json: not a p4-utils topology", e.Message);
+        var e = Assert.Throws<SpecException>(() => FabricLoader.Parse("""{"hello": 1}""", "x.json"));
+        Assert.StartsWith("x.json:1:1: error: not a p4-utils topology", e.Message);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace Lbdeploy.Spec;
+namespace Lbdeploy.Common;
 
 /// <summary>"Did you mean" help: the closest candidate by edit distance, when it is close enough to be a typo.</summary>
 public static class Suggestions
