@@ -149,16 +149,14 @@ public static class Planner
         };
     }
 
-    /// <summary>The spec's server command with {vip} {docroot} {host} {port} filled in (docroot shell-quoted when needed).</summary>
+    /// <summary>
+    /// The spec's server command with {vip} {docroot} {host} {port} filled in, each value shell-quoted (bare when it
+    /// needs no quoting): the command is the user's, the values are not, so no value can add a word or a command.
+    /// </summary>
     public static string ServerCommand(LbSpec spec, string host, int port) =>
         spec.Servers.Command
-            .Replace("{vip}", spec.Vip.Address.ToString(), StringComparison.Ordinal)
-            .Replace("{docroot}", ShellQuote(spec.Servers.DocRoot), StringComparison.Ordinal)
-            .Replace("{host}", host, StringComparison.Ordinal)
-            .Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-
-    private static string ShellQuote(string text) =>
-        text.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ':' or '=' or ',')
-            ? text
-            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+            .Replace("{vip}", ShellQuoting.Quote(spec.Vip.Address.ToString()), StringComparison.Ordinal)
+            .Replace("{docroot}", ShellQuoting.Quote(spec.Servers.DocRoot), StringComparison.Ordinal)
+            .Replace("{host}", ShellQuoting.Quote(host), StringComparison.Ordinal)
+            .Replace("{port}", ShellQuoting.Quote(port.ToString(System.Globalization.CultureInfo.InvariantCulture)), StringComparison.Ordinal);
 }

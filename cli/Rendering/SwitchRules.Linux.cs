@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Lbdeploy.Common;
 using Lbdeploy.Routing;
 
 namespace Lbdeploy.Rendering;
@@ -22,7 +23,8 @@ public static partial class SwitchRules
             return text;
         }
 
-        // Each distinct ECMP list becomes one shell variable (ecmp1, ecmp2... by first use); routes expand it.
+        // Each distinct ECMP list becomes one shell variable (ecmp1, ecmp2... by first use); routes expand it. Its
+        // words are plain (the template quotes the whole list): quotes inside a variable would reach `ip` literally.
         var ecmpNames = new Dictionary<LinuxNextHop[], string>(ReferenceListComparer.Instance);
         var ecmpTargets = new Dictionary<(NextHop[], bool), string>(ReferenceFlagComparer<NextHop[]>.Instance);
         var ecmpSets = new List<LinuxEcmpSetModel>();
@@ -77,7 +79,8 @@ public static partial class SwitchRules
 
         public string Dev { get; } = dev;
 
-        public string Target { get; } = via is null ? $"dev {dev}" : $"via {via} dev {dev}";
+        /// <summary>A whole route target: the interface name quoted like every value of a generated script.</summary>
+        public string Target { get; } = via is null ? $"dev {ShellQuoting.Quote(dev)}" : $"via {via} dev {ShellQuoting.Quote(dev)}";
     }
 
     /// <summary>Lists of the (cached, so shared) next hops, equal when they hold the same instances in the same order.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Scriban;
 using Scriban.Runtime;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Rendering;
 
@@ -11,7 +12,9 @@ namespace Lbdeploy.Rendering;
 /// Renders the Scriban templates of <c>templates/</c>, embedded in this assembly (resource name = path under
 /// templates/, e.g. <c>switches/linux.sh.sbn</c>) so the binary needs no checkout. Models are plain records whose
 /// members templates see in snake_case. Strict: an unknown variable is an error, not an empty string.
-/// Adds one function, <c>json</c>, that writes a value as a JSON literal (strings escaped, null as null).
+/// Adds two functions: <c>json</c> writes a value as a JSON literal (strings escaped, null as null), and <c>sh</c>
+/// quotes a value for /bin/sh with <see cref="ShellQuoting.Quote"/>: every value a shell template interpolates goes
+/// through it (a test renders every template from hostile input and runs the scripts to prove it).
 /// </summary>
 public static class TemplateRenderer
 {
@@ -25,6 +28,7 @@ public static class TemplateRenderer
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
         globals.SetValue("json", scratch.Json, readOnly: true);
+        globals.SetValue("sh", scratch.Shell, readOnly: true);
         var context = new TemplateContext(scratch.Builtins)
         {
             StrictVariables = true,
@@ -51,7 +55,9 @@ public static class TemplateRenderer
 
         public ScriptObject Builtins { get; } = TemplateContext.GetDefaultBuiltinObject();
 
-        public object Json { get; } = CreateJsonFunction();
+        public object Json { get; } = CreateFunction("json", new Func<object?, string>(JsonLiteral));
+
+        public object Shell { get; } = CreateFunction("sh", new Func<object?, string>(ShellWord));
 
         private StringBuilder output = new();
 
@@ -63,20 +69,30 @@ public static class TemplateRenderer
             if (output.Capacity > RetainedCapacity) output = new StringBuilder();
         }
 
-        private static object CreateJsonFunction()
+        private static object CreateFunction(string name, Delegate function)
         {
             var holder = new ScriptObject();
-            holder.Import("json", new Func<object?, string>(JsonLiteral));
-            return holder["json"]!;
+            holder.Import(name, function);
+            return holder[name]!;
         }
     }
 
     /// <summary>The names of every embedded template (for tests and diagnostics).</summary>
     public static IEnumerable<string> Names =>
         typeof(TemplateRenderer).Assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".sbn", StringComparison.Ordinal))
             .Select(n => n[ResourcePrefix.Length..])
             .Order(StringComparer.Ordinal);
+
+    /// <summary>A fixed file shipped beside the templates (a script lbdeploy copies and runs as it is), by its path under templates/.</summary>
+    public static string ReadFile(string name)
+    {
+        var assembly = typeof(TemplateRenderer).Assembly;
+        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + name)
+            ?? throw new InvalidOperationException($"templates/{name} is not embedded in {assembly.GetName().Name}; add it under templates/");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
     private static Template Load(string templateName)
     {
@@ -91,6 +107,14 @@ public static class TemplateRenderer
         }
         return template;
     }
+
+    private static string ShellWord(object? value) => value switch
+    {
+        null => throw new InvalidOperationException("a template passed null to sh; the model must provide the value"),
+        string s => ShellQuoting.Quote(s),
+        IFormattable f => ShellQuoting.Quote(f.ToString(null, System.Globalization.CultureInfo.InvariantCulture)),
+        _ => ShellQuoting.Quote(value.ToString() ?? ""),
+    };
 
     private static string JsonLiteral(object? value) => value switch
     {

@@ -1,5 +1,6 @@
 using CliWrap;
 using CliWrap.Buffered;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Runner;
 
@@ -80,6 +81,6 @@ public sealed class HostShell(MininetNetwork network)
         return pid;
     }
 
-    /// <summary>Single-quotes a string for /bin/sh.</summary>
-    public static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    /// <summary>Quotes a value for /bin/sh (the one helper, <see cref="ShellQuoting.Quote"/>).</summary>
+    public static string Quote(string text) => ShellQuoting.Quote(text);
 }

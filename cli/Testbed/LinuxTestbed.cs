@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
 using Lbdeploy.Topology;
 
@@ -6,7 +7,7 @@ namespace Lbdeploy.Testbed;
 
 /// <summary>
 /// `lbdeploy testbed up|down|status`: a headless mininet network whose switches are Linux routers, built from a
-/// <see cref="Fabric"/> by a Python launcher rendered from templates/testbed/launcher.py.sbn. The launcher runs in
+/// <see cref="Fabric"/> by a fixed Python launcher (templates/testbed/launcher.py) reading the serialized model. It runs in
 /// its own session until SIGTERM; its state directory records every pid it made so `down` removes exactly those.
 /// </summary>
 public sealed class LinuxTestbed(TestbedState state, TextWriter output)
@@ -45,8 +46,9 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
 
         if (Directory.Exists(State.Directory)) Directory.Delete(State.Directory, recursive: true);
         Directory.CreateDirectory(State.Directory);
-        await File.WriteAllTextAsync(State.LauncherScript, TemplateFiles.Render("testbed/launcher.py.sbn", model), cancellationToken);
-        await File.WriteAllTextAsync(State.TopologyFile, TemplateFiles.Render("testbed/topology.json.sbn", model), cancellationToken);
+        await File.WriteAllTextAsync(State.LauncherScript, TemplateRenderer.ReadFile("testbed/launcher.py"), cancellationToken);
+        await File.WriteAllTextAsync(State.ModelFile, model.ToJson(), cancellationToken);
+        await File.WriteAllTextAsync(State.TopologyFile, P4RunTopology.Write(fabric), cancellationToken);
         await File.WriteAllTextAsync(State.SourceFile, fabric.Source + Environment.NewLine, cancellationToken);
         await File.WriteAllLinesAsync(State.NodeNamesFile, model.NodeNames, cancellationToken);
 

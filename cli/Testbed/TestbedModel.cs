@@ -1,11 +1,12 @@
-using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lbdeploy.Topology;
 
 namespace Lbdeploy.Testbed;
 
 /// <summary>
-/// The <see cref="Fabric"/> flattened into preformatted strings for the testbed templates (launcher.py and
-/// topology.json): templates only format, so every address, MAC and name is rendered here exactly once.
+/// What the testbed launcher (templates/testbed/launcher.py) builds, written as <c>testbed.json</c> in the testbed's
+/// state directory by the serializer: the launcher is a fixed script that reads values, never code with values in it.
 /// </summary>
 internal sealed record TestbedModel(
     string Source,
@@ -22,33 +23,18 @@ internal sealed record TestbedModel(
         var switches = fabric.Switches
             .Select(s => new TestbedSwitch(
                 s.Name,
-                s.DeviceId,
-                s.ThriftPort,
-                fabric.LinksOf(s.Name)
-                    .Select(l => l.End(s.Name))
-                    .Select(i => new TestbedInterface(i.Name, i.Port, i.Address?.ToString()))
-                    .ToList()))
+                fabric.LinksOf(s.Name).Select(l => l.End(s.Name)).Select(i => new TestbedInterface(i.Name, i.Address?.ToString())).ToList()))
             .ToList();
         var links = fabric.Links
             .Select(l => new TestbedLink(
-                l.A.Node, l.A.Port, l.A.Name, l.A.Mac.ToString(), l.A.Address?.ToString(),
-                l.B.Node, l.B.Port, l.B.Name, l.B.Mac.ToString(), l.B.Address?.ToString(),
-                l.Options.BandwidthMbps?.ToString(CultureInfo.InvariantCulture),
-                TcParameters(l.Options)))
+                l.A.Node, l.A.Port, l.A.Name, l.A.Mac.ToString(),
+                l.B.Node, l.B.Port, l.B.Name, l.B.Mac.ToString(),
+                new TestbedShaping(l.Options.BandwidthMbps, l.Options.Delay, l.Options.LossPercent, l.Options.MaxQueueSize)))
             .ToList();
         return new TestbedModel(fabric.Source, shapeLinks, hosts, switches, links);
     }
 
-    /// <summary>The link's options as mininet TCLink keyword arguments (a Python dict literal), "{}" for none.</summary>
-    private static string TcParameters(LinkOptions options)
-    {
-        var parts = new List<string>();
-        if (options.BandwidthMbps is { } bw) parts.Add($"\"bw\": {bw.ToString(CultureInfo.InvariantCulture)}");
-        if (options.Delay is { Length: > 0 } delay) parts.Add($"\"delay\": \"{delay}\"");
-        if (options.LossPercent is { } loss) parts.Add($"\"loss\": {loss.ToString(CultureInfo.InvariantCulture)}");
-        if (options.MaxQueueSize is { } queue) parts.Add($"\"max_queue_size\": {queue.ToString(CultureInfo.InvariantCulture)}");
-        return "{" + string.Join(", ", parts) + "}";
-    }
+    public string ToJson() => JsonSerializer.Serialize(this, TestbedJsonContext.Default.TestbedModel);
 
     /// <summary>Every interface name the testbed creates (hN-eth0, tX-ethY), for leftover checks.</summary>
     public IEnumerable<string> InterfaceNames => Links.SelectMany(l => new[] { l.Interface1, l.Interface2 });
@@ -58,12 +44,22 @@ internal sealed record TestbedModel(
 
 internal sealed record TestbedHost(string Name, string Interface, string Address, string Mac, string Gateway);
 
-internal sealed record TestbedSwitch(string Name, int DeviceId, int ThriftPort, IReadOnlyList<TestbedInterface> Interfaces);
+internal sealed record TestbedSwitch(string Name, IReadOnlyList<TestbedInterface> Interfaces);
 
-internal sealed record TestbedInterface(string Name, int Port, string? Address);
+internal sealed record TestbedInterface(string Name, string? Address);
 
 internal sealed record TestbedLink(
-    string Node1, int Port1, string Interface1, string Mac1, string? Ip1,
-    string Node2, int Port2, string Interface2, string Mac2, string? Ip2,
-    string? Bandwidth,
-    string TcParameters);
+    string Node1, int Port1, string Interface1, string Mac1,
+    string Node2, int Port2, string Interface2, string Mac2,
+    TestbedShaping Shaping);
+
+/// <summary>mininet TCLink's keyword arguments (absent when the link has none): applied only with `testbed up --shape`.</summary>
+internal sealed record TestbedShaping(
+    [property: JsonPropertyName("bw")] double? BandwidthMbps,
+    [property: JsonPropertyName("delay")] string? Delay,
+    [property: JsonPropertyName("loss")] double? LossPercent,
+    [property: JsonPropertyName("max_queue_size")] int? MaxQueueSize);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
+[JsonSerializable(typeof(TestbedModel))]
+internal sealed partial class TestbedJsonContext : JsonSerializerContext;

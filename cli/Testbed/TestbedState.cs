@@ -8,6 +8,7 @@ public sealed class TestbedState(string directory)
 {
     public string Directory { get; } = directory;
     public string LauncherScript => Path.Combine(Directory, "launcher.py");
+    public string ModelFile => Path.Combine(Directory, "testbed.json");
     public string LauncherPidFile => Path.Combine(Directory, "launcher.pid");
     public string LogFile => Path.Combine(Directory, "launcher.log");
     public string NodesFile => Path.Combine(Directory, "nodes.json");

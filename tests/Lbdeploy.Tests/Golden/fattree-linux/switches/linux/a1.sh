@@ -1,7 +1,8 @@
 #!/bin/sh
 # lbdeploy plan: routes of switch a1 as a Linux router (target linux). Generated; edit lb.yaml instead.
 # Run inside the switch's network namespace. Idempotent: every route is `ip route replace`.
-set -e
+# -f: no pathname expansion when the $ecmpN sets below are split into words.
+set -ef
 
 # Route between ports.
 sysctl -qw net.ipv4.ip_forward=1
@@ -19,7 +20,8 @@ sysctl -qw net.ipv4.conf.a1-eth2.rp_filter=2
 sysctl -qw net.ipv4.conf.a1-eth3.rp_filter=2
 sysctl -qw net.ipv4.conf.a1-eth4.rp_filter=2
 
-# Equal-cost next-hop sets, each spelled once; the routes below expand them ($ecmpN, unquoted on purpose).
+# Equal-cost next-hop sets, each spelled once; the routes below expand them ($ecmpN, unquoted on purpose: each set
+# holds only addresses, interface names and keywords, so it splits into exactly those words).
 ecmp1='nexthop via 20.1.9.2 dev a1-eth1 nexthop via 20.1.10.2 dev a1-eth2'
 # remote hosts
 ip route replace 10.13.1.0/24 via 20.13.1.1 dev a1-eth3

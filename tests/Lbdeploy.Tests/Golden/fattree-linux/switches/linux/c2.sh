@@ -1,7 +1,8 @@
 #!/bin/sh
 # lbdeploy plan: routes of switch c2 as a Linux router (target linux). Generated; edit lb.yaml instead.
 # Run inside the switch's network namespace. Idempotent: every route is `ip route replace`.
-set -e
+# -f: no pathname expansion when the $ecmpN sets below are split into words.
+set -ef
 
 # Route between ports.
 sysctl -qw net.ipv4.ip_forward=1
