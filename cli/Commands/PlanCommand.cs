@@ -29,10 +29,10 @@ public static class PlanCommand
         {
             var specPath = context.Get(file)!;
             var clock = context.Verbose ? PhaseClock.Start() : PhaseClock.None;
+            // The folder is checked before any work: a plan that cannot be written is not worth computing.
+            var directory = PlanWriter.CheckDirectory(context.Get(output) is { } explicitDirectory ? explicitDirectory : DefaultDirectory(specPath),
+                context.Get(output) is null ? "the plan folder" : "--out");
             var plan = Planner.Create(specPath, clock: clock);
-            var directory = context.Get(output) is { Length: > 0 } explicitDirectory
-                ? Path.GetFullPath(explicitDirectory)
-                : DefaultDirectory(plan.SpecPath);
             PlanWriter.Write(plan, directory);
             clock.Mark("write files");
             context.Output.Write(plan.Files[context.Get(json) ? PlanFiles.Json : PlanFiles.Summary]);
