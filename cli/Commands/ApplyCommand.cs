@@ -29,9 +29,10 @@ public static class ApplyCommand
     public static async Task<int> RunAsync(string specPath, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
+        StateDirectories.Prepare();
         var plan = Planner.Create(specPath);
         if (planDir is not null) CheckSavedPlan(plan, planDir);
-        var network = Deployer.FindNetwork(plan);
+        var network = await NetworkLocator.ForApplyAsync(plan, ct);
         var changes = Deployer.Diff(plan, network);
         if (changes.IsEmpty)
         {
@@ -67,7 +68,11 @@ public static class ApplyCommand
     {
         if (!Directory.Exists(planDir))
         {
-            throw new LbdeployException($"plan directory {planDir} does not exist; write it with lbdeploy plan --out {planDir}");
+            throw new LbdeployException($"plan directory {TerminalText.Quote(planDir)} does not exist; write it with lbdeploy plan --out DIR");
+        }
+        if (File.Exists(Path.Combine(planDir, PlanWriter.WritingMarker)))
+        {
+            throw new LbdeployException($"the plan in {TerminalText.Quote(planDir)} is incomplete (a plan failed while writing it); run lbdeploy plan --out DIR again");
         }
         var stale = plan.Files
             .Where(f => !File.Exists(Path.Combine(planDir, f.Key)) || File.ReadAllText(Path.Combine(planDir, f.Key)) != f.Value)

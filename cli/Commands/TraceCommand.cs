@@ -56,7 +56,7 @@ public static class TraceCommand
             var plan = Planner.Create(context.Get(file)!);
             var request = new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort));
             var trace = context.Get(live)
-                ? await new LiveTracer(new HostShell(MininetNetwork.Discover())).TraceAsync(plan, request, token)
+                ? await new LiveTracer(new HostShell(NetworkLocator.Deployed(plan).Network)).TraceAsync(plan, request, token)
                 : FlowTracer.Trace(plan, request);
             if (context.Get(svg) is { Length: > 0 } svgFile)
             {

@@ -22,7 +22,7 @@ public static class VerifyCommand
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
         var plan = Planner.Create(specPath);
-        var network = Deployer.FindNetwork(plan);
+        var (_, network) = NetworkLocator.Deployed(plan);
         var checks = await new Verifier(plan, network).RunAsync(ct);
         var failed = checks.Count(c => !c.Passed);
         if (json)

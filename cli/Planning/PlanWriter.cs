@@ -72,8 +72,12 @@ public static class PlanWriter
     }
 
     /// <summary>Writes one plan file (only when its content changed); shell scripts are made executable.</summary>
-    public static void WriteFile(string directory, string relative, string content) =>
-        WriteFileAt(Target(directory, relative), relative, content);
+    public static void WriteFile(string directory, string relative, string content)
+    {
+        var path = Target(Path.GetFullPath(directory), relative);
+        new SafeFolders(Path.GetFullPath(directory)).Ensure(Path.GetDirectoryName(path)!);
+        WriteFileAt(path, relative, content);
+    }
 
     private static void WriteFileAt(string path, string relative, string content)
     {

@@ -1,3 +1,5 @@
+using Lbdeploy.Common;
+
 namespace Lbdeploy.Rendering;
 
 /// <summary>The relative path of every file a plan writes (the keys of DeploymentPlan.Files).</summary>
@@ -21,5 +23,5 @@ public static class PlanFiles
     public static string AgentConfig(string dip) => $"engines/{dip}-agent.json";
 
     /// <summary>Where an engine listens for control commands (stats, reload, drain...).</summary>
-    public static string ControlSocket(string host, string role) => $"/run/lbdeploy/{host}-{role}.sock";
+    public static string ControlSocket(string host, string role) => Path.Combine(StateDirectories.Sockets, $"{host}-{role}.sock");
 }

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -16,6 +17,9 @@ public sealed record DeployState
     public required Dictionary<string, int> Network { get; init; }
     public required List<AppliedUnit> Units { get; init; }
     public DateTimeOffset UpdatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>What the fabric was when applied (<see cref="NetworkLocator.Fingerprint"/>): verify refuses a plan of another.</summary>
+    public string? FabricFingerprint { get; init; }
 
     /// <summary>The mux watcher apply started (linux target), or null.</summary>
     public AppliedWatcher? Watcher { get; init; }
@@ -63,6 +67,15 @@ public sealed record DeployState
     /// <summary>True when every node this state was applied to still runs with the same shell pid.</summary>
     public bool MatchesNetwork(MininetNetwork network) =>
         Network.All(kv => network.Nodes.TryGetValue(kv.Key, out var pid) && pid == kv.Value);
+
+    /// <summary>
+    /// The network this state was applied to, when every one of its node shells still runs (same pid, still the
+    /// mininet shell of that node); null when any is gone. Found by pid, never by scanning for "some" network.
+    /// </summary>
+    public MininetNetwork? LiveNetwork() =>
+        Network.Count > 0 && Network.All(kv => Processes.IsAlive(kv.Value) && MininetNetwork.NodeNameOf(Processes.CommandLine(kv.Value)) == kv.Key)
+            ? MininetNetwork.FromNodes(Network)
+            : null;
 }
 
 /// <summary>One applied unit: its hash and, for processes, the pid, log and (engines) control socket.</summary>

@@ -14,34 +14,6 @@ public sealed class Deployer(TextWriter output)
 {
     private readonly Lock outputLock = new();
 
-    /// <summary>Finds the running network and checks that it holds every node the plan uses.</summary>
-    public static MininetNetwork FindNetwork(DeploymentPlan plan)
-    {
-        Testbed.LinuxTestbed.RequireRootAndMininet();
-        var network = MininetNetwork.Discover();
-        if (network.IsEmpty)
-        {
-            throw new RunnerException("no mininet network is running; start one with `lbdeploy testbed up` (or p4run for bmv2)");
-        }
-        if (IsBmv2(plan))
-        {
-            if (Testbed.TestbedState.Default.IsRunning)
-            {
-                throw new RunnerException($"{plan.SpecPath} targets bmv2 switches but the running network is lbdeploy's testbed (Linux-router switches); set switches.target: linux, or run the fabric with p4run");
-            }
-            if (!ExistsOnPath("simple_switch_CLI"))
-            {
-                throw new RunnerException("switches.target is bmv2 but simple_switch_CLI is not installed; install bmv2 (p4-utils) or set switches.target: linux");
-            }
-        }
-        var missing = NodesOf(plan).Where(n => !network.Contains(n)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new RunnerException($"{(missing.Count == 1 ? "node" : "nodes")} {string.Join(", ", missing.Take(8))} of {plan.SpecPath} {(missing.Count == 1 ? "is" : "are")} not in the running mininet network ({network.Describe()}); start the network lb.yaml describes (lbdeploy testbed down && lbdeploy testbed up)");
-        }
-        return network;
-    }
-
     /// <summary>The mininet nodes a plan runs commands in: its hosts and, for linux switches, the switches.</summary>
     public static IEnumerable<string> NodesOf(DeploymentPlan plan)
     {
@@ -49,9 +21,6 @@ public sealed class Deployer(TextWriter output)
         if (!IsBmv2(plan)) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
         return nodes.Distinct(StringComparer.Ordinal);
     }
-
-    private static bool ExistsOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, program)));
 
     public static bool IsBmv2(DeploymentPlan plan) => plan.Target.Equals("bmv2", StringComparison.OrdinalIgnoreCase);
 
@@ -75,6 +44,7 @@ public sealed class Deployer(TextWriter output)
             SpecPath = plan.SpecPath,
             Target = plan.Target,
             Network = NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal),
+            FabricFingerprint = NetworkLocator.Fingerprint(plan.Fabric),
             Units = [.. units.Values],
             Watcher = sameNetwork ? previous!.Watcher : null,
         };
@@ -146,16 +116,17 @@ public sealed class Deployer(TextWriter output)
     }
 
     /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state.</summary>
-    public async Task<bool> DestroyAsync(MininetNetwork network, CancellationToken ct = default)
+    public async Task<bool> DestroyAsync(CancellationToken ct = default)
     {
         var state = DeployState.Load();
         if (state is null)
         {
             return false;
         }
+        var network = state.LiveNetwork();
         // The watcher first: it must not put back a VIP route the switch tear-down is removing.
         if (state.Watcher is { } watcher) await Watching.WatcherProcess.StopAsync(watcher);
-        if (!state.MatchesNetwork(network))
+        if (network is null)
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
             // processes can have survived, and those are stopped by pid.

@@ -25,17 +25,22 @@ public sealed class MininetNetwork
             ? pid
             : throw new RunnerException($"host {node} is not in the running mininet network (it has {Describe()}); start the network that lb.yaml describes (lbdeploy testbed up)");
 
-    /// <summary>A network with known node pids (tests).</summary>
-    internal static MininetNetwork FromNodes(IReadOnlyDictionary<string, int> nodes) =>
+    /// <summary>A network with known node pids (a testbed's record, an applied state's, tests).</summary>
+    public static MininetNetwork FromNodes(IReadOnlyDictionary<string, int> nodes) =>
         new(nodes.ToFrozenDictionary(StringComparer.Ordinal));
 
-    /// <summary>Scans /proc now. Two shells claiming one name (two networks at once) is an error.</summary>
+    /// <summary>
+    /// Scans /proc now for mininet node shells, leaving out those of lbdeploy testbeds (a node shell whose parent is a
+    /// testbed launcher belongs to that launcher's state folder, never to a network found by scanning). Two shells
+    /// claiming one name (two foreign networks at once) is an error.
+    /// </summary>
     public static MininetNetwork Discover()
     {
         var nodes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var pid in Processes.All())
         {
             if (NodeNameOf(Processes.CommandLine(pid)) is not { } name) continue;
+            if (Processes.ParentOf(pid) is { } parent && IsTestbedLauncher(Processes.CommandLine(parent))) continue;
             if (nodes.TryGetValue(name, out var other) && other != pid)
             {
                 throw new RunnerException($"two mininet nodes are called {name} (pids {other} and {pid}): more than one mininet network is running; stop one of them");
@@ -44,6 +49,11 @@ public sealed class MininetNetwork
         }
         return new MininetNetwork(nodes.ToFrozenDictionary(StringComparer.Ordinal));
     }
+
+    /// <summary>True when <paramref name="argv"/> is an lbdeploy testbed launcher (python3 STATE/testbed/launcher.py STATE/testbed).</summary>
+    public static bool IsTestbedLauncher(IReadOnlyList<string> argv) =>
+        argv.Count >= 3 && Path.GetFileName(argv[0]).StartsWith("python3", StringComparison.Ordinal)
+        && Path.GetFileName(argv[1]) == "launcher.py" && Path.GetFileName(Path.GetDirectoryName(argv[1])) == "testbed";
 
     /// <summary>The node name when <paramref name="argv"/> is a mininet node shell, else null.</summary>
     public static string? NodeNameOf(IReadOnlyList<string> argv)

@@ -35,6 +35,20 @@ public static partial class Processes
 
     public static bool Signal(int pid, int signal) => pid > 0 && kill(pid, signal) == 0;
 
+    /// <summary>The parent pid of a process, or null when it is gone.</summary>
+    public static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // pid (comm) state ppid ...: the fields after the last ')' are fixed.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.TryParse(fields[1], out var parent) ? parent : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>The argv of a process ("" entries dropped), or empty when it is gone.</summary>
     public static string[] CommandLine(int pid)
     {

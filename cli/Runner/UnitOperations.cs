@@ -90,6 +90,8 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
         var role = unit.Kind == UnitKind.Mux ? "mux" : "agent";
         var log = LogFile(unit);
         if (File.Exists(socket)) File.Delete(socket);
+        // Only root reaches the sockets' folder: a control socket drains DIPs and reloads configs.
+        Directory.CreateDirectory(Path.GetDirectoryName(socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var pid = await shell.StartDaemonAsync(unit.Host, EngineBinary.CommandLine(role, config), log, ct);
         Directory.CreateDirectory(Path.Combine(stateDirectory, "pids"));
         await File.WriteAllTextAsync(Path.Combine(stateDirectory, "pids", $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lbdeploy.Common;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
 using Lbdeploy.Topology;
@@ -32,11 +33,9 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         {
             throw new RunnerException($"a testbed is already running (launcher pid {State.LauncherPid}, state {State.Directory}); stop it with `lbdeploy testbed down`");
         }
-        var running = MininetNetwork.Discover();
-        if (!running.IsEmpty)
-        {
-            throw new RunnerException($"a mininet network is already running ({running.Describe()}); stop it first (lbdeploy down, or exit its mininet CLI)");
-        }
+        // Other mininet networks (another state folder's testbed, a p4run network) may run beside this one: every
+        // interface is created inside its node's namespace, and lbdeploy finds its nodes by this folder's record.
+        StateDirectories.Prepare();
         var model = TestbedModel.From(fabric, shapeLinks);
         var taken = model.InterfaceNames.Where(name => Directory.Exists(Path.Combine("/sys/class/net", name))).ToList();
         if (taken.Count > 0)

@@ -8,7 +8,7 @@ namespace Lbdeploy.Testbed;
 /// What the testbed launcher (templates/testbed/launcher.py) builds, written as <c>testbed.json</c> in the testbed's
 /// state directory by the serializer: the launcher is a fixed script that reads values, never code with values in it.
 /// </summary>
-internal sealed record TestbedModel(
+public sealed record TestbedModel(
     string Source,
     bool ShapeLinks,
     IReadOnlyList<TestbedHost> Hosts,
@@ -42,19 +42,19 @@ internal sealed record TestbedModel(
     public IEnumerable<string> NodeNames => Hosts.Select(h => h.Name).Concat(Switches.Select(s => s.Name));
 }
 
-internal sealed record TestbedHost(string Name, string Interface, string Address, string Mac, string Gateway);
+public sealed record TestbedHost(string Name, string Interface, string Address, string Mac, string Gateway);
 
-internal sealed record TestbedSwitch(string Name, IReadOnlyList<TestbedInterface> Interfaces);
+public sealed record TestbedSwitch(string Name, IReadOnlyList<TestbedInterface> Interfaces);
 
-internal sealed record TestbedInterface(string Name, string? Address);
+public sealed record TestbedInterface(string Name, string? Address);
 
-internal sealed record TestbedLink(
+public sealed record TestbedLink(
     string Node1, int Port1, string Interface1, string Mac1,
     string Node2, int Port2, string Interface2, string Mac2,
     TestbedShaping Shaping);
 
 /// <summary>mininet TCLink's keyword arguments (absent when the link has none): applied only with `testbed up --shape`.</summary>
-internal sealed record TestbedShaping(
+public sealed record TestbedShaping(
     [property: JsonPropertyName("bw")] double? BandwidthMbps,
     [property: JsonPropertyName("delay")] string? Delay,
     [property: JsonPropertyName("loss")] double? LossPercent,
@@ -62,4 +62,4 @@ internal sealed record TestbedShaping(
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
 [JsonSerializable(typeof(TestbedModel))]
-internal sealed partial class TestbedJsonContext : JsonSerializerContext;
+public sealed partial class TestbedJsonContext : JsonSerializerContext;

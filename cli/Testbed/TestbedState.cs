@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using System.Text.Json;
 using Lbdeploy.Runner;
 
@@ -31,6 +32,10 @@ public sealed class TestbedState(string directory)
 
     public bool IsReady => File.Exists(ReadyFile);
 
+    /// <summary>What the launcher was asked to build (testbed.json), or null before `up` wrote it.</summary>
+    public TestbedModel? Model =>
+        File.Exists(ModelFile) ? System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(ModelFile), TestbedJsonContext.Default.TestbedModel) : null;
+
     /// <summary>The topology file the running testbed was built from (<see cref="Topology.Fabric.Source"/>).</summary>
     public string? Source => File.Exists(SourceFile) ? File.ReadAllText(SourceFile).Trim() : null;
 
@@ -56,6 +61,8 @@ public sealed class TestbedState(string directory)
     {
         var recorded = Nodes;
         if (recorded.Count > 0 || !File.Exists(NodeNamesFile)) return [.. recorded.Values];
+        // The launcher died before recording its nodes: its shells (orphans now, so not children of any live launcher)
+        // carry the planned names. Shells of other testbeds are children of their own launchers and never match.
         var planned = File.ReadAllLines(NodeNamesFile).ToHashSet(StringComparer.Ordinal);
         return [.. MininetNetwork.Discover().Nodes.Where(n => planned.Contains(n.Key)).Select(n => new TestbedNode(n.Key, "unknown", n.Value))];
     }

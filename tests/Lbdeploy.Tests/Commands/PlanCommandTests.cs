@@ -76,7 +76,7 @@ public sealed class PlanCommandTests : IDisposable
         File.WriteAllText(Path.Combine(output, "notes.txt"), "mine");
         var (exit, _, error) = await Run("plan", "-f", directory.Write(Valid), "--out", output);
         Assert.Equal(1, exit);
-        Assert.Equal($"error: {output} is not empty and holds no plan.json; choose an empty or plan directory with --out\n", error);
+        Assert.Equal($"error: --out '{output}' is not empty and holds no plan.json; choose an empty or plan directory\n", error);
         Assert.True(File.Exists(Path.Combine(output, "notes.txt")));
     }
 

@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using Lbdeploy.Runner;
 using Xunit.Abstractions;
 

@@ -22,7 +22,7 @@ internal sealed class DeployedService : IAsyncDisposable
         this.log = log;
         Spec = spec;
         Up = up;
-        Shell = new HostShell(MininetNetwork.Discover());
+        Shell = new HostShell(TestbedNetwork.Running());
     }
 
     public string Spec { get; }

@@ -27,7 +27,7 @@ public sealed class RenderedFilesTests
         Assert.Equal("10.13.1.1", root.GetProperty("gateway").GetProperty("address").GetString());
         Assert.Equal("00:01:0a:0d:01:02", root.GetProperty("gateway").GetProperty("mac").GetString());
         Assert.Equal(1500, root.GetProperty("mtu").GetInt32());
-        Assert.Equal("/run/lbdeploy/h1-mux.sock", root.GetProperty("control_socket").GetString());
+        Assert.Equal("/run/lbdeploy/sockets/h1-mux.sock", root.GetProperty("control_socket").GetString());
         var vip = Assert.Single(root.GetProperty("vips").EnumerateArray().ToList());
         Assert.Equal("20.0.0.1", vip.GetProperty("address").GetString());
         Assert.True(vip.GetProperty("icmp").GetBoolean());
@@ -83,7 +83,7 @@ public sealed class RenderedFilesTests
     {
         using var document = JsonDocument.Parse(Linux.Files["engines/h13-agent.json"]);
         Assert.Equal("agent", document.RootElement.GetProperty("role").GetString());
-        Assert.Equal("/run/lbdeploy/h13-agent.sock", document.RootElement.GetProperty("control_socket").GetString());
+        Assert.Equal("/run/lbdeploy/sockets/h13-agent.sock", document.RootElement.GetProperty("control_socket").GetString());
         Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("gateway").GetProperty("mac").ValueKind);
     }
 

@@ -1,0 +1,2 @@
+// The benchmarks drive the Linux-only CLI and engine.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
