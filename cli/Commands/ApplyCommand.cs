@@ -22,15 +22,14 @@ public static class ApplyCommand
         };
         var command = new Command("apply", "Make the running network match the plan: switch rules, VIPs, servers and engines") { spec, autoApprove, planDir };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
-            RunAsync(context.Get(spec)!, context.Get(autoApprove), context.ParseResult.GetValue(planDir), context.Output, token), ct));
+            RunAsync(context.Plan(context.Get(spec)!), context.Get(autoApprove), context.ParseResult.GetValue(planDir), context.Output, token), ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(string specPath, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
+    public static async Task<int> RunAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
         StateDirectories.Prepare();
-        var plan = Planner.Create(specPath);
         if (planDir is not null) CheckSavedPlan(plan, planDir);
         var network = await NetworkLocator.ForApplyAsync(plan, ct);
         var changes = Deployer.Diff(plan, network);

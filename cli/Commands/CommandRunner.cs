@@ -67,6 +67,24 @@ public sealed class CommandContext(ParseResult parseResult)
 
     public bool Verbose => ParseResult.GetValue(GlobalOptions.Verbose);
 
+    public bool Strict => ParseResult.GetValue(GlobalOptions.Strict);
+
+    /// <summary>Plans a spec with this command line's --strict, printing its warnings (once) on stderr.</summary>
+    public Planning.DeploymentPlan Plan(string specPath, Planning.PhaseClock? clock = null)
+    {
+        var plan = Planning.Planner.Create(specPath, clock: clock, strict: Strict);
+        foreach (var warning in plan.Warnings) Error.WriteLine(warning.ToString());
+        return plan;
+    }
+
+    /// <summary>Loads a spec and its fabric with this command line's --strict, printing its warnings on stderr.</summary>
+    public Planning.LoadedSpec LoadSpec(string specPath)
+    {
+        var loaded = Planning.SpecLoader.Load(specPath, strict: Strict);
+        foreach (var warning in loaded.Warnings) Error.WriteLine(warning.ToString());
+        return loaded;
+    }
+
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
 
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);

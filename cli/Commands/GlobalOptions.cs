@@ -12,6 +12,13 @@ public static class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>`--strict` anywhere on the line: the spec's policy warnings (dangerous but legal settings) are errors.</summary>
+    public static readonly Option<bool> Strict = new("--strict")
+    {
+        Description = "Treat the spec's warnings (a system folder as docroot, a server command that is more than one program) as errors",
+        Recursive = true,
+    };
+
     public const string DefaultSpecFile = "lb.yaml";
 
     /// <summary>`-f, --file`: the spec, default ./lb.yaml.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Commands;
 
@@ -28,6 +29,7 @@ public static class LbdeployApp
     {
         var root = new RootCommand("lbdeploy: declarative deployment of an L4 load balancer on a mininet / P4 fabric");
         root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.Strict);
         foreach (var command in Commands())
         {
             root.Subcommands.Add(command);
@@ -38,6 +40,15 @@ public static class LbdeployApp
     public static Task<int> RunAsync(string[] args) => RunAsync(args, new InvocationConfiguration());
 
     /// <summary>Runs with explicit output writers (tests capture them).</summary>
-    public static Task<int> RunAsync(string[] args, InvocationConfiguration configuration) =>
-        CreateRoot().Parse(args).InvokeAsync(configuration);
+    public static Task<int> RunAsync(string[] args, InvocationConfiguration configuration)
+    {
+        var root = CreateRoot();
+        if (args.Length == 0) return root.Parse(["--help"]).InvokeAsync(configuration);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count == 0) return parse.InvokeAsync(configuration);
+        // A mistyped command line gets one line per problem and where to look, not the whole help.
+        var error = configuration.Error ?? Console.Error;
+        foreach (var line in CommandLineErrors.Describe(parse).Take(3)) error.WriteLine(line);
+        return Task.FromResult(ExitCodes.UserError);
+    }
 }

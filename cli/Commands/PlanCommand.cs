@@ -32,7 +32,7 @@ public static class PlanCommand
             // The folder is checked before any work: a plan that cannot be written is not worth computing.
             var directory = PlanWriter.CheckDirectory(context.Get(output) is { } explicitDirectory ? explicitDirectory : DefaultDirectory(specPath),
                 context.Get(output) is null ? "the plan folder" : "--out");
-            var plan = Planner.Create(specPath, clock: clock);
+            var plan = context.Plan(specPath, clock);
             PlanWriter.Write(plan, directory);
             clock.Mark("write files");
             context.Output.Write(plan.Files[context.Get(json) ? PlanFiles.Json : PlanFiles.Summary]);

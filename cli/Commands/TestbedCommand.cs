@@ -23,18 +23,17 @@ public static class TestbedCommand
         var command = new Command("up", "Build the topology as a headless mininet network and leave it running (no routes: apply installs them)") { spec, shape };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
-            await StartAsync(context.Get(spec)!, context.Output, token, context.Get(shape));
+            await StartAsync(context.LoadSpec(context.Get(spec)!).Fabric, context.Output, token, context.Get(shape));
             context.Output.WriteLine("stop it with: lbdeploy testbed down");
             return CommandRunner.Success;
         }, ct));
         return command;
     }
 
-    /// <summary>Loads the spec's fabric and starts the testbed (shared with `lbdeploy up`).</summary>
-    public static async Task StartAsync(string specPath, TextWriter output, CancellationToken ct, bool shapeLinks = false)
+    /// <summary>Starts the testbed of a spec's fabric (shared with `lbdeploy up`).</summary>
+    public static async Task StartAsync(Topology.Fabric fabric, TextWriter output, CancellationToken ct, bool shapeLinks = false)
     {
         LinuxTestbed.RequireRootAndMininet();
-        var fabric = SpecLoader.Load(specPath).Fabric;
         await LinuxTestbed.Default(output).UpAsync(fabric, shapeLinks, ct);
     }
 

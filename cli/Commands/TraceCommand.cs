@@ -53,7 +53,7 @@ public static class TraceCommand
         };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (context, token) =>
         {
-            var plan = Planner.Create(context.Get(file)!);
+            var plan = context.Plan(context.Get(file)!);
             var request = new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort));
             var trace = context.Get(live)
                 ? await new LiveTracer(new HostShell(NetworkLocator.Deployed(plan).Network)).TraceAsync(plan, request, token)

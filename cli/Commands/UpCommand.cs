@@ -18,7 +18,8 @@ public static class UpCommand
             var output = context.Output;
             var specPath = context.Get(spec)!;
             LinuxTestbed.RequireRootAndMininet();
-            var plan = Planning.Planner.Create(specPath);
+            // Planned once; the testbed, apply and verify all work from this plan.
+            var plan = context.Plan(specPath);
             if (Runner.Deployer.IsBmv2(plan))
             {
                 throw new LbdeployException($"{specPath} sets switches.target: bmv2, but `up` runs the local testbed, whose switches are Linux routers; set switches.target: linux (or use p4run, then lbdeploy apply)");
@@ -35,10 +36,10 @@ public static class UpCommand
             }
             else
             {
-                await TestbedCommand.StartAsync(specPath, output, token);
+                await TestbedCommand.StartAsync(plan.Fabric, output, token);
             }
-            await ApplyCommand.RunAsync(specPath, autoApprove: true, planDir: null, output, token);
-            var verified = await VerifyCommand.RunAsync(specPath, json: false, output, token);
+            await ApplyCommand.RunAsync(plan, autoApprove: true, planDir: null, output, token);
+            var verified = await VerifyCommand.RunAsync(plan, json: false, output, token);
             output.WriteLine(verified == CommandRunner.Success
                 ? $"up: the service is running and verified in {watch.Elapsed.TotalSeconds:0.0} s; stop it with lbdeploy down"
                 : $"up: running after {watch.Elapsed.TotalSeconds:0.0} s, but verify failed (see above); stop it with lbdeploy down");

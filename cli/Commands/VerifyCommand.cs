@@ -14,14 +14,13 @@ public static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "Print the checks as JSON" };
         var command = new Command("verify", "Check the running deployment: pingall, GETs and pings through the VIP, engine counters, DSR") { spec, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
-            RunAsync(context.Get(spec)!, context.Get(json), context.Output, token), ct));
+            RunAsync(context.Plan(context.Get(spec)!), context.Get(json), context.Output, token), ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(string specPath, bool json, TextWriter output, CancellationToken ct)
+    public static async Task<int> RunAsync(DeploymentPlan plan, bool json, TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
-        var plan = Planner.Create(specPath);
         var (_, network) = NetworkLocator.Deployed(plan);
         var checks = await new Verifier(plan, network).RunAsync(ct);
         var failed = checks.Count(c => !c.Passed);

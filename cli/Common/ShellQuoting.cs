@@ -22,6 +22,22 @@ public static class ShellQuoting
         {
             throw new ArgumentException($"refusing to put {TerminalText.Quote(value)} into a shell line: it holds a control character", nameof(value));
         }
-        return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        return SingleQuoted(value);
     }
+
+    /// <summary>
+    /// A whole script or program text as one argument (`python3 -c TEXT`): its newlines and tabs are kept (inside
+    /// single quotes they are plain characters of the word), any other control character is refused.
+    /// </summary>
+    public static string QuoteScript(string script)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        if (TerminalText.HasControl(script.Replace('\n', ' ').Replace('\t', ' ')))
+        {
+            throw new ArgumentException("refusing to put a script with a control character other than newline or tab into a shell line", nameof(script));
+        }
+        return SingleQuoted(script);
+    }
+
+    private static string SingleQuoted(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

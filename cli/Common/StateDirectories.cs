@@ -39,10 +39,11 @@ public static partial class StateDirectories
     /// short enough for socket paths, created root-only when missing, and writable by nobody but its owner (a
     /// folder others can write would let them change the scripts lbdeploy runs as root).
     /// </summary>
-    public static string Prepare()
+    /// <param name="folder">The state folder (default: <see cref="Root"/>).</param>
+    public static string Prepare(string? folder = null)
     {
-        var what = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } ? Variable : $"the state folder ({DefaultRoot})";
-        var root = WritableFolders.Check(Root, what);
+        var what = folder is not null ? "the state folder" : Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } ? Variable : $"the state folder ({DefaultRoot})";
+        var root = WritableFolders.Check(folder ?? Root, what);
         if (root.Length > MaxRootLength)
         {
             throw new LbdeployException($"{what} {TerminalText.Quote(root)} is {root.Length} characters; control sockets below it need it at most {MaxRootLength}: choose a shorter path");

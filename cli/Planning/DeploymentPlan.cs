@@ -24,6 +24,9 @@ public sealed record DeploymentPlan(
 {
     /// <summary>What summary.txt and plan.json show (target, hosts, rule counts, VIP paths, static checks).</summary>
     public Rendering.PlanSummary? Summary { get; init; }
+
+    /// <summary>The spec's policy warnings (printed by the command that planned; errors under --strict).</summary>
+    public ImmutableArray<Common.SpecDiagnostic> Warnings { get; init; } = [];
 }
 
 /// <summary>The VIP and what it serves, plus what `verify` fetches.</summary>

@@ -19,10 +19,12 @@ public static class Planner
     /// <param name="displayPath">How messages name it (default: <paramref name="specPath"/> as given).</param>
     /// <param name="specText">The spec's text, when it differs from the file (relative paths still resolve next to <paramref name="specPath"/>).</param>
     /// <param name="clock">Records how long each phase took (`plan --verbose`).</param>
-    public static DeploymentPlan Create(string specPath, string? displayPath = null, string? specText = null, PhaseClock? clock = null)
+    /// <param name="strict">Policy warnings are errors (--strict).</param>
+    public static DeploymentPlan Create(string specPath, string? displayPath = null, string? specText = null, PhaseClock? clock = null, bool strict = false)
     {
         clock ??= PhaseClock.None;
-        var (spec, fabric, clients) = SpecLoader.Load(specPath, displayPath, specText);
+        var loaded = SpecLoader.Load(specPath, displayPath, specText, strict);
+        var (spec, fabric, clients) = loaded;
         clock.Mark("load spec + topology");
 
         ForwardingPlan forwarding;
@@ -60,7 +62,7 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, rendered);
+        return Assemble(spec, fabric, forwarding, clients, rendered) with { Warnings = loaded.Warnings };
     }
 
     /// <summary>

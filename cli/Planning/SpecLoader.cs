@@ -13,7 +13,11 @@ namespace Lbdeploy.Planning;
 /// </summary>
 public static class SpecLoader
 {
-    public static LoadedSpec Load(string specPath, string? displayPath = null, string? specText = null)
+    /// <param name="specPath">The spec file.</param>
+    /// <param name="displayPath">How messages name it.</param>
+    /// <param name="specText">Its text, when it differs from the file.</param>
+    /// <param name="strict">Policy warnings (<see cref="SpecPolicy"/>) are errors.</param>
+    public static LoadedSpec Load(string specPath, string? displayPath = null, string? specText = null, bool strict = false)
     {
         var read = specText is null
             ? SpecReader.Read(specPath, displayPath)
@@ -45,11 +49,13 @@ public static class SpecLoader
             var skip = diagnostics.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
             diagnostics.AddRange(SpecValidator.Validate(spec, fabric, skip));
         }
+        var warnings = SpecPolicy.Check(spec).Select(w => strict ? w with { Severity = DiagnosticSeverity.Error, Message = w.Message + " (an error under --strict)" } : w).ToList();
+        diagnostics.AddRange(warnings.Where(w => w.IsError));
         if (diagnostics.Count > 0 || fabric is null)
         {
-            throw new SpecException(SpecException.Ordered(diagnostics));
+            throw new SpecException(SpecException.Ordered(diagnostics.Concat(warnings.Where(w => !w.IsError))));
         }
-        return new LoadedSpec(spec, fabric, Clients(spec, fabric));
+        return new LoadedSpec(spec, fabric, Clients(spec, fabric)) { Warnings = [.. warnings] };
     }
 
     /// <summary>How messages name an input file: relative to the working directory when it is below it, else absolute.</summary>
@@ -70,4 +76,8 @@ public static class SpecLoader
 }
 
 /// <summary>A spec that passed every check, the fabric it runs on and its resolved client hosts.</summary>
-public sealed record LoadedSpec(LbSpec Spec, Fabric Fabric, ImmutableArray<string> Clients);
+public sealed record LoadedSpec(LbSpec Spec, Fabric Fabric, ImmutableArray<string> Clients)
+{
+    /// <summary>Policy warnings (<see cref="SpecPolicy"/>): the command prints them; --strict made them errors instead.</summary>
+    public ImmutableArray<SpecDiagnostic> Warnings { get; init; } = [];
+}

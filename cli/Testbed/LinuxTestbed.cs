@@ -35,7 +35,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         }
         // Other mininet networks (another state folder's testbed, a p4run network) may run beside this one: every
         // interface is created inside its node's namespace, and lbdeploy finds its nodes by this folder's record.
-        StateDirectories.Prepare();
+        StateDirectories.Prepare(Path.GetDirectoryName(State.Directory));
         var model = TestbedModel.From(fabric, shapeLinks);
         var taken = model.InterfaceNames.Where(name => Directory.Exists(Path.Combine("/sys/class/net", name))).ToList();
         if (taken.Count > 0)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Lb.Core.Addressing;
 using Lb.Core.Packets;
+using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
 using Lbdeploy.Verification;
@@ -126,7 +127,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
             runs = points.GroupBy(p => p.Key.Node).Select(node =>
             {
                 var commands = node.Select(p =>
-                    $"timeout {CaptureSeconds} tcpdump -i {p.Key.Interface} -Q {p.Key.Direction} -n -e -XX -l -c {p.Value} {filter} >{HostShell.Quote(FileOf(p.Key) + ".out")} 2>{HostShell.Quote(FileOf(p.Key) + ".err")} &");
+                    $"timeout {CaptureSeconds} tcpdump -i {ShellQuoting.Quote(p.Key.Interface)} -Q {p.Key.Direction} -n -e -XX -l -c {p.Value} {filter} >{HostShell.Quote(FileOf(p.Key) + ".out")} 2>{HostShell.Quote(FileOf(p.Key) + ".err")} &");
                 return shell.RunAsync(node.Key, string.Join(' ', commands) + " wait", TimeSpan.FromSeconds(CaptureSeconds + 5), cancellationToken);
             }).ToList();
 
@@ -145,7 +146,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 await Task.Delay(20, cancellationToken);
             }
 
-            var send = await shell.RunAsync(flow.Client, $"/usr/bin/python3 -c {HostShell.Quote(SenderScript)} {flow.Protocol} {flow.Source} {flow.Vip} {flow.SourcePort} {flow.DestinationPort}",
+            var send = await shell.RunAsync(flow.Client, $"/usr/bin/python3 -c {ShellQuoting.QuoteScript(SenderScript)} {flow.Protocol} {flow.Source} {flow.Vip} {flow.SourcePort} {flow.DestinationPort}",
                 TimeSpan.FromSeconds(3), cancellationToken);
             if (!send.Succeeded)
                 throw new RunnerException($"trace --live: could not send the packet from {flow.Client} (exit {send.ExitCode}): {OneLine(send.StandardError)}");

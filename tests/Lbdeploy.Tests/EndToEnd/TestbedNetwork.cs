@@ -3,9 +3,9 @@ using Lbdeploy.Testbed;
 
 namespace Lbdeploy.Tests.EndToEnd;
 
-/// <summary>The running testbed of the default state folder, by its own record (lbdeploy never scans for it).</summary>
+/// <summary>A running testbed (the default state folder's unless named), by its own record (lbdeploy never scans for it).</summary>
 internal static class TestbedNetwork
 {
-    public static MininetNetwork Running() =>
-        MininetNetwork.FromNodes(TestbedState.Default.Nodes.ToDictionary(n => n.Key, n => n.Value.Pid, StringComparer.Ordinal));
+    public static MininetNetwork Running(TestbedState? state = null) =>
+        MininetNetwork.FromNodes((state ?? TestbedState.Default).Nodes.ToDictionary(n => n.Key, n => n.Value.Pid, StringComparer.Ordinal));
 }

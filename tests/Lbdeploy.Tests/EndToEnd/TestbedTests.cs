@@ -24,7 +24,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
             nodes = await testbed.UpAsync(fabric);
             Assert.Equal(fabric.Hosts.Length + fabric.Switches.Length, nodes.Count);
 
-            var shell = new HostShell(TestbedNetwork.Running());
+            var shell = new HostShell(TestbedNetwork.Running(state));
             var checks = new List<Task<string?>>();
             foreach (var host in fabric.Hosts)
             {
@@ -96,7 +96,7 @@ public sealed class TestbedTests(ITestOutputHelper log)
         {
             await testbed.UpAsync(fabric, shapeLinks: true);
             // Shaped: the fixture's bw 1 (Mbit/s) became a tc rate limit on both ends of a link.
-            var tc = await new HostShell(TestbedNetwork.Running()).RunCheckedAsync("h1", "tc qdisc show dev h1-eth0; tc class show dev h1-eth0");
+            var tc = await new HostShell(TestbedNetwork.Running(state)).RunCheckedAsync("h1", "tc qdisc show dev h1-eth0; tc class show dev h1-eth0");
             Assert.Contains("rate 1Mbit", tc.StandardOutput);
             var error = await Assert.ThrowsAsync<RunnerException>(() => testbed.UpAsync(fabric));
             Assert.Contains("lbdeploy testbed down", error.Message);

@@ -61,7 +61,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
             var leafspine = CliRun.DeriveSpec(Path.Combine(CliRun.RepositoryRoot, "examples", "leafspine.yaml"), ("target: bmv2", "target: linux"));
             var wrong = await Run("apply", "-f", leafspine, "--auto-approve");
             Assert.Equal(1, wrong.ExitCode);
-            Assert.Matches("not in the running mininet network", wrong.Error);
+            Assert.Matches("was built from .*fattree_app.json, which differs from the plan's topology \\(node l1 is not in the running testbed\\)", wrong.Error);
             Assert.Single(wrong.Error.Trim().Split('\n'));
         }
         finally
