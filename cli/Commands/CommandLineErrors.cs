@@ -17,20 +17,30 @@ internal static class CommandLineErrors
         var help = $"see {path} --help";
         var unmatched = parse.UnmatchedTokens.ToList();
         var lines = new List<string>();
+        var afterUnknownOption = false;
         foreach (var token in unmatched)
         {
+            // The word after an unknown option is most likely its value, not a second mistake.
+            if (afterUnknownOption && !token.StartsWith('-'))
+            {
+                afterUnknownOption = false;
+                continue;
+            }
+            afterUnknownOption = false;
             if (token.StartsWith('-'))
             {
                 var options = command.Options.Concat(parse.RootCommandResult.Command.Options.Where(o => o.Recursive))
                     .SelectMany(o => o.Aliases.Append(o.Name)).Distinct().ToList();
                 var suggestion = Suggestions.Closest(token, options);
                 lines.Add($"error: {path}: unknown option {TerminalText.Quote(token)}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} ({help})");
+                afterUnknownOption = true;
             }
             else if (command.Subcommands.Count > 0)
             {
                 var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
                 var suggestion = Suggestions.Closest(token, names);
                 lines.Add($"error: {path}: unknown command {TerminalText.Quote(token)}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} (commands: {string.Join(", ", names)}; {help})");
+                break; // what follows belonged to the command that was meant
             }
             else
             {
@@ -40,7 +50,8 @@ internal static class CommandLineErrors
         if (lines.Count > 0) return lines;
         foreach (var parseError in parse.Errors)
         {
-            var message = parseError.Message.TrimEnd('.');
+            // System.CommandLine lays some messages out over several lines ("Must be one of:\n\t'tcp'..."): one line here.
+            var message = string.Join(' ', parseError.Message.Split(['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
             if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
             {
                 var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
@@ -48,7 +59,7 @@ internal static class CommandLineErrors
             }
             else
             {
-                lines.Add($"error: {path}: {TerminalText.Escape(message)} ({help})");
+                lines.Add($"error: {path}: {TerminalText.Escape(message, 200)} ({help})");
             }
         }
         return lines.Distinct();

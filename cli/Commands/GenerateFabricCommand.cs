@@ -26,13 +26,15 @@ public static class GenerateFabricCommand
         {
             var config = (context.Get(fatTree), context.Get(leafSpine)) switch
             {
-                ({ } k, null) when k >= 2 && k % 2 == 0 => FabricGenerators.FatTree(k),
-                ({ } k, null) => throw new LbdeployException($"--fat-tree {k}: a fat tree needs an even k of at least 2"),
-                (null, { } shape) when ParseShape(shape) is var (leaves, spines, hosts) => FabricGenerators.LeafSpine(leaves, spines, hosts),
-                (null, { } shape) => throw new LbdeployException($"--leaf-spine {shape}: expected LEAVES,SPINES,HOSTS_PER_LEAF, e.g. 4,2,3"),
+                ({ } k, null) when FabricGenerators.FatTreeProblem(k) is { } problem => throw new LbdeployException($"--fat-tree {k}: {problem}"),
+                ({ } k, null) => FabricGenerators.FatTree(k),
+                (null, { } shape) when ParseShape(shape) is var (leaves, spines, hosts) => FabricGenerators.LeafSpineProblem(leaves, spines, hosts) is { } problem
+                    ? throw new LbdeployException($"--leaf-spine {TerminalText.Quote(shape)}: {problem}")
+                    : FabricGenerators.LeafSpine(leaves, spines, hosts),
+                (null, { } shape) => throw new LbdeployException($"--leaf-spine {TerminalText.Quote(shape)}: expected LEAVES,SPINES,HOSTS_PER_LEAF, e.g. 4,2,3"),
                 _ => throw new LbdeployException("give exactly one of --fat-tree K or --leaf-spine L,S,H"),
             };
-            var path = Path.GetFullPath(context.Get(output)!);
+            var path = WritableFolders.CheckFile(context.Get(output)!, "--out");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             AppConfigJson.WriteFile(config, path);
             context.Output.WriteLine($"wrote {path}: {config.Hosts.Length} hosts, {config.Switches.Length} switches, {config.Links.Length} links");
@@ -44,8 +46,8 @@ public static class GenerateFabricCommand
     private static (int, int, int)? ParseShape(string text)
     {
         var parts = text.Split(',');
-        return parts.Length == 3 && parts.All(p => int.TryParse(p, out var n) && n > 0)
-            ? (int.Parse(parts[0]), int.Parse(parts[1]), int.Parse(parts[2]))
+        return parts.Length == 3 && parts.All(p => int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            ? (int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture))
             : null;
     }
 }

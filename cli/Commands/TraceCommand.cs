@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
 using Lbdeploy.Tracing;
@@ -53,16 +54,17 @@ public static class TraceCommand
         };
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (context, token) =>
         {
+            // A picture that cannot be written is refused before any work (and before --live sends anything).
+            var svgPath = context.Get(svg) is { } svgFile ? WritableFolders.CheckFile(svgFile, "--svg") : null;
             var plan = context.Plan(context.Get(file)!);
             var request = new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort));
             var trace = context.Get(live)
                 ? await new LiveTracer(new HostShell(NetworkLocator.Deployed(plan).Network)).TraceAsync(plan, request, token)
                 : FlowTracer.Trace(plan, request);
-            if (context.Get(svg) is { Length: > 0 } svgFile)
+            if (svgPath is not null)
             {
-                var path = Path.GetFullPath(svgFile);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllText(path, TraceRenderer.Svg(trace));
+                Directory.CreateDirectory(Path.GetDirectoryName(svgPath)!);
+                File.WriteAllText(svgPath, TraceRenderer.Svg(trace));
             }
             context.Output.Write(context.Get(json) ? TraceRenderer.Json(trace) : TraceRenderer.Text(trace));
             return trace.Complete && trace.Live is not { Matches: false } ? CommandRunner.Success : CommandRunner.UserError;

@@ -18,6 +18,9 @@ public static class InputLimits
     /// <summary>Most YAML aliases (<c>*name</c>) in one spec.</summary>
     public const int MaxAliases = 1_000;
 
+    /// <summary>Longest text value in lb.yaml (a path, a command line): far above any real one, far below a flood.</summary>
+    public const int MaxTextLength = 4096;
+
     /// <summary>Most YAML nodes a spec may expand to, aliases counted at the size of what they repeat.</summary>
     public const int MaxYamlNodes = 100_000;
 }

@@ -16,10 +16,10 @@ public static class TerminalText
     /// <summary>The value in single quotes, escaped and cut: <c>'h1\nrm'</c>, <c>'aaaa… (3000000 characters)'</c>.</summary>
     public static string Quote(string value) => "'" + Escape(value) + "'";
 
-    /// <summary>The value escaped and cut, without quotes.</summary>
-    public static string Escape(string value)
+    /// <summary>The value escaped and cut (to <paramref name="maxLength"/> characters, default <see cref="ShownLength"/>), without quotes.</summary>
+    public static string Escape(string value, int maxLength = ShownLength)
     {
-        var shown = value.Length > ShownLength ? value[..ShownLength] : value;
+        var shown = value.Length > maxLength ? value[..maxLength] : value;
         var builder = new StringBuilder(shown.Length + 8);
         foreach (var rune in shown.EnumerateRunes())
         {
@@ -40,7 +40,7 @@ public static class TerminalText
                 builder.Append(rune.ToString());
             }
         }
-        if (value.Length > ShownLength) builder.Append(string.Create(CultureInfo.InvariantCulture, $"… ({value.Length} characters)"));
+        if (value.Length > maxLength) builder.Append(string.Create(CultureInfo.InvariantCulture, $"… ({value.Length} characters)"));
         return builder.ToString();
     }
 

@@ -76,6 +76,21 @@ public static partial class WritableFolders
         return full;
     }
 
+    /// <summary>
+    /// Checks a file lbdeploy is asked to write (--svg FILE, generate-fabric --out FILE): its folder as
+    /// <see cref="Check"/> does, and the path itself must not be a folder.
+    /// </summary>
+    /// <returns>The full path.</returns>
+    public static string CheckFile(string path, string what)
+    {
+        if (path.Length == 0) throw new LbdeployException($"{what} is empty; name a file");
+        if (TerminalText.HasControl(path)) throw new LbdeployException($"{what} {TerminalText.Quote(path)} holds a control character; name a plain file path");
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new LbdeployException($"{what} {TerminalText.Quote(full)} is a folder; name a file in it");
+        Check(Path.GetDirectoryName(full) ?? "/", $"{what}'s folder");
+        return full;
+    }
+
     private static unsafe long? FilesystemType(string path)
     {
         // struct statfs starts with f_type (a long on 64-bit Linux); 256 bytes cover the whole struct.

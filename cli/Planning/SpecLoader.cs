@@ -48,6 +48,7 @@ public static class SpecLoader
         {
             var skip = diagnostics.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
             diagnostics.AddRange(SpecValidator.Validate(spec, fabric, skip));
+            if (TargetProblem(spec, fabric) is { } targetProblem) diagnostics.Add(targetProblem);
         }
         var warnings = SpecPolicy.Check(spec).Select(w => strict ? w with { Severity = DiagnosticSeverity.Error, Message = w.Message + " (an error under --strict)" } : w).ToList();
         diagnostics.AddRange(warnings.Where(w => w.IsError));
@@ -56,6 +57,20 @@ public static class SpecLoader
             throw new SpecException(SpecException.Ordered(diagnostics.Concat(warnings.Where(w => !w.IsError))));
         }
         return new LoadedSpec(spec, fabric, Clients(spec, fabric)) { Warnings = [.. warnings] };
+    }
+
+    /// <summary>
+    /// The linux target routes with `ip route` between addressed ports: a fabric whose switch-to-switch links carry no
+    /// addresses (p4-utils' mixed strategy) can only run on bmv2. Reported at switches.target, or at topology.
+    /// </summary>
+    private static SpecDiagnostic? TargetProblem(LbSpec spec, Fabric fabric)
+    {
+        if (spec.Target != SwitchTarget.Linux) return null;
+        var bare = fabric.Links.FirstOrDefault(l => fabric.IsSwitch(l.A.Node) && (l.A.Address is null || l.B.Address is null));
+        if (bare is null) return null;
+        var message = $"the linux target routes between addressed switch ports, but the link {bare.A.Node}-{bare.B.Node} of {spec.TopologyAsWritten} has no addresses "
+            + "(p4-utils' assignment_strategy 'mixed' leaves switch links unaddressed); use assignment_strategy \"l3\" in the topology, or switches.target: bmv2";
+        return spec.Source.Has("switches.target") ? spec.Source.At("switches.target", message) : spec.Source.AtKey("topology", message);
     }
 
     /// <summary>How messages name an input file: relative to the working directory when it is below it, else absolute.</summary>

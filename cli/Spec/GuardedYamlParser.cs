@@ -54,6 +54,12 @@ internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, stri
                         if (!scalar.Anchor.IsEmpty) anchorSizes[scalar.Anchor.Value] = 1;
                         Completed();
                         break;
+                    case AnchorAlias alias when !anchorSizes.ContainsKey(alias.Value.Value) && !OpenAnchor(alias.Value.Value):
+                        // YamlDotNet would stop the whole read at 1:1; say where, and read on with an empty value.
+                        report(alias.Start, ChildPath(), $"alias *{TerminalText.Escape(alias.Value.Value)} refers to no anchor &{TerminalText.Escape(alias.Value.Value)} before it; define the anchor first, or write the value out");
+                        Completed();
+                        Current = new Scalar(AnchorName.Empty, TagName.Empty, "", ScalarStyle.Plain, true, false, alias.Start, alias.End);
+                        return true;
                     case AnchorAlias:
                         Completed();
                         break;
@@ -102,6 +108,9 @@ internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, stri
         SkipNode(); // its value
         return false;
     }
+
+    /// <summary>An anchor on a collection still being read (an alias to it is a cycle YamlDotNet reports itself).</summary>
+    private bool OpenAnchor(string name) => frames.Any(f => f.Anchor == name);
 
     private void Completed()
     {

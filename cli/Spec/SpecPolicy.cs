@@ -18,7 +18,7 @@ public static class SpecPolicy
     private static readonly string[] SystemTrees = ["/etc", "/root", "/proc", "/sys", "/dev", "/boot", "/run"];
 
     // What makes /bin/sh run more than one program, or redirect: lbdeploy starts the command through `sh -c`.
-    private static readonly SearchValues<char> ShellOperators = SearchValues.Create(";&|`<>$(){}\\\n*?[~");
+    private static readonly SearchValues<char> ShellOperators = SearchValues.Create(";&|`<>$()\\\n*?[~");
 
     public static IEnumerable<SpecDiagnostic> Check(LbSpec spec)
     {
@@ -36,28 +36,11 @@ public static class SpecPolicy
 
         var command = spec.Servers.Command;
         var at = command.AsSpan().IndexOfAny(ShellOperators);
-        // {vip} and friends are lbdeploy's placeholders, not shell syntax.
-        while (at >= 0 && command[at] is '{' or '}' && IsPlaceholderBrace(command, at))
-        {
-            var next = command.AsSpan(at + 1).IndexOfAny(ShellOperators);
-            at = next < 0 ? -1 : at + 1 + next;
-        }
         if (at >= 0)
         {
             yield return Warning(spec, "servers.command",
                 $"the server command is not a single program invocation ({TerminalText.Quote(command[at].ToString())} at character {at + 1}); lbdeploy runs it with /bin/sh as root on every DIP: run one program with its arguments, and put anything more in a script it starts");
         }
-    }
-
-    private static bool IsPlaceholderBrace(string command, int index)
-    {
-        foreach (var name in ServersSpec.Placeholders)
-        {
-            var placeholder = "{" + name + "}";
-            var start = command.LastIndexOf('{', command[index] == '{' ? index : index);
-            if (start >= 0 && string.CompareOrdinal(command, start, placeholder, 0, placeholder.Length) == 0 && index < start + placeholder.Length) return true;
-        }
-        return false;
     }
 
     private static SpecDiagnostic Warning(LbSpec spec, string path, string message) =>

@@ -83,7 +83,9 @@ public static partial class SpecReader
         }
         catch (YamlException e)
         {
-            if (YamlErrors.IsAtEnd(yaml, e) && YamlErrors.UnclosedFlow(yaml) is var (at, bracket))
+            if (YamlErrors.LongKey(yaml, e) is { } longKey)
+                fields.Error(longKey, "", "not valid YAML: a key longer than 1024 characters (YAML's limit for a plain key); shorten it");
+            else if (YamlErrors.IsAtEnd(yaml, e) && YamlErrors.UnclosedFlow(yaml) is var (at, bracket))
                 fields.Error(at, "", YamlErrors.Unclosed(bracket));
             else
                 fields.Error(YamlErrors.Locate(yaml, e), "", YamlErrors.Describe(e));
@@ -93,8 +95,11 @@ public static partial class SpecReader
         {
             // YamlDotNet's scanner fails this way when the text ends inside a flow collection ("[h1, h2"): point at
             // the bracket that was never closed, not at the end of the file.
-            var (location, bracket) = YamlErrors.UnclosedFlow(yaml) ?? (SourceLocation.Start, '[');
-            fields.Error(location, "", YamlErrors.Unclosed(bracket));
+            if (YamlErrors.UnclosedFlow(yaml) is var (location, bracket))
+                fields.Error(location, "", YamlErrors.Unclosed(bracket));
+            else
+                fields.Error(YamlErrors.FirstFlowOpener(yaml) ?? SourceLocation.Start, "",
+                    "not valid YAML: the parser stopped inside the [list] or {mapping} that starts here; write it on one line, or indent its continuation lines");
             return null;
         }
         if (stream.Documents.Count == 0 || YamlFields.IsNull(stream.Documents[0].RootNode))
@@ -468,6 +473,9 @@ public static partial class SpecReader
         return new ServersSpec(command, absolute, docroot);
     }
 
+    /// <summary>Longest verify.path (what HTTP servers and clients reliably take in a request line).</summary>
+    private const int MaxUrlPathLength = 2000;
+
     private static VerifySpec ReadVerify(YamlFields f, Dictionary<string, Field> top)
     {
         var verify = YamlFields.Optional(top, "verify") is { } field ? f.Mapping(field.Value, field.Path, VerifyKeys, [], "path: /index.html") : null;
@@ -475,7 +483,11 @@ public static partial class SpecReader
         {
             return new VerifySpec(VerifySpec.DefaultPath);
         }
-        if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
+        if (path.Length > MaxUrlPathLength)
+        {
+            f.Error(pathField.Value, pathField.Path, $"{TerminalText.Quote(path)} is {path.Length} characters; a URL path that wget and the servers accept is at most {MaxUrlPathLength}");
+        }
+        else if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
         {
             f.Error(pathField.Value, pathField.Path, $"{TerminalText.Quote(path)} is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html");
         }

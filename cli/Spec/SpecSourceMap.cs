@@ -22,6 +22,9 @@ public sealed class SpecSourceMap
     /// <summary>The file name diagnostics start with (as the user named it).</summary>
     public string File { get; }
 
+    /// <summary>True when the spec wrote <paramref name="path"/> itself (not only a parent of it).</summary>
+    public bool Has(string path) => values.ContainsKey(path);
+
     /// <summary>Where the value of <paramref name="path"/> is written; falls back to its parents, then 1:1.</summary>
     public SourceLocation ValueOf(string path)
     {

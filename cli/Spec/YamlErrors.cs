@@ -20,18 +20,39 @@ internal static class YamlErrors
     {
         var reason = (e.InnerException?.Message ?? e.Message).TrimEnd('.');
         if (IsTabProblem(e)) return "not valid YAML: a tab in the indentation; YAML indents with spaces only, so replace the tab with spaces";
-        if (reason.Contains("did not find expected key", StringComparison.Ordinal))
-            return "not valid YAML: expected a key here; check the indentation (the keys of one mapping start in the same column)";
-        if (reason.Contains("Mapping values are not allowed in this context", StringComparison.Ordinal))
-            return "not valid YAML: a ':' where no key can start; indent this line under its parent key, or quote a value that contains ': '";
-        if (reason.Contains("found unexpected end of stream", StringComparison.Ordinal) && reason.Contains("quoted scalar", StringComparison.Ordinal))
-            return "not valid YAML: this quoted value is never closed; add the closing quote";
-        if (reason.Contains("did not find expected ',' or ']'", StringComparison.Ordinal))
-            return "not valid YAML: expected ',' or ']' in this [list]; separate items with commas and close the list with ]";
-        if (reason.Contains("did not find expected ',' or '}'", StringComparison.Ordinal))
-            return "not valid YAML: expected ',' or '}' in this {mapping}; separate entries with commas and close it with }";
-        return $"not valid YAML: {TerminalText.Escape(reason)}";
+        foreach (var (fragment, message) in Known)
+        {
+            if (reason.Contains(fragment, StringComparison.Ordinal)) return "not valid YAML: " + message;
+        }
+        return $"not valid YAML: {TerminalText.Escape(reason, 200)}";
     }
+
+    // YamlDotNet's wording (fragments of it) -> what to do about it.
+    private static readonly (string Fragment, string Message)[] Known =
+    [
+        ("did not find expected key", "expected a key here; check the indentation (the keys of one mapping start in the same column)"),
+        ("Mapping values are not allowed in this context", "a ':' where no key can start; indent this line under its parent key, or quote a value that contains ': '"),
+        ("found invalid mapping", "a ': ' inside a plain value starts a mapping here; quote the value ('...'), or put the key on its own line"),
+        ("multi-line double-quoted scalar, found wrong indentation", "this quoted value runs onto a line that is not indented (is its closing quote missing?); close it on the same line"),
+        ("found unexpected end of stream", "this quoted value is never closed; add the closing quote"),
+        ("found unknown escape character", "an unknown escape after a backslash in a \"double-quoted\" value; use 'single quotes' or write \\\\ for a backslash"),
+        ("found unexpected document indicator", "a line starting with --- or ... inside a quoted value ends the document; indent that line or close the quote first"),
+        ("did not find expected ',' or ']'", "expected ',' or ']' in this [list]; separate items with commas and close the list with ]"),
+        ("did not find expected ',' or '}'", "expected ',' or '}' in this {mapping}; separate entries with commas and close it with }"),
+        ("did not find expected node content", "expected a value here (an item between two commas, or after a ':')"),
+        ("did not find expected <document start>", "a %directive needs a document after it (---); remove the directive"),
+        ("did not find preceding <document end>", "a second %YAML directive; keep one, at the top"),
+        ("did not find expected '-' indicator", "expected another '- item' here: a list written with '-' continues with '-' items in the same column"),
+        ("found invalid comment after", "a comment needs a space before its '#'"),
+        ("comment without whtespace", "a comment needs a space before its '#'"),
+        ("did not find expected comment or line break", "the text of a > or | block starts on the next line, indented"),
+        ("Invalid key indicator format", "a lone '-' or '?' is not a value here; quote it"),
+        ("While scanning a tag", "not a valid tag (!...); remove the tag"),
+        ("Unexpected comma at end of tag", "not a valid tag (!...); remove the tag"),
+        ("Block sequence entries are not allowed in this context", "a '- item' cannot follow a value on the same line; start it on a line of its own"),
+        ("did not find expected token", "an anchor (&name) or tag stands where no value follows; put it right before a value"),
+        ("Anchor before sequence entry on same line is not allowed", "an anchor (&name) cannot stand before a '- item' on the same line; put it after the '-'"),
+    ];
 
     /// <summary>The innermost [ or { still open when the text ended (YamlDotNet cannot say where it was).</summary>
     public static (SourceLocation Location, char Bracket)? UnclosedFlow(string yaml)
@@ -56,7 +77,65 @@ internal static class YamlErrors
         {
             // The failure this was called for: what is still open is the answer.
         }
-        return open.Count > 0 ? open.Peek() : null;
+        return open.Count > 0 && Unbalanced(yaml) ? open.Peek() : null;
+    }
+
+    /// <summary>Where the last [ or { the scanner saw opened (when it stopped inside one that the text does close).</summary>
+    public static SourceLocation? FirstFlowOpener(string yaml)
+    {
+        SourceLocation? last = null;
+        var scanner = new Scanner(new StringReader(yaml));
+        try
+        {
+            while (scanner.MoveNext())
+            {
+                if (scanner.Current is FlowSequenceStart or FlowMappingStart)
+                    last = new SourceLocation((int)scanner.Current.Start.Line, (int)scanner.Current.Start.Column);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or YamlException)
+        {
+            // Stopped where the text went wrong: the last opener seen is the one it was in.
+        }
+        return last;
+    }
+
+    /// <summary>More [ and { than ] and } outside quotes and comments: a bracket really is left open.</summary>
+    private static bool Unbalanced(string yaml)
+    {
+        var depth = 0;
+        char? quote = null;
+        var comment = false;
+        for (var i = 0; i < yaml.Length; i++)
+        {
+            var c = yaml[i];
+            if (c == '\n') { comment = false; continue; }
+            if (comment) continue;
+            if (quote is { } q)
+            {
+                if (c == q) quote = null;
+                continue;
+            }
+            switch (c)
+            {
+                case '"' or '\'': quote = c; break;
+                case '#' when i == 0 || char.IsWhiteSpace(yaml[i - 1]): comment = true; break;
+                case '[' or '{': depth++; break;
+                case ']' or '}': depth--; break;
+            }
+        }
+        return depth > 0;
+    }
+
+    /// <summary>Where a plain key past YAML's 1024-character limit starts, when that is what stopped the parser.</summary>
+    public static SourceLocation? LongKey(string yaml, YamlException e)
+    {
+        if (!e.Message.Contains("did not find expected key", StringComparison.Ordinal)) return null;
+        var lines = yaml.Split('\n');
+        var index = (int)e.Start.Line - 1;
+        if (index < 0 || index >= lines.Length) return null;
+        var colon = lines[index].IndexOf(": ", StringComparison.Ordinal);
+        return colon > 1024 ? new SourceLocation(index + 1, 1) : null;
     }
 
     /// <summary>An error at the very end of the text, where an unclosed bracket makes the parser give up.</summary>

@@ -69,6 +69,11 @@ internal sealed class YamlFields(string file)
                 continue;
             }
             var childPath = Child(path, key);
+            if (key == "<<")
+            {
+                Error(keyNode, childPath, "merge keys (<<: *anchor) are not supported; write the keys out");
+                continue;
+            }
             if (!known.Contains(key))
             {
                 var suggestion = Suggestions.Closest(key, known);
@@ -110,6 +115,11 @@ internal sealed class YamlFields(string file)
     {
         if (node is YamlScalarNode { Value: { Length: > 0 } text } && !IsNull(node))
         {
+            if (text.Length > InputLimits.MaxTextLength)
+            {
+                Error(node, path, $"{TerminalText.Quote(text)} is too long for {expected}; values are at most {InputLimits.MaxTextLength} characters");
+                return null;
+            }
             var control = TerminalText.IndexOfControl(text);
             if (control < 0) return text;
             Error(node, path, $"{TerminalText.Quote(text)} holds the control character {TerminalText.Escape(text.Substring(control, char.IsSurrogate(text[control]) ? 2 : 1))} (character {control + 1}); remove it");

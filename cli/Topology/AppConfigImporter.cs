@@ -174,6 +174,7 @@ public static class AppConfigImporter
         if (switches.Count == 0) problems.Add("topology.switches", "no switches are declared; add a \"switches\" object");
 
         var hostLinkCount = new Dictionary<string, int>(StringComparer.Ordinal);
+        var involved = new HashSet<string>(StringComparer.Ordinal); // hosts of refused links: their link count says nothing more
         var links = new Dictionary<(string, string), int>();
         var switchPorts = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < config.Links.Length; i++)
@@ -187,6 +188,11 @@ public static class AppConfigImporter
                 if (hosts.Contains(node) || switches.Contains(node)) continue;
                 problems.Add(JsonLocator.Item(where, end), $"{TerminalText.Quote(node)} is neither a declared host nor a switch; declare it in \"hosts\" or \"switches\", or fix the name");
                 known = false;
+            }
+            if (!known || link.Node1 == link.Node2 || (hosts.Contains(link.Node1) && hosts.Contains(link.Node2)))
+            {
+                involved.Add(link.Node1);
+                involved.Add(link.Node2);
             }
             if (!known) continue;
             if (link.Node1 == link.Node2) { problems.Add(where, $"link [{link.Node1}, {link.Node2}] connects a node to itself; remove it"); continue; }
@@ -206,6 +212,7 @@ public static class AppConfigImporter
         foreach (var host in config.Hosts.Distinct())
         {
             var count = hostLinkCount.GetValueOrDefault(host);
+            if (count == 0 && involved.Contains(host)) continue;
             if (count != 1) problems.Add(JsonLocator.Property("topology.hosts", host), $"host {TerminalText.Quote(host)} has {count} links; p4-utils attaches every host to exactly one switch");
         }
         foreach (var (sw, ports) in switchPorts)

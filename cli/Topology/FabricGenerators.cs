@@ -9,6 +9,29 @@ namespace Lbdeploy.Topology;
 public static class FabricGenerators
 {
     /// <summary>
+    /// Largest generated fabric: as many hosts as l3-wide addressing numbers (h1..h65535). A k=62 fat tree (59,582
+    /// hosts) is the largest fat tree under it; bigger asks would only exhaust memory.
+    /// </summary>
+    public const int MaxHosts = 65_535;
+
+    /// <summary>Largest number of switches (l3-wide gives each switch link a /24 of 20.0.0.0/8, 65,535 of them).</summary>
+    public const int MaxSwitches = 16_384;
+
+    /// <summary>Why a fat tree of <paramref name="k"/> cannot be generated, or null.</summary>
+    public static string? FatTreeProblem(int k) =>
+        k < 2 || k % 2 != 0 ? $"a fat tree needs an even k of at least 2, not {k}"
+        : (long)k * k * k / 4 > MaxHosts ? $"a k={k} fat tree has {(long)k * k * k / 4} hosts, more than the {MaxHosts} lbdeploy can address; use k of 62 or less"
+        : null;
+
+    /// <summary>Why a leaf-spine of this shape cannot be generated, or null.</summary>
+    public static string? LeafSpineProblem(int leaves, int spines, int hostsPerLeaf) =>
+        leaves < 1 || spines < 1 || hostsPerLeaf < 1 ? "leaves, spines and hosts per leaf must each be at least 1"
+        : (long)leaves * hostsPerLeaf > MaxHosts ? $"{(long)leaves * hostsPerLeaf} hosts are more than the {MaxHosts} lbdeploy can address"
+        : (long)leaves + spines > MaxSwitches ? $"{(long)leaves + spines} switches are more than {MaxSwitches}"
+        : (long)leaves * spines > 0xFFFF ? $"{(long)leaves * spines} leaf-spine links are more than 65535"
+        : null;
+
+    /// <summary>
     /// A k-ary fat tree named like the course's: hosts h1.., ToRs t1..t(k²/2), aggregation a1..a(k²/2), cores
     /// c1..c(k²/4). Pod p holds ToRs and aggregation switches p·k/2+1..(p+1)·k/2, each ToR has k/2 hosts, and the j-th
     /// aggregation switch of every pod (j from 0) links to cores j·k/2+1..(j+1)·k/2. k=4 gives the course fabric.

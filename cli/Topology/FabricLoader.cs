@@ -61,7 +61,7 @@ public static class FabricLoader
             var line = (int)(e.LineNumber ?? 0) + 1;
             var column = (int)(e.BytePositionInLine ?? 0) + 1;
             var reason = e.Message.Split(" LineNumber:", 2)[0].Split(" Path:", 2)[0].TrimEnd('.', ' ');
-            throw new SpecException([new SpecDiagnostic(shown, new SourceLocation(line, column), "", $"malformed JSON ({TerminalText.Escape(reason)}); fix the syntax at that position")]);
+            throw new SpecException([new SpecDiagnostic(shown, new SourceLocation(line, column), "", $"malformed JSON ({TerminalText.Escape(reason, 200)}); fix the syntax at that position")]);
         }
     }
 }

@@ -20,6 +20,8 @@ public static class TopologyJsonImporter
         var switches = new List<FabricSwitch>();
         var declared = new Dictionary<string, string>(StringComparer.Ordinal); // id -> path
         var ignored = new HashSet<string>(StringComparer.Ordinal);
+        var rejected = new HashSet<string>(StringComparer.Ordinal); // reported already: links to them say nothing more
+        var involved = new HashSet<string>(StringComparer.Ordinal); // hosts of links that were refused: their link count says nothing more
 
         if (root.GetProperty("nodes") is not { ValueKind: JsonValueKind.Array } nodes)
         {
@@ -36,6 +38,7 @@ public static class TopologyJsonImporter
             if (Names.NodeProblem(id) is { } nameProblem)
             {
                 problems.Add(JsonLocator.Property(where, "id"), $"node name {TerminalText.Quote(id)} is not allowed: {nameProblem}; names are {Names.NodeRule}");
+                rejected.Add(id);
                 continue;
             }
             if (!declared.TryAdd(id, where))
@@ -87,17 +90,28 @@ public static class TopologyJsonImporter
             foreach (var (node, key) in new[] { (node1, "node1"), (node2, "node2") })
             {
                 if (hostNodes.ContainsKey(node) || switchNames.Contains(node) || declared.ContainsKey(node)) continue;
-                problems.Add(JsonLocator.Property(where, key), $"{TerminalText.Quote(node)} is not a declared node; declare it in \"nodes\" or fix the name");
+                if (!rejected.Contains(node))
+                    problems.Add(JsonLocator.Property(where, key), $"{TerminalText.Quote(node)} is not a declared node; declare it in \"nodes\" or fix the name");
                 known = false;
             }
-            if (!known || !(hostNodes.ContainsKey(node1) || switchNames.Contains(node1)) || !(hostNodes.ContainsKey(node2) || switchNames.Contains(node2))) continue;
+            if (!known || !(hostNodes.ContainsKey(node1) || switchNames.Contains(node1)) || !(hostNodes.ContainsKey(node2) || switchNames.Contains(node2)))
+            {
+                involved.Add(node1);
+                involved.Add(node2);
+                continue;
+            }
             if (node1 == node2) { problems.Add(where, $"the link connects {node1} to itself; remove it"); continue; }
             if (hostNodes.ContainsKey(node1) && hostNodes.ContainsKey(node2)) { problems.Add(where, $"the link connects two hosts ({node1}, {node2}); connect hosts to switches"); continue; }
             var pair = string.CompareOrdinal(node1, node2) < 0 ? (node1, node2) : (node2, node1);
             if (!pairs.TryAdd(pair, where)) { problems.Add(where, $"a second link between {node1} and {node2} (also {pairs[pair]}); remove one"); continue; }
             var end1 = End(link, node1, "1", where, problems);
             var end2 = End(link, node2, "2", where, problems);
-            if (end1 is null || end2 is null) continue;
+            if (end1 is null || end2 is null)
+            {
+                involved.Add(node1);
+                involved.Add(node2);
+                continue;
+            }
             var options = Options(link, where, problems);
             // host as end A, like the app config importer
             links.Add(hostNodes.ContainsKey(node2) ? new FabricLink(end2, end1, options) : new FabricLink(end1, end2, options));
@@ -107,7 +121,11 @@ public static class TopologyJsonImporter
         foreach (var (name, (node, where)) in hostNodes)
         {
             var hostLinks = links.Where(l => l.A.Node == name).ToList();
-            if (hostLinks.Count != 1) { problems.Add(where, $"host {name} has {hostLinks.Count} links; a host has exactly one"); continue; }
+            if (hostLinks.Count != 1)
+            {
+                if (!(hostLinks.Count == 0 && involved.Contains(name))) problems.Add(where, $"host {name} has {hostLinks.Count} links; a host has exactly one");
+                continue;
+            }
             var end = hostLinks[0].A;
             if (!Ipv4Interface.TryParse(String(node, "ip"), out var address)) { problems.Add(where, $"host {name} has no valid \"ip\" (ADDRESS/LENGTH, e.g. 10.1.1.2/24)"); continue; }
             if (end.Address is { } linkAddress && linkAddress != address)
@@ -160,7 +178,7 @@ public static class TopologyJsonImporter
         Ipv4Interface? address = null;
         if (String(link, "ip" + suffix) is { } ipText)
         {
-            if (Ipv4Interface.TryParse(ipText, out var parsed)) address = parsed;
+            if (ipText.Contains('/') && Ipv4Interface.TryParse(ipText, out var parsed)) address = parsed;
             else problems.Add(JsonLocator.Property(where, "ip" + suffix), $"{TerminalText.Quote(ipText)} is not an address with its prefix length (e.g. 20.1.2.1/24)");
         }
         return new FabricInterface(node, port.Value, name, mac, address);

@@ -76,7 +76,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
 
         var none = await Run("apply", "-f", spec, "--auto-approve");
         Assert.Equal(1, none.ExitCode);
-        Assert.Contains("no mininet network is running", none.Error);
+        Assert.Contains("no testbed is running for /run/lbdeploy; start it with lbdeploy testbed up", none.Error);
     }
 
     [RootFact]
