@@ -42,7 +42,7 @@ public static class EngineRunner
             engine.Failed += _ => { failed = true; stop.Set(); };
             engine.Start();
             control = new ControlServer(config.ControlSocket, engine, log);
-            if (config.Metrics is { } listen)
+            if (config.Metrics is { Listen: var listen })
             {
                 metrics = new MetricsServer(new IPEndPoint(new IPAddress(listen.Address.GetBytes()), listen.Port), engine.Metrics, log);
                 log.Info($"metrics: http://{listen}/metrics");
