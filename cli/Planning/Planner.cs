@@ -21,7 +21,7 @@ public static class Planner
     public static DeploymentPlan Create(string specPath, string? displayPath = null, string? specText = null, PhaseClock? clock = null)
     {
         clock ??= PhaseClock.None;
-        var (spec, fabric, clients) = SpecLoader.Load(specPath, displayPath, specText);
+        var (spec, fabric, clients, engines) = SpecLoader.Load(specPath, displayPath, specText);
         clock.Mark("load spec + topology");
 
         ForwardingPlan forwarding;
@@ -51,7 +51,7 @@ public static class Planner
         RenderedPlan rendered;
         try
         {
-            rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, Checks, clock);
+            rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, engines, Checks, clock);
         }
         catch
         {
@@ -59,7 +59,7 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, rendered);
+        return Assemble(spec, fabric, forwarding, clients, engines, rendered);
     }
 
     /// <summary>
@@ -120,7 +120,7 @@ public static class Planner
         return failure.To == spec.Vip.Address.ToString() ? "vip.address" : "topology";
     }
 
-    private static DeploymentPlan Assemble(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, RenderedPlan rendered)
+    private static DeploymentPlan Assemble(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, EngineConfigs engines, RenderedPlan rendered)
     {
         var vip = spec.Vip.Address;
         var servicePort = spec.Vip.Ports.FirstOrDefault(p => p.Protocol == "tcp") ?? spec.Vip.Ports.FirstOrDefault() ?? new PortSpec(80, "tcp");
@@ -131,14 +131,15 @@ public static class Planner
         {
             LinuxTeardownFile = PlanFiles.LinuxSwitchTeardown(s.Switch.Name),
         });
-        var muxes = spec.Muxes.Select(m => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m)));
-        var dips = spec.Dips.Select(d => new PlannedDip(
+        var muxes = spec.Muxes.Select((m, i) => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m), engines.Muxes[i]));
+        var dips = spec.Dips.Select((d, i) => new PlannedDip(
             d.Host,
             fabric.FindHost(d.Host)!.Address.Address,
             d.Weight,
             PlanFiles.VipUp(d.Host),
             PlanFiles.VipDown(d.Host),
             PlanFiles.AgentConfig(d.Host),
+            engines.Agents[i],
             ServerCommand(spec, d.Host, servicePort.Port)));
 
         return new DeploymentPlan(spec.SpecPath, fabric, forwarding, spec.Target.Name(), service,
