@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Scriban;
 using Scriban.Runtime;
 
@@ -11,7 +9,6 @@ namespace Lbdeploy.Rendering;
 /// Renders the Scriban templates of <c>templates/</c>, embedded in this assembly (resource name = path under
 /// templates/, e.g. <c>switches/linux.sh.sbn</c>) so the binary needs no checkout. Models are plain records whose
 /// members templates see in snake_case. Strict: an unknown variable is an error, not an empty string.
-/// Adds one function, <c>json</c>, that writes a value as a JSON literal (strings escaped, null as null).
 /// </summary>
 public static class TemplateRenderer
 {
@@ -24,7 +21,6 @@ public static class TemplateRenderer
         var scratch = Scratch.Value!;
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
-        globals.SetValue("json", scratch.Json, readOnly: true);
         var context = new TemplateContext(scratch.Builtins)
         {
             StrictVariables = true,
@@ -40,8 +36,8 @@ public static class TemplateRenderer
     }
 
     // What every render needs but nothing in a render changes: the builtin functions (~0.2 ms to build: a k=16 plan
-    // renders 640 files), the json function and the output buffer (Render copies it out and empties it; reused, it
-    // grows once instead of chunk by chunk in every file). One set per thread: switches render in parallel.
+    // renders 640 files) and the output buffer (Render copies it out and empties it; reused, it grows once instead
+    // of chunk by chunk in every file). One set per thread: switches render in parallel.
     private static readonly ThreadLocal<RenderScratch> Scratch = new(() => new RenderScratch());
 
     private sealed class RenderScratch
@@ -51,8 +47,6 @@ public static class TemplateRenderer
 
         public ScriptObject Builtins { get; } = TemplateContext.GetDefaultBuiltinObject();
 
-        public object Json { get; } = CreateJsonFunction();
-
         private StringBuilder output = new();
 
         /// <summary>The empty buffer (a render that threw may have left text in it).</summary>
@@ -61,13 +55,6 @@ public static class TemplateRenderer
         public void Release()
         {
             if (output.Capacity > RetainedCapacity) output = new StringBuilder();
-        }
-
-        private static object CreateJsonFunction()
-        {
-            var holder = new ScriptObject();
-            holder.Import("json", new Func<object?, string>(JsonLiteral));
-            return holder["json"]!;
         }
     }
 
@@ -91,19 +78,4 @@ public static class TemplateRenderer
         }
         return template;
     }
-
-    private static string JsonLiteral(object? value) => value switch
-    {
-        null => "null",
-        bool b => b ? "true" : "false",
-        string s => JsonSerializer.Serialize(s, JsonLiteralContext.Default.String),
-        _ => JsonSerializer.Serialize(value),
-    };
 }
-
-/// <summary>
-/// Generated serialization of the strings templates quote with <c>json</c> (default options, so the same escaping as
-/// the reflection-based serializer, without its ~20 ms of start-up in a one-shot CLI).
-/// </summary>
-[JsonSerializable(typeof(string))]
-internal sealed partial class JsonLiteralContext : JsonSerializerContext;
