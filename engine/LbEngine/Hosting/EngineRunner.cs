@@ -41,7 +41,7 @@ public static class EngineRunner
             using var stop = new ManualResetEventSlim();
             engine.Failed += _ => { failed = true; stop.Set(); };
             engine.Start();
-            control = new ControlServer(config.ControlSocket, engine, log);
+            control = new ControlServer(config.ControlSocket, engine, log, engine.ControlRequests);
             if (config.Metrics is { Listen: var listen })
             {
                 metrics = new MetricsServer(new IPEndPoint(new IPAddress(listen.Address.GetBytes()), listen.Port), engine.Metrics, log);
