@@ -261,7 +261,7 @@ public static partial class SpecReader
                 var fields = f.Mapping(node, path, DipKeys, ["host"], "host: h14, weight: 2");
                 var host = YamlFields.Optional(fields, "host") is { } hostField ? f.Text(hostField, "a host name such as h13") : null;
                 var weight = YamlFields.Optional(fields, "weight") is { } weightField
-                    ? (int)(f.Integer(weightField, EngineLimits.Weight.Min, EngineLimits.Weight.Max, "weight") ?? EngineDefaults.Weight)
+                    ? (int)(Integer(f, weightField, EngineLimits.Weight, "weight") ?? EngineDefaults.Weight)
                     : EngineDefaults.Weight;
                 if (host is not null) f.Track(path, fields!["host"].Value);
                 dips.Add(new DipSpec(host ?? "", weight));
