@@ -1,5 +1,7 @@
+using Lbdeploy.Common;
 using System.Collections.Immutable;
 using Lb.Core.Addressing;
+using Lb.Core.Config;
 using Lbdeploy.Routing;
 using Lbdeploy.Topology;
 
@@ -41,10 +43,10 @@ public sealed record PlannedSwitch(string Name, int ThriftPort, string LinuxScri
     public string LinuxTeardownFile { get; init; } = "";
 }
 
-/// <summary>A mux host and its engine config file (key of <see cref="DeploymentPlan.Files"/>).</summary>
-public sealed record PlannedMux(string Host, Ipv4Address Address, string EngineConfigFile);
+/// <summary>A mux host, its engine config and the file that holds it (key of <see cref="DeploymentPlan.Files"/>).</summary>
+public sealed record PlannedMux(string Host, Ipv4Address Address, string EngineConfigFile, EngineConfig Engine);
 
-/// <summary>A DIP host: weight, the VIP set-up and tear-down scripts, its agent config and the server command line.</summary>
+/// <summary>A DIP host: weight, the VIP set-up and tear-down scripts, its agent config (and its file) and the server command line.</summary>
 public sealed record PlannedDip(
     string Host,
     Ipv4Address Address,
@@ -52,4 +54,5 @@ public sealed record PlannedDip(
     string VipUpScriptFile,
     string VipDownScriptFile,
     string EngineConfigFile,
+    EngineConfig Engine,
     string ServerCommand);

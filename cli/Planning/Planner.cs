@@ -24,7 +24,7 @@ public static class Planner
     {
         clock ??= PhaseClock.None;
         var loaded = SpecLoader.Load(specPath, displayPath, specText, strict);
-        var (spec, fabric, clients) = loaded;
+        var (spec, fabric, clients, engines) = loaded;
         clock.Mark("load spec + topology");
 
         ForwardingPlan forwarding;
@@ -54,7 +54,7 @@ public static class Planner
         RenderedPlan rendered;
         try
         {
-            rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, Checks, clock);
+            rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, engines, Checks, clock);
         }
         catch
         {
@@ -62,7 +62,7 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, rendered) with { Warnings = loaded.Warnings };
+        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings };
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ public static class Planner
         return failure.To == spec.Vip.Address.ToString() ? "vip.address" : "topology";
     }
 
-    private static DeploymentPlan Assemble(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, RenderedPlan rendered)
+    private static DeploymentPlan Assemble(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, EngineConfigs engines, RenderedPlan rendered)
     {
         var vip = spec.Vip.Address;
         var servicePort = spec.Vip.Ports.FirstOrDefault(p => p.Protocol == "tcp") ?? spec.Vip.Ports.FirstOrDefault() ?? new PortSpec(80, "tcp");
@@ -134,14 +134,15 @@ public static class Planner
         {
             LinuxTeardownFile = PlanFiles.LinuxSwitchTeardown(s.Switch.Name),
         });
-        var muxes = spec.Muxes.Select(m => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m)));
-        var dips = spec.Dips.Select(d => new PlannedDip(
+        var muxes = spec.Muxes.Select((m, i) => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m), engines.Muxes[i]));
+        var dips = spec.Dips.Select((d, i) => new PlannedDip(
             d.Host,
             fabric.FindHost(d.Host)!.Address.Address,
             d.Weight,
             PlanFiles.VipUp(d.Host),
             PlanFiles.VipDown(d.Host),
             PlanFiles.AgentConfig(d.Host),
+            engines.Agents[i],
             ServerCommand(spec, d.Host, servicePort.Port)));
 
         return new DeploymentPlan(spec.SpecPath, fabric, forwarding, spec.Target.Name(), service,

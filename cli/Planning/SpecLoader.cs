@@ -8,8 +8,9 @@ namespace Lbdeploy.Planning;
 /// <summary>
 /// Reads a spec and the topology it names, and runs every check that needs only those two: YAML shape and values
 /// (<see cref="SpecReader"/>), the topology file (its <see cref="TopologyException"/> becomes a diagnostic at the
-/// `topology:` key) and the hosts and VIP against the fabric (<see cref="SpecValidator"/>). Throws one
-/// <see cref="SpecException"/> carrying every problem found.
+/// `topology:` key), the hosts and VIP against the fabric (<see cref="SpecValidator"/>) and the engine configs they
+/// make against lbengine's rules (<see cref="EngineConfigs"/>). Throws one <see cref="SpecException"/> carrying every
+/// problem found.
 /// </summary>
 public static class SpecLoader
 {
@@ -44,19 +45,27 @@ public static class SpecLoader
                 diagnostics.AddRange(e.Diagnostics);
             }
         }
+        EngineConfigs? engines = null;
         if (fabric is not null)
         {
             var skip = diagnostics.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
             diagnostics.AddRange(SpecValidator.Validate(spec, fabric, skip));
             if (TargetProblem(spec, fabric) is { } targetProblem) diagnostics.Add(targetProblem);
+            // The engine configs need every host's address: with a host missing from the topology, their rules wait
+            // until that is fixed.
+            if (EngineConfigs.CanBuild(spec, fabric))
+            {
+                engines = EngineConfigs.Build(spec, fabric);
+                diagnostics.AddRange(engines.Check(spec, [.. diagnostics.Select(d => d.Path)]));
+            }
         }
         var warnings = SpecPolicy.Check(spec).Select(w => strict ? w with { Severity = DiagnosticSeverity.Error, Message = w.Message + " (an error under --strict)" } : w).ToList();
         diagnostics.AddRange(warnings.Where(w => w.IsError));
-        if (diagnostics.Count > 0 || fabric is null)
+        if (diagnostics.Count > 0 || fabric is null || engines is null)
         {
             throw new SpecException(SpecException.Ordered(diagnostics.Concat(warnings.Where(w => !w.IsError))));
         }
-        return new LoadedSpec(spec, fabric, Clients(spec, fabric)) { Warnings = [.. warnings] };
+        return new LoadedSpec(spec, fabric, Clients(spec, fabric), engines) { Warnings = [.. warnings] };
     }
 
     /// <summary>
@@ -90,8 +99,8 @@ public static class SpecLoader
     }
 }
 
-/// <summary>A spec that passed every check, the fabric it runs on and its resolved client hosts.</summary>
-public sealed record LoadedSpec(LbSpec Spec, Fabric Fabric, ImmutableArray<string> Clients)
+/// <summary>A spec that passed every check, the fabric it runs on, its resolved client hosts and its engines' configs.</summary>
+public sealed record LoadedSpec(LbSpec Spec, Fabric Fabric, ImmutableArray<string> Clients, EngineConfigs Engines)
 {
     /// <summary>Policy warnings (<see cref="SpecPolicy"/>): the command prints them; --strict made them errors instead.</summary>
     public ImmutableArray<SpecDiagnostic> Warnings { get; init; } = [];

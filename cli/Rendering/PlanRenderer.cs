@@ -21,9 +21,11 @@ public static class PlanRenderer
     /// <summary>Outer IPv4 header the mux adds (IP-in-IP).</summary>
     public const int EncapsulationOverhead = 20;
 
+    /// <param name="engines">The engines' configs: written as they are, by the contract's own serializer.</param>
     /// <param name="verification">The static checks' results for the summary; called once every other file is
     /// rendered, so the checks can run meanwhile (it may block until they finish, or throw their failure).</param>
-    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, Func<SummaryVerification> verification, PhaseClock? clock = null)
+    public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, EngineConfigs engines,
+        Func<SummaryVerification> verification, PhaseClock? clock = null)
     {
         clock ??= PhaseClock.None;
         var files = new Dictionary<string, string>(StringComparer.Ordinal); // sorted once, at the end
@@ -67,13 +69,13 @@ public static class PlanRenderer
             files[PlanFiles.VipDown(host.Name)] = TemplateRenderer.Render("hosts/vip-down.sh.sbn", model);
         }
 
-        foreach (var mux in spec.Muxes)
+        foreach (var mux in engines.Muxes)
         {
-            files[PlanFiles.MuxConfig(mux)] = TemplateRenderer.Render("engines/engine.json.sbn", EngineConfig(spec, fabric, mux, "mux"));
+            files[PlanFiles.MuxConfig(mux.Host)] = EngineConfigJson.Serialize(mux);
         }
-        foreach (var dip in spec.Dips)
+        foreach (var agent in engines.Agents)
         {
-            files[PlanFiles.AgentConfig(dip.Host)] = TemplateRenderer.Render("engines/engine.json.sbn", EngineConfig(spec, fabric, dip.Host, "agent"));
+            files[PlanFiles.AgentConfig(agent.Host)] = EngineConfigJson.Serialize(agent);
         }
 
         clock.Mark("render host/engine files");
@@ -90,37 +92,6 @@ public static class PlanRenderer
     }
 
     public static string ToJson(PlanSummary summary) => JsonSerializer.Serialize(summary, PlanJsonContext.Default.PlanSummary) + "\n";
-
-    private static EngineConfigModel EngineConfig(LbSpec spec, Fabric fabric, string hostName, string role)
-    {
-        var host = fabric.FindHost(hostName)!;
-        var attachment = fabric.LinksOf(host.Name).Single().Peer(host.Name);
-        // bmv2 answers no ARP: the engine must know the gateway's MAC, which p4-utils derives from the address and
-        // the fabric model knows. Linux routers answer ARP and their MACs are whatever the testbed created, so the
-        // engine asks the neighbour table instead (null).
-        var gatewayMac = spec.Target == SwitchTarget.Bmv2 ? attachment.Mac.ToString() : null;
-        var engine = spec.Engine;
-        return new EngineConfigModel(
-            Version: 1,
-            Role: role,
-            Host: host.Name,
-            Interface: host.Interface,
-            Address: host.Address.Address.ToString(),
-            Mac: null, // read from the interface: always right, whoever created it
-            Gateway: new EngineGatewayModel(host.Gateway.ToString(), gatewayMac),
-            Mtu: LinkMtu,
-            ControlSocket: PlanFiles.ControlSocket(host.Name, role),
-            PacketIo: engine.PacketIo.Name(),
-            Vips: [new EngineVipModel(spec.Vip.Address.ToString(), spec.Vip.Ports.Select(p => new EnginePortModel(p.Protocol, p.Port)).ToList(), spec.Vip.Icmp)],
-            Dips: spec.Dips.Select(d => new EngineDipModel(d.Host, fabric.FindHost(d.Host)!.Address.Address.ToString(), d.Weight)).ToList(),
-            Muxes: spec.Muxes.Select(m => new EngineMuxModel(m, fabric.FindHost(m)!.Address.Address.ToString())).ToList(),
-            TableSize: engine.Hash.TableSize,
-            Seed: engine.Hash.Seed,
-            Capacity: engine.Connections.Capacity,
-            IdleTimeoutSeconds: (long)engine.Connections.IdleTimeout.TotalSeconds,
-            Health: new EngineHealthModel(spec.Health.Enabled, (long)spec.Health.Interval.TotalMilliseconds, (long)spec.Health.Timeout.TotalMilliseconds,
-                spec.Health.Rise, spec.Health.Fall, (long)spec.Health.DeadAfter.TotalMilliseconds, spec.Health.Port));
-    }
 
     private static PlanSummary Summarize(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, IReadOnlyList<Bmv2Counts> bmv2Counts, ImmutableArray<string> clients,
         SummaryVerification verification, IReadOnlyList<string> fileNames)

@@ -63,37 +63,3 @@ public readonly record struct Bmv2Counts(int TableEntries, int EcmpGroups)
 
 /// <summary>templates/hosts/vip-up.sh.sbn and vip-down.sh.sbn: the VIP on a DIP for Direct Server Return.</summary>
 public sealed record DipHostModel(string Host, string Interface, string Vip, string Gateway, int Mtu, int AdvMss);
-
-/// <summary>templates/engines/engine.json.sbn: the engine config contract (docs in the engine's Lb.Core.Config).</summary>
-public sealed record EngineConfigModel(
-    int Version,
-    string Role,
-    string Host,
-    string Interface,
-    string Address,
-    string? Mac,
-    EngineGatewayModel Gateway,
-    int Mtu,
-    string ControlSocket,
-    string PacketIo,
-    IReadOnlyList<EngineVipModel> Vips,
-    IReadOnlyList<EngineDipModel> Dips,
-    IReadOnlyList<EngineMuxModel> Muxes,
-    int TableSize,
-    uint Seed,
-    int Capacity,
-    long IdleTimeoutSeconds,
-    EngineHealthModel Health);
-
-/// <summary>The engine's "health" object (durations in whole milliseconds).</summary>
-public sealed record EngineHealthModel(bool Enabled, long IntervalMs, long TimeoutMs, int Rise, int Fall, long DeadAfterMs, int Port);
-
-public sealed record EngineGatewayModel(string Address, string? Mac);
-
-public sealed record EngineVipModel(string Address, IReadOnlyList<EnginePortModel> Ports, bool Icmp);
-
-public sealed record EnginePortModel(string Protocol, int Port);
-
-public sealed record EngineDipModel(string Name, string Address, int Weight);
-
-public sealed record EngineMuxModel(string Name, string Address);

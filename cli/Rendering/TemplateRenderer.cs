@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Scriban;
 using Scriban.Runtime;
 using Lbdeploy.Common;
@@ -12,9 +10,8 @@ namespace Lbdeploy.Rendering;
 /// Renders the Scriban templates of <c>templates/</c>, embedded in this assembly (resource name = path under
 /// templates/, e.g. <c>switches/linux.sh.sbn</c>) so the binary needs no checkout. Models are plain records whose
 /// members templates see in snake_case. Strict: an unknown variable is an error, not an empty string.
-/// Adds two functions: <c>json</c> writes a value as a JSON literal (strings escaped, null as null), and <c>sh</c>
-/// quotes a value for /bin/sh with <see cref="ShellQuoting.Quote"/>: every value a shell template interpolates goes
-/// through it (a test renders every template from hostile input and runs the scripts to prove it).
+/// Adds one function, <c>sh</c>, that quotes a value for /bin/sh with <see cref="ShellQuoting.Quote"/>: every value a
+/// shell template interpolates goes through it (a test renders the templates from hostile input and runs the scripts).
 /// </summary>
 public static class TemplateRenderer
 {
@@ -27,7 +24,6 @@ public static class TemplateRenderer
         var scratch = Scratch.Value!;
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
-        globals.SetValue("json", scratch.Json, readOnly: true);
         globals.SetValue("sh", scratch.Shell, readOnly: true);
         var context = new TemplateContext(scratch.Builtins)
         {
@@ -44,8 +40,8 @@ public static class TemplateRenderer
     }
 
     // What every render needs but nothing in a render changes: the builtin functions (~0.2 ms to build: a k=16 plan
-    // renders 640 files), the json function and the output buffer (Render copies it out and empties it; reused, it
-    // grows once instead of chunk by chunk in every file). One set per thread: switches render in parallel.
+    // renders 640 files) and the output buffer (Render copies it out and empties it; reused, it grows once instead
+    // of chunk by chunk in every file). One set per thread: switches render in parallel.
     private static readonly ThreadLocal<RenderScratch> Scratch = new(() => new RenderScratch());
 
     private sealed class RenderScratch
@@ -54,8 +50,6 @@ public static class TemplateRenderer
         private const int RetainedCapacity = 4 << 20;
 
         public ScriptObject Builtins { get; } = TemplateContext.GetDefaultBuiltinObject();
-
-        public object Json { get; } = CreateFunction("json", new Func<object?, string>(JsonLiteral));
 
         public object Shell { get; } = CreateFunction("sh", new Func<object?, string>(ShellWord));
 
@@ -115,19 +109,4 @@ public static class TemplateRenderer
         IFormattable f => ShellQuoting.Quote(f.ToString(null, System.Globalization.CultureInfo.InvariantCulture)),
         _ => ShellQuoting.Quote(value.ToString() ?? ""),
     };
-
-    private static string JsonLiteral(object? value) => value switch
-    {
-        null => "null",
-        bool b => b ? "true" : "false",
-        string s => JsonSerializer.Serialize(s, JsonLiteralContext.Default.String),
-        _ => JsonSerializer.Serialize(value),
-    };
 }
-
-/// <summary>
-/// Generated serialization of the strings templates quote with <c>json</c> (default options, so the same escaping as
-/// the reflection-based serializer, without its ~20 ms of start-up in a one-shot CLI).
-/// </summary>
-[JsonSerializable(typeof(string))]
-internal sealed partial class JsonLiteralContext : JsonSerializerContext;

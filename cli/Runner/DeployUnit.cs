@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
+using Lb.Core.Config;
 using Lbdeploy.Planning;
 
 namespace Lbdeploy.Runner;
@@ -30,6 +31,9 @@ public enum UnitKind
 /// </summary>
 public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, ImmutableArray<string> Files, string? Command, int? ThriftPort)
 {
+    /// <summary>An engine's config (what its file, <see cref="Files"/>[0], holds); null for the other kinds.</summary>
+    public EngineConfig? Engine { get; init; }
+
     public string Key => $"{Kind.ToString().ToLowerInvariant()}:{Host}";
 
     public bool IsProcess => Kind is UnitKind.Server or UnitKind.Agent or UnitKind.Mux;
@@ -61,11 +65,11 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         }
         foreach (var dip in plan.Dips)
         {
-            units.Add(new DeployUnit(UnitKind.Agent, dip.Host, ComputeHash(plan, [dip.EngineConfigFile], null), [dip.EngineConfigFile], null, null));
+            units.Add(new DeployUnit(UnitKind.Agent, dip.Host, ComputeHash(plan, [dip.EngineConfigFile], null), [dip.EngineConfigFile], null, null) { Engine = dip.Engine });
         }
         foreach (var mux in plan.Muxes)
         {
-            units.Add(new DeployUnit(UnitKind.Mux, mux.Host, ComputeHash(plan, [mux.EngineConfigFile], null), [mux.EngineConfigFile], null, null));
+            units.Add(new DeployUnit(UnitKind.Mux, mux.Host, ComputeHash(plan, [mux.EngineConfigFile], null), [mux.EngineConfigFile], null, null) { Engine = mux.Engine });
         }
         return units.ToImmutable();
     }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
 using Lb.Core.Control;
@@ -86,7 +85,7 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
     public async Task<AppliedUnit> StartEngineAsync(DeployUnit unit, CancellationToken ct)
     {
         var config = PathOf(unit.Files[0]);
-        var socket = ControlSocketOf(config);
+        var socket = ControlSocketOf(unit);
         var role = unit.Kind == UnitKind.Mux ? "mux" : "agent";
         var log = LogFile(unit);
         if (File.Exists(socket)) File.Delete(socket);
@@ -128,7 +127,7 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
     /// <summary>The engine's config file was rewritten: tell it to re-read it (no restart, flows survive).</summary>
     public async Task<AppliedUnit> ReloadEngineAsync(DeployUnit unit, AppliedUnit running, CancellationToken ct)
     {
-        var socket = ControlSocketOf(PathOf(unit.Files[0]));
+        var socket = ControlSocketOf(unit);
         if (socket != running.ControlSocket)
         {
             await StopAsync(running);
@@ -157,13 +156,9 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
     public static AppliedUnit Applied(DeployUnit unit) =>
         new() { Kind = unit.Kind, Host = unit.Host, Hash = unit.Hash, Files = [.. unit.Files], ThriftPort = unit.ThriftPort };
 
-    public static string ControlSocketOf(string configFile)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(configFile));
-        return doc.RootElement.TryGetProperty("control_socket", out var socket) && socket.GetString() is { Length: > 0 } path
-            ? path
-            : throw new RunnerException($"{configFile} has no control_socket; re-run lbdeploy plan");
-    }
+    /// <summary>Where an engine unit's engine listens: its config's control_socket.</summary>
+    private static string ControlSocketOf(DeployUnit unit) =>
+        unit.Engine?.ControlSocket ?? throw new RunnerException($"{unit.Label}: the plan gives it no engine config; re-run lbdeploy plan");
 
     public static string Tail(string? file, int lines = 12)
     {

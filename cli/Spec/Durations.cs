@@ -59,7 +59,16 @@ public static partial class Durations
         return milliseconds == decimal.Truncate(milliseconds);
     }
 
-    /// <summary>The spelling <see cref="TryParseFine"/> reads back: whole seconds as <see cref="Format"/>, else milliseconds (1500ms).</summary>
-    public static string FormatFine(TimeSpan duration) =>
-        duration.Ticks % TimeSpan.TicksPerSecond == 0 ? Format(duration) : $"{(long)duration.TotalMilliseconds}ms";
+    /// <summary>
+    /// The spelling <see cref="TryParseFine"/> reads back: whole seconds as <see cref="Format"/>, a fraction of a second
+    /// in milliseconds (300ms), longer ones in seconds (1.5s).
+    /// </summary>
+    public static string FormatFine(TimeSpan duration)
+    {
+        if (duration.Ticks % TimeSpan.TicksPerSecond == 0) return Format(duration);
+        var milliseconds = (long)duration.TotalMilliseconds;
+        return milliseconds < 1000
+            ? string.Create(CultureInfo.InvariantCulture, $"{milliseconds}ms")
+            : string.Create(CultureInfo.InvariantCulture, $"{milliseconds / 1000m}s");
+    }
 }

@@ -38,7 +38,14 @@ public sealed record LbSpec(
 /// </summary>
 public sealed record HealthSpec(bool Enabled, TimeSpan Interval, TimeSpan Timeout, int Rise, int Fall, TimeSpan DeadAfter, int Port)
 {
-    public static readonly HealthSpec Default = new(true, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(300), 2, 2, TimeSpan.FromMilliseconds(1500), 9199);
+    public static readonly HealthSpec Default = new(
+        EngineDefaults.HealthEnabled,
+        TimeSpan.FromMilliseconds(EngineDefaults.HealthIntervalMs),
+        TimeSpan.FromMilliseconds(EngineDefaults.HealthTimeoutMs),
+        EngineDefaults.HealthRise,
+        EngineDefaults.HealthFall,
+        TimeSpan.FromMilliseconds(EngineDefaults.HealthDeadAfterMs),
+        EngineDefaults.HealthPort);
 }
 
 /// <summary>The virtual IP, the ports it serves and whether ping to it is load-balanced too.</summary>
@@ -87,19 +94,19 @@ public static class SwitchTargets
 /// </summary>
 public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, PacketIoKind PacketIo)
 {
-    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, PacketIoKind.Ring);
+    public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, EngineDefaults.PacketIo);
 }
 
 /// <summary>Maglev lookup table size (prime) and the flow-hash seed.</summary>
 public sealed record HashSpec(int TableSize, uint Seed)
 {
-    public static readonly HashSpec Default = new(65537, 0);
+    public static readonly HashSpec Default = new(EngineDefaults.TableSize, EngineDefaults.Seed);
 }
 
 /// <summary>The connection table: how many flows it tracks and how long an idle flow is remembered.</summary>
 public sealed record ConnectionsSpec(int Capacity, TimeSpan IdleTimeout)
 {
-    public static readonly ConnectionsSpec Default = new(65536, TimeSpan.FromSeconds(120));
+    public static readonly ConnectionsSpec Default = new(EngineDefaults.Capacity, TimeSpan.FromSeconds(EngineDefaults.IdleTimeoutSeconds));
 }
 
 /// <summary>

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
-using Lb.Core.Maglev;
 using Lbdeploy.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -13,7 +12,10 @@ namespace Lbdeploy.Spec;
 /// <summary>
 /// Reads <c>lb.yaml</c> into an <see cref="LbSpec"/>, checking everything that needs no topology: shapes, types,
 /// unknown keys, ranges, addresses, ports, durations, duplicate and conflicting host roles. Problems are collected,
-/// not thrown, so the caller can add the topology checks and report everything at once.
+/// not thrown, so the caller can add the topology checks and report everything at once. The ranges are the engine
+/// config's (<see cref="EngineLimits"/>), so a valid spec renders valid configs; the rules that relate values of the
+/// engine config (a prime table size, health timers) are lbengine's own validator's, run on the planned configs
+/// (<see cref="Planning.EngineConfigs"/>).
 /// </summary>
 public static partial class SpecReader
 {
@@ -29,13 +31,6 @@ public static partial class SpecReader
     private static readonly string[] ServersKeys = ["command", "docroot"];
     private static readonly string[] VerifyKeys = ["path"];
     private static readonly string[] Protocols = ["tcp", "udp"];
-
-    // The ranges the engine's config loader (Lb.Core.Config) accepts, so a valid spec always renders valid configs.
-    public const int MaxWeight = 1000;
-    public const int MinTableSize = 3;
-    public const int MaxTableSize = 16_777_259;
-    public const int MinCapacity = 8;
-    public const int MaxCapacity = 16_777_216;
 
     /// <summary>Reads a spec file; <paramref name="displayPath"/> (default: the path as given) starts every message.</summary>
     public static SpecReadResult Read(string specPath, string? displayPath = null)
@@ -131,7 +126,7 @@ public static partial class SpecReader
         var dips = ReadDips(f, YamlFields.Optional(top, "dips"));
         ImmutableArray<string>? clients = YamlFields.Optional(top, "clients") is { } clientsField ? ReadHostList(f, clientsField, required: false) : null;
         var target = ReadTarget(f, top);
-        var engine = ReadEngine(f, top, dips.Length);
+        var engine = ReadEngine(f, top);
         var health = ReadHealth(f, top);
         var servers = ReadServers(f, top, baseDirectory);
         var verify = ReadVerify(f, top);
@@ -172,10 +167,6 @@ public static partial class SpecReader
         }
         var ports = YamlFields.Optional(vip, "ports") is { } portsField ? ReadPorts(f, portsField) : [new PortSpec(80, "tcp")];
         var icmp = YamlFields.Optional(vip, "icmp") is { } icmpField ? f.Bool(icmpField) ?? true : true;
-        if (vip is not null && ports.IsEmpty && !icmp && !f.HasErrorAt("vip.ports"))
-        {
-            f.Error(vip.TryGetValue("ports", out var p) ? p.Value : field!.Value, "vip.ports", "the VIP serves nothing (no ports and icmp: false); list at least one port, e.g. [80/tcp]");
-        }
         return new VipSpec(address, ports, icmp);
     }
 
@@ -192,7 +183,6 @@ public static partial class SpecReader
     {
         if (f.Sequence(field, "ports such as [80/tcp]") is not { } sequence) return [];
         var ports = new List<PortSpec>();
-        var seen = new Dictionary<PortSpec, int>();
         for (var i = 0; i < sequence.Children.Count; i++)
         {
             var node = sequence.Children[i];
@@ -204,14 +194,7 @@ public static partial class SpecReader
                 YamlScalarNode { Value: { } text } when !YamlFields.IsNull(node) => ReadPortText(f, node, path, text),
                 _ => Invalid(f, node, path, $"expected a port such as 80/tcp or {{ port: 80, protocol: tcp }}, got {YamlFields.Describe(node)}"),
             };
-            if (port is null) continue;
-            if (seen.TryGetValue(port, out var first))
-            {
-                f.Error(node, path, $"port {port} is listed twice (also {YamlFields.Item(field.Path, first)}); remove one");
-                continue;
-            }
-            seen[port] = i;
-            ports.Add(port);
+            if (port is not null) ports.Add(port);
         }
         return [.. ports];
     }
@@ -299,15 +282,15 @@ public static partial class SpecReader
                 var fields = f.Mapping(node, path, DipKeys, ["host"], "host: h14, weight: 2");
                 var host = YamlFields.Optional(fields, "host") is { } hostField ? f.Text(hostField, "a host name such as h13") : null;
                 var weight = YamlFields.Optional(fields, "weight") is { } weightField
-                    ? (int)(f.Integer(weightField, 0, MaxWeight, "weight") ?? 1)
-                    : 1;
+                    ? (int)(Integer(f, weightField, EngineLimits.Weight, "weight") ?? EngineDefaults.Weight)
+                    : EngineDefaults.Weight;
                 if (host is not null) f.Track(path, fields!["host"].Value);
                 dips.Add(new DipSpec(host ?? "", weight));
             }
             else
             {
                 var host = f.Text(node, path, "a host name such as h13, or { host: h14, weight: 2 }");
-                dips.Add(new DipSpec(host ?? "", 1));
+                dips.Add(new DipSpec(host ?? "", EngineDefaults.Weight));
             }
         }
         if (dips.Count > 0 && dips.All(d => d.Weight == 0) && !f.HasErrorAt("dips"))
@@ -328,32 +311,24 @@ public static partial class SpecReader
         return SwitchTarget.Linux;
     }
 
-    private static EngineSpec ReadEngine(YamlFields f, Dictionary<string, Field> top, int dipCount)
+    private static EngineSpec ReadEngine(YamlFields f, Dictionary<string, Field> top)
     {
-        var engine = YamlFields.Optional(top, "engine") is { } field ? f.Mapping(field.Value, field.Path, EngineKeys, [], "hash: { table_size: 65537 }") : null;
-        var hash = YamlFields.Optional(engine, "hash") is { } hashField ? f.Mapping(hashField.Value, hashField.Path, HashKeys, [], "table_size: 65537, seed: 0") : null;
-        var connections = YamlFields.Optional(engine, "connections") is { } connField ? f.Mapping(connField.Value, connField.Path, ConnectionsKeys, [], "capacity: 65536, idle_timeout: 120s") : null;
+        var engine = YamlFields.Optional(top, "engine") is { } field ? f.Mapping(field.Value, field.Path, EngineKeys, [], $"hash: {{ table_size: {EngineDefaults.TableSize} }}") : null;
+        var hash = YamlFields.Optional(engine, "hash") is { } hashField ? f.Mapping(hashField.Value, hashField.Path, HashKeys, [], $"table_size: {EngineDefaults.TableSize}, seed: {EngineDefaults.Seed}") : null;
+        var connections = YamlFields.Optional(engine, "connections") is { } connField ? f.Mapping(connField.Value, connField.Path, ConnectionsKeys, [], $"capacity: {EngineDefaults.Capacity}, idle_timeout: {Durations.Format(TimeSpan.FromSeconds(EngineDefaults.IdleTimeoutSeconds))}") : null;
 
         var tableSize = HashSpec.Default.TableSize;
-        if (YamlFields.Optional(hash, "table_size") is { } sizeField && f.Integer(sizeField, MinTableSize, MaxTableSize, "table_size") is { } size)
+        if (YamlFields.Optional(hash, "table_size") is { } sizeField && Integer(f, sizeField, EngineLimits.TableSize, "table_size") is { } size)
         {
-            if (!Primes.IsPrime(size))
-            {
-                f.Error(sizeField.Value, sizeField.Path, $"{size} is not prime; Maglev needs a prime table size, e.g. {Primes.NextPrime(size)}");
-            }
-            else if (size <= dipCount)
-            {
-                f.Error(sizeField.Value, sizeField.Path, $"{size} slots are too few for {dipCount} DIPs; use a prime at least 100 times the DIP count, e.g. {Primes.NextPrime(dipCount * 100L)}");
-            }
             tableSize = (int)size;
         }
         var seed = HashSpec.Default.Seed;
-        if (YamlFields.Optional(hash, "seed") is { } seedField && f.Integer(seedField, 0, uint.MaxValue, "seed") is { } seedValue)
+        if (YamlFields.Optional(hash, "seed") is { } seedField && Integer(f, seedField, EngineLimits.Seed, "seed") is { } seedValue)
         {
             seed = (uint)seedValue;
         }
         var capacity = ConnectionsSpec.Default.Capacity;
-        if (YamlFields.Optional(connections, "capacity") is { } capacityField && f.Integer(capacityField, MinCapacity, MaxCapacity, "capacity") is { } capacityValue)
+        if (YamlFields.Optional(connections, "capacity") is { } capacityField && Integer(f, capacityField, EngineLimits.Capacity, "capacity") is { } capacityValue)
         {
             capacity = (int)capacityValue;
         }
@@ -364,9 +339,9 @@ public static partial class SpecReader
             {
                 f.Error(idleField.Value, idleField.Path, $"{TerminalText.Quote(idleText)} is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m");
             }
-            else if (parsed < TimeSpan.FromSeconds(1) || parsed > TimeSpan.FromDays(1))
+            else if (!EngineLimits.IdleTimeoutSeconds.Contains((long)parsed.TotalSeconds))
             {
-                f.Error(idleField.Value, idleField.Path, $"idle_timeout {idleText} is out of range; use 1s to 24h");
+                f.Error(idleField.Value, idleField.Path, $"idle_timeout {idleText} is out of range; use {Durations.Format(TimeSpan.FromSeconds(EngineLimits.IdleTimeoutSeconds.Min))} to {Durations.Format(TimeSpan.FromSeconds(EngineLimits.IdleTimeoutSeconds.Max))}");
             }
             else
             {
@@ -389,22 +364,21 @@ public static partial class SpecReader
         return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo);
     }
 
-    // The ranges the engine's config loader accepts for "health" (Lb.Core.Config), so a valid spec renders a valid config.
-    private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(50), MaxInterval = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan MinDeadAfter = TimeSpan.FromMilliseconds(100), MaxDeadAfter = TimeSpan.FromMinutes(10);
+    private static long? Integer(YamlFields f, Field field, ConfigLimit limit, string what) => f.Integer(field, limit.Min, limit.Max, what);
 
     private static HealthSpec ReadHealth(YamlFields f, Dictionary<string, Field> top)
     {
         var defaults = HealthSpec.Default;
         var health = YamlFields.Optional(top, "health") is { } field
-            ? f.Mapping(field.Value, field.Path, HealthKeys, [], "interval: 500ms, timeout: 300ms, rise: 2, fall: 2, dead_after: 1.5s")
+            ? f.Mapping(field.Value, field.Path, HealthKeys, [], $"interval: {Durations.FormatFine(defaults.Interval)}, timeout: {Durations.FormatFine(defaults.Timeout)}, " +
+                $"rise: {defaults.Rise}, fall: {defaults.Fall}, dead_after: {Durations.FormatFine(defaults.DeadAfter)}")
             : null;
         if (health is null) return defaults;
 
         var enabled = YamlFields.Optional(health, "enabled") is { } enabledField ? f.Bool(enabledField) ?? defaults.Enabled : defaults.Enabled;
-        TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
+        TimeSpan Duration(string key, TimeSpan fallback, ConfigLimit milliseconds)
         {
+            var (min, max) = (TimeSpan.FromMilliseconds(milliseconds.Min), TimeSpan.FromMilliseconds(milliseconds.Max));
             if (YamlFields.Optional(health, key) is not { } durationField || f.Text(durationField, "a duration such as 500ms or 1.5s") is not { } text) return fallback;
             if (!Durations.TryParseFine(text, out var value))
             {
@@ -418,25 +392,14 @@ public static partial class SpecReader
             }
             return value;
         }
-        var interval = Duration("interval", defaults.Interval, MinInterval, MaxInterval);
-        var timeout = Duration("timeout", defaults.Timeout, MinTimeout, MaxInterval);
-        var deadAfter = Duration("dead_after", defaults.DeadAfter, MinDeadAfter, MaxDeadAfter);
-        int Count(string key, int fallback, long min, long max) =>
-            YamlFields.Optional(health, key) is { } countField && f.Integer(countField, min, max, key) is { } value ? (int)value : fallback;
-        var rise = Count("rise", defaults.Rise, 1, 100);
-        var fall = Count("fall", defaults.Fall, 1, 100);
-        var port = Count("port", defaults.Port, 1, 65535);
-
-        if (timeout >= interval && !f.HasErrorAt("health.timeout") && !f.HasErrorAt("health.interval"))
-        {
-            var node = YamlFields.Optional(health, "timeout") ?? YamlFields.Optional(health, "interval");
-            f.Error(node!.Value, node.Path, $"timeout {Durations.FormatFine(timeout)} must be shorter than interval {Durations.FormatFine(interval)}: a probe ends before the next starts; e.g. timeout: 300ms with interval: 500ms");
-        }
-        if (deadAfter <= interval && !f.HasErrorAt("health.dead_after") && !f.HasErrorAt("health.interval"))
-        {
-            var node = YamlFields.Optional(health, "dead_after") ?? YamlFields.Optional(health, "interval");
-            f.Error(node!.Value, node.Path, $"dead_after {Durations.FormatFine(deadAfter)} must be longer than interval {Durations.FormatFine(interval)}, or one late report takes a DIP down; use about 3 intervals, e.g. dead_after: 1.5s with interval: 500ms");
-        }
+        var interval = Duration("interval", defaults.Interval, EngineLimits.HealthIntervalMs);
+        var timeout = Duration("timeout", defaults.Timeout, EngineLimits.HealthTimeoutMs);
+        var deadAfter = Duration("dead_after", defaults.DeadAfter, EngineLimits.HealthDeadAfterMs);
+        int Count(string key, int fallback, ConfigLimit limit) =>
+            YamlFields.Optional(health, key) is { } countField && Integer(f, countField, limit, key) is { } value ? (int)value : fallback;
+        var rise = Count("rise", defaults.Rise, EngineLimits.HealthRise);
+        var fall = Count("fall", defaults.Fall, EngineLimits.HealthFall);
+        var port = Count("port", defaults.Port, EngineLimits.HealthPort);
         return new HealthSpec(enabled, interval, timeout, rise, fall, deadAfter, port);
     }
 

@@ -35,6 +35,9 @@ public sealed class SpecSourceMap
         return SourceLocation.Start;
     }
 
+    /// <summary>Whether the spec writes <paramref name="path"/> itself (not only a parent of it).</summary>
+    public bool Contains(string path) => values.ContainsKey(path);
+
     /// <summary>Where the key of <paramref name="path"/> is written (the `topology:` of `topology: x.json`).</summary>
     public SourceLocation KeyOf(string path) => keys.TryGetValue(path, out var location) ? location : ValueOf(path);
 

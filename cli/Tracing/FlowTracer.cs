@@ -17,7 +17,7 @@ namespace Lbdeploy.Tracing;
 /// balancer: client -> (fabric ECMP) -> mux -> (Maglev) -> IP-in-IP tunnel -> DIP -> DSR reply -> client.
 /// Forwarding follows the plan's routes with bmv2's longest-prefix match; the ECMP branch is the one p4/ecmp.p4
 /// computes (crc16 over the 5-tuple) on bmv2 and a marked assumption on linux; the DIP is the one the mux's Maglev
-/// table (Lb.Core, built from the mux's rendered engine config) gives.
+/// table (Lb.Core, built from the mux's engine config in the plan) gives.
 /// </summary>
 public static class FlowTracer
 {
@@ -154,13 +154,12 @@ public static class FlowTracer
         service.Ports.IsEmpty ? "none" : string.Join(", ", service.Ports.Select(p => $"{p.Port}/{p.Protocol}"));
 
     /// <summary>
-    /// The mux's decision, computed the way lbengine computes it: the engine config it is given (parsed with the
-    /// engine's loader), the same flow key, the same seeded hash and the same Maglev table.
+    /// The mux's decision, computed the way lbengine computes it: the engine config the plan gives it, the same flow
+    /// key, the same seeded hash and the same Maglev table.
     /// </summary>
     private static TraceBalancing Balance(DeploymentPlan plan, string mux, TraceFlow flow)
     {
-        var file = plan.Muxes.First(m => m.Host == mux).EngineConfigFile;
-        var config = EngineConfigLoader.Parse(plan.Files[file], file);
+        var config = plan.Muxes.First(m => m.Host == mux).Engine;
         var source = Ipv4Address.Parse(flow.Source);
         var vipAddress = Ipv4Address.Parse(flow.Vip);
         var protocol = (byte)flow.ProtocolNumber;

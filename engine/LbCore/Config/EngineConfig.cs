@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Lb.Core.Addressing;
 
 namespace Lb.Core.Config;
@@ -38,16 +39,29 @@ public enum TransportProtocol
     Udp,
 }
 
+/// <summary>The names of <see cref="TransportProtocol"/> in the engine config (and in lb.yaml's <c>80/tcp</c>).</summary>
+public static class TransportProtocolNames
+{
+    public static string Name(this TransportProtocol protocol) => protocol == TransportProtocol.Udp ? "udp" : "tcp";
+
+    public static TransportProtocol? Parse(string text) => text switch
+    {
+        "tcp" => TransportProtocol.Tcp,
+        "udp" => TransportProtocol.Udp,
+        _ => null,
+    };
+}
+
 /// <summary>
-/// The one contract between lbdeploy and lbengine (engine/README.md documents the JSON). Immutable; load it with
-/// <see cref="EngineConfigLoader"/>, which validates everything and reports every error at once.
+/// The one contract between lbdeploy and lbengine (engine/README.md documents the JSON). Immutable; written with
+/// <see cref="EngineConfigJson"/>, read with <see cref="EngineConfigLoader"/>, which checks the document and
+/// <see cref="EngineConfigValidator"/>'s rules and reports every error at once. Defaults: <see cref="EngineDefaults"/>.
 /// </summary>
 public sealed record EngineConfig
 {
     public const int CurrentVersion = 1;
-    /// <summary>VIPs one engine serves at most: the ring path's classic BPF filter has 8-bit jumps (2n + 6 instructions).</summary>
-    public const int MaxVips = 120;
 
+    [JsonRequired]
     public int Version { get; init; } = CurrentVersion;
     public required EngineRole Role { get; init; }
     /// <summary>Mininet host name, for logs and stats.</summary>
@@ -60,10 +74,10 @@ public sealed record EngineConfig
     public MacAddress? Mac { get; init; }
     public required GatewayConfig Gateway { get; init; }
     /// <summary>Link MTU toward the gateway.</summary>
-    public int Mtu { get; init; } = 1500;
+    public int Mtu { get; init; } = EngineDefaults.Mtu;
     public required string ControlSocket { get; init; }
     /// <summary>The packet I/O path.</summary>
-    public PacketIoKind PacketIo { get; init; } = PacketIoKind.Ring;
+    public PacketIoKind PacketIo { get; init; } = EngineDefaults.PacketIo;
     public required IReadOnlyList<VipConfig> Vips { get; init; }
     /// <summary>Mux: the backend pool.</summary>
     public IReadOnlyList<DipConfig> Dips { get; init; } = [];
@@ -72,11 +86,14 @@ public sealed record EngineConfig
     public HashConfig Hash { get; init; } = new();
     public ConnectionsConfig Connections { get; init; } = new();
     /// <summary>DIP health checking (agent probes its server, reports to the muxes); null: off, every DIP counts as up.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public HealthConfig? Health { get; init; }
     /// <summary>Prometheus endpoint; null: off (the control command <c>metrics</c> works regardless).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public MetricsConfig? Metrics { get; init; }
 
     /// <summary>Health checking is configured and enabled.</summary>
+    [JsonIgnore]
     public bool HealthEnabled => Health is { Enabled: true };
 }
 
@@ -97,14 +114,14 @@ public sealed record VipConfig(Ipv4Address Address, IReadOnlyList<VipPort> Ports
 public sealed record VipPort(TransportProtocol Protocol, int Port);
 
 /// <summary>A backend. Weight 0: drained (keeps its established flows, gets no new ones).</summary>
-public sealed record DipConfig(string Name, Ipv4Address Address, int Weight = 1);
+public sealed record DipConfig(string Name, Ipv4Address Address, int Weight = EngineDefaults.Weight);
 
 public sealed record MuxPeerConfig(string Name, Ipv4Address Address);
 
 /// <summary>Maglev table size (prime) and the flow-hash seed; every mux of a VIP must use the same values.</summary>
-public sealed record HashConfig(int TableSize = 65537, uint Seed = 0);
+public sealed record HashConfig(int TableSize = EngineDefaults.TableSize, uint Seed = EngineDefaults.Seed);
 
-public sealed record ConnectionsConfig(int Capacity = 65536, int IdleTimeoutSeconds = 120);
+public sealed record ConnectionsConfig(int Capacity = EngineDefaults.Capacity, int IdleTimeoutSeconds = EngineDefaults.IdleTimeoutSeconds);
 
 /// <summary>
 /// Ananta-style health checking: every <see cref="IntervalMs"/> the agent connects to VIP:port (each TCP port) inside
@@ -112,22 +129,26 @@ public sealed record ConnectionsConfig(int Capacity = 65536, int IdleTimeoutSeco
 /// <see cref="Port"/>; a mux takes a DIP out of the Maglev table when it reports unhealthy or is silent for
 /// <see cref="DeadAfterMs"/>.
 /// </summary>
+/// <remarks><see cref="Enabled"/> is written first: it says whether the rest applies.</remarks>
 public sealed record HealthConfig(
-    int IntervalMs = 500,
-    int TimeoutMs = 300,
-    int Rise = 2,
-    int Fall = 2,
-    int DeadAfterMs = 1500,
-    int Port = 9199,
-    bool Enabled = true)
+    int IntervalMs = EngineDefaults.HealthIntervalMs,
+    int TimeoutMs = EngineDefaults.HealthTimeoutMs,
+    int Rise = EngineDefaults.HealthRise,
+    int Fall = EngineDefaults.HealthFall,
+    int DeadAfterMs = EngineDefaults.HealthDeadAfterMs,
+    int Port = EngineDefaults.HealthPort,
+    [property: JsonPropertyOrder(-1)] bool Enabled = EngineDefaults.HealthEnabled)
 {
+    [JsonIgnore]
     public TimeSpan Interval => TimeSpan.FromMilliseconds(IntervalMs);
+    [JsonIgnore]
     public TimeSpan Timeout => TimeSpan.FromMilliseconds(TimeoutMs);
+    [JsonIgnore]
     public TimeSpan DeadAfter => TimeSpan.FromMilliseconds(DeadAfterMs);
 }
 
-/// <summary>Where the engine serves <c>GET /metrics</c> (Prometheus text format), inside its host.</summary>
-public sealed record MetricsConfig(Ipv4Address Address, int Port)
+/// <summary>Where the engine serves <c>GET /metrics</c> (Prometheus text format), inside its host: <c>"listen": "ADDRESS:PORT"</c>.</summary>
+public sealed record MetricsConfig(Ipv4Endpoint Listen)
 {
-    public override string ToString() => $"{Address}:{Port}";
+    public override string ToString() => Listen.ToString();
 }

@@ -8,9 +8,14 @@ namespace Lb.Core.Control;
 /// <summary>
 /// Talks to a running lbengine over its Unix control socket: writes one command line, reads one JSON document until
 /// the engine closes the connection. Commands: stats, reload, drain NAME, undrain NAME, health, metrics (Prometheus text).
+/// A reply longer than <paramref name="maxReplyBytes"/> or slower than <paramref name="timeout"/> is an error: a
+/// misbehaving engine cannot make lbdeploy read forever.
 /// </summary>
-public sealed class ControlClient(string socketPath, TimeSpan? timeout = null)
+public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, int maxReplyBytes = ControlClient.MaxReplyBytes)
 {
+    /// <summary>The longest reply read by default: far above the metrics of an engine with a thousand DIPs.</summary>
+    public const int MaxReplyBytes = 16 << 20;
+
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromSeconds(5);
 
     public string SocketPath { get; } = socketPath;
@@ -31,7 +36,11 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null)
             var buffer = new byte[8192];
             int read;
             while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeoutSource.Token)) > 0)
+            {
+                if (reply.Length + read > maxReplyBytes)
+                    throw new ControlException($"the engine on {SocketPath} sent more than {maxReplyBytes} bytes for '{command}', more than any reply; check its log");
                 reply.Write(buffer, 0, read);
+            }
             return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
         }
         catch (SocketException e)

@@ -1,3 +1,4 @@
+using Lb.Core.Config;
 using Lb.Core.Flows;
 
 namespace Lb.Core.Maglev;
@@ -12,7 +13,6 @@ namespace Lb.Core.Maglev;
 /// </summary>
 public sealed class MaglevTable
 {
-    public const int DefaultSize = 65537;
     private const uint OffsetSalt = 0x9E3779B9;
     private const uint SkipSalt = 0x7F4A7C15;
 
@@ -33,7 +33,7 @@ public sealed class MaglevTable
     public bool HasBackends => _slots.Length > 0 && _slots[0] >= 0;
 
     /// <summary>Builds the table. <paramref name="size"/> must be prime and larger than the number of backends.</summary>
-    public static MaglevTable Build(IReadOnlyList<MaglevBackend> backends, int size = DefaultSize, uint seed = 0)
+    public static MaglevTable Build(IReadOnlyList<MaglevBackend> backends, int size = EngineDefaults.TableSize, uint seed = EngineDefaults.Seed)
     {
         if (!Primes.IsPrime(size)) throw new ArgumentException($"Maglev table size {size} is not prime (use e.g. {Primes.NextPrime(size)})", nameof(size));
         var addresses = new HashSet<uint>();

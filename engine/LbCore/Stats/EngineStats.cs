@@ -40,6 +40,8 @@ public sealed record EngineStats
     /// <summary>Mux: flows pushed out of a full connection-table bucket.</summary>
     public long? ConnectionEvictions { get; init; }
     public long Reloads { get; init; }
+    /// <summary>Control connections by result (served, failed, too_large, timeout, invalid_utf8, malformed, unknown_command, bad_argument, busy).</summary>
+    public IReadOnlyDictionary<string, long>? ControlRequests { get; init; }
     /// <summary>Mux with health checking: valid reports from configured DIPs (each one sets that DIP's last_report_ms).</summary>
     public long? HealthReports { get; init; }
     /// <summary>Mux with health checking: datagrams dropped: from an address that is not a DIP, or naming another DIP.</summary>

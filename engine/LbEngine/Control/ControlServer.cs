@@ -5,61 +5,42 @@ using Lb.Engine.Hosting;
 namespace Lb.Engine.Control;
 
 /// <summary>
-/// The Unix stream control socket: a client writes one line (stats, reload, drain NAME, undrain NAME, health, metrics),
-/// the server writes one JSON document (metrics: Prometheus text) and closes. Runs on its own thread, off the packet path.
+/// The Unix stream control socket (root-only, 0600): a client writes one line (stats, reload, drain NAME, undrain NAME,
+/// health, metrics), the server writes one JSON document (metrics: Prometheus text) and closes. Accepts on its own
+/// thread, off the packet path; each connection is served on its own, within <see cref="ControlLimits"/>, so a client
+/// that sends nothing, too much or garbage gets an error reply (counted in <see cref="Counters"/>) and holds no one up.
 /// </summary>
 public sealed class ControlServer : IDisposable
 {
-    private const int MaxCommandLength = 1024;
+    /// <summary>Connections the kernel holds until accepted: the accept thread only hands each to a task, so a burst
+    /// waits here instead of being refused (a client's non-blocking connect fails at once on a full backlog).</summary>
+    private const int Backlog = 128;
 
     private readonly string _path;
     private readonly IControlTarget _target;
     private readonly EngineLog _log;
+    private readonly ControlLimits _limits;
     private readonly Socket _listener;
     private readonly Thread _thread;
     private volatile bool _stopping;
+    private int _active;
 
-    public ControlServer(string path, IControlTarget target, EngineLog log)
+    public ControlServer(string path, IControlTarget target, EngineLog log, ControlCounters? counters = null, ControlLimits? limits = null)
     {
         _path = path;
         _target = target;
         _log = log;
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        if (Path.Exists(path))
-        {
-            if (IsListening(path))
-                throw new StartupException($"another engine already answers on control socket {path}; stop it first or change \"control_socket\"");
-            File.Delete(path); // stale socket of an engine that did not exit cleanly
-        }
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
-            _listener.Listen(16);
-        }
-        catch (SocketException e)
-        {
-            _listener.Dispose();
-            throw new StartupException($"cannot listen on control socket {path} ({e.Message}); fix \"control_socket\" or the directory's permissions");
-        }
+        _limits = limits ?? ControlLimits.Default;
+        Counters = counters ?? new ControlCounters();
+        _listener = ControlSocketFile.Listen(path, Backlog);
         _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "lbengine-control" };
         _thread.Start();
     }
 
-    private static bool IsListening(string path)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    public ControlCounters Counters { get; }
+
+    /// <summary>Connections being served now.</summary>
+    internal int ActiveConnections => Volatile.Read(ref _active);
 
     private void AcceptLoop()
     {
@@ -76,67 +57,148 @@ public sealed class ControlServer : IDisposable
             }
             catch (SocketException e)
             {
+                // Out of file descriptors, say: wait a little rather than spin.
                 _log.Warn($"control socket accept failed: {e.Message}");
+                Thread.Sleep(100);
                 continue;
             }
-            using (client)
+            if (Interlocked.Increment(ref _active) > _limits.MaxConnections)
             {
-                try
-                {
-                    client.ReceiveTimeout = 2000;
-                    client.SendTimeout = 2000;
-                    var command = ReadLine(client);
-                    var reply = Dispatch(command);
-                    client.Send(Encoding.UTF8.GetBytes(reply.EndsWith('\n') ? reply : reply + "\n"));
-                    client.Shutdown(SocketShutdown.Both);
-                }
-                catch (SocketException e)
-                {
-                    _log.Warn($"control client went away: {e.Message}");
-                }
+                Interlocked.Decrement(ref _active);
+                _ = RefuseAsync(client, new ControlRefusal(ControlResult.Busy,
+                    $"busy: {_limits.MaxConnections} control connections are open; try again"));
+                continue;
             }
+            _ = ServeAsync(client);
         }
     }
 
-    private static string ReadLine(Socket client)
+    private async Task ServeAsync(Socket client)
     {
-        var buffer = new byte[MaxCommandLength];
-        var length = 0;
-        while (length < buffer.Length)
-        {
-            var read = client.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
-            if (read == 0) break;
-            length += read;
-            if (Array.IndexOf(buffer, (byte)'\n', 0, length) >= 0) break;
-        }
-        var text = Encoding.UTF8.GetString(buffer, 0, length);
-        var newline = text.IndexOf('\n');
-        return (newline < 0 ? text : text[..newline]).Trim();
-    }
-
-    internal string Dispatch(string command)
-    {
-        var space = command.IndexOf(' ');
-        var verb = space < 0 ? command : command[..space];
-        var argument = space < 0 ? "" : command[(space + 1)..].Trim();
         try
         {
-            return verb switch
+            using (client)
             {
-                "stats" => _target.Stats(),
-                "health" => _target.Health(),
-                "metrics" => _target.Metrics(),
-                "reload" => _target.Reload(),
-                "drain" when argument.Length > 0 => _target.Drain(argument),
-                "undrain" when argument.Length > 0 => _target.Undrain(argument),
-                "drain" or "undrain" => ControlReply.Error($"'{verb}' needs a DIP name, e.g. '{verb} h13'"),
-                _ => ControlReply.Error($"unknown command '{command}'; use stats, reload, drain NAME, undrain NAME, health or metrics"),
-            };
+                string reply;
+                using (var deadline = new CancellationTokenSource(_limits.RequestTimeout))
+                {
+                    var (line, length, refusal) = await ReadLineAsync(client, deadline.Token);
+                    reply = refusal is not null ? Refuse(refusal)
+                        : ControlRequestParser.TryParse(line.AsSpan(0, length), out var request, out refusal) ? Answer(request)
+                        : Refuse(refusal);
+                }
+                await FinishAsync(client, reply);
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            _log.Trace($"control client went away: {e.Message}");
         }
         catch (Exception e)
         {
-            _log.Error($"control command '{command}' failed: {e.Message}");
+            // Nothing a client does may stop the engine: log it, keep serving.
+            _log.Error($"control connection failed: {e.Message}");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    private async Task RefuseAsync(Socket client, ControlRefusal refusal)
+    {
+        try
+        {
+            using (client) await FinishAsync(client, Refuse(refusal));
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            _log.Trace($"control client went away: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The request line (the bytes before the first newline, or all until the client shuts down its side), or why
+    /// there is none: too long for <see cref="ControlLimits.MaxRequestBytes"/>, or not complete by the deadline.
+    /// </summary>
+    private async Task<(byte[] Line, int Length, ControlRefusal? Refusal)> ReadLineAsync(Socket client, CancellationToken deadline)
+    {
+        var buffer = new byte[_limits.MaxRequestBytes];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+                return (buffer, 0, new ControlRefusal(ControlResult.TooLarge,
+                    $"the request is longer than {_limits.MaxRequestBytes} bytes; send one short line such as 'stats'"));
+            int read;
+            try
+            {
+                read = await client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, deadline);
+            }
+            catch (OperationCanceledException)
+            {
+                return (buffer, 0, new ControlRefusal(ControlResult.Timeout,
+                    $"no complete request line within {_limits.RequestTimeout.TotalSeconds:0.###} s; send one line such as 'stats' and a newline"));
+            }
+            if (read == 0) return (buffer, length, null);
+            var newline = Array.IndexOf(buffer, (byte)'\n', length, read);
+            if (newline >= 0) return (buffer, newline, null);
+            length += read;
+        }
+    }
+
+    private string Answer(ControlRequest request)
+    {
+        try
+        {
+            var reply = request.Command switch
+            {
+                ControlCommand.Stats => _target.Stats(),
+                ControlCommand.Health => _target.Health(),
+                ControlCommand.Metrics => _target.Metrics(),
+                ControlCommand.Reload => _target.Reload(),
+                ControlCommand.Drain => _target.Drain(request.Name!),
+                ControlCommand.Undrain => _target.Undrain(request.Name!),
+                _ => throw new ArgumentOutOfRangeException(nameof(request), request.Command, "not a control command"),
+            };
+            Counters.Count(ControlResult.Served);
+            return reply;
+        }
+        catch (Exception e)
+        {
+            Counters.Count(ControlResult.Failed);
+            _log.Error($"control command '{request.Command.ToString().ToLowerInvariant()}' failed: {e.Message}");
             return ControlReply.Error(e.Message);
+        }
+    }
+
+    private string Refuse(ControlRefusal refusal)
+    {
+        Counters.Count(refusal.Reason);
+        _log.Trace($"control request refused ({refusal.Reason}): {refusal.Message}");
+        return ControlReply.Error(refusal.Message);
+    }
+
+    /// <summary>
+    /// Writes the reply, ends the connection from this side, then reads what the client still sends until it closes
+    /// (bounded): closing with unread bytes would turn the client's end of the reply into a reset.
+    /// </summary>
+    private async Task FinishAsync(Socket client, string reply)
+    {
+        using (var writing = new CancellationTokenSource(_limits.ReplyTimeout))
+        {
+            var bytes = Encoding.UTF8.GetBytes(reply.EndsWith('\n') ? reply : reply + "\n");
+            for (var sent = 0; sent < bytes.Length;)
+                sent += await client.SendAsync(bytes.AsMemory(sent), SocketFlags.None, writing.Token);
+        }
+        client.Shutdown(SocketShutdown.Send);
+        using var draining = new CancellationTokenSource(_limits.RequestTimeout);
+        var scratch = new byte[_limits.MaxRequestBytes];
+        for (var drained = 0; drained < 64 * _limits.MaxRequestBytes;)
+        {
+            var read = await client.ReceiveAsync(scratch, SocketFlags.None, draining.Token);
+            if (read == 0) return;
+            drained += read;
         }
     }
 

@@ -20,6 +20,9 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
     protected double UptimeSeconds => Math.Round(_uptime.Elapsed.TotalSeconds, 3);
     protected long Reloads;
 
+    /// <summary>Control connections by result (the control server counts them; stats and metrics report them).</summary>
+    public ControlCounters ControlRequests { get; } = new();
+
     /// <summary>Raised (once) when the packet path dies, e.g. the interface vanished; the runner then exits non-zero.</summary>
     public event Action<string>? Failed;
 
@@ -115,6 +118,7 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
         Connections = connections,
         Vips = vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
         Reloads = Reloads,
+        ControlRequests = ControlRequests.ByName(),
     };
 
     public virtual void Dispose() => GC.SuppressFinalize(this);

@@ -41,8 +41,8 @@ public static class EngineRunner
             using var stop = new ManualResetEventSlim();
             engine.Failed += _ => { failed = true; stop.Set(); };
             engine.Start();
-            control = new ControlServer(config.ControlSocket, engine, log);
-            if (config.Metrics is { } listen)
+            control = new ControlServer(config.ControlSocket, engine, log, engine.ControlRequests);
+            if (config.Metrics is { Listen: var listen })
             {
                 metrics = new MetricsServer(new IPEndPoint(new IPAddress(listen.Address.GetBytes()), listen.Port), engine.Metrics, log);
                 log.Info($"metrics: http://{listen}/metrics");

@@ -33,4 +33,8 @@ internal static partial class Libc
     public static partial int setpriority(int which, int who, int priority);
 
     public const int PrioProcess = 0;
+
+    /// <summary>rename(2): atomic within one file system, replacing what <paramref name="newPath"/> named.</summary>
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rename(string oldPath, string newPath);
 }

@@ -26,6 +26,11 @@ public static class EngineMetrics
         foreach (var (reason, count) in stats.Drops.OrderBy(d => d.Key, StringComparer.Ordinal)) text.Sample(count, Engine(("reason", reason)));
         text.Family("lbengine_connections", "gauge", "Flow-table entries that are not idle (mux).").Sample(stats.Connections, Engine());
         text.Family("lbengine_reloads_total", "counter", "Successful config reloads.").Sample(stats.Reloads, Engine());
+        if (stats.ControlRequests is { } control)
+        {
+            text.Family("lbengine_control_requests_total", "counter", "Control socket connections by result (served, or why the request was refused).");
+            foreach (var (result, count) in control.OrderBy(c => c.Key, StringComparer.Ordinal)) text.Sample(count, Engine(("result", result)));
+        }
 
         text.Family("lbengine_vip_packets_total", "counter", "Packets forwarded per VIP.");
         foreach (var vip in stats.Vips) text.Sample(vip.Packets, Engine(("vip", vip.Address)));

@@ -20,7 +20,7 @@ public static class CaptureFilters
     private const uint DestinationOffset = EthernetHeader.Length + 16;
 
     /// <summary>Jumps are 8-bit: 2 + 2n + 2 instructions must stay addressable (the config loader enforces it).</summary>
-    public const int MaxVips = Lb.Core.Config.EngineConfig.MaxVips;
+    public const int MaxVips = Lb.Core.Config.EngineLimits.MaxVips;
 
     /// <summary>
     /// The mux's filter, the equivalent of the pcap filter <c>ip and (host VIP1 or host VIP2 ...)</c>: IPv4 frames

@@ -31,7 +31,7 @@ public class HealthAndMetricsConfigTests
             """));
         Assert.Equal(new HealthConfig(200, 100, 3, 1, 700, 9300, true), config.Health);
         Assert.True(config.HealthEnabled);
-        Assert.Equal(new MetricsConfig(Ipv4Address.Parse("0.0.0.0"), 9100), config.Metrics);
+        Assert.Equal(new MetricsConfig(new Ipv4Endpoint(Ipv4Address.Parse("0.0.0.0"), 9100)), config.Metrics);
         Assert.Equal("0.0.0.0:9100", config.Metrics!.ToString());
 
         var defaults = EngineConfigLoader.Parse(With("\"health\": {}")).Health!;
@@ -46,8 +46,8 @@ public class HealthAndMetricsConfigTests
     [InlineData("\"health\": { \"rise\": 0 }", "health.rise: 0 is out of range")]
     [InlineData("\"health\": { \"port\": 70000 }", "health.port: 70000 is out of range")]
     [InlineData("\"health\": { \"enabled\": \"yes\" }", "health.enabled: expected true or false")]
-    [InlineData("\"health\": { \"interval_ms\": 500, \"timeout_ms\": 500 }", "health.timeout_ms: 500 must be shorter than interval_ms (500)")]
-    [InlineData("\"health\": { \"interval_ms\": 500, \"dead_after_ms\": 500 }", "health.dead_after_ms: 500 must be longer than interval_ms (500)")]
+    [InlineData("\"health\": { \"interval_ms\": 500, \"timeout_ms\": 500 }", "health.timeout_ms: timeout_ms 500 must be shorter than interval_ms 500")]
+    [InlineData("\"health\": { \"interval_ms\": 500, \"dead_after_ms\": 500 }", "health.dead_after_ms: dead_after_ms 500 must be longer than interval_ms 500")]
     [InlineData("\"metrics\": { \"listen\": \"localhost:9100\" }", "metrics.listen: 'localhost:9100' is not ADDRESS:PORT")]
     [InlineData("\"metrics\": { \"listen\": \"127.0.0.1:0\" }", "metrics.listen: '127.0.0.1:0' is not ADDRESS:PORT")]
     [InlineData("\"metrics\": { \"listen\": \"127.0.0.1\" }", "metrics.listen: '127.0.0.1' is not ADDRESS:PORT")]

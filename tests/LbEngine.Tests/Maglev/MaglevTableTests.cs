@@ -1,4 +1,5 @@
 using Lb.Core.Addressing;
+using Lb.Core.Config;
 using Lb.Core.Flows;
 using Lb.Core.Maglev;
 using Lb.Core.Packets;
@@ -21,9 +22,9 @@ public class MaglevTableTests
     {
         var table = MaglevTable.Build(Backends(count));
         var counts = table.SlotCounts();
-        Assert.Equal(MaglevTable.DefaultSize, counts.Sum());
+        Assert.Equal(EngineDefaults.TableSize, counts.Sum());
         Assert.DoesNotContain(-1, table.Slots());
-        var share = (double)MaglevTable.DefaultSize / count;
+        var share = (double)EngineDefaults.TableSize / count;
         Assert.All(counts, c => Assert.InRange(Math.Abs(c - share) / share, 0, 0.01));
     }
 
@@ -63,7 +64,7 @@ public class MaglevTableTests
             new MaglevBackend("z", Ipv4Address.Parse("10.0.0.4"), 0),
         };
         var counts = MaglevTable.Build(backends).SlotCounts();
-        var unit = MaglevTable.DefaultSize / 6.0;
+        var unit = EngineDefaults.TableSize / 6.0;
         Assert.InRange(counts[0], unit * 0.99, unit * 1.01);
         Assert.InRange(counts[1], 2 * unit * 0.99, 2 * unit * 1.01);
         Assert.InRange(counts[2], 3 * unit * 0.99, 3 * unit * 1.01);

@@ -23,6 +23,7 @@ public partial class PrometheusTextTests
         ],
         DsrViolations = 0, IcmpSent = 0, ChecksumsFinished = 0, ConnectionEvictions = 0,
         HealthReports = 7, HealthReportsRejected = 1, HealthReportsMalformed = 2,
+        ControlRequests = new Dictionary<string, long> { ["served"] = 5, ["too_large"] = 1 },
     };
 
     // One sample line: name, optional {label="value",...}, a value.
@@ -114,6 +115,7 @@ public partial class PrometheusTextTests
                      "lbengine_dip_up{role=\"mux\",host=\"h1\",dip=\"h14\",address=\"10.19.14.2\"} 0",
                      "lbengine_dip_last_report_age_seconds{role=\"mux\",host=\"h1\",dip=\"h13\",address=\"10.19.13.2\"} 0.12",
                      "lbengine_health_reports_received_total{role=\"mux\",host=\"h1\",result=\"rejected\"} 1",
+                     "lbengine_control_requests_total{role=\"mux\",host=\"h1\",result=\"too_large\"} 1",
                      "# TYPE lbengine_drops_total counter",
                      "# TYPE lbengine_dip_up gauge",
                  })

@@ -1,3 +1,4 @@
+using Lb.Core.Config;
 using Lbdeploy.Runner;
 using Lbdeploy.Testbed;
 using Lbdeploy.Topology;
@@ -61,7 +62,10 @@ public sealed class TestbedTests(ITestOutputHelper log)
                 $"{{\"version\": 1, \"role\": \"mux\", \"bogus_key\": 1, \"control_socket\": \"{planDir}/h1.sock\"}}");
             var ops = new UnitOperations(shell, planDir, planDir);
             var died = await Assert.ThrowsAsync<RunnerException>(() =>
-                ops.StartEngineAsync(new DeployUnit(UnitKind.Mux, "h1", "x", ["engines/h1-mux.json"], null, null), default));
+                ops.StartEngineAsync(new DeployUnit(UnitKind.Mux, "h1", "x", ["engines/h1-mux.json"], null, null)
+                {
+                    Engine = EngineConfigExample.Mux with { ControlSocket = $"{planDir}/h1.sock" },
+                }, default));
             Assert.Contains("the mux on h1 exited at start", died.Message);
             Assert.Contains("bogus_key", died.Message);
             Directory.Delete(planDir, recursive: true);

@@ -34,7 +34,7 @@ public sealed class HostileRenderTests : IDisposable
         var (spec, fabric) = Hostile();
         var forwarding = Router.Build(fabric, [new VipPlacement(spec.Vip.Address, spec.Muxes)]);
         var clients = SpecLoader.Clients(spec, fabric);
-        var rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, () => new SummaryVerification(0, []));
+        var rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, EngineConfigs.Build(spec, fabric), () => new SummaryVerification(0, []));
         var scripts = rendered.Files.Where(f => f.Key.EndsWith(".sh", StringComparison.Ordinal)).ToList();
         Assert.Contains(scripts, s => s.Key.StartsWith("switches/linux/", StringComparison.Ordinal));
         Assert.Contains(scripts, s => s.Key.StartsWith("hosts/", StringComparison.Ordinal));
@@ -66,7 +66,7 @@ public sealed class HostileRenderTests : IDisposable
     {
         var (spec, fabric) = Hostile(_ => name);
         var forwarding = Router.Build(fabric, [new VipPlacement(spec.Vip.Address, spec.Muxes)]);
-        Assert.ThrowsAny<Exception>(() => PlanRenderer.Render(spec, fabric, forwarding, SpecLoader.Clients(spec, fabric), () => new SummaryVerification(0, [])));
+        Assert.ThrowsAny<Exception>(() => PlanRenderer.Render(spec, fabric, forwarding, SpecLoader.Clients(spec, fabric), EngineConfigs.Build(spec, fabric), () => new SummaryVerification(0, [])));
     }
 
     private (int Exit, string Stderr) RunStubbed(string script)

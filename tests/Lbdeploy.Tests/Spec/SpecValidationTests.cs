@@ -176,6 +176,22 @@ public sealed class SpecValidationTests : IDisposable
             ["lb.yaml:6:37: error: health.dead_after: dead_after 1s must be longer than interval 1s, or one late report takes a DIP down; use about 3 intervals, e.g. dead_after: 1.5s with interval: 500ms"]
         },
         {
+            "health interval shorter than the default timeout", Valid + "\nhealth: { interval: 200ms }",
+            ["lb.yaml:6:21: error: health.interval: timeout 300ms must be shorter than interval 200ms: a probe ends before the next starts; e.g. timeout: 300ms with interval: 500ms"]
+        },
+        {
+            "health rule about a rejected interval left out", Valid + "\nhealth: { interval: 20ms, timeout: 600ms }",
+            ["lb.yaml:6:21: error: health.interval: interval 20ms is out of range; use 50ms to 1m"]
+        },
+        {
+            "port listed twice", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  ports: [80/tcp, 80/tcp]\n"),
+            ["lb.yaml:4:19: error: vip.ports[1]: port 80/tcp is listed twice (also vip.ports[0]); remove one"]
+        },
+        {
+            "VIP serving nothing", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  ports: []\n  icmp: false\n"),
+            ["lb.yaml:4:10: error: vip.ports: the VIP serves nothing (no ports and icmp: false); list at least one port, e.g. 80/tcp"]
+        },
+        {
             "health counts and port out of range", Valid + "\nhealth: { rise: 0, port: 70000, colour: red }",
             [
                 "lb.yaml:6:17: error: health.rise: rise 0 is out of range; use 1-100",

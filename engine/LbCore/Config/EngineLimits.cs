@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Lb.Core.Config;
+
+/// <summary>
+/// The inclusive range of one numeric key of the engine config. <see cref="Key"/> is its JSON path with <c>[]</c> for
+/// any list index (<c>dips[].weight</c>); <see cref="Default"/> is the value a missing key takes (null: required).
+/// </summary>
+public sealed record ConfigLimit(string Key, long Min, long Max, long? Default = null)
+{
+    public bool Contains(long value) => value >= Min && value <= Max;
+
+    /// <summary>The range as the engine's messages write it: <c>3..16777259</c>.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Min}..{Max}");
+}
+
+/// <summary>
+/// Every bound of the engine config, in one place: the engine's validator checks them, lbdeploy's spec reader checks
+/// lb.yaml against them (so a valid spec always renders a valid config) and engine/README.md lists them.
+/// </summary>
+public static partial class EngineLimits
+{
+    /// <summary>VIPs one engine serves at most: the ring path's classic BPF filter has 8-bit jumps (2n + 6 instructions).</summary>
+    public const int MaxVips = 120;
+
+    public static readonly ConfigLimit Mtu = new("mtu", 576, 65535, EngineDefaults.Mtu);
+    public static readonly ConfigLimit VipPort = new("vips[].ports[].port", 1, 65535);
+    public static readonly ConfigLimit Weight = new("dips[].weight", 0, 1000, EngineDefaults.Weight);
+    public static readonly ConfigLimit TableSize = new("hash.table_size", 3, 16_777_259, EngineDefaults.TableSize);
+    public static readonly ConfigLimit Seed = new("hash.seed", 0, uint.MaxValue, EngineDefaults.Seed);
+    public static readonly ConfigLimit Capacity = new("connections.capacity", 8, 16_777_216, EngineDefaults.Capacity);
+    public static readonly ConfigLimit IdleTimeoutSeconds = new("connections.idle_timeout_seconds", 1, 86_400, EngineDefaults.IdleTimeoutSeconds);
+    public static readonly ConfigLimit HealthIntervalMs = new("health.interval_ms", 50, 60_000, EngineDefaults.HealthIntervalMs);
+    public static readonly ConfigLimit HealthTimeoutMs = new("health.timeout_ms", 10, 60_000, EngineDefaults.HealthTimeoutMs);
+    public static readonly ConfigLimit HealthRise = new("health.rise", 1, 100, EngineDefaults.HealthRise);
+    public static readonly ConfigLimit HealthFall = new("health.fall", 1, 100, EngineDefaults.HealthFall);
+    public static readonly ConfigLimit HealthDeadAfterMs = new("health.dead_after_ms", 100, 600_000, EngineDefaults.HealthDeadAfterMs);
+    public static readonly ConfigLimit HealthPort = new("health.port", 1, 65535, EngineDefaults.HealthPort);
+    public static readonly ConfigLimit MetricsPort = new("metrics.listen (port)", 1, 65535);
+
+    public static readonly IReadOnlyList<ConfigLimit> All =
+    [
+        Mtu, VipPort, Weight, TableSize, Seed, Capacity, IdleTimeoutSeconds,
+        HealthIntervalMs, HealthTimeoutMs, HealthRise, HealthFall, HealthDeadAfterMs, HealthPort, MetricsPort,
+    ];
+
+    /// <summary>The limit of the key at a JSON path such as <c>dips[2].weight</c>, if it has one.</summary>
+    public static ConfigLimit? Of(string path)
+    {
+        var key = Index().Replace(path, "[]");
+        return All.FirstOrDefault(limit => limit.Key == key);
+    }
+
+    [GeneratedRegex(@"\[\d+\]")]
+    private static partial Regex Index();
+}
