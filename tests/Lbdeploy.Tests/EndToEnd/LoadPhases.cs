@@ -14,8 +14,11 @@ internal sealed record LoadPhase(string Name, DateTimeOffset Start, DateTimeOffs
 
     public bool StartedIn(LoadEvent e) => e.Start >= Start && e.Start < End;
 
-    /// <summary>A failed request (not a broken connection) that started in this phase and no detection window explains.</summary>
-    public bool FailedUnexplained(LoadEvent e) => !e.Ok && !e.Broken && StartedIn(e) && !InWindow(e);
+    /// <summary>
+    /// A failed request (not a broken connection) that started in this phase and that no phase's detection window
+    /// explains: a request started just before a fault can fail in that fault's window, which belongs to the next phase.
+    /// </summary>
+    public bool FailedUnexplained(LoadEvent e, IReadOnlyList<LoadPhase> all) => !e.Ok && !e.Broken && StartedIn(e) && !all.Any(p => p.InWindow(e));
 }
 
 /// <summary>Per phase: requests started, failed, failed outside the detection window, long-lived connections alive and broken.</summary>
@@ -30,13 +33,13 @@ internal sealed record PhaseRow(string Phase, double Seconds, int Requests, int 
             var broken = events.Where(e => e.Broken && e.End >= p.Start && e.End < p.End).ToList();
             var alive = events.Count(e => e.IsLong && e.Start < p.End && e.End > p.Start);
             return new PhaseRow(p.Name, Math.Round((p.End - p.Start).TotalSeconds, 1), started.Count, failed.Count,
-                events.Count(p.FailedUnexplained), alive, broken.Count,
+                events.Count(e => p.FailedUnexplained(e, phases)), alive, broken.Count,
                 string.Join(",", broken.GroupBy(e => e.Dip ?? "?").Select(g => $"{g.Key}:{g.Count()}")));
         })];
 
     /// <summary>The failed requests (not broken connections) that no detection window explains, in start order.</summary>
     public static IReadOnlyList<LoadEvent> Unexplained(IReadOnlyList<LoadEvent> events, IReadOnlyList<LoadPhase> phases) =>
-        [.. events.Where(e => phases.Any(p => p.FailedUnexplained(e))).OrderBy(e => e.Start)];
+        [.. events.Where(e => phases.Any(p => p.FailedUnexplained(e, phases))).OrderBy(e => e.Start)];
 
     public static string Table(IReadOnlyList<PhaseRow> rows)
     {

@@ -11,9 +11,8 @@ namespace Lbdeploy.Tests.Runner;
 /// </summary>
 internal static class FixtureFabric
 {
-    public const string FixtureDirectory = "/work/shared/fixtures/p4utils";
-
-    public static string TopologyJson => Path.Combine(FixtureDirectory, "topology.json");
+    /// <summary>The repository's copy of the topology.json p4run writes for the course fat tree.</summary>
+    public static string TopologyJson => Lbdeploy.Tests.Spec.RepoPaths.Combine("examples", "fabrics", "fattree_topology.json");
 
     public static Fabric FatTree() => FromTopologyJson(TopologyJson);
 
