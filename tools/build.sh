@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 stamp=.build-stamp
 if [[ -f $stamp ]] && [[ -f cli/bin/Release/publish/lbdeploy.dll ]] \
    && [[ -z $(find cli engine templates tools/build.sh Directory.Build.props Directory.Packages.props global.json \
-      -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.sbn' -o -name build.sh \) \
+      -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.sbn' -o -name '*.py' -o -name build.sh \) \
       -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null) ]]; then
   exit 0
 fi

@@ -74,7 +74,7 @@ public static class TemplateRenderer
     /// <summary>The names of every embedded template (for tests and diagnostics).</summary>
     public static IEnumerable<string> Names =>
         typeof(TemplateRenderer).Assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+            .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".sbn", StringComparison.Ordinal))
             .Select(n => n[ResourcePrefix.Length..])
             .Order(StringComparer.Ordinal);
 
