@@ -16,19 +16,27 @@ namespace Lbdeploy.Tracing;
 /// an ICMP echo with the traced identifier; templates/trace/send-packet.py), having first started tcpdump inside every
 /// node on every interface the packet may cross (all equal-cost branches, every mux, every DIP), each writing a pcap
 /// file, then reads the files (<see cref="CaptureFile"/>) and lays each captured frame beside the predicted one. The
-/// captures end as soon as every hop of every leg was captured, or after <see cref="CaptureSeconds"/>. On linux the kernel's ECMP choice cannot be predicted: the trace is re-walked along the branches
-/// the packet took, which are reported rather than flagged. Everything runs in the nodes through <see cref="HostShell"/>.
+/// captures end as soon as every hop of every leg was captured, or <see cref="CaptureSeconds"/> after the packet. On
+/// linux the kernel's ECMP choice cannot be predicted: the trace is re-walked along the branches the packet took,
+/// which are reported rather than flagged. Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
 public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
 {
-    /// <summary>How long a capture may wait for its packet: the whole exchange takes milliseconds; this bounds a packet lost on the way.</summary>
+    /// <summary>How long the captures wait, once the packet is sent, for a hop not yet seen: the exchange takes milliseconds.</summary>
     public const int CaptureSeconds = 3;
+
+    /// <summary>
+    /// The `timeout` each tcpdump runs under, counted from its own start: only a bound should lbdeploy die, since the
+    /// tracer ends every capture itself. Starting them all can take seconds on a busy machine, so it covers that too.
+    /// </summary>
+    private const int CaptureLifetimeSeconds = 15;
 
     /// <summary>The packet sender, shipped in the binary (templates/trace/send-packet.py); run with its values as argv.</summary>
     private const string SenderScriptResource = "trace/send-packet.py";
     private const string SenderScript = "send-packet.py";
 
-    private static readonly TimeSpan ListenLimit = TimeSpan.FromSeconds(2.5);
+    /// <summary>How long the captures may take to start listening (dozens of tcpdumps: seconds on a busy machine).</summary>
+    private static readonly TimeSpan ListenLimit = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
     private readonly TimeProvider clock = time ?? TimeProvider.System;
@@ -158,9 +166,9 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 // --immediate-mode: libpcap hands each packet over at once (not when a kernel block times out), and -U
                 // writes it to the file at once, so the files can be read while tcpdump runs.
                 var commands = node.Select(p =>
-                    $"timeout {CaptureSeconds} tcpdump -i {HostShell.Quote(p.Key.Interface)} -Q {p.Key.Direction} -n --immediate-mode -U -c {p.Value} " +
+                    $"timeout {CaptureLifetimeSeconds} tcpdump -i {HostShell.Quote(p.Key.Interface)} -Q {p.Key.Direction} -n --immediate-mode -U -c {p.Value} " +
                     $"-w {HostShell.Quote(FileOf(p.Key) + ".pcap")} {filter} 2>{HostShell.Quote(FileOf(p.Key) + ".err")} & echo $! >>{HostShell.Quote(pids)};");
-                runs[node.Key] = shell.RunAsync(node.Key, string.Join(' ', commands) + " wait", TimeSpan.FromSeconds(CaptureSeconds + 5), cancellationToken);
+                runs[node.Key] = shell.RunAsync(node.Key, string.Join(' ', commands) + " wait", TimeSpan.FromSeconds(CaptureLifetimeSeconds + 5), cancellationToken);
             }
 
             var waitStart = clock.GetTimestamp();
