@@ -45,7 +45,7 @@ eval "$(lb_python deployment.py engine-vars "$state/deploy/plan" "$LB_APPLIED" "
 
 # lbengine out: the watcher first (it would withdraw every mux it sees die from the switches), then each engine.
 wait_gone() { local pid; for pid in "$@"; do for _ in $(seq 100); do [[ -e /proc/$pid ]] || break; sleep 0.1; done; done; }
-kill ${watcher_pid:+"$watcher_pid"} "${engine_pids[@]}"
+kill ${watcher_pid:+"$watcher_pid"} "${engine_pids[@]}" 2>/dev/null || true   # (one that already died needs nothing)
 wait_gone ${watcher_pid:+"$watcher_pid"} "${engine_pids[@]}"
 
 # The scapy baseline in their place, each inside its host; SIGTERM at exit (each prints its count).

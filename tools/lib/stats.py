@@ -26,10 +26,6 @@ def percentile(sorted_values, fraction):
     return sorted_values[min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))]
 
 
-def median(values):
-    return percentile(sorted(values), 0.5)
-
-
 def http_table(seconds, pairs):
     print("%-34s %10s %8s %9s %9s" % ("target", "req/s", "errors", "p50 ms", "p99 ms"))
     for name, pattern in zip(pairs[::2], pairs[1::2]):
