@@ -47,9 +47,9 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         var predicted = FlowTracer.Trace(plan, request);
         var flow = predicted.Flow;
         var points = CapturePoints(plan, flow);
-        var frames = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen)), seen), cancellationToken);
+        var (frames, wait) = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen)), seen), cancellationToken);
         var walked = FlowTracer.Trace(plan, request, Observe(plan, frames));
-        var live = Compare(plan, predicted, walked, frames, Sender(flow), clock.GetElapsedTime(started).TotalSeconds, points.Count);
+        var live = Compare(plan, predicted, walked, frames, Sender(flow), (clock.GetElapsedTime(started), wait), points.Count);
         return walked with { Live = live };
     }
 
@@ -145,8 +145,9 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
     /// Starts every capture (one shell per node, each tcpdump writing a pcap file), waits until all listen, sends the
     /// packet, then ends the captures as soon as <paramref name="complete"/> says every hop was seen (captures on
     /// branches the packet did not take would otherwise wait for their timeout) or after <see cref="CaptureSeconds"/>.
+    /// Also returns how long the captures ran after the packet was sent.
     /// </summary>
-    private async Task<Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>> CaptureAsync(
+    private async Task<(Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> Frames, TimeSpan Wait)> CaptureAsync(
         Dictionary<(string Node, string Interface, string Direction), int> points, TraceFlow flow,
         Func<Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>, bool> complete, CancellationToken cancellationToken)
     {
@@ -205,7 +206,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 await Task.Delay(PollInterval, cancellationToken);
             }
             await StopAsync(runs, pids);
-            return Collect(points.Keys, FileOf, flow);
+            return (Collect(points.Keys, FileOf, flow), clock.GetElapsedTime(sent));
         }
         finally
         {
@@ -264,7 +265,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         : null;
 
     private static TraceLive Compare(DeploymentPlan plan, FlowTrace predicted, FlowTrace walked,
-        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, double seconds, int captures)
+        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures)
     {
         var bmv2 = plan.Target == "bmv2";
         var hops = ImmutableArray.CreateBuilder<LiveHop>();
@@ -317,7 +318,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         {
             if (muxes.Contains(node) && list.Any(f => f.Leg == TraceLegKinds.Reply)) all.Add($"reply {node} {iface}: the reply crossed the mux {node} (DSR broken)");
         }
-        return new TraceLive(sender, Math.Round(seconds, 2), captures, hops.ToImmutable(), all.Count == 0, all.ToImmutable());
+        return new TraceLive(sender, Math.Round(time.All.TotalSeconds, 2), Math.Round(time.Wait.TotalSeconds, 2), captures, hops.ToImmutable(), all.Count == 0, all.ToImmutable());
     }
 
     /// <summary>Header by header: what the capture shows that the prediction did not say.</summary>
