@@ -11,35 +11,31 @@
 # CPU per packet: busy jiffies of the whole machine during the run (includes trafgen and anything else running),
 # and the engine process's own CPU. Nothing leaves the two namespaces; both are deleted on exit.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/common.sh"
+cd "$LB_ROOT"
 seconds=4
 rate=250000
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--rate PPS]" >&2; exit 2 ;;
+    *) lb_usage 2 ;;
   esac
 done
-[[ $(id -u) -eq 0 ]] || { echo "bench-engine.sh needs root (network namespaces); run it with sudo" >&2; exit 1; }
-command -v trafgen >/dev/null || { echo "trafgen not found: apt-get install netsniff-ng" >&2; exit 1; }
+lb_need_root "network namespaces"
+lb_need_command trafgen netsniff-ng
 
 GEN=lbe-bench-gen DUT=lbe-bench-dut
-work=$(mktemp -d /tmp/lbe-bench.XXXXXX)
+lb_workdir lbe-bench
+work=$LB_WORK
 engine_pid=""
-cleanup() {
-  [[ -n $engine_pid ]] && kill "$engine_pid" 2>/dev/null && wait "$engine_pid" 2>/dev/null || true
-  ip netns del $GEN 2>/dev/null || true
-  ip netns del $DUT 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+stop_engine() { lb_stop_pid "$engine_pid"; engine_pid=""; }
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build engine/LbEngine/LbEngine.csproj -c Release -nologo -v q >/dev/null
 engine=$PWD/engine/LbEngine/bin/Release/net10.0/lbengine.dll
 
-for ns in $GEN $DUT; do ip netns del $ns 2>/dev/null || true; ip netns add $ns; ip -n $ns link set lo up; done
+lb_netns_fresh $GEN $DUT
+lb_on_exit stop_engine   # registered last, so it runs first: the engine stops before its namespace goes
 ip link add lbe-bg netns $GEN type veth peer name lbe-bd netns $DUT
 ip -n $GEN addr add 10.91.0.2/24 dev lbe-bg
 ip -n $DUT addr add 10.91.0.1/24 dev lbe-bd
@@ -95,21 +91,13 @@ stat_of() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
 proc_jiffies() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 udp_noports() { ip netns exec $DUT awk '/^Udp: [0-9]/{print $3}' /proc/net/snmp; }
-control() { python3 - "$1" "$2" <<'PY'
-import socket, sys, json
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"stats\n"); s.shutdown(socket.SHUT_WR)
-data = b""
-while chunk := s.recv(65536): data += chunk
-print(json.loads(data)[sys.argv[2]])
-PY
-}
+control() { lb_python deployment.py engine-stat "$1" "$2"; }
 start_engine() { # role config
   ip netns exec $DUT dotnet "$engine" "$1" --config "$2" >"$work/$1.log" 2>&1 &
   engine_pid=$!
   for _ in $(seq 50); do [[ -S $work/$1.sock ]] && return 0; sleep 0.2; done
   echo "lbengine $1 did not start:" >&2; cat "$work/$1.log" >&2; exit 1
 }
-stop_engine() { kill "$engine_pid"; wait "$engine_pid" || true; engine_pid=""; }
 
 # run NAME CFG RATE COUNTER: offers packets, prints offered/received pps and CPU per packet.
 # COUNTER is a command printing the cumulative count of packets the dut handled.
@@ -126,11 +114,8 @@ run() {
   t1=$(date +%s.%N)
   tx1=$(stat_of $GEN lbe-bg tx_packets); rx1=$($counter); busy1=$(busy_jiffies); proc1=0
   [[ -n $pid ]] && proc1=$(proc_jiffies "$pid")
-  local line
-  line=$(python3 -c "
-sent=$tx1-$tx0; got=$rx1-$rx0; secs=$t1-$t0-0.5; busy=($busy1-$busy0)*1e7; proc=($proc1-$proc0)*1e7
-print(f'| $name | {sent/secs/1e3:8.0f}k | {got/secs/1e3:8.0f}k | {100*got/max(sent,1):6.2f}% | {busy/max(got,1):7.0f} | ' + (f'{proc/max(got,1):7.0f}' if $([[ -n $pid ]] && echo 1 || echo 0) else '      -') + ' |')")
-  echo "$line"
+  lb_python stats.py rate-row "$name" $((tx1 - tx0)) $((rx1 - rx0)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a - 0.5 }')" \
+    $((busy1 - busy0)) "$([[ -n $pid ]] && echo $((proc1 - proc0)) || echo -)"
 }
 
 rx_back() { stat_of $GEN lbe-bg rx_packets; }

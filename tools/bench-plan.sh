@@ -7,23 +7,23 @@
 # fresh process), one line per run: wall time, CPU time (user + system: what to compare when other work shares the
 # machine) and peak RSS. `lbdeploy plan --verbose` shows where the time goes, phase by phase.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/common.sh"
+cd "$LB_ROOT"
 runs=3
 k=16
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --k) k=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--k K]" >&2; exit 2 ;;
+    *) lb_usage 2 ;;
   esac
 done
-[[ -x /usr/bin/time ]] || { echo "/usr/bin/time not found: apt-get install time" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || lb_die "/usr/bin/time not found: apt-get install time"
 
 tools/build.sh
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 lbdeploy=(dotnet "$PWD/cli/bin/Release/publish/lbdeploy.dll")
-work=$(mktemp -d /tmp/lbdeploy-bench-plan.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+lb_workdir lbdeploy-bench-plan
+work=$LB_WORK
 
 "${lbdeploy[@]}" generate-fabric --fat-tree "$k" --out "$work/fabric.json" >/dev/null
 hosts=$(( k * k * k / 4 ))
@@ -45,7 +45,7 @@ EOF
 run() {
   local label=$1 stats
   stats=$("/usr/bin/time" -v "${lbdeploy[@]}" plan -f "$work/lb.yaml" --out "$work/plan" 2>&1 >/dev/null) || {
-    echo "lbdeploy plan failed:" >&2; echo "$stats" >&2; exit 1; }
+    echo "$stats" >&2; lb_die "lbdeploy plan failed (its output above)"; }
   local wall rss cpu
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' <<<"$stats")
   cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u + s}' <<<"$stats")

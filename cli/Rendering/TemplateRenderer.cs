@@ -78,16 +78,6 @@ public static class TemplateRenderer
             .Select(n => n[ResourcePrefix.Length..])
             .Order(StringComparer.Ordinal);
 
-    /// <summary>A fixed file shipped beside the templates (a script lbdeploy copies and runs as it is), by its path under templates/.</summary>
-    public static string ReadFile(string name)
-    {
-        var assembly = typeof(TemplateRenderer).Assembly;
-        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + name)
-            ?? throw new InvalidOperationException($"templates/{name} is not embedded in {assembly.GetName().Name}; add it under templates/");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
     private static Template Load(string templateName)
     {
         var assembly = typeof(TemplateRenderer).Assembly;

@@ -45,7 +45,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
 
         if (Directory.Exists(State.Directory)) Directory.Delete(State.Directory, recursive: true);
         Directory.CreateDirectory(State.Directory);
-        await File.WriteAllTextAsync(State.LauncherScript, TemplateRenderer.ReadFile("testbed/launcher.py"), cancellationToken);
+        await File.WriteAllTextAsync(State.LauncherScript, ShippedFiles.Read("testbed/launcher.py"), cancellationToken);
         await File.WriteAllTextAsync(State.ModelFile, model.ToJson(), cancellationToken);
         await File.WriteAllTextAsync(State.TopologyFile, P4RunTopology.Write(fabric), cancellationToken);
         await File.WriteAllTextAsync(State.SourceFile, fabric.Source + Environment.NewLine, cancellationToken);

@@ -1,10 +1,12 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using CliWrap;
 using Lb.Core.Addressing;
 using Lb.Core.Packets;
 using Lbdeploy.Common;
 using Lbdeploy.Planning;
+using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
 using Lbdeploy.Verification;
 
@@ -12,17 +14,32 @@ namespace Lbdeploy.Tracing;
 
 /// <summary>
 /// `trace --live`: sends ONE real packet of the traced flow from inside the client (a raw TCP SYN, a UDP datagram or
-/// an ICMP echo with the traced identifier), having first started tcpdump inside every node on every interface the
-/// packet may cross (all equal-cost branches, every mux, every DIP), then lays each captured frame beside the
-/// predicted one. On linux the kernel's ECMP choice cannot be predicted: the trace is re-walked along the branches
-/// the packet took, which are reported rather than flagged. Everything runs in the nodes through <see cref="HostShell"/>.
+/// an ICMP echo with the traced identifier; templates/trace/send-packet.py), having first started tcpdump inside every
+/// node on every interface the packet may cross (all equal-cost branches, every mux, every DIP), each writing a pcap
+/// file, then reads the files (<see cref="CaptureFile"/>) and lays each captured frame beside the predicted one. The
+/// captures end as soon as every hop of every leg was captured, or <see cref="CaptureSeconds"/> after the packet. On
+/// linux the kernel's ECMP choice cannot be predicted: the trace is re-walked along the branches the packet took,
+/// which are reported rather than flagged. Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
 public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
 {
-    /// <summary>How long each tcpdump lives: the whole exchange takes milliseconds; this bounds branches never taken.</summary>
+    /// <summary>How long the captures wait, once the packet is sent, for a hop not yet seen: the exchange takes milliseconds.</summary>
     public const int CaptureSeconds = 3;
 
-    private static readonly TimeSpan ListenLimit = TimeSpan.FromSeconds(2.5);
+    /// <summary>
+    /// The `timeout` each tcpdump runs under, counted from its own start: only a bound should lbdeploy die, since the
+    /// tracer ends every capture itself. Starting them all can take seconds on a busy machine, so it covers that too.
+    /// </summary>
+    private const int CaptureLifetimeSeconds = 15;
+
+    /// <summary>The packet sender, shipped in the binary (templates/trace/send-packet.py); run with its values as argv.</summary>
+    private const string SenderScriptResource = "trace/send-packet.py";
+    private const string SenderScript = "send-packet.py";
+
+    /// <summary>How long the captures may take to start listening (dozens of tcpdumps: seconds on a busy machine).</summary>
+    private static readonly TimeSpan ListenLimit = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
     private readonly TimeProvider clock = time ?? TimeProvider.System;
 
     public async Task<FlowTrace> TraceAsync(DeploymentPlan plan, TraceRequest request, CancellationToken cancellationToken = default)
@@ -31,18 +48,33 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         var predicted = FlowTracer.Trace(plan, request);
         var flow = predicted.Flow;
         var points = CapturePoints(plan, flow);
-        var frames = await CaptureAsync(points, flow, cancellationToken);
+        var (frames, wait) = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen)), seen), cancellationToken);
+        var walked = FlowTracer.Trace(plan, request, Observe(plan, frames));
+        var live = Compare(plan, predicted, walked, frames, Sender(flow), (clock.GetElapsedTime(started), wait), points.Count);
+        return walked with { Live = live };
+    }
 
+    /// <summary>The egress interface each switch sent each leg on, as captured.</summary>
+    private static ObservedBranches Observe(DeploymentPlan plan, Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames)
+    {
         var observed = new ObservedBranches();
         foreach (var ((node, iface, direction), captured) in frames)
         {
             if (direction != "out" || !plan.Fabric.IsSwitch(node)) continue;
             foreach (var (leg, _) in captured) observed.Add(leg, node, iface);
         }
-        var walked = FlowTracer.Trace(plan, request, observed);
-        var live = Compare(plan, predicted, walked, frames, Sender(flow), clock.GetElapsedTime(started).TotalSeconds, points.Count);
-        return walked with { Live = live };
+        return observed;
     }
+
+    /// <summary>True when every frame of <paramref name="walked"/> (every leg, every hop) has been captured where it crosses.</summary>
+    internal static bool EveryHopCaptured(FlowTrace walked, Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames) =>
+        walked.Legs.All(leg => leg.Hops.All(hop => Where(hop) is not { } at || (frames.TryGetValue(at, out var list) && list.Exists(f => f.Leg == leg.Kind))));
+
+    /// <summary>Where a hop's predicted frame can be captured: the interface it leaves by, or the last host's ingress.</summary>
+    private static (string Node, string Interface, string Direction)? Where(TraceHop hop) =>
+        hop.Sent is { } sent ? (hop.Node, sent.Link, "out")
+        : hop.Received is not null && hop.Ingress is { } ingress ? (hop.Node, ingress.Interface, "in")
+        : null;
 
     private static string Sender(TraceFlow flow) => flow.Protocol switch
     {
@@ -110,33 +142,43 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
             $"or (ip proto 4 and ip[32:4] = {Hex(c)} and ip[36:4] = {Hex(v)} and {inner})";
     }
 
-    /// <summary>Starts every capture (one shell per node), waits until all listen, sends the packet, collects.</summary>
-    private async Task<Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>> CaptureAsync(
-        Dictionary<(string Node, string Interface, string Direction), int> points, TraceFlow flow, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts every capture (one shell per node, each tcpdump writing a pcap file), waits until all listen, sends the
+    /// packet, then ends the captures as soon as <paramref name="complete"/> says every hop was seen (captures on
+    /// branches the packet did not take would otherwise wait for their timeout) or after <see cref="CaptureSeconds"/>.
+    /// Also returns how long the captures ran after the packet was sent.
+    /// </summary>
+    private async Task<(Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> Frames, TimeSpan Wait)> CaptureAsync(
+        Dictionary<(string Node, string Interface, string Direction), int> points, TraceFlow flow,
+        Func<Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>, bool> complete, CancellationToken cancellationToken)
     {
         if (!points.Keys.All(p => shell.Network.Contains(p.Node)))
         {
             throw new TraceException($"trace --live: the nodes of {flow.Client}'s paths are not running ({shell.Network.Describe()}); start the deployment (lbdeploy up) first");
         }
         var dir = Directory.CreateTempSubdirectory("lbdeploy-live-").FullName;
-        List<Task<ShellResult>> runs = [];
+        var runs = new Dictionary<string, Task<ShellResult>>(StringComparer.Ordinal);
+        string FileOf((string Node, string Interface, string Direction) p) => Path.Combine(dir, $"{p.Node}_{p.Interface}_{p.Direction}");
+        var pids = Path.Combine(dir, "captures.pids");
         try
         {
             var filter = HostShell.Quote(Filter(flow));
-            string FileOf((string Node, string Interface, string Direction) p) => Path.Combine(dir, $"{p.Node}_{p.Interface}_{p.Direction}");
-            runs = points.GroupBy(p => p.Key.Node).Select(node =>
+            foreach (var node in points.GroupBy(p => p.Key.Node))
             {
+                // --immediate-mode: libpcap hands each packet over at once (not when a kernel block times out), and -U
+                // writes it to the file at once, so the files can be read while tcpdump runs.
                 var commands = node.Select(p =>
-                    $"timeout {CaptureSeconds} tcpdump -i {ShellQuoting.Quote(p.Key.Interface)} -Q {p.Key.Direction} -n -e -XX -l -c {p.Value} {filter} >{HostShell.Quote(FileOf(p.Key) + ".out")} 2>{HostShell.Quote(FileOf(p.Key) + ".err")} &");
-                return shell.RunAsync(node.Key, string.Join(' ', commands) + " wait", TimeSpan.FromSeconds(CaptureSeconds + 5), cancellationToken);
-            }).ToList();
+                    $"timeout {CaptureLifetimeSeconds} tcpdump -i {HostShell.Quote(p.Key.Interface)} -Q {p.Key.Direction} -n --immediate-mode -U -c {p.Value} " +
+                    $"-w {HostShell.Quote(FileOf(p.Key) + ".pcap")} {filter} 2>{HostShell.Quote(FileOf(p.Key) + ".err")} & echo $! >>{HostShell.Quote(pids)};");
+                runs[node.Key] = shell.RunAsync(node.Key, string.Join(' ', commands) + " wait", TimeSpan.FromSeconds(CaptureLifetimeSeconds + 5), cancellationToken);
+            }
 
             var waitStart = clock.GetTimestamp();
             while (!points.Keys.All(p => Listening(FileOf(p) + ".err")))
             {
-                if (clock.GetElapsedTime(waitStart) > ListenLimit || runs.Any(r => r.IsCompleted))
+                if (clock.GetElapsedTime(waitStart) > ListenLimit || runs.Values.Any(r => r.IsCompleted))
                 {
-                    // (The finally waits for the shells; the first capture not listening names the problem.)
+                    // (The finally ends the captures; the first one not listening names the problem.)
                     var notListening = points.Keys.Where(p => !Listening(FileOf(p) + ".err")).ToList();
                     if (notListening.Count == 0) break; // all came up just now
                     var failed = notListening[0];
@@ -146,32 +188,71 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 await Task.Delay(20, cancellationToken);
             }
 
-            var send = await shell.RunAsync(flow.Client, $"/usr/bin/python3 -c {ShellQuoting.QuoteScript(SenderScript)} {flow.Protocol} {flow.Source} {flow.Vip} {flow.SourcePort} {flow.DestinationPort}",
-                TimeSpan.FromSeconds(3), cancellationToken);
+            var sender = Path.Combine(dir, SenderScript);
+            await File.WriteAllTextAsync(sender, ShippedFiles.Read(SenderScriptResource), cancellationToken);
+            string[] argv = [sender, flow.Protocol, flow.Source, flow.Vip, flow.SourcePort.ToString(CultureInfo.InvariantCulture), flow.DestinationPort.ToString(CultureInfo.InvariantCulture)];
+            var send = await shell.RunAsync(flow.Client, "/usr/bin/python3 " + string.Join(' ', argv.Select(HostShell.Quote)), TimeSpan.FromSeconds(3), cancellationToken);
             if (!send.Succeeded)
                 throw new RunnerException($"trace --live: could not send the packet from {flow.Client} (exit {send.ExitCode}): {OneLine(send.StandardError)}");
-            await Task.WhenAll(runs);
 
-            var frames = new Dictionary<(string, string, string), List<(string, TraceFrame)>>();
-            foreach (var point in points.Keys)
+            var sent = clock.GetTimestamp();
+            while (!runs.Values.All(r => r.IsCompleted) && clock.GetElapsedTime(sent) < TimeSpan.FromSeconds(CaptureSeconds))
             {
-                var list = new List<(string, TraceFrame)>();
-                var output = File.Exists(FileOf(point) + ".out") ? File.ReadAllText(FileOf(point) + ".out") : "";
-                foreach (var bytes in TcpdumpHex.Frames(output))
+                if (complete(Collect(points.Keys, FileOf, flow)))
                 {
-                    if (TcpdumpHex.Parse(bytes, point.Interface) is { } frame && LegOf(frame, flow) is { } leg) list.Add((leg, frame));
+                    // A frame the prediction does not expect (a leg past where it ends) would follow within this.
+                    await Task.Delay(Settle, cancellationToken);
+                    break;
                 }
-                if (list.Count > 0) frames[point] = list;
+                await Task.Delay(PollInterval, cancellationToken);
             }
-            return frames;
+            await StopAsync(runs, pids);
+            return (Collect(points.Keys, FileOf, flow), clock.GetElapsedTime(sent));
         }
         finally
         {
-            // Every tcpdump ends by itself (-c or timeout); wait for them so none writes into a deleted folder. A shell
-            // that failed must not hide the error already on its way out, nor keep the folder.
-            try { await Task.WhenAll(runs); } catch (Exception) { }
+            // Wait for every capture so none writes into a deleted folder. A shell that failed must not hide the error
+            // already on its way out, nor keep the folder.
+            try { await StopAsync(runs, pids); } catch (Exception) { }
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Ends the captures still running (SIGTERM to their `timeout`, which passes it on to tcpdump) and waits for them.
+    /// Signalling a pid needs no network: one shell here does it for every node (an mnexec per node costs more).
+    /// </summary>
+    private static async Task StopAsync(Dictionary<string, Task<ShellResult>> runs, string pidsFile)
+    {
+        if (runs.Values.Any(r => !r.IsCompleted) && File.Exists(pidsFile))
+        {
+            await Cli.Wrap("/bin/sh").WithArguments(["-c", StopCommand(pidsFile)]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+        }
+        await Task.WhenAll(runs.Values);
+    }
+
+    /// <summary>
+    /// Signals each capture's `timeout` by its exact pid, only while that pid still is a `timeout` (a capture that has
+    /// ended by itself, -c reached, must not have its recycled pid signalled).
+    /// </summary>
+    internal static string StopCommand(string pidsFile) =>
+        $"for pid in $(cat {HostShell.Quote(pidsFile)}); do [ \"$(cat /proc/$pid/comm 2>/dev/null)\" = timeout ] && kill -TERM \"$pid\"; done; true";
+
+    /// <summary>What every capture file holds so far, by point, each frame with the leg it belongs to.</summary>
+    private static Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> Collect(
+        IEnumerable<(string Node, string Interface, string Direction)> points, Func<(string, string, string), string> fileOf, TraceFlow flow)
+    {
+        var frames = new Dictionary<(string, string, string), List<(string, TraceFrame)>>();
+        foreach (var point in points)
+        {
+            var list = new List<(string, TraceFrame)>();
+            foreach (var frame in CaptureFile.Read(fileOf(point) + ".pcap", point.Interface))
+            {
+                if (LegOf(frame, flow) is { } leg) list.Add((leg, frame));
+            }
+            if (list.Count > 0) frames[point] = list;
+        }
+        return frames;
     }
 
     private static string OneLine(string text) => text.Trim().ReplaceLineEndings(" | ");
@@ -185,7 +266,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         : null;
 
     private static TraceLive Compare(DeploymentPlan plan, FlowTrace predicted, FlowTrace walked,
-        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, double seconds, int captures)
+        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures)
     {
         var bmv2 = plan.Target == "bmv2";
         var hops = ImmutableArray.CreateBuilder<LiveHop>();
@@ -238,7 +319,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         {
             if (muxes.Contains(node) && list.Any(f => f.Leg == TraceLegKinds.Reply)) all.Add($"reply {node} {iface}: the reply crossed the mux {node} (DSR broken)");
         }
-        return new TraceLive(sender, Math.Round(seconds, 2), captures, hops.ToImmutable(), all.Count == 0, all.ToImmutable());
+        return new TraceLive(sender, Math.Round(time.All.TotalSeconds, 2), Math.Round(time.Wait.TotalSeconds, 2), captures, hops.ToImmutable(), all.Count == 0, all.ToImmutable());
     }
 
     /// <summary>Header by header: what the capture shows that the prediction did not say.</summary>
@@ -263,28 +344,4 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         if (expected.Protocol != captured.Protocol) yield return $"{name} protocol {captured.ProtocolName}, predicted {expected.ProtocolName}";
         if (expected.Ttl != captured.Ttl) yield return $"{name} ttl {captured.Ttl}, predicted {expected.Ttl}";
     }
-
-    // Runs in the client with /usr/bin/python3: argv = proto src dst sport dport. TCP: one SYN from a raw socket (no
-    // connect, so the port is exactly the traced one; the client's kernel resets the SYN-ACK). ICMP: one echo request
-    // with identifier = sport (ping would pick its own). UDP: one datagram from a socket bound to the port.
-    private const string SenderScript = """
-        import socket, struct, sys
-        proto, src, dst, sport, dport = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-        def csum(b):
-            if len(b) % 2: b += b'\0'
-            s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
-            return ~s & 0xffff
-        if proto == 'tcp':
-            h = struct.pack('!HHIIBBHHH', sport, dport, 1, 0, 5 << 4, 2, 64240, 0, 0)
-            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, len(h))
-            h = h[:16] + struct.pack('!H', csum(pseudo + h)) + h[18:]
-            socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP).sendto(h, (dst, 0))
-        elif proto == 'udp':
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((src, sport)); s.sendto(b'lbdeploy trace --live', (dst, dport))
-        else:
-            h = struct.pack('!BBHHH', 8, 0, 0, sport, 1) + b'lbdeploy'
-            h = h[:2] + struct.pack('!H', csum(h)) + h[4:]
-            socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP).sendto(h, (dst, 0))
-        """;
 }

@@ -6,9 +6,11 @@ namespace Lbdeploy.Tracing;
 /// The live half of `trace --live`: one real packet sent from the client, captured (tcpdump) at every hop the
 /// prediction names, compared header by header. <see cref="Matches"/> is true when every hop saw the predicted frame
 /// and nothing differs; on linux an ECMP branch other than the assumed one is reported, not flagged (the trace
-/// beside it is re-walked along the branches the packet took).
+/// beside it is re-walked along the branches the packet took). <see cref="Seconds"/>: the whole live trace;
+/// <see cref="WaitSeconds"/>: how long the captures ran once the packet was sent (they end as soon as every hop saw it,
+/// at most <see cref="LiveTracer.CaptureSeconds"/>).
 /// </summary>
-public sealed record TraceLive(string Sender, double Seconds, int Captures, ImmutableArray<LiveHop> Hops, bool Matches, ImmutableArray<string> Differences);
+public sealed record TraceLive(string Sender, double Seconds, double WaitSeconds, int Captures, ImmutableArray<LiveHop> Hops, bool Matches, ImmutableArray<string> Differences);
 
 /// <summary>
 /// One hop of one leg: the frame the prediction says crosses <see cref="Interface"/> of <see cref="Node"/>

@@ -24,7 +24,7 @@ with open(os.path.join(STATE_DIR, "testbed.json")) as model_file:
     MODEL = json.load(model_file)
 
 # Links behave like wires: a userspace mux forwarding a packet whose checksum the veth left unfinished makes the
-# server drop it, so every offload is off.
+# server drop it (seen on this fabric), so every offload is off.
 ETHTOOL = "ethtool -K {intf} rx off tx off sg off tso off gso off gro off >/dev/null 2>&1"
 
 # Loose reverse-path filtering everywhere: strict rp_filter drops the DSR replies (source = VIP on a server port).

@@ -41,21 +41,14 @@ public static class HostEnvironment
     /// </summary>
     public static unsafe int? InterfaceMtu(string name)
     {
-        var fd = Libc.socket(Libc.AfInet, Libc.SockDgram, 0);
-        if (fd < 0) return null;
-        try
-        {
-            var request = stackalloc byte[Libc.IfReqSize];
-            new Span<byte>(request, Libc.IfReqSize).Clear();
-            var nameBytes = System.Text.Encoding.ASCII.GetBytes(name);
-            if (nameBytes.Length >= Libc.IfNameSize) return null;
-            nameBytes.CopyTo(new Span<byte>(request, Libc.IfNameSize));
-            return Libc.ioctl(fd, Libc.SiocGifMtu, request) == 0 ? *(int*)(request + Libc.IfNameSize) : null;
-        }
-        finally
-        {
-            Libc.close(fd);
-        }
+        using var socket = Libc.socket(Libc.AfInet, Libc.SockDgram, 0);
+        if (socket.IsInvalid) return null;
+        var request = stackalloc byte[Libc.IfReqSize];
+        new Span<byte>(request, Libc.IfReqSize).Clear();
+        var nameBytes = System.Text.Encoding.ASCII.GetBytes(name);
+        if (nameBytes.Length >= Libc.IfNameSize) return null;
+        nameBytes.CopyTo(new Span<byte>(request, Libc.IfNameSize));
+        return Libc.ioctl(socket, Libc.SiocGifMtu, request) == 0 ? *(int*)(request + Libc.IfNameSize) : null;
     }
 
     /// <summary>

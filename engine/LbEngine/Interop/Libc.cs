@@ -14,15 +14,17 @@ internal static partial class Libc
     public const int EPerm = 1;
     public const int EAcces = 13;
 
+    /// <summary>A new socket; check <c>IsInvalid</c> (then the error is in Marshal.GetLastPInvokeError).</summary>
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int socket(int domain, int type, int protocol);
+    public static partial SafeSocketFd socket(int domain, int type, int protocol);
 
     [LibraryImport("libc")]
     public static partial uint geteuid();
 
     [LibraryImport("libc", SetLastError = true)]
-    public static unsafe partial int ioctl(int fd, ulong request, void* argument);
+    public static unsafe partial int ioctl(SafeSocketFd fd, ulong request, void* argument);
 
+    /// <summary>Only <see cref="SafeSocketFd"/> closes descriptors.</summary>
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 

@@ -99,20 +99,23 @@ internal static unsafe partial class PacketSocket
     }
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+    public static partial int setsockopt(SafeSocketFd fd, int level, int name, void* value, uint length);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int getsockopt(int fd, int level, int name, void* value, ref uint length);
+    public static partial int getsockopt(SafeSocketFd fd, int level, int name, void* value, ref uint length);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int bind(int fd, SockaddrLl* address, uint length);
+    public static partial int bind(SafeSocketFd fd, SockaddrLl* address, uint length);
 
+    /// <summary>A new mapping; check <c>IsInvalid</c> (MAP_FAILED), then <c>Initialize</c> it with its length.</summary>
     [LibraryImport("libc", SetLastError = true)]
-    public static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+    public static partial SafeMmapRegion mmap(nint address, nuint length, int protection, int flags, SafeSocketFd fd, nint offset);
 
+    /// <summary>Only <see cref="SafeMmapRegion"/> unmaps.</summary>
     [LibraryImport("libc", SetLastError = true)]
     public static partial int munmap(nint address, nuint length);
 
+    /// <summary>On the packet thread, which holds a reference to the socket for its whole loop: the bare number.</summary>
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint send(int fd, void* buffer, nuint length, int flags);
 
@@ -120,10 +123,10 @@ internal static unsafe partial class PacketSocket
     public static partial int poll(PollFd* fds, nuint count, int timeoutMs);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int recvmmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+    public static partial int recvmmsg(SafeSocketFd fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int sendmmsg(int fd, MMsgHdr* messages, uint count, int flags);
+    public static partial int sendmmsg(SafeSocketFd fd, MMsgHdr* messages, uint count, int flags);
 
     public const int SoRcvBuf = 8;
     public const int SoSndBuf = 7;
@@ -180,7 +183,7 @@ internal static unsafe partial class PacketSocket
     public static partial uint if_nametoindex(string name);
 
     /// <summary>setsockopt with an int value; true when the kernel took it.</summary>
-    public static bool TrySetInt(int fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int)) == 0;
+    public static bool TrySetInt(SafeSocketFd fd, int level, int option, int value) => setsockopt(fd, level, option, &value, sizeof(int)) == 0;
 
     public static string LastError() => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
 }

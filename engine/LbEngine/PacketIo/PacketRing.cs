@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Lb.Engine.Hosting;
+using Lb.Engine.Interop;
 using static Lb.Engine.Interop.PacketSocket;
 
 namespace Lb.Engine.PacketIo;
@@ -12,7 +13,8 @@ namespace Lb.Engine.PacketIo;
 /// about one system call per batch, where libpcap costs one per packet to send. Bound as a tap (ETH_P_ALL), so it
 /// sees frames before the ingress hook; our own outgoing frames are ignored (PACKET_IGNORE_OUTGOING).
 /// Single-threaded: <see cref="Run"/> on one thread; <see cref="SetFilter"/> and <see cref="KernelDrops"/> are
-/// safe from others.
+/// safe from others. The socket and the mapping are SafeHandles: <see cref="Run"/> holds a reference to both (and
+/// to the transmit ring's) for its whole loop, so a Dispose from another thread closes them only after it returns.
 /// </summary>
 public sealed unsafe class PacketRing : IDisposable
 {
@@ -20,13 +22,11 @@ public sealed unsafe class PacketRing : IDisposable
     private const int TransmitWaitMs = 20;
     private const int BlockBytes = 128 << 10;
 
-    private readonly int _fd;
-    private readonly byte* _map;
-    private readonly nuint _mapLength;
+    private readonly SafeSocketFd _socket;
+    private readonly SafeMmapRegion _rings;
     private readonly int _frameSize;
     private readonly int _rxFrames;
     private readonly int _txFrames;
-    private readonly byte* _tx;
     private readonly int _batchSize;
     private readonly byte[] _scratch;
     private readonly Lock _statsLock = new();
@@ -34,20 +34,17 @@ public sealed unsafe class PacketRing : IDisposable
     private int _txIndex;
     private int _txQueued;
     private long _kernelDrops;
-    private int _disposed;
 
     public string Interface { get; }
 
-    private PacketRing(string interfaceName, int fd, byte* map, nuint mapLength, PacketRingOptions options, int rxFrames, int txFrames)
+    private PacketRing(string interfaceName, SafeSocketFd socket, SafeMmapRegion rings, PacketRingOptions options, int rxFrames, int txFrames)
     {
         Interface = interfaceName;
-        _fd = fd;
-        _map = map;
-        _mapLength = mapLength;
+        _socket = socket;
+        _rings = rings;
         _frameSize = options.FrameSize;
         _rxFrames = rxFrames;
         _txFrames = txFrames;
-        _tx = map + (nint)rxFrames * _frameSize;
         _batchSize = options.BatchSize;
         _scratch = new byte[_frameSize];
     }
@@ -66,9 +63,14 @@ public sealed unsafe class PacketRing : IDisposable
         if (ifIndex == 0)
             throw new StartupException($"no interface '{interfaceName}' in this network namespace; fix \"interface\" in the config or start lbengine inside the host");
         // Protocol 0: the socket receives nothing until bind(), after the filter and the rings are in place.
-        var fd = Interop.Libc.socket(AfPacket, Interop.Libc.SockRaw, 0);
-        if (fd < 0)
-            throw new StartupException($"cannot open an AF_PACKET socket ({LastError()}); lbengine must run as root (CAP_NET_RAW)");
+        var fd = Libc.socket(AfPacket, Libc.SockRaw, 0);
+        if (fd.IsInvalid)
+        {
+            var error = LastError();
+            fd.Dispose();
+            throw new StartupException($"cannot open an AF_PACKET socket ({error}); lbengine must run as root (CAP_NET_RAW)");
+        }
+        SafeMmapRegion? map = null;
         try
         {
             var frameSize = options.FrameSize;
@@ -89,27 +91,25 @@ public sealed unsafe class PacketRing : IDisposable
             if (rxFrames > 0) SetRing(fd, PacketRxRing, frameSize, rxFrames);
             SetRing(fd, PacketTxRing, frameSize, txFrames);
             var length = (nuint)((long)(rxFrames + txFrames) * frameSize);
-            var map = mmap(0, length, ProtRead | ProtWrite, MapShared | MapPopulate, fd, 0);
-            if (map == -1) throw new StartupException($"cannot map the packet rings ({LastError()}); lower the ring sizes");
+            map = mmap(0, length, ProtRead | ProtWrite, MapShared | MapPopulate, fd, 0);
+            if (map.IsInvalid) throw new StartupException($"cannot map the packet rings ({LastError()}); lower the ring sizes");
+            map.Initialize(length);
             var protocol = filter is null ? (ushort)0 : BinaryPrimitives.ReverseEndianness(EthPAll);
             var address = new SockaddrLl { Family = AfPacket, Protocol = protocol, IfIndex = (int)ifIndex };
             if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
-            {
-                var error = LastError();
-                munmap(map, length);
-                throw new StartupException($"cannot bind the packet socket to {interfaceName} ({error}); check that the interface exists and is up");
-            }
-            return new PacketRing(interfaceName, fd, (byte*)map, length, options, rxFrames, txFrames);
+                throw new StartupException($"cannot bind the packet socket to {interfaceName} ({LastError()}); check that the interface exists and is up");
+            return new PacketRing(interfaceName, fd, map, options, rxFrames, txFrames);
         }
         catch
         {
-            Interop.Libc.close(fd);
+            map?.Dispose();
+            fd.Dispose();
             throw;
         }
     }
 
     /// <summary>Replaces the BPF filter (a reload changed the VIPs); the kernel swaps it atomically.</summary>
-    internal void SetFilter(SockFilter[] filter) => AttachFilter(_fd, filter);
+    internal void SetFilter(SockFilter[] filter) => AttachFilter(_socket, filter);
 
     /// <summary>Packets the kernel had for the ring and dropped because it was full, since the ring opened.</summary>
     public long KernelDrops()
@@ -119,7 +119,7 @@ public sealed unsafe class PacketRing : IDisposable
             // The kernel resets its counters on every read: keep the running sums here.
             TpacketStats stats;
             var length = (uint)sizeof(TpacketStats);
-            if (Volatile.Read(ref _disposed) == 0 && getsockopt(_fd, SolPacket, PacketStatistics, &stats, ref length) == 0)
+            if (!_socket.IsClosed && getsockopt(_socket, SolPacket, PacketStatistics, &stats, ref length) == 0)
             {
                 _kernelDrops += stats.Drops;
             }
@@ -134,32 +134,63 @@ public sealed unsafe class PacketRing : IDisposable
     public string? Run(IFrameProcessor processor, PacketRing transmit, CancellationToken stop)
     {
         if (_rxFrames == 0) throw new InvalidOperationException($"the ring on {Interface} is transmit-only");
-        var poll = new PollFd { Fd = _fd, Events = PollIn };
+        byte* rx = null, tx = null;
+        bool rxSocket = false, txSocket = false;
+        try
+        {
+            _rings.AcquirePointer(ref rx);
+            transmit._rings.AcquirePointer(ref tx);
+            _socket.DangerousAddRef(ref rxSocket);
+            transmit._socket.DangerousAddRef(ref txSocket);
+            var txSide = new Transmit(transmit, tx + (nint)transmit._rxFrames * transmit._frameSize, transmit._socket.DangerousGetFd());
+            return Loop(processor, rx, _socket.DangerousGetFd(), txSide, stop);
+        }
+        finally
+        {
+            if (txSocket) transmit._socket.DangerousRelease();
+            if (rxSocket) _socket.DangerousRelease();
+            if (tx != null) transmit._rings.ReleasePointer();
+            if (rx != null) _rings.ReleasePointer();
+        }
+    }
+
+    /// <summary>The transmit side of a running loop: its ring, the first slot's address and its socket's number.</summary>
+    private readonly struct Transmit(PacketRing ring, byte* slots, int fd)
+    {
+        public PacketRing Ring { get; } = ring;
+        public byte* Slots { get; } = slots;
+        public int Fd { get; } = fd;
+    }
+
+    private string? Loop(IFrameProcessor processor, byte* rx, int fd, Transmit transmit, CancellationToken stop)
+    {
+        var ring = transmit.Ring;
+        var poll = new PollFd { Fd = fd, Events = PollIn };
         while (!stop.IsCancellationRequested)
         {
             var handled = 0;
             while (handled < _batchSize)
             {
-                var header = _map + (nint)_rxIndex * _frameSize;
+                var header = rx + (nint)_rxIndex * _frameSize;
                 if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) break;
                 var snapLength = *(uint*)(header + 8);
                 var macOffset = *(ushort*)(header + 12);
                 var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
-                var slot = transmit.TransmitSlot();
+                var slot = ring.TransmitSlot(transmit.Slots, transmit.Fd);
                 if (slot is null)
                 {
                     if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
                 }
                 else
                 {
-                    var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, transmit.TransmitCapacity));
-                    if (length > 0) transmit.Queue(slot, length);
+                    var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, ring.TransmitCapacity));
+                    if (length > 0) ring.Queue(slot, length);
                 }
                 Volatile.Write(ref *(uint*)header, TpStatusKernel);
                 _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
                 handled++;
             }
-            if (transmit._txQueued > 0) transmit.Flush();
+            if (ring._txQueued > 0) ring.Flush(transmit.Fd);
             if (handled > 0) continue;
 
             poll.Revents = 0;
@@ -167,7 +198,7 @@ public sealed unsafe class PacketRing : IDisposable
             if ((poll.Revents & (PollErr | PollHup | PollNval)) != 0 && (poll.Revents & PollIn) == 0)
                 return $"the packet socket on {Interface} reported an error (interface down or removed?)";
         }
-        if (transmit._txQueued > 0) transmit.Flush();
+        if (ring._txQueued > 0) ring.Flush(transmit.Fd);
         return null;
     }
 
@@ -180,13 +211,13 @@ public sealed unsafe class PacketRing : IDisposable
     }
 
     /// <summary>The next free transmit slot; flushes and waits briefly when the ring is full; null if it stays full.</summary>
-    private byte* TransmitSlot()
+    private byte* TransmitSlot(byte* slots, int fd)
     {
-        var slot = _tx + (nint)_txIndex * _frameSize;
+        var slot = slots + (nint)_txIndex * _frameSize;
         if (IsFree(slot)) return slot;
-        if (_txQueued > 0) Flush();
+        if (_txQueued > 0) Flush(fd);
         var deadline = Environment.TickCount64 + TransmitWaitMs;
-        var poll = new PollFd { Fd = _fd, Events = PollOut };
+        var poll = new PollFd { Fd = fd, Events = PollOut };
         while (!IsFree(slot) && Environment.TickCount64 < deadline)
         {
             poll.Revents = 0;
@@ -208,9 +239,9 @@ public sealed unsafe class PacketRing : IDisposable
     }
 
     /// <summary>One send() hands every queued slot to the driver (synchronously on veth).</summary>
-    private void Flush()
+    private void Flush(int fd)
     {
-        if (send(_fd, null, 0, MsgDontWait) < 0)
+        if (send(fd, null, 0, MsgDontWait) < 0)
         {
             // EAGAIN/ENOBUFS: the send buffer is full of in-flight frames; the queued slots go with the next flush.
             // Any other error (the interface went down) shows in poll(), which ends the loop.
@@ -222,10 +253,10 @@ public sealed unsafe class PacketRing : IDisposable
 
     private static int PollFor(ref PollFd poll, int timeoutMs)
     {
-        fixed (PollFd* p = &poll) return Interop.PacketSocket.poll(p, 1, timeoutMs);
+        fixed (PollFd* p = &poll) return PacketSocket.poll(p, 1, timeoutMs);
     }
 
-    private static void AttachFilter(int fd, SockFilter[] program)
+    private static void AttachFilter(SafeSocketFd fd, SockFilter[] program)
     {
         fixed (SockFilter* instructions = program)
         {
@@ -241,7 +272,7 @@ public sealed unsafe class PacketRing : IDisposable
     private static int RingFrames(int bytes, int frameSize) =>
         Math.Max(1, bytes / frameSize / FramesPerBlock(frameSize)) * FramesPerBlock(frameSize);
 
-    private static void SetRing(int fd, int option, int frameSize, int frames)
+    private static void SetRing(SafeSocketFd fd, int option, int frameSize, int frames)
     {
         var framesPerBlock = FramesPerBlock(frameSize);
         var request = new TpacketReq
@@ -255,7 +286,7 @@ public sealed unsafe class PacketRing : IDisposable
             throw new StartupException($"cannot set up the {(option == PacketRxRing ? "receive" : "transmit")} ring ({LastError()}); lower the ring sizes");
     }
 
-    private static void SetInt(int fd, int level, int option, int value, string name)
+    private static void SetInt(SafeSocketFd fd, int level, int option, int value, string name)
     {
         if (setsockopt(fd, level, option, &value, sizeof(int)) != 0)
             throw new StartupException($"the kernel refused {name} on the packet socket ({LastError()}); lbengine's rings need Linux >= 4.20, or set \"packet_io\": \"pcap\"");
@@ -263,11 +294,11 @@ public sealed unsafe class PacketRing : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Under the lock: KernelDrops checks IsClosed before it reads the socket's statistics.
         lock (_statsLock)
         {
-            munmap((nint)_map, _mapLength);
-            Interop.Libc.close(_fd);
+            _rings.Dispose();
+            _socket.Dispose();
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Lb.Engine.Hosting;
+using Lb.Engine.Interop;
 using static Lb.Engine.Interop.PacketSocket;
 
 namespace Lb.Engine.PacketIo;
@@ -9,7 +10,8 @@ namespace Lb.Engine.PacketIo;
 /// The agent's two raw IPv4 sockets, batched: <c>recvmmsg</c> takes up to <see cref="BatchSize"/> IP-in-IP packets
 /// per call into native buffers, and <c>sendmmsg</c> delivers the inner packets (IPPROTO_RAW: header included, so the
 /// client's source address is kept) straight from those buffers. One system call per batch each way instead of two
-/// per packet. Single-threaded.
+/// per packet. Single-threaded. The sockets are SafeHandles: each batch call holds a reference for its duration, so a
+/// Dispose from another thread (the engine stopping) closes a socket only once the blocked receive has returned.
 /// </summary>
 public sealed unsafe class RawIpBatchSocket : IDisposable
 {
@@ -17,8 +19,8 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     /// <summary>A raw IPv4 socket returns whole (reassembled) datagrams: up to 64 KB.</summary>
     private const int BufferSize = 65536;
 
-    private readonly int _receiveFd;
-    private readonly int _deliverFd;
+    private readonly SafeSocketFd _receiveFd;
+    private readonly SafeSocketFd _deliverFd;
     private readonly byte* _buffers;
     private readonly IoVec* _receiveIov;
     private readonly MMsgHdr* _receiveMessages;
@@ -31,13 +33,19 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     /// <summary>Opens both sockets; <paramref name="protocol"/> is the IP protocol received (4: IP-in-IP).</summary>
     public RawIpBatchSocket(int protocol, int bufferBytes, TimeSpan receiveTimeout)
     {
-        _receiveFd = Interop.Libc.socket(Interop.Libc.AfInet, Interop.Libc.SockRaw, protocol);
-        if (_receiveFd < 0) throw OpenFailed("a raw IP-in-IP socket");
-        _deliverFd = Interop.Libc.socket(Interop.Libc.AfInet, Interop.Libc.SockRaw, IpProtoRaw);
-        if (_deliverFd < 0)
+        _receiveFd = Libc.socket(Libc.AfInet, Libc.SockRaw, protocol);
+        if (_receiveFd.IsInvalid)
+        {
+            var error = OpenFailed("a raw IP-in-IP socket");
+            _receiveFd.Dispose();
+            throw error;
+        }
+        _deliverFd = Libc.socket(Libc.AfInet, Libc.SockRaw, IpProtoRaw);
+        if (_deliverFd.IsInvalid)
         {
             var error = OpenFailed("a raw delivery socket");
-            Interop.Libc.close(_receiveFd);
+            _deliverFd.Dispose();
+            _receiveFd.Dispose();
             throw error;
         }
         // Larger buffers absorb bursts; the *FORCE options pass the sysctl caps (root), the plain ones are the fallback.
@@ -94,7 +102,7 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     {
         var slot = _queued++;
         _sendIov[slot] = new IoVec { Base = _buffers + (nint)index * BufferSize + offset, Length = (nuint)length };
-        _sendNames[slot] = new SockaddrIn { Family = Interop.Libc.AfInet, Address = BinaryPrimitives.ReverseEndianness(destination) };
+        _sendNames[slot] = new SockaddrIn { Family = Libc.AfInet, Address = BinaryPrimitives.ReverseEndianness(destination) };
     }
 
     /// <summary>
@@ -123,7 +131,7 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     private static StartupException OpenFailed(string what)
     {
         var errno = Marshal.GetLastPInvokeError();
-        return errno is Interop.Libc.EPerm or Interop.Libc.EAcces
+        return errno is Libc.EPerm or Libc.EAcces
             ? new StartupException($"root (CAP_NET_RAW) is required to open {what}; run lbengine as root")
             : new StartupException($"cannot open {what} ({Marshal.GetPInvokeErrorMessage(errno)}); check the kernel supports raw sockets");
     }
@@ -131,8 +139,8 @@ public sealed unsafe class RawIpBatchSocket : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        Interop.Libc.close(_receiveFd);
-        Interop.Libc.close(_deliverFd);
+        _receiveFd.Dispose();
+        _deliverFd.Dispose();
         NativeMemory.AlignedFree(_buffers);
         NativeMemory.Free(_receiveIov);
         NativeMemory.Free(_receiveMessages);

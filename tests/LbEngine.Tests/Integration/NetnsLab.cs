@@ -75,7 +75,7 @@ internal sealed partial class NetnsLab : IDisposable
     {
         Sh($"ip -n {ns} addr add {cidr} dev {dev}");
         Sh($"ip -n {ns} link set {dev} up");
-        // Offloads off: links behave like wires (FACTS.md). The mux also finishes partial checksums; a unit test covers that.
+        // Offloads off: links behave like wires. The mux also finishes partial checksums; a unit test covers that.
         Sh($"ip netns exec {ns} ethtool -K {dev} rx off tx off sg off tso off gso off gro off", check: false);
     }
 

@@ -2,30 +2,89 @@ using Lbdeploy.Tracing;
 
 namespace Lbdeploy.Tests.Tracing;
 
-/// <summary>The parts of `trace --live` that need no network: reading tcpdump, where to capture, re-walking observed branches, comparing.</summary>
+/// <summary>The parts of `trace --live` that need no network: reading the pcap files, where to capture, when to stop, re-walking observed branches, comparing.</summary>
 public sealed class LiveTracerTests
 {
-    // A real capture (tcpdump -i h16-eth0 -Q in -n -e -XX) of the tunnel leg of h3's SYN on the course fat tree.
-    private const string TunnelCapture = """
-        01:06:13.841034 00:01:0a:14:10:02 > 00:00:0a:14:10:02, ethertype IPv4 (0x0800), length 74: 10.13.2.2 > 10.20.16.2: 10.14.3.2.40000 > 20.0.0.1.80: Flags [S], seq 1, win 64240, length 0
-        	0x0000:  0000 0a14 1002 0001 0a14 1002 0800 4500  ..............E.
-        	0x0010:  003c 00be 4000 3b04 18dc 0a0d 0202 0a14  .<..@.;.........
-        	0x0020:  1002 4500 0028 55cd 4000 3d06 c6f2 0a0e  ..E..(U.@.=.....
-        	0x0030:  0302 1400 0001 9c40 0050 0000 0001 0000  .......@.P......
-        	0x0040:  0000 5002 faf0 f74f 0000                 ..P....O..
-        """;
+    // A real frame, captured on h16-eth0 (direction in): the tunnel leg of h3's SYN on the course fat tree.
+    private static readonly byte[] TunnelFrame = Convert.FromHexString(string.Concat(
+        "00000a14100200010a14100208004500",
+        "003c00be40003b0418dc0a0d02020a14",
+        "10024500002855cd40003d06c6f20a0e",
+        "0302140000019c400050000000010000",
+        "00005002faf0f74f0000"));
+
+    /// <summary>A pcap file as tcpdump -w writes it (microsecond, little-endian, Ethernet), one record per frame.</summary>
+    private static byte[] Pcap(params byte[][] frames)
+    {
+        var file = new List<byte>();
+        void U32(uint v) => file.AddRange(BitConverter.GetBytes(v));
+        void U16(ushort v) => file.AddRange(BitConverter.GetBytes(v));
+        U32(0xa1b2c3d4); U16(2); U16(4); U32(0); U32(0); U32(262144); U32(1); // magic, version 2.4, zone, sigfigs, snaplen, LINKTYPE_ETHERNET
+        var second = 1_700_000_000u;
+        foreach (var frame in frames)
+        {
+            U32(second++); U32(841034); U32((uint)frame.Length); U32((uint)frame.Length);
+            file.AddRange(frame);
+        }
+        return [.. file];
+    }
+
+    private static string WriteTemp(byte[] bytes)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lbdeploy-test-{Guid.NewGuid():N}.pcap");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
 
     [Fact]
-    public void Reads_every_header_of_a_captured_tunnel_frame()
+    public void Reads_every_header_of_a_captured_tunnel_frame_from_a_pcap_file()
     {
-        var bytes = Assert.Single(TcpdumpHex.Frames(TunnelCapture));
-        Assert.Equal(74, bytes.Length);
-        var frame = TcpdumpHex.Parse(bytes, "h16-eth0")!;
-        Assert.Equal("00:01:0a:14:10:02", frame.EthernetSource);
-        Assert.Equal("00:00:0a:14:10:02", frame.EthernetDestination);
-        Assert.Equal(new TraceIp("10.13.2.2", "10.20.16.2", 4, "ipip", 59), frame.Outer);
-        Assert.Equal(new TraceIp("10.14.3.2", "20.0.0.1", 6, "tcp", 61), frame.Inner);
-        Assert.Equal("40000 -> 80", frame.Ports);
+        Assert.Equal(74, TunnelFrame.Length);
+        var arp = Convert.FromHexString("ffffffffffff00010a1410020806" + new string('0', 56));
+        var path = WriteTemp(Pcap(arp, TunnelFrame));
+        try
+        {
+            var frame = Assert.Single(CaptureFile.Read(path, "h16-eth0")); // the ARP frame is not IPv4: skipped
+            Assert.Equal("h16-eth0", frame.Link);
+            Assert.Equal("00:01:0a:14:10:02", frame.EthernetSource);
+            Assert.Equal("00:00:0a:14:10:02", frame.EthernetDestination);
+            Assert.Equal(new TraceIp("10.13.2.2", "10.20.16.2", 4, "ipip", 59), frame.Outer);
+            Assert.Equal(new TraceIp("10.14.3.2", "20.0.0.1", 6, "tcp", 61), frame.Inner);
+            Assert.Equal("40000 -> 80", frame.Ports);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_capture_still_being_written_yields_its_whole_records_and_an_empty_one_none()
+    {
+        var whole = Pcap(TunnelFrame, TunnelFrame);
+        var path = WriteTemp(whole[..^10]); // tcpdump has written half of the second record so far
+        try
+        {
+            Assert.Single(CaptureFile.Read(path, "h16-eth0"));
+            File.WriteAllBytes(path, []); // tcpdump -U writes the file header only with the first packet
+            Assert.Empty(CaptureFile.Read(path, "h16-eth0"));
+            File.Delete(path);
+            Assert.Empty(CaptureFile.Read(path, "h16-eth0"));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Parses_udp_ports_and_the_icmp_echo_identifier()
+    {
+        // h3's UDP datagram 40000 -> 53 and ICMP echo id 7, as the client sends them (TTL 64).
+        var udp = CaptureFile.Parse(Convert.FromHexString(
+            "0001" + "0a0e0301" + "00000a0e03020800" + "4500002000014000401100000a0e030214000001" + "9c400035000c0000" + "61626364"), "h3-eth0")!;
+        Assert.Null(udp.Outer);
+        Assert.Equal(new TraceIp("10.14.3.2", "20.0.0.1", 17, "udp", 64), udp.Inner);
+        Assert.Equal("40000 -> 53", udp.Ports);
+        var icmp = CaptureFile.Parse(Convert.FromHexString(
+            "00010a0e030100000a0e03020800" + "4500001c00014000400100000a0e030214000001" + "0800000000070001"), "h3-eth0")!;
+        Assert.Equal(7, icmp.EchoIdentifier);
+        Assert.Null(icmp.SourcePort);
+        Assert.Null(CaptureFile.Parse(TunnelFrame.AsSpan(0, 30), "h3-eth0")); // IPv4 header cut short
     }
 
     [Fact]
@@ -44,6 +103,53 @@ public sealed class LiveTracerTests
         // Every core carries some leg; no client other than h3 is ever a capture point.
         Assert.All(new[] { "c1", "c2", "c3", "c4" }, core => Assert.Contains(points.Keys, p => p.Node == core));
         Assert.DoesNotContain(points.Keys, p => p.Node is "h4" or "h5" or "h12");
+    }
+
+    [Fact]
+    public void Captures_end_once_every_hop_of_every_leg_was_captured()
+    {
+        var plan = TracePlans.Plan("fattree-linux");
+        var trace = FlowTracer.Trace(plan, new TraceRequest("h3"));
+        var frames = new Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>();
+        foreach (var leg in trace.Legs)
+            foreach (var hop in leg.Hops)
+            {
+                var (point, frame) = hop.Sent is { } sent ? ((hop.Node, sent.Link, "out"), sent) : ((hop.Node, hop.Ingress!.Interface, "in"), hop.Received!);
+                if (!frames.TryGetValue(point, out var list)) frames[point] = list = [];
+                list.Add((leg.Kind, frame));
+            }
+        Assert.True(LiveTracer.EveryHopCaptured(trace, frames));
+        // The reply not yet at the client: keep capturing.
+        var last = trace.Leg(TraceLegKinds.Reply)!.Hops[^1];
+        frames.Remove((last.Node, last.Ingress!.Interface, "in"));
+        Assert.False(LiveTracer.EveryHopCaptured(trace, frames));
+        // A frame of another leg at that point does not count for the reply.
+        frames[(last.Node, last.Ingress!.Interface, "in")] = [(TraceLegKinds.ToMux, last.Received!)];
+        Assert.False(LiveTracer.EveryHopCaptured(trace, frames));
+    }
+
+    [Fact]
+    public async Task The_stop_command_signals_only_pids_that_still_are_timeout()
+    {
+        var pids = Path.Combine(Path.GetTempPath(), $"lbdeploy-test-{Guid.NewGuid():N}.pids");
+        using var capture = System.Diagnostics.Process.Start("timeout", ["20", "sleep", "20"]);
+        using var other = System.Diagnostics.Process.Start("sleep", ["20"]);
+        try
+        {
+            await File.WriteAllTextAsync(pids, $"{capture.Id}\n{other.Id}\n");
+            using var stop = System.Diagnostics.Process.Start("/bin/sh", ["-c", LiveTracer.StopCommand(pids)]);
+            await stop.WaitForExitAsync();
+            Assert.Equal(0, stop.ExitCode);
+            Assert.True(capture.WaitForExit(5000), "timeout did not end on SIGTERM");
+            Assert.Equal(128 + 15, capture.ExitCode); // timeout passes SIGTERM on to its command and exits with it
+            Assert.False(other.HasExited, "a pid that is not a capture's timeout was signalled");
+        }
+        finally
+        {
+            if (!other.HasExited) other.Kill();
+            if (!capture.HasExited) capture.Kill();
+            File.Delete(pids);
+        }
     }
 
     [Fact]
@@ -93,7 +199,7 @@ public sealed class LiveTracerTests
     [Fact]
     public void Differences_name_each_header_that_differs()
     {
-        var frame = TcpdumpHex.Parse(TcpdumpHex.Frames(TunnelCapture).Single(), "h16-eth0")!;
+        var frame = CaptureFile.Parse(TunnelFrame, "h16-eth0")!;
         Assert.Empty(LiveTracer.Differences(frame, frame));
         var other = frame with { EthernetSource = "00:00:00:00:00:01", Outer = frame.Outer! with { Ttl = 60 }, SourcePort = 1 };
         Assert.Equal(

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Numbers for the benchmark scripts (tools/bench-*.sh), which call it instead of carrying inline Python.
+
+  stats.py http-table SECONDS NAME GLOB [NAME GLOB ...]
+      one row per NAME: req/s, errors, p50, p99 over the http_load.py outputs (JSON) matching GLOB
+  stats.py requests SECONDS GLOB
+      over loadgen.py outputs (JSON lines) matching GLOB: "requests errors req/s p50 p99 max" (ms)
+  stats.py mux-delta BEFORE_JSON AFTER_JSON SECONDS
+      per mux: packets in (and per second), forwarded and drops between two deployment.py mux-stats snapshots
+  stats.py rate-row NAME SENT GOT SECONDS BUSY_JIFFIES PROCESS_JIFFIES|-
+      one bench-engine.sh table row: offered and handled pps, their ratio, CPU ns per handled packet
+  stats.py pps-row SENT DELIVERED SECONDS MUX_JIFFIES AGENT_JIFFIES
+      one bench-scapy.sh table row: offered and delivered pps, their ratio, mux and agent CPU us per delivered packet
+"""
+import glob
+import json
+import sys
+
+JIFFY_NS = 1e7  # USER_HZ = 100
+
+
+def percentile(sorted_values, fraction):
+    """The value at FRACTION (0..1) of an ascending list, nearest rank below; NaN for an empty list."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))]
+
+
+def http_table(seconds, pairs):
+    print("%-34s %10s %8s %9s %9s" % ("target", "req/s", "errors", "p50 ms", "p99 ms"))
+    for name, pattern in zip(pairs[::2], pairs[1::2]):
+        ok = errors = 0
+        latencies = []
+        for path in glob.glob(pattern):
+            with open(path) as f:
+                run = json.load(f)
+            ok += run["ok"]
+            errors += run["errors"]
+            latencies += run["latencies_ms"]
+        latencies.sort()
+        print("%-34s %10.0f %8d %9.1f %9.1f" % (name, ok / seconds, errors, percentile(latencies, 0.5), percentile(latencies, 0.99)))
+
+
+def requests(seconds, pattern):
+    ok = errors = 0
+    latencies = []
+    for path in glob.glob(pattern):
+        with open(path) as f:
+            for line in f:
+                event = json.loads(line)
+                if event["ok"]:
+                    ok += 1
+                    latencies.append((event["t1"] - event["t0"]) * 1000)
+                else:
+                    errors += 1
+    latencies.sort()
+    print("%d %d %.0f %.1f %.1f %.1f" % (ok + errors, errors, ok / seconds, percentile(latencies, 0.5),
+                                         percentile(latencies, 0.99), latencies[-1] if latencies else float("nan")))
+
+
+def mux_delta(before, after, seconds):
+    for host in sorted(after):
+        a, b = after[host], before[host]
+        delta = lambda key: a[key] - b[key]
+        drops = {k: v - b["drops"][k] for k, v in a["drops"].items() if v - b["drops"][k]}
+        print("mux %s: %d packets in (%.0f/s), %d forwarded, drops %s"
+              % (host, delta("packets_in"), delta("packets_in") / seconds, delta("forwarded"), drops or "none"))
+
+
+def rate_row(name, sent, got, seconds, busy, process):
+    machine = busy * JIFFY_NS / max(got, 1)
+    engine = "%7.0f" % (process * JIFFY_NS / max(got, 1)) if process is not None else "      -"
+    print("| %s | %8.0fk | %8.0fk | %6.2f%% | %7.0f | %s |"
+          % (name, sent / seconds / 1e3, got / seconds / 1e3, 100 * got / max(sent, 1), machine, engine))
+
+
+def pps_row(sent, delivered, seconds, mux, agent):
+    per_packet = lambda jiffies: jiffies * JIFFY_NS / 1e3 / max(delivered, 1)
+    print("| %8.0f | %9.0f | %6.1f%% | %7.0f | %7.0f |"
+          % (sent / seconds, delivered / seconds, 100 * delivered / max(sent, 1), per_packet(mux), per_packet(agent)))
+
+
+def main(argv):
+    command, args = (argv[1], argv[2:]) if len(argv) > 1 else ("", [])
+    if command == "http-table" and len(args) >= 3 and len(args) % 2 == 1:
+        http_table(float(args[0]), args[1:])
+    elif command == "requests" and len(args) == 2:
+        requests(float(args[0]), args[1])
+    elif command == "mux-delta" and len(args) == 3:
+        mux_delta(json.loads(args[0]), json.loads(args[1]), float(args[2]))
+    elif command == "rate-row" and len(args) == 6:
+        rate_row(args[0], int(args[1]), int(args[2]), float(args[3]), int(args[4]), None if args[5] == "-" else int(args[5]))
+    elif command == "pps-row" and len(args) == 5:
+        pps_row(int(args[0]), int(args[1]), float(args[2]), int(args[3]), int(args[4]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
