@@ -70,7 +70,7 @@ public sealed class CommandContext(ParseResult parseResult)
     public bool Strict => ParseResult.GetValue(GlobalOptions.Strict);
 
     /// <summary>Plans a spec with this command line's --strict, printing its warnings (once) on stderr.</summary>
-    public Planning.DeploymentPlan Plan(string specPath, Planning.PhaseClock? clock = null)
+    public Planning.DeploymentPlan Plan(string specPath, PhaseClock? clock = null)
     {
         var plan = Planning.Planner.Create(specPath, clock: clock, strict: Strict);
         foreach (var warning in plan.Warnings) Error.WriteLine(warning.ToString());

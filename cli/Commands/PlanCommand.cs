@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lbdeploy.Planning;
 using Lbdeploy.Rendering;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Commands;
 

@@ -3,6 +3,7 @@ using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
 using Lbdeploy.Tracing;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Commands;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lbdeploy.Rendering;
 using Lbdeploy.Watching;
 
 namespace Lbdeploy.Commands;

@@ -1,4 +1,3 @@
-using Lbdeploy.Common;
 using System.Collections.Immutable;
 using System.Globalization;
 

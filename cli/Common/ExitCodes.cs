@@ -1,4 +1,3 @@
-using Lbdeploy.Common;
 namespace Lbdeploy.Common;
 
 /// <summary>The exit codes every command uses (documented in the README and in `lbdeploy --help`).</summary>

@@ -2,6 +2,7 @@ using Lbdeploy.Common;
 using System.Collections.Immutable;
 using Lbdeploy.Spec;
 using Lbdeploy.Topology;
+using Lbdeploy.Rendering;
 
 namespace Lbdeploy.Planning;
 

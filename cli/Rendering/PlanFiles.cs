@@ -22,6 +22,9 @@ public static class PlanFiles
 
     public static string AgentConfig(string dip) => $"engines/{dip}-agent.json";
 
+    /// <summary>The mux watcher's config (linux target): which muxes to watch and which VIP routes to narrow.</summary>
+    public const string Watcher = "watcher/watch.json";
+
     /// <summary>Where an engine listens for control commands (stats, reload, drain...).</summary>
     public static string ControlSocket(string host, string role) => Path.Combine(StateDirectories.Sockets, $"{host}-{role}.sock");
 }

@@ -5,6 +5,7 @@ using Lbdeploy.Planning;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
 using Lbdeploy.Topology;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Rendering;
 
@@ -78,6 +79,12 @@ public static class PlanRenderer
             files[PlanFiles.AgentConfig(agent.Host)] = EngineConfigJson.Serialize(agent);
         }
 
+        // The linux target's mux watcher narrows the switches' VIP routes to the healthy muxes: its config is planned
+        // here like every other file (bmv2 switches would need their ECMP groups rewritten over thrift instead).
+        if (spec.Target == SwitchTarget.Linux)
+        {
+            files[PlanFiles.Watcher] = WatchConfig.Of(spec.Vip.Address, spec.Muxes, forwarding).ToJson();
+        }
         clock.Mark("render host/engine files");
         var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
         var checks = verification();

@@ -1,6 +1,7 @@
 using Lbdeploy.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Runner;
 
@@ -108,6 +109,9 @@ public sealed record AppliedWatcher
     public required int Pid { get; init; }
     public required string ProcessFingerprint { get; init; }
     public required string LogFile { get; init; }
+
+    /// <summary>The hash of the watch config it was started with (a changed plan restarts it).</summary>
+    public string? ConfigHash { get; init; }
 
     [JsonIgnore]
     public bool IsAlive => Processes.IsAlive(Pid) && string.Join(' ', Processes.CommandLine(Pid)) == ProcessFingerprint;

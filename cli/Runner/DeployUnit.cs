@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Lb.Core.Config;
 using Lbdeploy.Planning;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Runner;
 

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Lbdeploy.Planning;
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Runner;
 
@@ -51,7 +53,7 @@ public sealed class Deployer(TextWriter output)
         if (!sameNetwork && previous is not null)
         {
             // Applied to a network that is gone: its routes and addresses went with it; stop what may have survived.
-            if (previous.Watcher is { } watcher) await Watching.WatcherProcess.StopAsync(watcher);
+            if (previous.Watcher is { } watcher) await WatcherProcess.StopAsync(watcher);
             foreach (var unit in previous.Units.Where(u => u.IsProcessAlive)) await UnitOperations.StopAsync(unit);
             DeployState.Delete();
         }
@@ -110,7 +112,7 @@ public sealed class Deployer(TextWriter output)
         Save();
         DeleteStalePlanFiles(plan);
         // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
-        state = state with { Watcher = await Watching.WatcherProcess.EnsureAsync(plan, state, output, ct) };
+        state = state with { Watcher = await WatcherProcess.EnsureAsync(plan, state, output, ct) };
         state.Save();
         Say($"apply: done in {watch.Elapsed.TotalSeconds:0.0} s ({changes.Summary})");
     }
@@ -125,7 +127,7 @@ public sealed class Deployer(TextWriter output)
         }
         var network = state.LiveNetwork();
         // The watcher first: it must not put back a VIP route the switch tear-down is removing.
-        if (state.Watcher is { } watcher) await Watching.WatcherProcess.StopAsync(watcher);
+        if (state.Watcher is { } watcher) await WatcherProcess.StopAsync(watcher);
         if (network is null)
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
@@ -165,7 +167,7 @@ public sealed class Deployer(TextWriter output)
     {
         var state = DeployState.Load();
         if (state is null || !state.MatchesNetwork(network)) return;
-        var watcher = await Watching.WatcherProcess.EnsureAsync(plan, state, output, ct);
+        var watcher = await WatcherProcess.EnsureAsync(plan, state, output, ct);
         if (watcher != state.Watcher) (state with { Watcher = watcher }).Save();
     }
 

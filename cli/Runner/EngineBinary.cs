@@ -1,3 +1,6 @@
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
+
 namespace Lbdeploy.Runner;
 
 /// <summary>

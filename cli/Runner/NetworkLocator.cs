@@ -3,6 +3,7 @@ using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Testbed;
 using Lbdeploy.Topology;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Runner;
 

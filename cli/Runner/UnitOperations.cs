@@ -3,6 +3,8 @@ using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
 using Lb.Core.Control;
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Runner;
 

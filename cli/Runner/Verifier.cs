@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Lb.Core.Control;
 using Lb.Core.Stats;
 using Lbdeploy.Planning;
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Runner;
 
@@ -59,7 +61,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
                 : new VerifyCheck("deployment", false, $"the running network does not match {plan.SpecPath} ({pending.Summary}); run lbdeploy apply"));
         }
 
-        if (engines.Count > 0 && Watching.WatcherProcess.IsWanted(plan)) checks.Add(WatcherCheck(state!));
+        if (engines.Count > 0 && WatcherProcess.IsWanted(plan)) checks.Add(WatcherCheck(state!));
         var before = await ReadStatsAsync(engines, checks, recordHealth: true, ct);
         checks.Add(await PingallAsync(ct));
         checks.AddRange(await ClientChecksAsync(ct));
@@ -75,7 +77,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
         {
             return new VerifyCheck("watcher", false, $"the mux watcher is not running{(state.Watcher is { } w ? $" (pid {w.Pid}; log {w.LogFile})" : "")}; run lbdeploy apply");
         }
-        var status = Watching.WatchStatus.Load();
+        var status = WatchStatus.Load();
         var age = status is null ? TimeSpan.MaxValue : DateTimeOffset.UtcNow - status.UpdatedAt;
         if (status is null || status.Pid != watcher.Pid || age > TimeSpan.FromSeconds(5))
         {

@@ -6,6 +6,7 @@ using Lb.Core.Config;
 using Lbdeploy.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Lbdeploy.Rendering;
 
 namespace Lbdeploy.Spec;
 
@@ -15,7 +16,7 @@ namespace Lbdeploy.Spec;
 /// not thrown, so the caller can add the topology checks and report everything at once. The ranges are the engine
 /// config's (<see cref="EngineLimits"/>), so a valid spec renders valid configs; the rules that relate values of the
 /// engine config (a prime table size, health timers) are lbengine's own validator's, run on the planned configs
-/// (<see cref="Planning.EngineConfigs"/>).
+/// (<see cref="EngineConfigs"/>).
 /// </summary>
 public static partial class SpecReader
 {

@@ -43,7 +43,7 @@ public sealed record StatusReport(
     {
         if (state.Watcher is not { } watcher) return null;
         if (!watcher.IsAlive) return $"NOT RUNNING (pid {watcher.Pid}; log {watcher.LogFile}); run lbdeploy apply";
-        var status = Watching.WatchStatus.Load();
+        var status = WatchStatus.Load();
         if (status is null) return $"pid {watcher.Pid}, no round finished yet";
         var muxes = string.Join(", ", status.Muxes.Select(m => $"{m.Key} {(m.Value ? "up" : "DOWN")}"));
         var routes = string.Join("; ", status.Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));

@@ -3,6 +3,7 @@ using Lbdeploy.Common;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
 using Lbdeploy.Topology;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Testbed;
 

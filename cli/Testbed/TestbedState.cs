@@ -1,6 +1,7 @@
 using Lbdeploy.Common;
 using System.Text.Json;
 using Lbdeploy.Runner;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Testbed;
 

@@ -9,6 +9,7 @@ using Lbdeploy.Planning;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
 using Lbdeploy.Verification;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tracing;
 

@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Lb.Core.Control;
+using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Watching;
 
@@ -151,11 +153,11 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
             health.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Up, StringComparer.Ordinal),
             installed.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Select(h => h.Neighbor).ToImmutableArray(), StringComparer.Ordinal),
             failovers);
-        var temp = WatchConfig.StatusPath + ".tmp";
+        var temp = WatchStatus.FilePath + ".tmp";
         try
         {
-            File.WriteAllText(temp, JsonSerializer.Serialize(status, WatchConfig.Json));
-            File.Move(temp, WatchConfig.StatusPath, overwrite: true);
+            File.WriteAllText(temp, JsonSerializer.Serialize(status, WatchStatus.Json));
+            File.Move(temp, WatchStatus.FilePath, overwrite: true);
         }
         catch (IOException)
         {

@@ -4,9 +4,10 @@ using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Health;
-using Lb.Engine.Hosting;
 using Lb.Engine.PacketIo;
 using Lb.Engine.Policy;
+using Lb.Engine.Runtime;
+using Lb.Engine.Roles;
 
 namespace Lb.Engine.Agent;
 

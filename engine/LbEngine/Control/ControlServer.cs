@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Control;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Lb.Engine.Hosting;
 using Lb.Engine.Interop;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Control;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Health;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Health;
 

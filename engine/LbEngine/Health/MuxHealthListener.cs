@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Lb.Core.Addressing;
 using Lb.Core.Health;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Health;
 

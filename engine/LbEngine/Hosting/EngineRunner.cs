@@ -5,6 +5,8 @@ using System.Net;
 using Lb.Engine.Control;
 using Lb.Engine.Metrics;
 using Lb.Engine.Mux;
+using Lb.Engine.Runtime;
+using Lb.Engine.Roles;
 
 namespace Lb.Engine.Hosting;
 

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using Lb.Core.Addressing;
 using Lb.Core.Packets;
-using Lb.Engine.Hosting;
 using Lb.Engine.PacketIo;
 using SharpPcap;
 using SharpPcap.LibPcap;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Mux;
 

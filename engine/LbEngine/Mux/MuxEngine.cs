@@ -5,9 +5,10 @@ using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Health;
-using Lb.Engine.Hosting;
 using Lb.Engine.Policy;
 using Lb.Engine.PacketIo;
+using Lb.Engine.Runtime;
+using Lb.Engine.Roles;
 
 namespace Lb.Engine.Mux;
 
@@ -91,7 +92,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     {
         var handler = _handler!;
         var verdict = handler.Handle(frame, output, out var length);
-        if (Log.Verbose) Log.Trace(PacketTrace.Describe(frame, verdict, handler.LastDrop, handler.LastDip?.Name));
+        if (Log.Verbose) Log.Trace(MuxPacketTrace.Describe(frame, verdict, handler.LastDrop, handler.LastDip?.Name));
         if (verdict == MuxVerdict.Drop) return 0;
         _counters.PacketsOut++;
         _counters.BytesOut += length;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Lb.Core.Addressing;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.PacketIo;
 

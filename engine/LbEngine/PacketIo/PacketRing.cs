@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using Lb.Engine.Hosting;
 using Lb.Engine.Interop;
 using static Lb.Engine.Interop.PacketSocket;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.PacketIo;
 

@@ -1,7 +1,7 @@
 using Lb.Core.Addressing;
-using Lb.Engine.Hosting;
 using SharpPcap;
 using SharpPcap.LibPcap;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.PacketIo;
 

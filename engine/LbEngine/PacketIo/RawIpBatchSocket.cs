@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Lb.Engine.Hosting;
 using Lb.Engine.Interop;
 using static Lb.Engine.Interop.PacketSocket;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.PacketIo;
 

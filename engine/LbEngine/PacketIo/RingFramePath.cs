@@ -1,5 +1,5 @@
-using Lb.Engine.Hosting;
 using Lb.Engine.Interop;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.PacketIo;
 

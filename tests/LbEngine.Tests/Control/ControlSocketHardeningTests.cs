@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Lb.Core.Control;
 using Lb.Engine.Control;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Tests.Control;
 

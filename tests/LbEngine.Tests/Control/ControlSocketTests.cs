@@ -1,7 +1,7 @@
 using Lb.Core.Control;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Tests.Control;
 

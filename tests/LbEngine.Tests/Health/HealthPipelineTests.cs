@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Engine.Health;
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Tests.Health;
 

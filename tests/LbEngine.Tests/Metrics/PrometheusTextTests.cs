@@ -3,8 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Lb.Core.Stats;
-using Lb.Engine.Hosting;
 using Lb.Engine.Metrics;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Tests.Metrics;
 

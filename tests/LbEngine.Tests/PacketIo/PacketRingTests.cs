@@ -5,6 +5,7 @@ using Lb.Engine.PacketIo;
 using Lb.Engine.Tests.Support;
 using Microsoft.Win32.SafeHandles;
 using static Lb.Engine.Interop.PacketSocket;
+using Lb.Engine.Runtime;
 
 namespace Lb.Engine.Tests.PacketIo;
 
@@ -23,7 +24,7 @@ public sealed partial class PacketRingTests : IDisposable
 
     public PacketRingTests()
     {
-        if (!Hosting.HostEnvironment.IsRoot) return;
+        if (!Runtime.HostEnvironment.IsRoot) return;
         Sh($"ip netns del {Namespace}", check: false); // a killed run's leftover
         Sh($"ip netns add {Namespace}");
         Sh($"ip link add {RingEnd} netns {Namespace} type veth peer name {SendEnd} netns {Namespace}");
@@ -33,7 +34,7 @@ public sealed partial class PacketRingTests : IDisposable
 
     public void Dispose()
     {
-        if (Hosting.HostEnvironment.IsRoot) Sh($"ip netns del {Namespace}", check: false);
+        if (Runtime.HostEnvironment.IsRoot) Sh($"ip netns del {Namespace}", check: false);
     }
 
     [RootFact("it opens AF_PACKET sockets in a network namespace")]

@@ -1,4 +1,5 @@
-using Lb.Engine.Hosting;
+using Lb.Engine.Runtime;
+
 
 namespace Lb.Engine.Tests.Support;
 

@@ -1,6 +1,7 @@
 using Lbdeploy.Common;
 using Lbdeploy.Runner;
 using Xunit.Abstractions;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

@@ -4,6 +4,7 @@ using Lb.Core.Control;
 using Lb.Core.Stats;
 using Lbdeploy.Runner;
 using Xunit.Abstractions;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

@@ -1,5 +1,6 @@
 using Lbdeploy.Runner;
 using Xunit.Abstractions;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;
 
@@ -61,7 +62,7 @@ public sealed class MuxFailoverTests(ITestOutputHelper log)
         var verify = await service.RunAsync("verify", "-f", service.Spec);
         Assert.True(verify.ExitCode == 0, verify.All);
         Assert.Matches(@"PASS\s+watcher\s+pid \d+, muxes up: h1, h2", verify.Output);
-        var watcherLog = await File.ReadAllTextAsync(Watching.WatcherProcess.LogFile);
+        var watcherLog = await File.ReadAllTextAsync(WatcherProcess.LogFile);
         Assert.Contains("mux h1 failed: process", watcherLog);
         Assert.Contains("mux h1 is healthy again", watcherLog);
         var watcherPid = DeployState.Load()!.Watcher!.Pid;

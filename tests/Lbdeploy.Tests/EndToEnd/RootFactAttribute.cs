@@ -1,4 +1,5 @@
 using Lbdeploy.Runner;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

@@ -1,5 +1,6 @@
 using Lbdeploy.Runner;
 using Lbdeploy.Testbed;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

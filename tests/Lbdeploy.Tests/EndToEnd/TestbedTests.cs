@@ -4,6 +4,8 @@ using Lbdeploy.Testbed;
 using Lbdeploy.Topology;
 using Lbdeploy.Tests.Runner;
 using Xunit.Abstractions;
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Lbdeploy.Runner;
 using Lbdeploy.Testbed;
 using Xunit.Abstractions;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

@@ -1,6 +1,7 @@
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
 using Lbdeploy.Tests.EndToEnd;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.Runner;
 

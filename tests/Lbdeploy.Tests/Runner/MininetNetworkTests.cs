@@ -1,4 +1,6 @@
 using Lbdeploy.Runner;
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
 
 namespace Lbdeploy.Tests.Runner;
 

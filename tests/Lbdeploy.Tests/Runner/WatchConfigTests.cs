@@ -1,14 +1,15 @@
 using Lbdeploy.Planning;
+using Lbdeploy.Rendering;
 using Lbdeploy.Tests.EndToEnd;
-using Lbdeploy.Watching;
 
 namespace Lbdeploy.Tests.Runner;
 
 /// <summary>What the mux watcher rewrites: only the VIP routes that lead straight to muxes, narrowed to the healthy ones.</summary>
 public sealed class WatchConfigTests
 {
+    /// <summary>The watch config the plan carries (the plan decides it; apply only starts the watcher on it).</summary>
     private static WatchConfig Config() =>
-        WatchConfig.From(Planner.Create(Path.Combine(CliRun.RepositoryRoot, "lb.yaml")), new Dictionary<string, string> { ["h1"] = "/run/x/h1.sock" });
+        System.Text.Json.JsonSerializer.Deserialize(Planner.Create(Path.Combine(CliRun.RepositoryRoot, "lb.yaml")).Files[PlanFiles.Watcher], WatchJsonContext.Default.WatchConfig)!;
 
     [Fact]
     public void The_course_fabric_watches_t1s_VIP_route_to_h1_and_h2()
@@ -18,7 +19,15 @@ public sealed class WatchConfigTests
         Assert.Equal(("t1", "20.0.0.1/32"), (t1.Name, t1.Prefix));
         Assert.Equal(["h1", "h2"], t1.NextHops.Select(h => h.Neighbor));
         Assert.All(t1.NextHops, h => Assert.True(h.IsMux));
-        Assert.Equal(["/run/x/h1.sock", ""], config.Muxes.Select(m => m.ControlSocket));
+        Assert.Equal([PlanFiles.ControlSocket("h1", "mux"), PlanFiles.ControlSocket("h2", "mux")], config.Muxes.Select(m => m.ControlSocket));
+    }
+
+    [Fact]
+    public void The_bmv2_target_plans_no_watcher()
+    {
+        var plan = Planner.Create(Path.Combine(CliRun.RepositoryRoot, "lb.yaml"), "lb.yaml",
+            File.ReadAllText(Path.Combine(CliRun.RepositoryRoot, "lb.yaml")).Replace("target: linux", "target: bmv2", StringComparison.Ordinal));
+        Assert.False(plan.Files.ContainsKey(PlanFiles.Watcher));
     }
 
     [Fact]

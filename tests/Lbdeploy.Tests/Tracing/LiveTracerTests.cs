@@ -1,4 +1,5 @@
 using Lbdeploy.Tracing;
+using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.Tracing;
 
@@ -211,7 +212,7 @@ public sealed class LiveTracerTests
     [Fact]
     public async Task Refuses_in_one_line_when_the_deployment_is_not_running()
     {
-        var shell = new Lbdeploy.Runner.HostShell(Lbdeploy.Runner.MininetNetwork.FromNodes(new Dictionary<string, int>()));
+        var shell = new Lbdeploy.Nodes.HostShell(Lbdeploy.Nodes.MininetNetwork.FromNodes(new Dictionary<string, int>()));
         var error = await Assert.ThrowsAsync<TraceException>(() => new LiveTracer(shell).TraceAsync(TracePlans.Plan("fattree-linux"), new TraceRequest("h3")));
         Assert.Equal("trace --live: the nodes of h3's paths are not running (no nodes); start the deployment (lbdeploy up) first", error.Message);
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Lbdeploy.Planning;
+namespace Lbdeploy.Common;
 
 /// <summary>
 /// Wall time of each phase of a plan (`lbdeploy plan --verbose` prints them on stderr), to see where a large plan

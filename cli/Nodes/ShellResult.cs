@@ -1,4 +1,4 @@
-namespace Lbdeploy.Runner;
+namespace Lbdeploy.Nodes;
 
 /// <summary>What a command run inside a mininet node returned.</summary>
 public sealed record ShellResult(string Host, string Command, int ExitCode, string StandardOutput, string StandardError)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Lbdeploy.Runner;
+namespace Lbdeploy.Nodes;
 
 /// <summary>Small /proc and signal helpers, by exact pid only (never by name).</summary>
 public static partial class Processes

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
+using Lbdeploy.Common;
 
-namespace Lbdeploy.Runner;
+namespace Lbdeploy.Nodes;
 
 /// <summary>
 /// The running mininet network (ours or p4run's), found the one way: the node shells mininet starts are

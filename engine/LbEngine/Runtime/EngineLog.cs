@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lb.Engine.Hosting;
+namespace Lb.Engine.Runtime;
 
 /// <summary>One line per event on stdout (apply redirects it to a log file); per-packet lines only with --verbose.</summary>
 public sealed class EngineLog(string role, string host, bool verbose, TextWriter? writer = null)

@@ -1,14 +1,14 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Lbdeploy.Planning;
+using Lb.Core.Addressing;
+using Lbdeploy.Common;
 using Lbdeploy.Routing;
-using Lbdeploy.Runner;
 
-namespace Lbdeploy.Watching;
+namespace Lbdeploy.Rendering;
 
 /// <summary>
-/// What the mux watcher needs, written by apply next to the deploy state (<c>deploy/watch.json</c>): the VIP, each
+/// What the mux watcher needs, planned like every other file (<c>watcher/watch.json</c>, linux target): the VIP, each
 /// mux's control socket and, for every switch whose VIP route leads straight to mux hosts, that route's full set of
 /// next hops (the rendered switch script stays the source of truth for it; the watcher only narrows it).
 /// </summary>
@@ -19,22 +19,12 @@ public sealed record WatchConfig
     public required ImmutableArray<WatchedMux> Muxes { get; init; }
     public required ImmutableArray<WatchedSwitch> Switches { get; init; }
 
-    public static string FilePath => Path.Combine(DeployState.Directory, "watch.json");
-    public static string StatusPath => Path.Combine(DeployState.Directory, "watch-status.json");
-
-    internal static readonly JsonSerializerOptions Json = new()
+    /// <summary>The watch config of a deployment: every switch route of kind VIP with at least one mux next hop.</summary>
+    public static WatchConfig Of(Ipv4Address vip, IReadOnlyList<string> muxHosts, ForwardingPlan forwarding)
     {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
-    /// <summary>The watch config of a plan: every switch route of kind VIP with at least one mux next hop.</summary>
-    public static WatchConfig From(DeploymentPlan plan, IReadOnlyDictionary<string, string> controlSockets)
-    {
-        var muxes = plan.Muxes.Select(m => m.Host).ToHashSet(StringComparer.Ordinal);
+        var muxes = muxHosts.ToHashSet(StringComparer.Ordinal);
         var switches = ImmutableArray.CreateBuilder<WatchedSwitch>();
-        foreach (var sw in plan.Forwarding.Switches)
+        foreach (var sw in forwarding.Switches)
         {
             foreach (var route in sw.Routes.Where(r => r.Kind == RouteKind.Vip && r.NextHops.Any(h => muxes.Contains(h.Neighbor))))
             {
@@ -44,25 +34,19 @@ public sealed record WatchConfig
         }
         return new WatchConfig
         {
-            Vip = plan.Service.Vip.ToString(),
-            Muxes = [.. plan.Muxes.Select(m => new WatchedMux(m.Host, controlSockets.TryGetValue(m.Host, out var s) ? s : ""))],
+            Vip = vip.ToString(),
+            Muxes = [.. muxHosts.Select(m => new WatchedMux(m, PlanFiles.ControlSocket(m, "mux")))],
             Switches = switches.ToImmutable(),
         };
     }
 
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, path, overwrite: true);
-    }
+    public string ToJson() => JsonSerializer.Serialize(this, WatchJsonContext.Default.WatchConfig) + "\n";
 
     public static WatchConfig Load(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<WatchConfig>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize(File.ReadAllText(path), WatchJsonContext.Default.WatchConfig)
                 ?? throw new RunnerException($"{path} is empty; re-run lbdeploy apply");
         }
         catch (Exception e) when (e is IOException or JsonException)
@@ -88,27 +72,15 @@ public sealed record WatchedSwitch(string Name, string Prefix, ImmutableArray<Wa
         return kept.IsEmpty ? NextHops : kept;
     }
 
-    /// <summary>The `ip route replace` that installs <paramref name="hops"/> (one hop: a plain route).</summary>
+    /// <summary>The `ip route replace` that installs <paramref name="hops"/> (one hop: a plain route), every value quoted.</summary>
     public string RouteCommand(IReadOnlyList<WatchedNextHop> hops) =>
         hops.Count == 1
-            ? $"ip route replace {Prefix} via {hops[0].Via} dev {hops[0].Dev}"
-            : $"ip route replace {Prefix}" + string.Concat(hops.Select(h => $" nexthop via {h.Via} dev {h.Dev}"));
+            ? $"ip route replace {ShellQuoting.Quote(Prefix)} via {ShellQuoting.Quote(hops[0].Via)} dev {ShellQuoting.Quote(hops[0].Dev)}"
+            : $"ip route replace {ShellQuoting.Quote(Prefix)}" + string.Concat(hops.Select(h => $" nexthop via {ShellQuoting.Quote(h.Via)} dev {ShellQuoting.Quote(h.Dev)}"));
 }
 
 public sealed record WatchedNextHop(string Neighbor, string Via, string Dev, bool IsMux);
 
-/// <summary>What the watcher last saw and did, rewritten every round (<c>deploy/watch-status.json</c>); verify reads it.</summary>
-public sealed record WatchStatus(int Pid, DateTimeOffset UpdatedAt, ImmutableSortedDictionary<string, bool> Muxes, ImmutableSortedDictionary<string, ImmutableArray<string>> Routes, long Failovers)
-{
-    public static WatchStatus? Load()
-    {
-        try
-        {
-            return File.Exists(WatchConfig.StatusPath) ? JsonSerializer.Deserialize<WatchStatus>(File.ReadAllText(WatchConfig.StatusPath), WatchConfig.Json) : null;
-        }
-        catch (Exception e) when (e is IOException or JsonException)
-        {
-            return null;
-        }
-    }
-}
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(WatchConfig))]
+public sealed partial class WatchJsonContext : JsonSerializerContext;

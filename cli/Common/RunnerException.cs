@@ -1,6 +1,5 @@
-using Lbdeploy.Common;
 
-namespace Lbdeploy.Runner;
+namespace Lbdeploy.Common;
 
 /// <summary>
 /// A failure of the runner the user can act on (not root, no running network, a host missing, an engine that died

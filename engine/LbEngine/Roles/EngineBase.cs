@@ -5,8 +5,9 @@ using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Metrics;
 using Lb.Engine.Policy;
+using Lb.Engine.Runtime;
 
-namespace Lb.Engine.Hosting;
+namespace Lb.Engine.Roles;
 
 /// <summary>What mux and agent share: config reloads under a lock, uptime, the control commands' plumbing.</summary>
 public abstract class EngineBase(string configPath, EngineConfig config, EngineLog log) : IControlTarget, IDisposable

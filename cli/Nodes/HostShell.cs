@@ -2,7 +2,7 @@ using CliWrap;
 using CliWrap.Buffered;
 using Lbdeploy.Common;
 
-namespace Lbdeploy.Runner;
+namespace Lbdeploy.Nodes;
 
 /// <summary>
 /// Runs commands inside mininet nodes with `mnexec -a PID` (the node's network and mount namespaces). Every command

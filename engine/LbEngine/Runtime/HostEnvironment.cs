@@ -1,7 +1,7 @@
 using Lb.Core.Addressing;
 using Lb.Engine.Interop;
 
-namespace Lb.Engine.Hosting;
+namespace Lb.Engine.Runtime;
 
 /// <summary>Facts about the host the engine runs on (its network namespace), read from /sys and /proc.</summary>
 public static class HostEnvironment

@@ -2,9 +2,11 @@ using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
 using Lbdeploy.Planning;
-using Lbdeploy.Runner;
+using Lbdeploy.Rendering;
+using Lbdeploy.Nodes;
+using Lbdeploy.Common;
 
-namespace Lbdeploy.Watching;
+namespace Lbdeploy.Runner;
 
 /// <summary>
 /// Starts and stops the mux watcher (`lbdeploy watch`, a hidden command) as a daemon in lbdeploy's own (root)
@@ -17,9 +19,13 @@ public static class WatcherProcess
     public static string LogFile => Path.Combine(DeployState.LogDirectory, "watcher.log");
     public static string PidFile => Path.Combine(DeployState.PidDirectory, "watcher.pid");
 
-    public static bool IsWanted(DeploymentPlan plan) => !Deployer.IsBmv2(plan) && plan.Muxes.Length > 0;
+    /// <summary>The plan has a watcher (it planned its config: linux target).</summary>
+    public static bool IsWanted(DeploymentPlan plan) => plan.Files.ContainsKey(PlanFiles.Watcher);
 
-    /// <summary>Writes the watch config of <paramref name="plan"/> and (re)starts the watcher when it is not running or the config changed.</summary>
+    /// <summary>The applied plan's watch config (apply writes the plan's files there before it runs this).</summary>
+    public static string ConfigFile => Path.Combine(DeployState.PlanDirectory, PlanFiles.Watcher);
+
+    /// <summary>(Re)starts the watcher when it is not running or the plan's watch config changed; stops it when the plan has none.</summary>
     public static async Task<AppliedWatcher?> EnsureAsync(DeploymentPlan plan, DeployState state, TextWriter output, CancellationToken ct)
     {
         if (!IsWanted(plan))
@@ -27,14 +33,12 @@ public static class WatcherProcess
             if (state.Watcher is { } old) await StopAsync(old);
             return null;
         }
-        var sockets = state.Units.Where(u => u.Kind == UnitKind.Mux && u.ControlSocket is not null).ToDictionary(u => u.Host, u => u.ControlSocket!, StringComparer.Ordinal);
-        var config = WatchConfig.From(plan, sockets);
-        var text = System.Text.Json.JsonSerializer.Serialize(config, WatchConfig.Json);
-        var same = File.Exists(WatchConfig.FilePath) && File.ReadAllText(WatchConfig.FilePath) == text;
-        if (same && state.Watcher is { IsAlive: true } running) return running;
+        var text = plan.Files[PlanFiles.Watcher];
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        if (state.Watcher is { IsAlive: true } running && running.ConfigHash == hash) return running;
         if (state.Watcher is { } stale) await StopAsync(stale);
-        config.Save(WatchConfig.FilePath);
-        var watcher = await StartAsync(ct);
+        var config = WatchConfig.Load(ConfigFile);
+        var watcher = await StartAsync(ct) with { ConfigHash = hash };
         output.WriteLine($"  + watcher      watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} (VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name).Distinct())}), pid {watcher.Pid}");
         return watcher;
     }
@@ -43,9 +47,9 @@ public static class WatcherProcess
     {
         Directory.CreateDirectory(DeployState.LogDirectory);
         Directory.CreateDirectory(DeployState.PidDirectory);
-        if (File.Exists(WatchConfig.StatusPath)) File.Delete(WatchConfig.StatusPath);
+        if (File.Exists(WatchStatus.FilePath)) File.Delete(WatchStatus.FilePath);
         var dll = typeof(WatcherProcess).Assembly.Location;
-        var command = $"{HostShell.Quote(EngineBinary.DotnetHost)} {HostShell.Quote(dll)} watch --config {HostShell.Quote(WatchConfig.FilePath)}";
+        var command = $"{HostShell.Quote(EngineBinary.DotnetHost)} {HostShell.Quote(dll)} watch --config {HostShell.Quote(ConfigFile)}";
         var spawn = $"setsid {command} >>{HostShell.Quote(LogFile)} 2>&1 </dev/null & echo $!";
         var result = await Cli.Wrap("/bin/sh").WithArguments(["-c", spawn]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
         if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), out var pid))

@@ -1,11 +1,10 @@
 using Lbdeploy.Common;
 using System.Collections.Immutable;
 using Lb.Core.Config;
-using Lbdeploy.Rendering;
 using Lbdeploy.Spec;
 using Lbdeploy.Topology;
 
-namespace Lbdeploy.Planning;
+namespace Lbdeploy.Rendering;
 
 /// <summary>
 /// The engine config (Lb.Core.Config) of every mux and agent a spec deploys on its fabric: what `plan` writes to
