@@ -3,6 +3,8 @@ using System.CommandLine;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
 
+using Lbdeploy.Spec;
+
 namespace Lbdeploy.Commands;
 
 /// <summary>
@@ -39,7 +41,7 @@ public static class ApplyCommand
             output.WriteLine($"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)");
             return CommandRunner.Success;
         }
-        output.WriteLine($"apply: {plan.SpecPath} on the running network ({network.Nodes.Count} nodes, switches: {plan.Target}) will change:");
+        output.WriteLine($"apply: {plan.SpecPath} on the running network ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}) will change:");
         foreach (var change in changes.Changes) output.WriteLine(change.ToString());
         output.WriteLine($"plan: {changes.Summary}");
         if (!autoApprove && !Confirm(output))

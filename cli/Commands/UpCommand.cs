@@ -20,7 +20,7 @@ public static class UpCommand
             LinuxTestbed.RequireRootAndMininet();
             // Planned once; the testbed, apply and verify all work from this plan.
             var plan = context.Plan(specPath);
-            if (Runner.Deployer.IsBmv2(plan))
+            if (plan.Target == Spec.SwitchTarget.Bmv2)
             {
                 throw new LbdeployException($"{specPath} sets switches.target: bmv2, but `up` runs the local testbed, whose switches are Linux routers; set switches.target: linux (or use p4run, then lbdeploy apply)");
             }

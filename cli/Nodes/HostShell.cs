@@ -52,16 +52,14 @@ public sealed class HostShell(MininetNetwork network)
     public async Task<int> StartDaemonAsync(string host, string command, string logFile, CancellationToken cancellationToken = default)
     {
         var pid = NamespacedPidOf(host);
-        var spawn = $"setsid {MnExec} -a {pid} /bin/sh -c {Quote("exec " + command)} >>{Quote(logFile)} 2>&1 </dev/null & echo $!";
-        var result = await Cli.Wrap("/bin/sh")
-            .WithArguments(["-c", spawn])
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(cancellationToken);
-        if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), out var daemonPid))
+        try
         {
-            throw new RunnerException($"{host}: could not start `{command}`: {result.StandardError.Trim()}");
+            return await Daemons.StartAsync(logFile, [MnExec, "-a", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "/bin/sh", "-c", "exec " + command], cancellationToken);
         }
-        return daemonPid;
+        catch (RunnerException e)
+        {
+            throw new RunnerException($"{host}: {e.Message}");
+        }
     }
 
     /// <summary>The node's shell pid, after checking it really is in another network namespace.</summary>

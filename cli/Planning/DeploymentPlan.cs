@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lbdeploy.Routing;
+using Lbdeploy.Spec;
 using Lbdeploy.Topology;
 
 namespace Lbdeploy.Planning;
@@ -16,7 +17,7 @@ public sealed record DeploymentPlan(
     string SpecPath,
     Fabric Fabric,
     ForwardingPlan Forwarding,
-    string Target,
+    SwitchTarget Target,
     PlannedService Service,
     ImmutableArray<PlannedSwitch> Switches,
     ImmutableArray<PlannedMux> Muxes,
@@ -31,10 +32,17 @@ public sealed record DeploymentPlan(
     public ImmutableArray<Common.SpecDiagnostic> Warnings { get; init; } = [];
 }
 
-/// <summary>The VIP and what it serves, plus what `verify` fetches.</summary>
-public sealed record PlannedService(Ipv4Address Vip, ImmutableArray<ServicePort> Ports, bool Icmp, string VerifyPath, string DocRoot);
+/// <summary>
+/// The VIP and what it serves, plus the decisions the runner and verify act on: <see cref="ServerPort"/> is where
+/// every DIP's server listens (the {port} of the server command: the first TCP port, else the first port), and
+/// <see cref="HttpPort"/> the port verify fetches over HTTP (the first TCP port; null when the VIP serves no TCP).
+/// </summary>
+public sealed record PlannedService(Ipv4Address Vip, ImmutableArray<ServicePort> Ports, bool Icmp, string VerifyPath, string DocRoot, ServicePort ServerPort, int? HttpPort);
 
-public sealed record ServicePort(string Protocol, int Port);
+public sealed record ServicePort(TransportProtocol Protocol, int Port)
+{
+    public override string ToString() => $"{Port}/{Protocol.Name()}";
+}
 
 /// <summary>A switch and the names (keys of <see cref="DeploymentPlan.Files"/>) of its rule files for both targets.</summary>
 public sealed record PlannedSwitch(string Name, int ThriftPort, string LinuxScriptFile, string Bmv2CommandsFile)

@@ -1,6 +1,7 @@
 using Lbdeploy.Common;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Lb.Core.Config;
 using Lbdeploy.Rendering;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
@@ -126,8 +127,11 @@ public static class Planner
     private static DeploymentPlan Assemble(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, EngineConfigs engines, RenderedPlan rendered)
     {
         var vip = spec.Vip.Address;
-        var servicePort = spec.Vip.Ports.FirstOrDefault(p => p.Protocol == "tcp") ?? spec.Vip.Ports.FirstOrDefault() ?? new PortSpec(80, "tcp");
-        var service = new PlannedService(vip, [.. spec.Vip.Ports.Select(p => new ServicePort(p.Protocol, p.Port))], spec.Vip.Icmp, spec.Verify.Path, spec.Servers.DocRoot);
+        // Where the servers listen and what verify fetches are decided here, once: the runner and verify only read them.
+        var firstTcp = spec.Vip.Ports.FirstOrDefault(p => p.Protocol == TransportProtocol.Tcp);
+        var serverPort = firstTcp ?? spec.Vip.Ports.FirstOrDefault() ?? new PortSpec(80, TransportProtocol.Tcp);
+        var service = new PlannedService(vip, [.. spec.Vip.Ports.Select(p => new ServicePort(p.Protocol, p.Port))], spec.Vip.Icmp, spec.Verify.Path, spec.Servers.DocRoot,
+            new ServicePort(serverPort.Protocol, serverPort.Port), firstTcp?.Port);
 
         var switches = forwarding.Switches.Select(s => new PlannedSwitch(s.Switch.Name, s.Switch.ThriftPort,
             PlanFiles.LinuxSwitchScript(s.Switch.Name), PlanFiles.Bmv2Commands(s.Switch.Name))
@@ -143,9 +147,9 @@ public static class Planner
             PlanFiles.VipDown(d.Host),
             PlanFiles.AgentConfig(d.Host),
             engines.Agents[i],
-            ServerCommand(spec, d.Host, servicePort.Port)));
+            ServerCommand(spec, d.Host, serverPort.Port)));
 
-        return new DeploymentPlan(spec.SpecPath, fabric, forwarding, spec.Target.Name(), service,
+        return new DeploymentPlan(spec.SpecPath, fabric, forwarding, spec.Target, service,
             [.. switches], [.. muxes], [.. dips], clients, rendered.Files)
         {
             Summary = rendered.Summary,

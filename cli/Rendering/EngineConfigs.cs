@@ -23,7 +23,7 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
     public static EngineConfigs Build(LbSpec spec, Fabric fabric)
     {
         var vip = new VipConfig(spec.Vip.Address,
-            [.. spec.Vip.Ports.Select(p => new VipPort(TransportProtocolNames.Parse(p.Protocol)!.Value, p.Port))], spec.Vip.Icmp);
+            [.. spec.Vip.Ports.Select(p => new VipPort(p.Protocol, p.Port))], spec.Vip.Icmp);
         var dips = spec.Dips.Select(d => new DipConfig(d.Host, fabric.FindHost(d.Host)!.Address.Address, d.Weight)).ToImmutableArray();
         var muxes = spec.Muxes.Select(m => new MuxPeerConfig(m, fabric.FindHost(m)!.Address.Address)).ToImmutableArray();
         var engine = spec.Engine;

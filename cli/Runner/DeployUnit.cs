@@ -47,7 +47,7 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
     public static ImmutableArray<DeployUnit> FromPlan(DeploymentPlan plan)
     {
         var units = ImmutableArray.CreateBuilder<DeployUnit>();
-        var bmv2 = plan.Target.Equals("bmv2", StringComparison.OrdinalIgnoreCase);
+        var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
         foreach (var sw in plan.Switches)
         {
             var file = bmv2 ? sw.Bmv2CommandsFile : sw.LinuxScriptFile;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Lbdeploy.Planning;
+using Lbdeploy.Spec;
 using Lbdeploy.Nodes;
 using Lbdeploy.Common;
 
@@ -20,11 +21,10 @@ public sealed class Deployer(TextWriter output)
     public static IEnumerable<string> NodesOf(DeploymentPlan plan)
     {
         var nodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Concat(plan.Clients);
-        if (!IsBmv2(plan)) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
+        if (plan.Target == SwitchTarget.Linux) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
         return nodes.Distinct(StringComparer.Ordinal);
     }
 
-    public static bool IsBmv2(DeploymentPlan plan) => plan.Target.Equals("bmv2", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What apply would change; the previous state counts only if it was applied to this same network.</summary>
     public static ChangeSet Diff(DeploymentPlan plan, MininetNetwork network)
@@ -44,7 +44,7 @@ public sealed class Deployer(TextWriter output)
         var state = new DeployState
         {
             SpecPath = plan.SpecPath,
-            Target = plan.Target,
+            Target = plan.Target.Name(),
             Network = NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal),
             FabricFingerprint = NetworkLocator.Fingerprint(plan.Fabric),
             Units = [.. units.Values],
@@ -73,7 +73,7 @@ public sealed class Deployer(TextWriter output)
         WritePlanFiles(plan);
 
         // 3. Apply phase by phase.
-        var listen = plan.Service.Ports.Select(p => $"{plan.Service.Vip}:{p.Port}").FirstOrDefault() ?? $"{plan.Service.Vip}:80";
+        var listen = plan.Service.ServerPort;
         foreach (var phase in Enum.GetValues<UnitKind>())
         {
             var todo = changes.Changes.Where(c => c.Kind != ChangeKind.Remove && c.Desired!.Kind == phase).ToList();
@@ -88,7 +88,7 @@ public sealed class Deployer(TextWriter output)
                     {
                         (UnitKind.Switch, _) => await ops.InstallSwitchAsync(unit, ct),
                         (UnitKind.Vip, _) => await ops.InstallVipAsync(unit, ct),
-                        (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, listen, ct)),
+                        (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct)),
                         (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive => await ops.ReloadEngineAsync(unit, change.Applied, ct),
                         _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
                     };

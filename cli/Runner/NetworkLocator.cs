@@ -22,7 +22,7 @@ public static class NetworkLocator
     {
         LinuxTestbed.RequireRootAndMininet();
         var testbed = TestbedState.Default;
-        if (Deployer.IsBmv2(plan))
+        if (plan.Target == Spec.SwitchTarget.Bmv2)
         {
             if (testbed.IsRunning)
             {

@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
+using Lb.Core.Addressing;
+using Lb.Core.Config;
 using Lb.Core.Control;
 using Lbdeploy.Nodes;
+using Lbdeploy.Planning;
 using Lbdeploy.Common;
 
 namespace Lbdeploy.Runner;
@@ -60,23 +63,26 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
         }
     }
 
-    /// <summary>Starts the web server as a daemon in the DIP and waits until it listens on <paramref name="listen"/>.</summary>
-    public async Task<AppliedUnit> StartServerAsync(DeployUnit unit, string listen, CancellationToken ct)
+    /// <summary>Starts the server as a daemon in the DIP and waits until it listens on the plan's server port of the VIP.</summary>
+    public async Task<AppliedUnit> StartServerAsync(DeployUnit unit, Ipv4Address vip, ServicePort listen, CancellationToken ct)
     {
         var log = LogFile(unit);
         var pid = await shell.StartDaemonAsync(unit.Host, unit.Command!, log, ct);
         var watch = Stopwatch.StartNew();
+        // `ss -H -l` lists listening TCP sockets (-t) or bound UDP ones (-u), local address in the 4th column.
+        var socketList = listen.Protocol == TransportProtocol.Udp ? "ss -Hlun" : "ss -Hltn";
+        var endpoint = $"{vip}:{listen.Port}";
         while (true)
         {
             if (!Processes.IsAlive(pid))
             {
                 throw new RunnerException($"the server on {unit.Host} exited at start (`{unit.Command}`); log {log}:{Environment.NewLine}{Tail(log)}");
             }
-            var listening = await shell.RunAsync(unit.Host, "ss -Hltn", cancellationToken: ct);
-            if (listening.StandardOutput.Contains(listen + " ", StringComparison.Ordinal)) break;
+            var listening = await shell.RunAsync(unit.Host, socketList, cancellationToken: ct);
+            if (listening.StandardOutput.Split('\n').Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, _, _, var local, ..] && local == endpoint)) break;
             if (watch.Elapsed > ServerStartTimeout)
             {
-                throw new RunnerException($"the server on {unit.Host} did not listen on {listen} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+                throw new RunnerException($"the server on {unit.Host} did not listen on {endpoint}/{listen.Protocol.Name()} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
             }
             await Task.Delay(100, ct);
         }

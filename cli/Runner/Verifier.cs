@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Lb.Core.Control;
 using Lb.Core.Stats;
 using Lbdeploy.Planning;
+using Lbdeploy.Rendering;
 using Lbdeploy.Nodes;
 using Lbdeploy.Common;
 
@@ -91,6 +92,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
 
     private async Task<VerifyCheck> PingallAsync(CancellationToken ct)
     {
+        var pingAll = ShippedFiles.Install("runner/ping-all.sh");
         var hosts = plan.Fabric.Hosts;
         var failures = new List<string>();
         var pairs = 0;
@@ -101,8 +103,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
             try
             {
                 var targets = hosts.Where(h => h.Name != source.Name).Select(h => h.Address.Address.ToString()).ToList();
-                var script = "for ip in " + string.Join(' ', targets) + "; do ( ping -c1 -W2 -q $ip >/dev/null 2>&1 && echo ok $ip || echo fail $ip ) & done; wait";
-                var result = await shell.RunAsync(source.Name, script, TimeSpan.FromSeconds(30), ct);
+                var result = await shell.RunAsync(source.Name, $"sh {HostShell.Quote(pingAll)} {string.Join(' ', targets.Select(HostShell.Quote))}", TimeSpan.FromSeconds(30), ct);
                 var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 lock (failures)
                 {
@@ -124,22 +125,28 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
     private async Task<IEnumerable<VerifyCheck>> ClientChecksAsync(CancellationToken ct)
     {
         var vip = plan.Service.Vip.ToString();
-        var port = plan.Service.Ports.FirstOrDefault(p => p.Protocol == "tcp")?.Port ?? 80;
-        var (expectedFile, expectedHash) = ExpectedContent();
-        var url = $"http://{vip}{(port == 80 ? "" : ":" + port.ToString(CultureInfo.InvariantCulture))}{plan.Service.VerifyPath}";
         var requests = RequestsPerClient;
+        var fetchHashes = ShippedFiles.Install("runner/fetch-hashes.sh");
         var rows = await Task.WhenAll(plan.Clients.Select(async client =>
         {
             var results = new List<VerifyCheck>();
-            // Concurrent GETs (each a new connection, so a new flow), every body hashed.
-            var fetch = $"for i in $(seq {requests}); do ( wget -q -T 5 -t 1 -O - {HostShell.Quote(url)} | sha256sum ) & done; wait";
-            var http = await shell.RunAsync(client, fetch, TimeSpan.FromSeconds(30), ct);
-            var hashes = http.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]).ToList();
-            var good = hashes.Count(h => h == expectedHash);
-            results.Add(new VerifyCheck($"http {client}", good == requests,
-                good == requests
-                    ? $"{requests}/{requests} GET {url} == {expectedFile} (sha256 {expectedHash[..12]})"
-                    : $"{good}/{requests} GET {url} matched {expectedFile}{(http.StandardError.Trim().Length > 0 ? ": " + http.StandardError.Trim().ReplaceLineEndings(" ") : "")}"));
+            if (plan.Service.HttpPort is not { } port)
+            {
+                results.Add(new VerifyCheck($"http {client}", true, "the VIP serves no TCP port: nothing to fetch over HTTP"));
+            }
+            else
+            {
+                var (expectedFile, expectedHash) = ExpectedContent();
+                var url = $"http://{vip}{(port == 80 ? "" : ":" + port.ToString(CultureInfo.InvariantCulture))}{plan.Service.VerifyPath}";
+                // Concurrent GETs (each a new connection, so a new flow), every body hashed.
+                var http = await shell.RunAsync(client, $"sh {HostShell.Quote(fetchHashes)} {requests} {HostShell.Quote(url)}", TimeSpan.FromSeconds(30), ct);
+                var hashes = http.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]).ToList();
+                var good = hashes.Count(h => h == expectedHash);
+                results.Add(new VerifyCheck($"http {client}", good == requests,
+                    good == requests
+                        ? $"{requests}/{requests} GET {url} == {expectedFile} (sha256 {expectedHash[..12]})"
+                        : $"{good}/{requests} GET {url} matched {expectedFile}{(http.StandardError.Trim().Length > 0 ? ": " + http.StandardError.Trim().ReplaceLineEndings(" ") : "")}"));
+            }
             if (plan.Service.Icmp)
             {
                 var ping = await shell.RunAsync(client, $"ping -c1 -W2 -q {vip}", TimeSpan.FromSeconds(10), ct);

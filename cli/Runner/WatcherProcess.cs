@@ -1,6 +1,4 @@
 using System.Globalization;
-using CliWrap;
-using CliWrap.Buffered;
 using Lbdeploy.Planning;
 using Lbdeploy.Rendering;
 using Lbdeploy.Nodes;
@@ -49,13 +47,7 @@ public static class WatcherProcess
         Directory.CreateDirectory(DeployState.PidDirectory);
         if (File.Exists(WatchStatus.FilePath)) File.Delete(WatchStatus.FilePath);
         var dll = typeof(WatcherProcess).Assembly.Location;
-        var command = $"{HostShell.Quote(EngineBinary.DotnetHost)} {HostShell.Quote(dll)} watch --config {HostShell.Quote(ConfigFile)}";
-        var spawn = $"setsid {command} >>{HostShell.Quote(LogFile)} 2>&1 </dev/null & echo $!";
-        var result = await Cli.Wrap("/bin/sh").WithArguments(["-c", spawn]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
-        if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), out var pid))
-        {
-            throw new RunnerException($"could not start the mux watcher (`{command}`): {result.StandardError.Trim()}");
-        }
+        var pid = await Daemons.StartAsync(LogFile, [EngineBinary.DotnetHost, dll, "watch", "--config", ConfigFile], ct);
         await File.WriteAllTextAsync(PidFile, pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
         // Its first round writes the status file: wait for it so apply reports a watcher that works.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

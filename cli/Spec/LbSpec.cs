@@ -51,10 +51,10 @@ public sealed record HealthSpec(bool Enabled, TimeSpan Interval, TimeSpan Timeou
 /// <summary>The virtual IP, the ports it serves and whether ping to it is load-balanced too.</summary>
 public sealed record VipSpec(Ipv4Address Address, ImmutableArray<PortSpec> Ports, bool Icmp);
 
-/// <summary>One served port; <see cref="Protocol"/> is "tcp" or "udp".</summary>
-public sealed record PortSpec(int Port, string Protocol)
+/// <summary>One served port and its transport protocol; written 80/tcp.</summary>
+public sealed record PortSpec(int Port, TransportProtocol Protocol)
 {
-    public override string ToString() => $"{Port}/{Protocol}";
+    public override string ToString() => $"{Port}/{Protocol.Name()}";
 }
 
 /// <summary>A backend host and its Maglev weight (0 = drained: keeps its flows, gets no new ones).</summary>

@@ -31,7 +31,6 @@ public static partial class SpecReader
     private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port"];
     private static readonly string[] ServersKeys = ["command", "docroot"];
     private static readonly string[] VerifyKeys = ["path"];
-    private static readonly string[] Protocols = ["tcp", "udp"];
 
     /// <summary>Reads a spec file; <paramref name="displayPath"/> (default: the path as given) starts every message.</summary>
     public static SpecReadResult Read(string specPath, string? displayPath = null)
@@ -166,7 +165,7 @@ public static partial class SpecReader
                 f.Error(addressField.Value, addressField.Path, $"{address} is not a unicast address; use an ordinary address outside the fabric's subnets, e.g. 20.0.0.1");
             }
         }
-        var ports = YamlFields.Optional(vip, "ports") is { } portsField ? ReadPorts(f, portsField) : [new PortSpec(80, "tcp")];
+        var ports = YamlFields.Optional(vip, "ports") is { } portsField ? ReadPorts(f, portsField) : [new PortSpec(80, TransportProtocol.Tcp)];
         var icmp = YamlFields.Optional(vip, "icmp") is { } icmpField ? f.Bool(icmpField) ?? true : true;
         return new VipSpec(address, ports, icmp);
     }
@@ -230,13 +229,13 @@ public static partial class SpecReader
             f.Error(node, path, $"port {portText} is out of range; use 1-65535");
             ok = false;
         }
-        var normalized = protocol.ToLowerInvariant();
-        if (!Protocols.Contains(normalized))
+        var parsed = TransportProtocolNames.Parse(protocol.ToLowerInvariant());
+        if (parsed is null)
         {
             f.Error(protocolField?.Value ?? node, protocolField?.Path ?? path, $"unknown protocol {TerminalText.Quote(protocol)}; use tcp or udp");
             ok = false;
         }
-        return ok ? new PortSpec(port, normalized) : null;
+        return ok ? new PortSpec(port, parsed!.Value) : null;
     }
 
     private static PortSpec? Invalid(YamlFields f, YamlNode node, string path, string message)

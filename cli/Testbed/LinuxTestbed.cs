@@ -54,7 +54,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
 
         output.WriteLine($"testbed: starting {model.Hosts.Count} hosts, {model.Switches.Count} Linux-router switches, {model.Links.Count} links from {fabric.Source}");
         var watch = Stopwatch.StartNew();
-        StartLauncher();
+        await StartLauncherAsync(cancellationToken);
         while (!State.IsReady)
         {
             if (File.Exists(State.ErrorFile) || (watch.Elapsed > TimeSpan.FromSeconds(2) && !State.IsRunning))
@@ -147,15 +147,11 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         }
     }
 
-    private void StartLauncher()
+    private async Task StartLauncherAsync(CancellationToken ct)
     {
-        var command = $"exec {Python} {HostShell.Quote(State.LauncherScript)} {HostShell.Quote(State.Directory)} >{HostShell.Quote(State.LogFile)} 2>&1 </dev/null";
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var arg in new[] { "-f", "/bin/sh", "-c", command }) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new RunnerException("could not start setsid to launch the testbed");
-        process.WaitForExit();
+        await Daemons.StartAsync(State.LogFile, [Python, State.LauncherScript, State.Directory], ct);
         var watch = Stopwatch.StartNew();
-        while (State.LauncherPid is null && watch.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+        while (State.LauncherPid is null && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20, ct);
     }
 
     private async Task<bool> WaitForExitAsync(TimeSpan timeout)

@@ -10,6 +10,8 @@ using Lbdeploy.Routing;
 using Lbdeploy.Topology;
 using Lbdeploy.Verification;
 
+using Lbdeploy.Spec;
+
 namespace Lbdeploy.Tracing;
 
 /// <summary>
@@ -34,7 +36,7 @@ public static class FlowTracer
     {
         var fabric = plan.Fabric;
         var flow = ResolveFlow(plan, request);
-        var bmv2 = plan.Target == "bmv2";
+        var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
         // bmv2's branches are computed: a capture that differs is a difference to flag, never an override.
         var walker = new PathWalker(plan, bmv2, bmv2 ? null : observed);
         var legs = ImmutableArray.CreateBuilder<TraceLeg>();
@@ -104,7 +106,7 @@ public static class FlowTracer
 
     private static FlowTrace Finish(DeploymentPlan plan, TraceFlow flow, TraceEcmp ecmp, ImmutableArray<TraceLeg>.Builder legs,
         TraceBalancing? balancing, string outcome, ImmutableArray<string>.Builder notes, bool complete = false) =>
-        new(Path.GetFileName(plan.SpecPath), plan.Target, flow, ecmp, legs.ToImmutable(), balancing, complete, outcome, notes.ToImmutable());
+        new(Path.GetFileName(plan.SpecPath), plan.Target.Name(), flow, ecmp, legs.ToImmutable(), balancing, complete, outcome, notes.ToImmutable());
 
     /// <summary>The fields the fabric hashes: the outermost IPv4 header, with L4 ports only for TCP/UDP (ecmp.p4's metadata).</summary>
     private static FlowTuple RoutingTuple(TraceFrame frame)
@@ -128,7 +130,7 @@ public static class FlowTracer
 
         var service = plan.Service;
         var protocol = request.Protocol?.ToLowerInvariant()
-            ?? service.Ports.FirstOrDefault()?.Protocol
+            ?? service.Ports.FirstOrDefault()?.Protocol.Name()
             ?? (service.Icmp ? "icmp" : "tcp");
         if (!TraceRequest.Protocols.Contains(protocol))
             throw new TraceException($"--proto {request.Protocol}: not a protocol trace knows; use tcp, udp or icmp");
@@ -141,7 +143,7 @@ public static class FlowTracer
         if (protocol != "icmp")
         {
             destinationPort = request.DestinationPort
-                ?? service.Ports.FirstOrDefault(p => p.Protocol == protocol)?.Port
+                ?? service.Ports.FirstOrDefault(p => p.Protocol.Name() == protocol)?.Port
                 ?? throw new TraceException($"the VIP {service.Vip} serves no {protocol} port ({ServedPorts(service)}); give --dport or another --proto");
             if (destinationPort is < 1 or > ushort.MaxValue)
                 throw new TraceException($"--dport {destinationPort}: not a port; use 1-65535");
@@ -151,7 +153,7 @@ public static class FlowTracer
     }
 
     private static string ServedPorts(PlannedService service) =>
-        service.Ports.IsEmpty ? "none" : string.Join(", ", service.Ports.Select(p => $"{p.Port}/{p.Protocol}"));
+        service.Ports.IsEmpty ? "none" : string.Join(", ", service.Ports);
 
     /// <summary>
     /// The mux's decision, computed the way lbengine computes it: the engine config the plan gives it, the same flow

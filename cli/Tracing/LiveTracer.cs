@@ -269,7 +269,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
     private static TraceLive Compare(DeploymentPlan plan, FlowTrace predicted, FlowTrace walked,
         Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures)
     {
-        var bmv2 = plan.Target == "bmv2";
+        var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
         var hops = ImmutableArray.CreateBuilder<LiveHop>();
         var all = ImmutableArray.CreateBuilder<string>();
         TraceFrame? Find(string leg, string node, string iface, string direction) =>

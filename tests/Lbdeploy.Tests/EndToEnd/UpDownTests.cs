@@ -100,6 +100,30 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
         Assert.True(MininetNetwork.Discover().IsEmpty);
     }
 
+    /// <summary>
+    /// The plan decides where servers listen ({port}: the first TCP port) and what verify fetches: a UDP port listed
+    /// first must not make apply wait for a TCP listener on it, nor verify fetch from it.
+    /// </summary>
+    [RootFact]
+    public async Task A_udp_port_listed_first_deploys_and_verifies()
+    {
+        RequireIdleMachine();
+        var spec = CliRun.DeriveSpec(Path.Combine(CliRun.RepositoryRoot, "lb.yaml"), ("ports: [80/tcp]", "ports: [53/udp, 80/tcp]"));
+        Assert.Contains("ports: [53/udp, 80/tcp]", File.ReadAllText(spec));
+        try
+        {
+            var up = await Run("up", "-f", spec);
+            Assert.True(up.ExitCode == 0, up.All);
+            Assert.DoesNotContain("FAIL", up.Output);
+            Assert.Matches(@"GET http://20\.0\.0\.1/streaming\.html", up.Output);
+        }
+        finally
+        {
+            var down = await Run("down");
+            Assert.True(down.ExitCode == 0, down.All);
+        }
+    }
+
     /// <summary>These tests run `down` at the end: never against a network someone else started.</summary>
     private static void RequireIdleMachine()
     {

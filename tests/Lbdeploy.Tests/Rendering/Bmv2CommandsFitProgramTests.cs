@@ -3,6 +3,8 @@ using Lbdeploy.Tests.Golden;
 using Lbdeploy.Tests.Spec;
 using Lbdeploy.Verification;
 
+using Lbdeploy.Spec;
+
 namespace Lbdeploy.Tests.Rendering;
 
 /// <summary>
@@ -20,7 +22,7 @@ public sealed class Bmv2CommandsFitProgramTests
     {
         var (specPath, text) = GoldenPlanTests.SpecOf(name);
         var plan = Planner.Create(specPath, Path.GetFileName(specPath), text);
-        Assert.Equal("bmv2", plan.Target);
+        Assert.Equal(SwitchTarget.Bmv2, plan.Target);
 
         var files = plan.Switches.Select(s => s.Bmv2CommandsFile).ToList();
         Assert.Equal(plan.Forwarding.Switches.Length, files.Count);

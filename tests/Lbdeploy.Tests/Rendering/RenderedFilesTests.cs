@@ -4,6 +4,8 @@ using Lbdeploy.Planning;
 using Lbdeploy.Rendering;
 using Lbdeploy.Tests.Spec;
 
+using Lbdeploy.Spec;
+
 namespace Lbdeploy.Tests.Rendering;
 
 /// <summary>What the rendered files say, checked by meaning rather than by bytes (the golden tests pin the bytes).</summary>
@@ -180,8 +182,8 @@ public sealed class RenderedFilesTests
         Assert.Equal($"php -S 20.0.0.1:80 -t {docroot}", Linux.Dips[0].ServerCommand);
         Assert.Equal("/streaming.html", Linux.Service.VerifyPath);
         Assert.Equal(["h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11", "h12"], Linux.Clients.ToArray());
-        Assert.Equal("linux", Linux.Target);
-        Assert.Equal("bmv2", Bmv2.Target);
+        Assert.Equal(SwitchTarget.Linux, Linux.Target);
+        Assert.Equal(SwitchTarget.Bmv2, Bmv2.Target);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Lb.Core.Config;
 using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Spec;
@@ -256,7 +257,7 @@ public sealed class SpecValidationTests : IDisposable
         var loaded = SpecLoader.Load(directory.Write(Valid), "lb.yaml");
         var spec = loaded.Spec;
         Assert.Equal("20.0.0.1", spec.Vip.Address.ToString());
-        Assert.Equal([new PortSpec(80, "tcp")], spec.Vip.Ports.ToArray());
+        Assert.Equal([new PortSpec(80, TransportProtocol.Tcp)], spec.Vip.Ports.ToArray());
         Assert.True(spec.Vip.Icmp);
         Assert.Equal(SwitchTarget.Linux, spec.Target);
         Assert.Equal(EngineSpec.Default, spec.Engine);
@@ -289,7 +290,7 @@ public sealed class SpecValidationTests : IDisposable
             verify: { path: /x }
             """;
         var spec = SpecLoader.Load(directory.Write(yaml), "lb.yaml").Spec;
-        Assert.Equal([new PortSpec(80, "tcp"), new PortSpec(53, "udp"), new PortSpec(8080, "tcp"), new PortSpec(443, "tcp")], spec.Vip.Ports.ToArray());
+        Assert.Equal([new PortSpec(80, TransportProtocol.Tcp), new PortSpec(53, TransportProtocol.Udp), new PortSpec(8080, TransportProtocol.Tcp), new PortSpec(443, TransportProtocol.Tcp)], spec.Vip.Ports.ToArray());
         Assert.False(spec.Vip.Icmp);
         Assert.Equal([new DipSpec("h13", 1), new DipSpec("h14", 3), new DipSpec("h15", 0)], spec.Dips.ToArray());
         Assert.Equal(["h3"], spec.Clients!.Value.ToArray());

@@ -1,3 +1,4 @@
+using Lb.Core.Config;
 using Lb.Core.Addressing;
 using Lb.Core.Flows;
 using Lb.Core.Maglev;
@@ -26,7 +27,7 @@ public sealed class FlowTracerTests
             var plan = TracePlans.Plan(name);
             foreach (var client in plan.Clients)
             {
-                foreach (var port in plan.Service.Ports) data.Add(name, client, port.Protocol, 40000);
+                foreach (var port in plan.Service.Ports) data.Add(name, client, port.Protocol.Name(), 40000);
                 data.Add(name, client, "tcp", 51234);
                 data.Add(name, client, "tcp", 33333);
                 if (plan.Service.Icmp) data.Add(name, client, "icmp", 4242);
@@ -90,7 +91,7 @@ public sealed class FlowTracerTests
             }
         });
 
-        var bmv2 = plan.Target == "bmv2";
+        var bmv2 = plan.Target == Lbdeploy.Spec.SwitchTarget.Bmv2;
         Assert.Equal(bmv2, trace.Ecmp.Predicted);
         foreach (var leg in trace.Legs)
         {
