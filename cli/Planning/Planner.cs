@@ -82,17 +82,21 @@ public static class Planner
         // One line per spec item: the first path that breaks for it.
         var failures = report.Failed.SelectMany(c => c.Failures.Select(f => (Check: c, Failure: f))).ToList();
         // The all-pairs check also sees mux -> DIP paths; the service-named check says it better, so it goes last.
+        // A mux's own failures first: when its switch is cut off they say so better than the clients' that follow.
         var service = failures.Where(x => IsServiceFailure(spec, clients, x.Failure))
             .OrderBy(x => x.Check.Name.StartsWith("hosts reach hosts", StringComparison.Ordinal) ? 1 : 0)
+            .ThenBy(x => spec.Muxes.Contains(x.Failure.From) ? 0 : 1)
             .ToList();
         var shown = service.Count > 0 ? service : failures;
+        var blame = Blame.Of(spec, clients, service.Select(x => x.Failure));
         var diagnostics = new List<SpecDiagnostic>();
         var reported = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (check, failure) in shown)
         {
-            var item = ItemOf(spec, failure);
+            var item = ItemOf(spec, failure, blame);
             if (!reported.Add(item)) continue;
             var fix = item.StartsWith("dips", StringComparison.Ordinal) ? "connect it in the topology or choose another DIP"
+                : item.StartsWith("muxes", StringComparison.Ordinal) ? "connect its switch to the fabric in the topology, or choose another mux"
                 : item == "topology" ? "fix the topology" : "connect it in the topology or choose another host";
             diagnostics.Add(item == "topology"
                 ? spec.Source.AtKey(item, $"static check '{check.Name}' failed: {failure.Path}; {fix}")
@@ -110,9 +114,33 @@ public static class Planner
         || (spec.Muxes.Contains(failure.From) && spec.Dips.Any(d => d.Host == failure.To))
         || (clients.Contains(failure.From) && failure.To == spec.Vip.Address.ToString());
 
-    /// <summary>The spec item a failing path is about: the DIP, mux or listed client it involves, else the VIP, else the topology.</summary>
-    private static string ItemOf(LbSpec spec, VerificationFailure failure)
+    /// <summary>
+    /// Which end of the failing service paths is at fault: a mux that reaches none of the DIPs (its switch is cut off)
+    /// rather than every DIP it misses, and the muxes rather than every client when no client reaches the VIP.
+    /// </summary>
+    private sealed record Blame(IReadOnlySet<string> IsolatedMuxes, bool NoClientReachesVip)
     {
+        public static Blame Of(LbSpec spec, ImmutableArray<string> clients, IEnumerable<VerificationFailure> failures)
+        {
+            var list = failures.ToList();
+            var dips = spec.Dips.Select(d => d.Host).ToHashSet(StringComparer.Ordinal);
+            var isolated = spec.Muxes
+                .Where(m => dips.Count > 0 && dips.All(d => list.Any(f => f.From == m && f.To == d)))
+                .ToHashSet(StringComparer.Ordinal);
+            var vip = spec.Vip.Address.ToString();
+            var noClient = clients.Length > 0 && clients.All(c => list.Any(f => f.From == c && f.To == vip));
+            return new Blame(isolated, noClient);
+        }
+    }
+
+    /// <summary>The spec item a failing path is about: the DIP, mux or listed client it involves, else the VIP, else the topology.</summary>
+    private static string ItemOf(LbSpec spec, VerificationFailure failure, Blame blame)
+    {
+        if (blame.IsolatedMuxes.Contains(failure.From)) return $"muxes[{spec.Muxes.IndexOf(failure.From)}]";
+        if (failure.To == spec.Vip.Address.ToString() && blame.NoClientReachesVip)
+        {
+            return blame.IsolatedMuxes.Count > 0 ? $"muxes[{spec.Muxes.IndexOf(blame.IsolatedMuxes.Order(StringComparer.Ordinal).First())}]" : "muxes";
+        }
         foreach (var host in new[] { failure.To, failure.From })
         {
             var dip = spec.Dips.Select(d => d.Host).ToList().IndexOf(host);
