@@ -116,7 +116,7 @@ public static class Planner
 
     /// <summary>
     /// Which end of the failing service paths is at fault: a mux that reaches none of the DIPs (its switch is cut off)
-    /// rather than every DIP it misses, and the muxes rather than every client when no client reaches the VIP.
+    /// rather than every DIP it misses, and such a mux rather than every client when no client reaches the VIP.
     /// </summary>
     private sealed record Blame(IReadOnlySet<string> IsolatedMuxes, bool NoClientReachesVip)
     {
@@ -137,9 +137,9 @@ public static class Planner
     private static string ItemOf(LbSpec spec, VerificationFailure failure, Blame blame)
     {
         if (blame.IsolatedMuxes.Contains(failure.From)) return $"muxes[{spec.Muxes.IndexOf(failure.From)}]";
-        if (failure.To == spec.Vip.Address.ToString() && blame.NoClientReachesVip)
+        if (failure.To == spec.Vip.Address.ToString() && blame.NoClientReachesVip && blame.IsolatedMuxes.Count > 0)
         {
-            return blame.IsolatedMuxes.Count > 0 ? $"muxes[{spec.Muxes.IndexOf(blame.IsolatedMuxes.Order(StringComparer.Ordinal).First())}]" : "muxes";
+            return $"muxes[{spec.Muxes.IndexOf(blame.IsolatedMuxes.Order(StringComparer.Ordinal).First())}]";
         }
         foreach (var host in new[] { failure.To, failure.From })
         {

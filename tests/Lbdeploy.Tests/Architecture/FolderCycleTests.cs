@@ -49,6 +49,59 @@ public sealed partial class FolderCycleTests
         Assert.Empty(wrong);
     }
 
+    /// <summary>
+    /// docs/architecture.md lists, between its folder-graph markers, every folder of both programs and the folders it
+    /// uses, exactly as the compiled code has them (LBDEPLOY_REFRESH_DOCS=1 rewrites the block).
+    /// </summary>
+    [Fact]
+    public void The_architecture_document_shows_the_folder_graph_of_the_code()
+    {
+        var text = string.Join("\n",
+            Block("cli", NamespaceGraph.Of(typeof(LbdeployApp).Assembly, "Lbdeploy"), "Lbdeploy."),
+            Block("engine/LbCore", NamespaceGraph.Of(typeof(Lb.Core.Config.EngineConfig).Assembly, "Lb.Core"), "Lb.Core."),
+            Block("engine/LbEngine", EngineGraph(), "Lb.Engine."));
+        var path = RepoPaths.Combine("docs", "architecture.md");
+        var document = File.ReadAllText(path);
+        const string Start = "<!-- folder-graph: generated, checked by FolderCycleTests -->\n";
+        const string End = "<!-- /folder-graph -->";
+        var from = document.IndexOf(Start, StringComparison.Ordinal);
+        var to = document.IndexOf(End, StringComparison.Ordinal);
+        Assert.True(from >= 0 && to > from, $"{path} has no folder-graph block");
+        var current = document[(from + Start.Length)..to];
+        var expected = "```\n" + text + "```\n";
+        if (Environment.GetEnvironmentVariable("LBDEPLOY_REFRESH_DOCS") == "1" && current != expected)
+        {
+            File.WriteAllText(path, document[..(from + Start.Length)] + expected + document[to..]);
+            return;
+        }
+        Assert.Equal(expected, current);
+    }
+
+    /// <summary>The engine program's graph, read from its assembly beside the tests' (it is built first, not referenced).</summary>
+    private static Dictionary<string, SortedSet<string>> EngineGraph()
+    {
+        var dll = RepoPaths.Combine("engine", "LbEngine", "bin", "Release", "net10.0", "lbengine.dll");
+        if (!File.Exists(dll)) dll = RepoPaths.Combine("engine", "LbEngine", "bin", "Debug", "net10.0", "lbengine.dll");
+        var context = new System.Runtime.Loader.AssemblyLoadContext("engine-graph", isCollectible: true);
+        try
+        {
+            return NamespaceGraph.Of(context.LoadFromAssemblyPath(dll), "Lb.Engine");
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>`Folder  -> A, B` lines (folders by their path, dependencies in name order), one per folder.</summary>
+    private static string Block(string root, Dictionary<string, SortedSet<string>> graph, string prefix)
+    {
+        string Folder(string ns) => ns.Length <= prefix.Length - 1 ? root : $"{root}/{ns[prefix.Length..].Replace('.', '/')}";
+        var lines = graph.Keys.Order(StringComparer.Ordinal)
+            .Select(ns => $"{Folder(ns),-24} -> {(graph[ns].Count == 0 ? "(nothing)" : string.Join(", ", graph[ns].Select(d => Folder(d)[(root.Length + 1)..])))}");
+        return string.Join("\n", lines) + "\n";
+    }
+
     [GeneratedRegex(@"^namespace ([A-Za-z.]+);", RegexOptions.Multiline)]
     private static partial Regex Namespace();
 }
