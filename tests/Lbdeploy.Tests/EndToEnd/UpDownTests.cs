@@ -85,19 +85,8 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
     {
         RequireIdleMachine();
         var spec = CliRun.DeriveSpec(Path.Combine(CliRun.RepositoryRoot, "examples", "leafspine.yaml"), ("target: bmv2", "target: linux"));
-        try
-        {
-            var up = await Run("up", "-f", spec);
-            Assert.True(up.ExitCode == 0, up.All);
-            Assert.DoesNotContain("FAIL", up.Output);
-            Assert.Matches(@"traffic dip h12\s+0 packets delivered during verify \(weight 0: drained\)", up.Output);
-        }
-        finally
-        {
-            var down = await Run("down");
-            Assert.True(down.ExitCode == 0, down.All);
-        }
-        Assert.True(MininetNetwork.Discover().IsEmpty);
+        var up = await UpVerifiedThenDownAsync(spec);
+        Assert.Matches(@"traffic dip h12\s+0 packets delivered during verify \(weight 0: drained\)", up.Output);
     }
 
     /// <summary>
@@ -110,17 +99,25 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
         RequireIdleMachine();
         var spec = CliRun.DeriveSpec(Path.Combine(CliRun.RepositoryRoot, "lb.yaml"), ("ports: [80/tcp]", "ports: [53/udp, 80/tcp]"));
         Assert.Contains("ports: [53/udp, 80/tcp]", File.ReadAllText(spec));
+        var up = await UpVerifiedThenDownAsync(spec);
+        Assert.Matches(@"GET http://20\.0\.0\.1/streaming\.html", up.Output);
+    }
+
+    /// <summary>`up` of <paramref name="spec"/> passes every verify check; `down` always follows and leaves no node.</summary>
+    private async Task<CliRun> UpVerifiedThenDownAsync(string spec)
+    {
         try
         {
             var up = await Run("up", "-f", spec);
             Assert.True(up.ExitCode == 0, up.All);
             Assert.DoesNotContain("FAIL", up.Output);
-            Assert.Matches(@"GET http://20\.0\.0\.1/streaming\.html", up.Output);
+            return up;
         }
         finally
         {
             var down = await Run("down");
             Assert.True(down.ExitCode == 0, down.All);
+            Assert.True(MininetNetwork.Discover().IsEmpty);
         }
     }
 
