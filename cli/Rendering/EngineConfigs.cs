@@ -52,7 +52,10 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
                 Hash = new HashConfig(engine.Hash.TableSize, engine.Hash.Seed),
                 Connections = new ConnectionsConfig(engine.Connections.Capacity, (int)engine.Connections.IdleTimeout.TotalSeconds),
                 Health = new HealthConfig((int)health.Interval.TotalMilliseconds, (int)health.Timeout.TotalMilliseconds, health.Rise, health.Fall,
-                    (int)health.DeadAfter.TotalMilliseconds, health.Port, health.Enabled),
+                    (int)health.DeadAfter.TotalMilliseconds, health.Port, health.Enabled)
+                {
+                    Http = health.Http is { } http ? new HttpHealthCheck(http.Path, http.ExpectStatus) : null,
+                },
             };
         }
         return new EngineConfigs(

@@ -38,6 +38,9 @@ public sealed record LbSpec(
 /// </summary>
 public sealed record HealthSpec(bool Enabled, TimeSpan Interval, TimeSpan Timeout, int Rise, int Fall, TimeSpan DeadAfter, int Port)
 {
+    /// <summary>The HTTP check (<c>health.http</c>): GET this path and expect this status, instead of a TCP connect.</summary>
+    public HttpHealthSpec? Http { get; init; }
+
     public static readonly HealthSpec Default = new(
         EngineDefaults.HealthEnabled,
         TimeSpan.FromMilliseconds(EngineDefaults.HealthIntervalMs),
@@ -47,6 +50,9 @@ public sealed record HealthSpec(bool Enabled, TimeSpan Interval, TimeSpan Timeou
         TimeSpan.FromMilliseconds(EngineDefaults.HealthDeadAfterMs),
         EngineDefaults.HealthPort);
 }
+
+/// <summary>An HTTP health check: GET <see cref="Path"/> from VIP:port inside the DIP and expect <see cref="ExpectStatus"/>.</summary>
+public sealed record HttpHealthSpec(string Path, int ExpectStatus);
 
 /// <summary>The virtual IP, the ports it serves and whether ping to it is load-balanced too.</summary>
 public sealed record VipSpec(Ipv4Address Address, ImmutableArray<PortSpec> Ports, bool Icmp);

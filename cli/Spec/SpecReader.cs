@@ -28,7 +28,8 @@ public static partial class SpecReader
     private static readonly string[] EngineKeys = ["hash", "connections", "packet_io"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
     private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
-    private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port"];
+    private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port", "http"];
+    private static readonly string[] HttpCheckKeys = ["path", "expect_status"];
     private static readonly string[] ServersKeys = ["command", "docroot"];
     private static readonly string[] VerifyKeys = ["path"];
 
@@ -400,7 +401,25 @@ public static partial class SpecReader
         var rise = Count("rise", defaults.Rise, EngineLimits.HealthRise);
         var fall = Count("fall", defaults.Fall, EngineLimits.HealthFall);
         var port = Count("port", defaults.Port, EngineLimits.HealthPort);
-        return new HealthSpec(enabled, interval, timeout, rise, fall, deadAfter, port);
+        return new HealthSpec(enabled, interval, timeout, rise, fall, deadAfter, port) { Http = ReadHttpCheck(f, health) };
+    }
+
+    /// <summary>health.http: { path, expect_status }: an HTTP GET instead of a TCP connect.</summary>
+    private static HttpHealthSpec? ReadHttpCheck(YamlFields f, Dictionary<string, Field> health)
+    {
+        if (YamlFields.Optional(health, "http") is not { } field) return null;
+        var http = f.Mapping(field.Value, field.Path, HttpCheckKeys, ["path"], $"path: /healthz, expect_status: {EngineDefaults.HealthHttpStatus}");
+        if (http is null) return null;
+        var path = YamlFields.Optional(http, "path") is { } pathField ? f.Text(pathField, "a URL path such as /healthz") : null;
+        if (path is not null && EngineLimits.UrlPathProblem(path) is { } problem)
+        {
+            f.Error(http["path"].Value, http["path"].Path, $"{TerminalText.Quote(path)} is not a request path: {problem}, e.g. /healthz");
+            path = null;
+        }
+        var status = YamlFields.Optional(http, "expect_status") is { } statusField && Integer(f, statusField, EngineLimits.HealthHttpStatus, "expect_status") is { } value
+            ? (int)value
+            : EngineDefaults.HealthHttpStatus;
+        return path is null ? null : new HttpHealthSpec(path, status);
     }
 
     [GeneratedRegex(@"\{([^{}\s]*)\}")]
@@ -436,9 +455,6 @@ public static partial class SpecReader
         return new ServersSpec(command, absolute, docroot);
     }
 
-    /// <summary>Longest verify.path (what HTTP servers and clients reliably take in a request line).</summary>
-    private const int MaxUrlPathLength = 2000;
-
     private static VerifySpec ReadVerify(YamlFields f, Dictionary<string, Field> top)
     {
         var verify = YamlFields.Optional(top, "verify") is { } field ? f.Mapping(field.Value, field.Path, VerifyKeys, [], "path: /index.html") : null;
@@ -446,13 +462,10 @@ public static partial class SpecReader
         {
             return new VerifySpec(VerifySpec.DefaultPath);
         }
-        if (path.Length > MaxUrlPathLength)
+        // The same rule as the health check's path: one definition of what a request path may be (Lb.Core.Config).
+        if (EngineLimits.UrlPathProblem(path) is { } problem)
         {
-            f.Error(pathField.Value, pathField.Path, $"{TerminalText.Quote(path)} is {path.Length} characters; a URL path that wget and the servers accept is at most {MaxUrlPathLength}");
-        }
-        else if (!path.StartsWith('/') || path.Any(char.IsWhiteSpace))
-        {
-            f.Error(pathField.Value, pathField.Path, $"{TerminalText.Quote(path)} is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html");
+            f.Error(pathField.Value, pathField.Path, $"{TerminalText.Quote(path)} is not a URL path: {problem}, e.g. /streaming.html");
         }
         return new VerifySpec(path);
     }

@@ -139,6 +139,14 @@ public sealed record HealthConfig(
     int Port = EngineDefaults.HealthPort,
     [property: JsonPropertyOrder(-1)] bool Enabled = EngineDefaults.HealthEnabled)
 {
+    /// <summary>
+    /// An HTTP check instead of a TCP connect: GET <see cref="HttpHealthCheck.Path"/> from VIP:port and expect
+    /// <see cref="HttpHealthCheck.ExpectStatus"/> (absent: a TCP connect is the probe).
+    /// </summary>
+    [JsonPropertyOrder(10)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HttpHealthCheck? Http { get; init; }
+
     [JsonIgnore]
     public TimeSpan Interval => TimeSpan.FromMilliseconds(IntervalMs);
     [JsonIgnore]
@@ -146,6 +154,9 @@ public sealed record HealthConfig(
     [JsonIgnore]
     public TimeSpan DeadAfter => TimeSpan.FromMilliseconds(DeadAfterMs);
 }
+
+/// <summary>The HTTP health probe: <c>"http": {"path": "/healthz", "expect_status": 200}</c>.</summary>
+public sealed record HttpHealthCheck(string Path, int ExpectStatus = EngineDefaults.HealthHttpStatus);
 
 /// <summary>Where the engine serves <c>GET /metrics</c> (Prometheus text format), inside its host: <c>"listen": "ADDRESS:PORT"</c>.</summary>
 public sealed record MetricsConfig(Ipv4Endpoint Listen)

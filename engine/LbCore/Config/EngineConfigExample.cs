@@ -16,7 +16,7 @@ public static class EngineConfigExample
         Address = Ipv4Address.Parse("10.13.1.2"),
         Mac = MacAddress.Parse("00:00:0a:0d:01:02"),
         Gateway = new GatewayConfig(Ipv4Address.Parse("10.13.1.1"), MacAddress.Parse("00:01:0a:0d:01:02")),
-        ControlSocket = "/run/lbdeploy/h1-mux.sock",
+        ControlSocket = "/run/lbdeploy/sockets/h1-mux.sock",
         Vips = [new VipConfig(Ipv4Address.Parse("20.0.0.1"), [new VipPort(TransportProtocol.Tcp, 80)], Icmp: true)],
         Dips = [new DipConfig("h13", Ipv4Address.Parse("10.19.13.2"))],
         Muxes = [new MuxPeerConfig("h1", Ipv4Address.Parse("10.13.1.2"))],

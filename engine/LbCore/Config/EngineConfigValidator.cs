@@ -153,6 +153,12 @@ public static class EngineConfigValidator
             InRange("health.rise", health.Rise, EngineLimits.HealthRise);
             InRange("health.fall", health.Fall, EngineLimits.HealthFall);
             InRange("health.port", health.Port, EngineLimits.HealthPort);
+            if (health.Http is { } http)
+            {
+                if (http.Path is null) Error("health.http.path", "the HTTP check needs a path such as \"/healthz\"");
+                else if (EngineLimits.UrlPathProblem(http.Path) is { } problem) Error("health.http.path", $"not a request path: {problem}, e.g. /healthz");
+                InRange("health.http.expect_status", http.ExpectStatus, EngineLimits.HealthHttpStatus);
+            }
 
             string Ms(long milliseconds) => dialect.Milliseconds(milliseconds);
             string Key(string path) => dialect.Key(path);

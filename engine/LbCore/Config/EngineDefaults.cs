@@ -20,4 +20,5 @@ public static class EngineDefaults
     public const int HealthFall = 2;
     public const int HealthDeadAfterMs = 1500;
     public const int HealthPort = 9199;
+    public const int HealthHttpStatus = 200;
 }

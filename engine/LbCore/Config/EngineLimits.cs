@@ -37,12 +37,26 @@ public static partial class EngineLimits
     public static readonly ConfigLimit HealthFall = new("health.fall", 1, 100, EngineDefaults.HealthFall);
     public static readonly ConfigLimit HealthDeadAfterMs = new("health.dead_after_ms", 100, 600_000, EngineDefaults.HealthDeadAfterMs);
     public static readonly ConfigLimit HealthPort = new("health.port", 1, 65535, EngineDefaults.HealthPort);
+    public static readonly ConfigLimit HealthHttpStatus = new("health.http.expect_status", 100, 599, EngineDefaults.HealthHttpStatus);
     public static readonly ConfigLimit MetricsPort = new("metrics.listen (port)", 1, 65535);
+
+    /// <summary>
+    /// Longest URL path a check or a probe sends (health.http.path, lb.yaml's verify.path): what HTTP servers and
+    /// clients reliably take in a request line.
+    /// </summary>
+    public const int MaxUrlPathLength = 2000;
+
+    /// <summary>Why <paramref name="path"/> cannot be sent as a request path (or null): '/' first, printable ASCII, no space.</summary>
+    public static string? UrlPathProblem(string path) =>
+        path.Length == 0 || path[0] != '/' ? "start it with '/'"
+        : path.Length > MaxUrlPathLength ? $"it is {path.Length} characters; at most {MaxUrlPathLength}"
+        : path.Any(c => c is <= ' ' or > '~') ? "leave out spaces and characters outside printable ASCII (percent-encode them)"
+        : null;
 
     public static readonly IReadOnlyList<ConfigLimit> All =
     [
         Mtu, VipPort, Weight, TableSize, Seed, Capacity, IdleTimeoutSeconds,
-        HealthIntervalMs, HealthTimeoutMs, HealthRise, HealthFall, HealthDeadAfterMs, HealthPort, MetricsPort,
+        HealthIntervalMs, HealthTimeoutMs, HealthRise, HealthFall, HealthDeadAfterMs, HealthPort, HealthHttpStatus, MetricsPort,
     ];
 
     /// <summary>The limit of the key at a JSON path such as <c>dips[2].weight</c>, if it has one.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Health;
@@ -10,9 +11,11 @@ namespace Lb.Engine.Health;
 /// <summary>
 /// The agent side of health checking (Ananta): with DSR the server listens on the VIP, so only a check from inside
 /// the DIP's host proves anything. Every interval it connects to VIP:port for every TCP port of every VIP (the VIP is
-/// a local address here; all ports in parallel, one timeout for the round), debounces the result with rise/fall,
-/// and sends a <see cref="HealthReport"/> from the agent's address to every mux. A VIP serving only UDP or ICMP has
-/// nothing to connect to and counts as healthy. Runs on its own thread, off the packet path.
+/// a local address here; all ports in parallel, one timeout for the round) and, with <c>health.http</c>, sends
+/// <c>GET path</c> there and wants the expected status (a server that answers 500 is as down as one that is gone);
+/// it debounces the result with rise/fall and sends a <see cref="HealthReport"/> from the agent's address to every
+/// mux. A VIP serving only UDP or ICMP has nothing to connect to and counts as healthy. Runs on its own thread, off
+/// the packet path.
 /// </summary>
 public sealed class AgentHealthChecker : IDisposable
 {
@@ -105,7 +108,8 @@ public sealed class AgentHealthChecker : IDisposable
         var targets = _probeTargets;
         if (targets.Count == 0) return (true, null);
         using var timeout = new CancellationTokenSource(_health.Timeout);
-        var attempts = targets.Select(target => Connect(target, timeout.Token)).ToArray();
+        var http = _health.Http;
+        var attempts = targets.Select(target => http is null ? Connect(target, timeout.Token) : Get(target, http, timeout.Token)).ToArray();
         Task.WaitAll(attempts);
         var failures = attempts.Select(a => a.Result).Where(f => f is not null).ToList();
         return failures.Count == 0 ? (true, null) : (false, string.Join("; ", failures));
@@ -127,6 +131,61 @@ public sealed class AgentHealthChecker : IDisposable
         {
             return $"connect to {target}: {e.SocketErrorCode}";
         }
+    }
+
+    /// <summary>
+    /// One HTTP/1.0 GET with Connection: close, as small as a check can be: only the status line is read. The reply's
+    /// first line must be <c>HTTP/1.x STATUS ...</c> with the expected status.
+    /// </summary>
+    private static async Task<string?> Get(IPEndPoint target, HttpHealthCheck check, CancellationToken cancellation)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var url = $"http://{target}{check.Path}";
+        try
+        {
+            await socket.ConnectAsync(target, cancellation);
+            var request = Encoding.ASCII.GetBytes($"GET {check.Path} HTTP/1.0\r\nHost: {target.Address}\r\nUser-Agent: lbengine-health\r\nConnection: close\r\n\r\n");
+            await socket.SendAsync(request, SocketFlags.None, cancellation);
+            var buffer = new byte[StatusLineLimit];
+            var length = 0;
+            while (length < buffer.Length)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, cancellation);
+                if (read == 0) break;
+                length += read;
+                if (buffer.AsSpan(0, length).IndexOf((byte)'\n') >= 0) break;
+            }
+            var status = ParseStatus(buffer.AsSpan(0, length));
+            return status switch
+            {
+                null => $"GET {url}: no HTTP status line in the reply",
+                var code when code == check.ExpectStatus => null,
+                var code => $"GET {url}: status {code}, expected {check.ExpectStatus}",
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            return $"GET {url} timed out";
+        }
+        catch (SocketException e)
+        {
+            return $"GET {url}: {e.SocketErrorCode}";
+        }
+    }
+
+    /// <summary>The first line of a reply holds the status: at most this many bytes are read for it.</summary>
+    private const int StatusLineLimit = 512;
+
+    /// <summary>The status code of <c>HTTP/1.x NNN reason</c>, or null when the bytes are not a status line.</summary>
+    internal static int? ParseStatus(ReadOnlySpan<byte> reply)
+    {
+        var end = reply.IndexOf((byte)'\n');
+        var line = end >= 0 ? reply[..end] : reply;
+        if (!line.StartsWith("HTTP/1."u8) || line.Length < 12 || line[8] != (byte)' ') return null;
+        var code = line.Slice(9, 3);
+        if (!char.IsAsciiDigit((char)code[0]) || !char.IsAsciiDigit((char)code[1]) || !char.IsAsciiDigit((char)code[2])) return null;
+        if (line.Length > 12 && line[12] is not ((byte)' ' or (byte)'\r')) return null;
+        return (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
     }
 
     public void Dispose()

@@ -22,6 +22,9 @@ public class HealthCheckEndToEndTests(ITestOutputHelper output) : IDisposable
     private const string Health = "\"health\": {\"enabled\": true, \"interval_ms\": 500, \"timeout_ms\": 300, \"rise\": 2, \"fall\": 2, \"dead_after_ms\": 1500, \"port\": 9199}";
     private const string Vips = "\"vips\": [{\"address\": \"20.0.0.1\", \"ports\": [{\"protocol\": \"tcp\", \"port\": 80}], \"icmp\": true}]";
 
+    /// <summary>The HTTP check (second test): GET /healthz instead of a TCP connect.</summary>
+    private const string HttpHealth = "\"health\": {\"enabled\": true, \"interval_ms\": 500, \"timeout_ms\": 300, \"rise\": 2, \"fall\": 2, \"dead_after_ms\": 1500, \"port\": 9199, \"http\": {\"path\": \"/healthz\", \"expect_status\": 200}}";
+
     private string MuxConfig() => $$"""
         {"version": 1, "role": "mux", "host": "mux1", "interface": "{{HealthLab.MuxInterface}}", "address": "{{HealthLab.MuxAddress}}",
          "gateway": {"address": "10.61.2.1"}, "control_socket": "{{_directory}}/mux.sock", {{Vips}},
@@ -29,12 +32,58 @@ public class HealthCheckEndToEndTests(ITestOutputHelper output) : IDisposable
          {{Health}}, "metrics": {"listen": "127.0.0.1:{{MetricsPort}}"} }
         """;
 
-    private string AgentConfig(int i) => $$"""
+    private string AgentConfig(int i, string health = Health) => $$"""
         {"version": 1, "role": "agent", "host": "{{HealthLab.Servers[i].Name}}", "interface": "{{HealthLab.Servers[i].Interface}}",
          "address": "{{HealthLab.Servers[i].Address}}", "gateway": {"address": "{{HealthLab.Servers[i].Gateway}}"},
          "control_socket": "{{_directory}}/agent{{i + 1}}.sock", {{Vips}},
-         "muxes": [{"name": "mux1", "address": "{{HealthLab.MuxAddress}}"}], {{Health}} }
+         "muxes": [{"name": "mux1", "address": "{{HealthLab.MuxAddress}}"}], {{health}} }
         """;
+
+    /// <summary>
+    /// A server that is up but answers its health URL with 500 leaves the rotation (a TCP connect would keep it), and
+    /// comes back when the URL answers 200 again.
+    /// </summary>
+    [RootFact("it creates network namespaces")]
+    public async Task With_an_HTTP_check_a_server_answering_500_leaves_the_rotation_and_returns_on_200()
+    {
+        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
+        Assert.True(File.Exists(engine), $"{engine} missing: build engine/LbEngine");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
+            : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
+        File.WriteAllText(Path.Combine(_directory, "mux.json"), MuxConfig());
+        var www = new string[2];
+        for (var i = 0; i < 2; i++)
+        {
+            File.WriteAllText(Path.Combine(_directory, $"agent{i + 1}.json"), AgentConfig(i, HttpHealth));
+            www[i] = Directory.CreateDirectory(Path.Combine(_directory, $"www{i + 1}")).FullName;
+            File.WriteAllText(Path.Combine(www[i], "index.html"), $"{HealthLab.Servers[i].Name}\n");
+            // /healthz answers 500 while a file named "sick" exists beside it; every other path is served as a file.
+            File.WriteAllText(Path.Combine(www[i], "router.php"),
+                "<?php if ($_SERVER['REQUEST_URI'] === '/healthz') { http_response_code(file_exists(__DIR__ . '/sick') ? 500 : 200); echo \"ok\\n\"; return true; } return false;\n");
+        }
+
+        using var lab = new HealthLab();
+        for (var i = 0; i < 2; i++)
+        {
+            lab.Start(HealthLab.Servers[i].Ns, $"php -S {HealthLab.Vip}:80 -t {www[i]} {www[i]}/router.php", $"{_directory}/php{i + 1}.log");
+            lab.Start(HealthLab.Servers[i].Ns, $"{dotnet} {engine} agent --config {_directory}/agent{i + 1}.json", $"{_directory}/agent{i + 1}.log");
+        }
+        lab.Start(HealthLab.Mux, $"{dotnet} {engine} mux --config {_directory}/mux.json", $"{_directory}/mux.log");
+        var mux = new ControlClient($"{_directory}/mux.sock");
+        await Until(async () => (await Dips(mux)).All(d => d.Health == "up" && d.LastReportMs is not null), TimeSpan.FromSeconds(30), "both DIPs reporting up");
+
+        var clock = Stopwatch.StartNew();
+        File.WriteAllText(Path.Combine(www[1], "sick"), "");
+        var down = await Measure(mux, "srv2", "down", clock);
+        Assert.All(Enumerable.Range(0, 10).Select(_ => Get()), body => Assert.Equal("srv1", body));
+        Assert.Contains("GET http://20.0.0.1:80/healthz: status 500, expected 200", File.ReadAllText($"{_directory}/agent2.log"));
+
+        clock.Restart();
+        File.Delete(Path.Combine(www[1], "sick"));
+        var up = await Measure(mux, "srv2", "up", clock);
+        Assert.Contains("srv2", Enumerable.Range(0, 16).Select(_ => Get()));
+        output.WriteLine($"health URL 500 -> mux down: {down.TotalMilliseconds:0} ms; 200 again -> up: {up.TotalMilliseconds:0} ms");
+    }
 
     [RootFact("it creates network namespaces")]
     public async Task A_dead_server_or_silent_agent_leaves_the_rotation_within_3s_and_returns_within_3s()

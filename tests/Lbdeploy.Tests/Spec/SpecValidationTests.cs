@@ -158,7 +158,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "verify path without slash", Valid + "\nverify:\n  path: index.html",
-            ["lb.yaml:7:9: error: verify.path: 'index.html' is not a URL path; start it with '/' and leave out spaces, e.g. /streaming.html"]
+            ["lb.yaml:7:9: error: verify.path: 'index.html' is not a URL path: start it with '/', e.g. /streaming.html"]
         },
         {
             "health duration without a unit", Valid + "\nhealth:\n  interval: fast",
@@ -197,7 +197,7 @@ public sealed class SpecValidationTests : IDisposable
             [
                 "lb.yaml:6:17: error: health.rise: rise 0 is out of range; use 1-100",
                 "lb.yaml:6:26: error: health.port: port 70000 is out of range; use 1-65535",
-                "lb.yaml:6:33: error: health.colour: unknown key 'colour'; expected one of: enabled, interval, timeout, rise, fall, dead_after, port",
+                "lb.yaml:6:33: error: health.colour: unknown key 'colour'; expected one of: enabled, interval, timeout, rise, fall, dead_after, port, http",
             ]
         },
         {
