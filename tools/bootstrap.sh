@@ -2,7 +2,8 @@
 # Idempotent set-up for a Debian 12 machine: the apt packages lbdeploy needs at run time and in tests, then the
 # .NET restore and a Release build. Quiet when everything is already there.
 #   tools/bootstrap.sh [--with-test-tools] [--with-bench-tools]
-# --with-test-tools: the test suite also renders the trace picture in a headless browser (chromium).
+# --with-test-tools: the test suite also renders the trace picture in a headless browser (chromium) and loads the
+#   zsh completion script in zsh.
 # --with-bench-tools: tools/bench-scapy.sh runs the scapy baseline (python3-scapy).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -11,7 +12,7 @@ cd "$LB_ROOT"
 APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time)
 for option in "$@"; do
   case $option in
-    --with-test-tools) APT_PACKAGES+=(chromium) ;;
+    --with-test-tools) APT_PACKAGES+=(chromium zsh) ;;
     --with-bench-tools) APT_PACKAGES+=(python3-scapy) ;;
     *) lb_usage 2 ;;
   esac

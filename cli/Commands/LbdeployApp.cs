@@ -23,6 +23,7 @@ public static class LbdeployApp
         DownCommand.Create(),
         StatusCommand.Create(),
         WatchCommand.Create(),
+        CompletionCommand.Create(CreateRoot),
     ];
 
     public static RootCommand CreateRoot()
@@ -34,6 +35,7 @@ public static class LbdeployApp
         {
             root.Subcommands.Add(command);
         }
+        CommandExamples.Install(root);
         return root;
     }
 
@@ -45,7 +47,7 @@ public static class LbdeployApp
         var root = CreateRoot();
         if (args.Length == 0) return root.Parse(["--help"]).InvokeAsync(configuration);
         var parse = root.Parse(args);
-        if (parse.Errors.Count == 0) return parse.InvokeAsync(configuration);
+        if (parse.Errors.Count == 0 || parse.Action is { ClearsParseErrors: true }) return parse.InvokeAsync(configuration);
         // A mistyped command line gets one line per problem and where to look, not the whole help.
         var error = configuration.Error ?? Console.Error;
         foreach (var line in CommandLineErrors.Describe(parse).Take(3)) error.WriteLine(line);

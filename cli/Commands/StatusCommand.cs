@@ -10,7 +10,7 @@ namespace Lbdeploy.Commands;
 /// <summary>
 /// `lbdeploy status [--watch] [--json]`: the running engines and DIPs, read from the control sockets of what apply
 /// recorded (no spec needed). Rates come from two stats samples one second apart; `--watch` redraws in place every
-/// second until Ctrl-C.
+/// second until Ctrl-C on a terminal, and appends a snapshot a second to a pipe or file.
 /// </summary>
 public static class StatusCommand
 {
@@ -30,6 +30,9 @@ public static class StatusCommand
     {
         var state = DeployState.Load() ?? throw new LbdeployException($"nothing is applied (no {DeployState.FilePath}); deploy with lbdeploy up or lbdeploy apply");
         Sample? previous = null;
+        // Screen-clearing codes only on a terminal: piped into a file or `less`, snapshots follow each other instead.
+        var redraw = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var previousShown = false;
         while (true)
         {
             StatusReport report;
@@ -44,9 +47,11 @@ public static class StatusCommand
             var text = json
                 ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })
                 : TemplateRenderer.Render("status.txt.sbn", report);
-            if (watch) output.Write("\u001b[2J\u001b[H"); // clear the screen, cursor home
+            if (watch && redraw) output.Write("\u001b[2J\u001b[H"); // clear the screen, cursor home
+            else if (watch && previousShown) output.WriteLine(); // a pipe or file gets one snapshot after another
             output.WriteLine(text.TrimEnd());
             output.Flush();
+            previousShown = true;
             if (!watch) return CommandRunner.Success;
             try
             {
