@@ -179,8 +179,8 @@ public sealed class MuxWatcherTests
         await UntilAsync(() => Rounds() == 2);
 
         rig.Store.Delete();
-        rig.Time.Advance(interval);
-        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(5)));
+        await rig.Time.AdvanceUntilDoneAsync(run, interval);
+        Assert.Equal(0, await run);
         Assert.Contains("lbdeploy watch: the deployment is gone (no applied.json): stopping", log.ToString());
         Assert.StartsWith("2025-06-01T12:00:00.000Z lbdeploy watch: watching muxes h1, h2 every 500 ms", log.ToString());
     }
