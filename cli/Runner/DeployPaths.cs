@@ -26,5 +26,5 @@ public sealed record DeployPaths(string StateRoot)
     public string WatcherPid => Path.Combine(PidDirectory, "watcher.pid");
 
     /// <summary>The applied plan's watch config (apply writes the plan's files before it starts the watcher).</summary>
-    public string WatchConfig => Path.Combine(PlanDirectory, PlanFiles.Watcher);
+    public string WatchConfigFile => Path.Combine(PlanDirectory, PlanFiles.Watcher);
 }

@@ -36,7 +36,7 @@ public sealed class WatcherProcess(RunnerEnvironment environment)
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         if (state.Watcher is { } running && running.IsAlive(environment.Processes) && running.ConfigHash == hash) return running;
         if (state.Watcher is { } stale) await StopAsync(stale);
-        var config = WatchConfig.Load(Paths.WatchConfig);
+        var config = WatchConfig.Load(Paths.WatchConfigFile);
         var watcher = await StartAsync(ct) with { ConfigHash = hash };
         output.WriteLine($"  + watcher      watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} (VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name).Distinct())}), pid {watcher.Pid}");
         return watcher;
@@ -48,7 +48,7 @@ public sealed class WatcherProcess(RunnerEnvironment environment)
         Directory.CreateDirectory(Paths.PidDirectory);
         if (File.Exists(Paths.WatchStatusFile)) File.Delete(Paths.WatchStatusFile);
         var dll = typeof(WatcherProcess).Assembly.Location;
-        var pid = await environment.Daemons.StartAsync(Paths.WatcherLog, [EngineBinary.DotnetHost, dll, "watch", "--config", Paths.WatchConfig], ct);
+        var pid = await environment.Daemons.StartAsync(Paths.WatcherLog, [EngineBinary.DotnetHost, dll, "watch", "--config", Paths.WatchConfigFile], ct);
         await File.WriteAllTextAsync(Paths.WatcherPid, pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
         // Its first round writes the status file: wait for it so apply reports a watcher that works.
         var started = await Wait.UntilAsync(() =>

@@ -21,7 +21,7 @@ public sealed class MuxWatcherTests
         public Watched(FakeRunner rig)
         {
             Rig = rig;
-            Watcher = new MuxWatcher(WatchConfig.Load(rig.Paths.WatchConfig), TextWriter.Synchronized(Log), rig.Environment);
+            Watcher = new MuxWatcher(WatchConfig.Load(rig.Paths.WatchConfigFile), TextWriter.Synchronized(Log), rig.Environment);
         }
 
         public FakeRunner Rig { get; }
@@ -159,7 +159,7 @@ public sealed class MuxWatcherTests
     {
         using var rig = new FakeRunner();
         await rig.ApplyAsync();
-        var config = WatchConfig.Load(rig.Paths.WatchConfig);
+        var config = WatchConfig.Load(rig.Paths.WatchConfigFile);
         var interval = TimeSpan.FromMilliseconds(config.IntervalMilliseconds);
         var log = new StringWriter();
         int Rounds() => rig.Shell.Calls.Count(c => c.Host == "t1" && c.Command.StartsWith("ip route", StringComparison.Ordinal));
