@@ -34,10 +34,11 @@ public static class ApplyCommand
         StateDirectories.Prepare();
         if (planDir is not null) CheckSavedPlan(plan, planDir);
         var network = await NetworkLocator.ForApplyAsync(plan, ct);
-        var changes = Deployer.Diff(plan, network);
+        var deployer = new Deployer(output, RunnerEnvironment.Default);
+        var changes = deployer.Diff(plan, network);
         if (changes.IsEmpty)
         {
-            await Deployer.EnsureWatcherAsync(plan, network, output, ct);
+            await deployer.EnsureWatcherAsync(plan, network, ct);
             output.WriteLine($"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)");
             return CommandRunner.Success;
         }
@@ -49,7 +50,7 @@ public static class ApplyCommand
             output.WriteLine("apply: cancelled, nothing changed");
             return CommandRunner.UserError;
         }
-        await new Deployer(output).ApplyAsync(plan, network, changes, ct);
+        await deployer.ApplyAsync(plan, network, changes, ct);
         return CommandRunner.Success;
     }
 

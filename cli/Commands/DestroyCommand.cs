@@ -16,7 +16,7 @@ public static class DestroyCommand
     public static async Task<int> RunAsync(TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
-        if (!await new Deployer(output).DestroyAsync(ct))
+        if (!await new Deployer(output, RunnerEnvironment.Default).DestroyAsync(ct))
         {
             output.WriteLine("destroy: nothing is applied");
         }

@@ -28,7 +28,8 @@ public static class StatusCommand
 
     public static async Task<int> RunAsync(bool watch, bool json, TextWriter output, CancellationToken ct)
     {
-        var state = DeployState.Load() ?? throw new LbdeployException($"nothing is applied (no {DeployState.FilePath}); deploy with lbdeploy up or lbdeploy apply");
+        var store = DeployStateFile.Default;
+        var state = store.Load() ?? throw new LbdeployException($"nothing is applied (no {store.Paths.StateFile}); deploy with lbdeploy up or lbdeploy apply");
         Sample? previous = null;
         // Screen-clearing codes only on a terminal: piped into a file or `less`, snapshots follow each other instead.
         var redraw = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
@@ -61,7 +62,7 @@ public static class StatusCommand
             {
                 return CommandRunner.Success; // Ctrl-C ends --watch normally
             }
-            state = DeployState.Load() ?? throw new LbdeployException("the deployment was destroyed while watching");
+            state = store.Load() ?? throw new LbdeployException("the deployment was destroyed while watching");
         }
     }
 }

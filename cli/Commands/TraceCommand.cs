@@ -60,7 +60,7 @@ public static class TraceCommand
             var plan = context.Plan(context.Get(file)!);
             var request = new TraceRequest(context.Get(from)!, context.Get(protocol), context.Get(sourcePort), context.Get(destinationPort));
             var trace = context.Get(live)
-                ? await new LiveTracer(new HostShell(NetworkLocator.Deployed(plan).Network)).TraceAsync(plan, request, token)
+                ? await new LiveTracer(new HostShell(NetworkLocator.Deployed(plan, RunnerEnvironment.Default).Network)).TraceAsync(plan, request, token)
                 : FlowTracer.Trace(plan, request);
             if (svgPath is not null)
             {

@@ -21,8 +21,9 @@ public static class VerifyCommand
     public static async Task<int> RunAsync(DeploymentPlan plan, bool json, TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
-        var (_, network) = NetworkLocator.Deployed(plan);
-        var checks = await new Verifier(plan, network).RunAsync(ct);
+        var environment = RunnerEnvironment.Default;
+        var (_, network) = NetworkLocator.Deployed(plan, environment);
+        var checks = await new Verifier(plan, network, environment).RunAsync(ct);
         var failed = checks.Count(c => !c.Passed);
         if (json)
         {

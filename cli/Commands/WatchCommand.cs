@@ -18,7 +18,7 @@ public static class WatchCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             Testbed.LinuxTestbed.RequireRootAndMininet();
-            var watcher = new MuxWatcher(WatchConfig.Load(context.Get(config)!), context.Output, TimeProvider.System);
+            var watcher = new MuxWatcher(WatchConfig.Load(context.Get(config)!), context.Output, Runner.RunnerEnvironment.Default);
             return await watcher.RunAsync(token);
         }, ct));
         return command;

@@ -11,10 +11,13 @@ public static class ShippedFiles
     /// Writes a shipped script into the state folder's scripts/ (mininet hosts share the machine's filesystem, so a
     /// command run inside a host can execute it) and returns its path; rewritten only when its content changed.
     /// </summary>
-    public static string Install(string name)
+    public static string Install(string name) => Install(name, Path.Combine(StateDirectories.Root, "scripts"));
+
+    /// <summary>Like <see cref="Install(string)"/>, into <paramref name="scripts"/> (the scripts/ of a given state folder).</summary>
+    public static string Install(string name, string scripts)
     {
         var text = Read(name);
-        var path = Path.Combine(StateDirectories.Root, "scripts", name);
+        var path = Path.Combine(scripts, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (!File.Exists(path) || File.ReadAllText(path) != text)
         {

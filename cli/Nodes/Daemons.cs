@@ -10,10 +10,16 @@ namespace Lbdeploy.Nodes;
 /// testbed launcher): templates/runner/daemon.sh runs it in its own session with stdin from /dev/null and its output
 /// appended to a log, and reports its pid. The program and its arguments travel as argv, never as a shell line.
 /// </summary>
-public static class Daemons
+public sealed class Daemons : IDaemonLauncher
 {
-    /// <summary>Starts <paramref name="argv"/> as a daemon logging to <paramref name="logFile"/>; returns its pid.</summary>
-    public static async Task<int> StartAsync(string logFile, IReadOnlyList<string> argv, CancellationToken cancellationToken = default)
+    /// <summary>Starts daemons on this machine, in lbdeploy's own namespaces.</summary>
+    public static readonly Daemons Local = new();
+
+    private Daemons()
+    {
+    }
+
+    public async Task<int> StartAsync(string logFile, IReadOnlyList<string> argv, CancellationToken cancellationToken = default)
     {
         var script = ShippedFiles.Install("runner/daemon.sh");
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);

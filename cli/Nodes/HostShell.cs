@@ -9,7 +9,7 @@ namespace Lbdeploy.Nodes;
 /// that addresses a fabric address or the VIP goes through here, and here refuses to run unless the target process
 /// lives in a network namespace other than lbdeploy's own: fabric traffic never leaves from the root namespace.
 /// </summary>
-public sealed class HostShell(MininetNetwork network)
+public sealed class HostShell(MininetNetwork network) : INodeShell
 {
     public const string MnExec = "mnexec";
 
@@ -17,7 +17,6 @@ public sealed class HostShell(MininetNetwork network)
 
     public MininetNetwork Network { get; } = network;
 
-    /// <summary>Runs <paramref name="command"/> with /bin/sh -c inside <paramref name="host"/>; never throws on a non-zero exit.</summary>
     public async Task<ShellResult> RunAsync(string host, string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var pid = NamespacedPidOf(host);
@@ -37,13 +36,6 @@ public sealed class HostShell(MininetNetwork network)
         }
     }
 
-    /// <summary>Like <see cref="RunAsync"/> but a non-zero exit is a <see cref="RunnerException"/>.</summary>
-    public async Task<ShellResult> RunCheckedAsync(string host, string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        var result = await RunAsync(host, command, timeout, cancellationToken);
-        return result.Succeeded ? result : throw new RunnerException(result.Summary());
-    }
-
     /// <summary>
     /// Starts <paramref name="command"/> as a daemon inside <paramref name="host"/> (its own session, stdin from
     /// /dev/null, stdout and stderr appended to <paramref name="logFile"/>) and returns its pid. `mnexec` and the
@@ -54,7 +46,7 @@ public sealed class HostShell(MininetNetwork network)
         var pid = NamespacedPidOf(host);
         try
         {
-            return await Daemons.StartAsync(logFile, [MnExec, "-a", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "/bin/sh", "-c", "exec " + command], cancellationToken);
+            return await Daemons.Local.StartAsync(logFile, [MnExec, "-a", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "/bin/sh", "-c", "exec " + command], cancellationToken);
         }
         catch (RunnerException e)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Lbdeploy.Nodes;
@@ -83,21 +82,4 @@ public static partial class Processes
     /// <summary>Pids whose network namespace is one of <paramref name="namespaces"/>.</summary>
     public static List<int> InNamespaces(IReadOnlySet<string> namespaces) =>
         All().Where(pid => NetworkNamespace(pid) is { } ns && namespaces.Contains(ns)).ToList();
-
-    /// <summary>SIGTERM, then SIGKILL for whatever is still alive after <paramref name="grace"/>.</summary>
-    public static async Task TerminateAsync(IReadOnlyCollection<int> pids, TimeSpan grace)
-    {
-        foreach (var pid in pids) Signal(pid, SigTerm);
-        var watch = Stopwatch.StartNew();
-        while (pids.Any(IsAlive) && watch.Elapsed < grace)
-        {
-            await Task.Delay(50);
-        }
-        foreach (var pid in pids.Where(IsAlive)) Signal(pid, SigKill);
-        watch.Restart();
-        while (pids.Any(IsAlive) && watch.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(50);
-        }
-    }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using System.Diagnostics;
 using Lbdeploy.Planning;
 using Lbdeploy.Spec;
 using Lbdeploy.Nodes;
@@ -13,9 +11,12 @@ namespace Lbdeploy.Runner;
 /// phase (switch rules, VIPs, servers, agents, muxes), the units of one phase in parallel; the state is saved after
 /// every phase so a failure half-way leaves an accurate record for the next apply or destroy.
 /// </summary>
-public sealed class Deployer(TextWriter output)
+public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
 {
     private readonly Lock outputLock = new();
+    private readonly WatcherProcess watcherProcess = new(environment);
+
+    private IDeployStateStore Store => environment.State;
 
     /// <summary>The mininet nodes a plan runs commands in: its hosts and, for linux switches, the switches.</summary>
     public static IEnumerable<string> NodesOf(DeploymentPlan plan)
@@ -25,20 +26,19 @@ public sealed class Deployer(TextWriter output)
         return nodes.Distinct(StringComparer.Ordinal);
     }
 
-
     /// <summary>What apply would change; the previous state counts only if it was applied to this same network.</summary>
-    public static ChangeSet Diff(DeploymentPlan plan, MininetNetwork network)
+    public ChangeSet Diff(DeploymentPlan plan, MininetNetwork network)
     {
-        var state = DeployState.Load();
+        var state = Store.Load();
         var applied = state is not null && state.MatchesNetwork(network) ? state.Units : null;
-        return ChangeSet.Compute(DeployUnit.FromPlan(plan), applied, u => u.IsProcessAlive);
+        return ChangeSet.Compute(DeployUnit.FromPlan(plan), applied, u => u.IsProcessAlive(environment.Processes));
     }
 
     public async Task ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default)
     {
-        var watch = Stopwatch.StartNew();
-        var shell = new HostShell(network);
-        var previous = DeployState.Load();
+        var started = environment.Time.GetTimestamp();
+        var shell = environment.ShellFor(network);
+        var previous = Store.Load();
         var sameNetwork = previous is not null && previous.MatchesNetwork(network);
         var units = sameNetwork ? previous!.Units.ToDictionary(u => u.Key, StringComparer.Ordinal) : new Dictionary<string, AppliedUnit>(StringComparer.Ordinal);
         var state = new DeployState
@@ -53,14 +53,14 @@ public sealed class Deployer(TextWriter output)
         if (!sameNetwork && previous is not null)
         {
             // Applied to a network that is gone: its routes and addresses went with it; stop what may have survived.
-            if (previous.Watcher is { } watcher) await WatcherProcess.StopAsync(watcher);
-            foreach (var unit in previous.Units.Where(u => u.IsProcessAlive)) await UnitOperations.StopAsync(unit);
-            DeployState.Delete();
+            if (previous.Watcher is { } watcher) await watcherProcess.StopAsync(watcher);
+            foreach (var unit in previous.Units.Where(u => u.IsProcessAlive(environment.Processes))) await UnitOperations.StopAsync(unit, environment);
+            Store.Delete();
         }
-        Directory.CreateDirectory(DeployState.LogDirectory);
-        Directory.CreateDirectory(DeployState.PidDirectory);
-        var ops = new UnitOperations(shell, DeployState.PlanDirectory, DeployState.Directory);
-        void Save() { lock (units) { state = state with { Units = [.. units.Values.OrderBy(u => u.Kind).ThenBy(u => u.Host, Topology.NaturalOrder.Instance)] }; } state.Save(); }
+        Directory.CreateDirectory(Store.Paths.LogDirectory);
+        Directory.CreateDirectory(Store.Paths.PidDirectory);
+        var ops = new UnitOperations(shell, environment);
+        void Save() { lock (units) { state = state with { Units = [.. units.Values.OrderBy(u => u.Kind).ThenBy(u => u.Host, Topology.NaturalOrder.Instance)] }; } Store.Save(state); }
 
         // 1. Redone (not reloaded) units are undone with their old files before those are overwritten.
         foreach (var change in changes.Changes.Where(c => c.Kind == ChangeKind.Update && !c.Desired!.IsEngine))
@@ -82,18 +82,18 @@ public sealed class Deployer(TextWriter output)
             {
                 await Task.WhenAll(todo.Select(async change =>
                 {
-                    var started = Stopwatch.StartNew();
+                    var unitStarted = environment.Time.GetTimestamp();
                     var unit = change.Desired!;
                     var applied = (unit.Kind, change.Kind) switch
                     {
                         (UnitKind.Switch, _) => await ops.InstallSwitchAsync(unit, ct),
                         (UnitKind.Vip, _) => await ops.InstallVipAsync(unit, ct),
                         (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct)),
-                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive => await ops.ReloadEngineAsync(unit, change.Applied, ct),
+                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadEngineAsync(unit, change.Applied, ct),
                         _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
                     };
                     lock (units) units[applied.Key] = applied;
-                    Report(change, Done(change) + $" ({started.Elapsed.TotalSeconds:0.0} s{(applied.Pid is { } pid ? $", pid {pid}" : "")})");
+                    Report(change, Done(change) + $" ({environment.Time.GetElapsedTime(unitStarted).TotalSeconds:0.0} s{(applied.Pid is { } pid ? $", pid {pid}" : "")})");
                 }));
             }
             finally
@@ -112,32 +112,32 @@ public sealed class Deployer(TextWriter output)
         Save();
         DeleteStalePlanFiles(plan);
         // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
-        state = state with { Watcher = await WatcherProcess.EnsureAsync(plan, state, output, ct) };
-        state.Save();
-        Say($"apply: done in {watch.Elapsed.TotalSeconds:0.0} s ({changes.Summary})");
+        state = state with { Watcher = await watcherProcess.EnsureAsync(plan, state, output, ct) };
+        Store.Save(state);
+        Say($"apply: done in {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s ({changes.Summary})");
     }
 
     /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state.</summary>
     public async Task<bool> DestroyAsync(CancellationToken ct = default)
     {
-        var state = DeployState.Load();
+        var state = Store.Load();
         if (state is null)
         {
             return false;
         }
-        var network = state.LiveNetwork();
+        var network = state.LiveNetwork(environment.Processes);
         // The watcher first: it must not put back a VIP route the switch tear-down is removing.
-        if (state.Watcher is { } watcher) await WatcherProcess.StopAsync(watcher);
+        if (state.Watcher is { } watcher) await watcherProcess.StopAsync(watcher);
         if (network is null)
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
             // processes can have survived, and those are stopped by pid.
-            foreach (var unit in state.Units.Where(u => u.IsProcessAlive)) await UnitOperations.StopAsync(unit);
-            DeployState.Delete();
+            foreach (var unit in state.Units.Where(u => u.IsProcessAlive(environment.Processes))) await UnitOperations.StopAsync(unit, environment);
+            Store.Delete();
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
             return true;
         }
-        var ops = new UnitOperations(new HostShell(network), DeployState.PlanDirectory, DeployState.Directory);
+        var ops = new UnitOperations(environment.ShellFor(network), environment);
         var errors = new List<string>();
         foreach (var group in state.Units.GroupBy(u => u.Kind).OrderByDescending(g => g.Key))
         {
@@ -156,40 +156,40 @@ public sealed class Deployer(TextWriter output)
         }
         if (errors.Count > 0)
         {
-            throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {DeployState.Directory}): {errors[0]}");
+            throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {Store.Paths.Directory}): {errors[0]}");
         }
-        DeployState.Delete();
+        Store.Delete();
         return true;
     }
 
     /// <summary>Apply with nothing to change still restarts a watcher that died (it is not a unit of the plan).</summary>
-    public static async Task EnsureWatcherAsync(DeploymentPlan plan, MininetNetwork network, TextWriter output, CancellationToken ct)
+    public async Task EnsureWatcherAsync(DeploymentPlan plan, MininetNetwork network, CancellationToken ct)
     {
-        var state = DeployState.Load();
+        var state = Store.Load();
         if (state is null || !state.MatchesNetwork(network)) return;
-        var watcher = await WatcherProcess.EnsureAsync(plan, state, output, ct);
-        if (watcher != state.Watcher) (state with { Watcher = watcher }).Save();
+        var watcher = await watcherProcess.EnsureAsync(plan, state, output, ct);
+        if (watcher != state.Watcher) Store.Save(state with { Watcher = watcher });
     }
 
-    private static async Task RemoveAsync(UnitOperations ops, AppliedUnit unit, CancellationToken ct)
+    private async Task RemoveAsync(UnitOperations ops, AppliedUnit unit, CancellationToken ct)
     {
         switch (unit.Kind)
         {
             case UnitKind.Switch: await ops.RemoveSwitchAsync(unit, ct); break;
             case UnitKind.Vip: await ops.RemoveVipAsync(unit, ct); break;
-            default: await UnitOperations.StopAsync(unit); break;
+            default: await UnitOperations.StopAsync(unit, environment); break;
         }
     }
 
-    private static async Task<AppliedUnit> RestartAsync(Change change, Func<Task<AppliedUnit>> start)
+    private async Task<AppliedUnit> RestartAsync(Change change, Func<Task<AppliedUnit>> start)
     {
-        if (change.Applied is { } old) await UnitOperations.StopAsync(old);
+        if (change.Applied is { } old) await UnitOperations.StopAsync(old, environment);
         return await start();
     }
 
-    private static void WritePlanFiles(DeploymentPlan plan)
+    private void WritePlanFiles(DeploymentPlan plan)
     {
-        var root = DeployState.PlanDirectory;
+        var root = Store.Paths.PlanDirectory;
         Directory.CreateDirectory(root);
         foreach (var (relative, content) in plan.Files)
         {
@@ -202,9 +202,9 @@ public sealed class Deployer(TextWriter output)
         }
     }
 
-    private static void DeleteStalePlanFiles(DeploymentPlan plan)
+    private void DeleteStalePlanFiles(DeploymentPlan plan)
     {
-        var root = DeployState.PlanDirectory;
+        var root = Store.Paths.PlanDirectory;
         var wanted = plan.Files.Keys.Select(k => Path.GetFullPath(Path.Combine(root, k))).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !wanted.Contains(Path.GetFullPath(f))).ToList())
         {

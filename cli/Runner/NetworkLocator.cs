@@ -62,16 +62,16 @@ public static class NetworkLocator
     }
 
     /// <summary>The deployment of this state folder and the live network it was applied to (verify, trace --live).</summary>
-    public static (DeployState State, MininetNetwork Network) Deployed(DeploymentPlan plan)
+    public static (DeployState State, MininetNetwork Network) Deployed(DeploymentPlan plan, RunnerEnvironment environment)
     {
         LinuxTestbed.RequireRootAndMininet();
-        var state = DeployState.Load()
-            ?? throw new RunnerException($"nothing is applied in {StateDirectories.Root}; deploy with lbdeploy apply (or up) first: lbdeploy acts only on networks it deployed");
-        var network = state.LiveNetwork()
-            ?? throw new RunnerException($"the network the deployment in {StateDirectories.Root} was applied to is gone (its nodes stopped); start it and apply again, or clear the state with lbdeploy destroy");
+        var state = environment.State.Load()
+            ?? throw new RunnerException($"nothing is applied in {environment.Paths.StateRoot}; deploy with lbdeploy apply (or up) first: lbdeploy acts only on networks it deployed");
+        var network = state.LiveNetwork(environment.Processes)
+            ?? throw new RunnerException($"the network the deployment in {environment.Paths.StateRoot} was applied to is gone (its nodes stopped); start it and apply again, or clear the state with lbdeploy destroy");
         if (state.FabricFingerprint is { } recorded && recorded != Fingerprint(plan.Fabric))
         {
-            throw new RunnerException($"the deployment in {StateDirectories.Root} was applied from another topology than {plan.SpecPath} uses; apply this spec first, or point -f at the applied one ({state.SpecPath})");
+            throw new RunnerException($"the deployment in {environment.Paths.StateRoot} was applied from another topology than {plan.SpecPath} uses; apply this spec first, or point -f at the applied one ({state.SpecPath})");
         }
         return (state, network);
     }

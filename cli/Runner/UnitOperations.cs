@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
@@ -13,14 +12,21 @@ namespace Lbdeploy.Runner;
 
 /// <summary>
 /// How each kind of unit is put on the running network and taken off it. Every command that touches the fabric runs
-/// inside a node through <see cref="HostShell"/>; bmv2 switches are reached on their thrift port (localhost).
+/// inside a node through <paramref name="shell"/>; bmv2 switches are reached on their thrift port (localhost). Files
+/// are the applied plan's, below <see cref="DeployPaths.PlanDirectory"/>.
 /// </summary>
-public sealed class UnitOperations(HostShell shell, string planDirectory, string stateDirectory)
+public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environment)
 {
     public static readonly TimeSpan EngineStartTimeout = TimeSpan.FromSeconds(45);
     public static readonly TimeSpan ServerStartTimeout = TimeSpan.FromSeconds(15);
 
-    private string PathOf(string planFile) => Path.Combine(planDirectory, planFile);
+    private static readonly TimeSpan StartPollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan EngineHealthTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private DeployPaths Paths => environment.Paths;
+
+    private string PathOf(string planFile) => Path.Combine(Paths.PlanDirectory, planFile);
 
     /// <summary>Installs a switch's rules: the linux script inside the switch node, or the bmv2 commands.</summary>
     public async Task<AppliedUnit> InstallSwitchAsync(DeployUnit unit, CancellationToken ct)
@@ -68,23 +74,21 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
     {
         var log = LogFile(unit);
         var pid = await shell.StartDaemonAsync(unit.Host, unit.Command!, log, ct);
-        var watch = Stopwatch.StartNew();
         // `ss -H -l` lists listening TCP sockets (-t) or bound UDP ones (-u), local address in the 4th column.
         var socketList = listen.Protocol == TransportProtocol.Udp ? "ss -Hlun" : "ss -Hltn";
         var endpoint = $"{vip}:{listen.Port}";
-        while (true)
+        var listening = await Wait.UntilAsync(async token =>
         {
-            if (!Processes.IsAlive(pid))
+            if (!environment.Processes.IsAlive(pid))
             {
                 throw new RunnerException($"the server on {unit.Host} exited at start (`{unit.Command}`); log {log}:{Environment.NewLine}{Tail(log)}");
             }
-            var listening = await shell.RunAsync(unit.Host, socketList, cancellationToken: ct);
-            if (listening.StandardOutput.Split('\n').Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, _, _, var local, ..] && local == endpoint)) break;
-            if (watch.Elapsed > ServerStartTimeout)
-            {
-                throw new RunnerException($"the server on {unit.Host} did not listen on {endpoint}/{listen.Protocol.Name()} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
-            }
-            await Task.Delay(100, ct);
+            var sockets = await shell.RunAsync(unit.Host, socketList, cancellationToken: token);
+            return sockets.StandardOutput.Split('\n').Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, _, _, var local, ..] && local == endpoint);
+        }, ServerStartTimeout, StartPollInterval, environment.Time, ct);
+        if (!listening)
+        {
+            throw new RunnerException($"the server on {unit.Host} did not listen on {endpoint}/{listen.Protocol.Name()} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
         }
         return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log };
     }
@@ -100,34 +104,28 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
         // Only root reaches the sockets' folder: a control socket drains DIPs and reloads configs.
         Directory.CreateDirectory(Path.GetDirectoryName(socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var pid = await shell.StartDaemonAsync(unit.Host, EngineBinary.CommandLine(role, config), log, ct);
-        Directory.CreateDirectory(Path.Combine(stateDirectory, "pids"));
-        await File.WriteAllTextAsync(Path.Combine(stateDirectory, "pids", $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
-        var watch = Stopwatch.StartNew();
-        var client = new ControlClient(socket, TimeSpan.FromSeconds(2));
-        while (true)
+        Directory.CreateDirectory(Paths.PidDirectory);
+        await File.WriteAllTextAsync(Path.Combine(Paths.PidDirectory, $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
+        var answered = await Wait.UntilAsync(async token =>
         {
-            if (!Processes.IsAlive(pid))
+            if (!environment.Processes.IsAlive(pid))
             {
                 throw new RunnerException($"the {role} on {unit.Host} exited at start; log {log}:{Environment.NewLine}{Tail(log)}");
             }
-            if (File.Exists(socket))
+            try
             {
-                try
-                {
-                    await client.HealthAsync(ct);
-                    break;
-                }
-                catch (ControlException)
-                {
-                    // Not listening yet; the timeout below ends the wait.
-                }
+                await environment.Engines.HealthAsync(socket, EngineHealthTimeout, token);
+                return true;
             }
-            if (watch.Elapsed > EngineStartTimeout)
+            catch (ControlException)
             {
-                await Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2));
-                throw new RunnerException($"the {role} on {unit.Host} did not answer on {socket} within {EngineStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+                return false; // not listening yet (or no socket yet); the timeout ends the wait
             }
-            await Task.Delay(100, ct);
+        }, EngineStartTimeout, StartPollInterval, environment.Time, ct);
+        if (!answered)
+        {
+            await environment.Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2), environment.Time);
+            throw new RunnerException($"the {role} on {unit.Host} did not answer on {socket} within {EngineStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
         }
         return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log, ControlSocket = socket, ConfigFile = config };
     }
@@ -138,12 +136,12 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
         var socket = ControlSocketOf(unit);
         if (socket != running.ControlSocket)
         {
-            await StopAsync(running);
+            await StopAsync(running, environment);
             return await StartEngineAsync(unit, ct);
         }
         try
         {
-            await new ControlClient(socket).ReloadAsync(ct);
+            await environment.Engines.ReloadAsync(socket, ct);
         }
         catch (ControlException e)
         {
@@ -152,11 +150,12 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
         return running with { Hash = unit.Hash, Files = [.. unit.Files] };
     }
 
-    public static async Task StopAsync(AppliedUnit unit)
+    /// <summary>Stops a unit's process (by its recorded pid, while it still runs the recorded program) and removes its control socket.</summary>
+    public static async Task StopAsync(AppliedUnit unit, RunnerEnvironment environment)
     {
-        if (unit.IsProcessAlive && unit.Pid is { } pid)
+        if (unit.IsProcessAlive(environment.Processes) && unit.Pid is { } pid)
         {
-            await Processes.TerminateAsync([pid], TimeSpan.FromSeconds(5));
+            await environment.Processes.TerminateAsync([pid], StopGrace, environment.Time);
         }
         if (unit.ControlSocket is { } socket && File.Exists(socket)) File.Delete(socket);
     }
@@ -177,11 +176,11 @@ public sealed class UnitOperations(HostShell shell, string planDirectory, string
 
     private string LogFile(DeployUnit unit)
     {
-        Directory.CreateDirectory(Path.Combine(stateDirectory, "logs"));
-        return Path.Combine(stateDirectory, "logs", $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}.log");
+        Directory.CreateDirectory(Paths.LogDirectory);
+        return Path.Combine(Paths.LogDirectory, $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}.log");
     }
 
-    private static string Fingerprint(int pid) => string.Join(' ', Processes.CommandLine(pid));
+    private string Fingerprint(int pid) => environment.Processes.Fingerprint(pid);
 
     /// <summary>simple_switch_CLI answers "Unknown syntax" to the plan's `#` header lines: send commands only.</summary>
     private static string WithoutComments(string commands) =>

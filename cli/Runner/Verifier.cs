@@ -17,7 +17,7 @@ public sealed record VerifyCheck(string Name, bool Passed, string Detail);
 /// counters are read before and after the checks' own traffic, so "carried traffic" and the split are about that
 /// traffic, not about history.
 /// </summary>
-public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
+public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, RunnerEnvironment environment)
 {
     /// <summary>
     /// Requests each client makes through the VIP: enough new flows that every DIP expects at least
@@ -41,12 +41,18 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
     /// <summary>How many hosts ping at once in pingall (each pings its peers in parallel).</summary>
     public const int PingallParallelism = 4;
 
-    private readonly HostShell shell = new(network);
+    /// <summary>How long ago the watcher may have finished its last round (it finishes one every interval).</summary>
+    public static readonly TimeSpan WatcherRoundAge = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an engine may take to answer `health` (the control client's default).</summary>
+    private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly INodeShell shell = environment.ShellFor(network);
 
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
         var checks = new List<VerifyCheck>();
-        var state = DeployState.Load();
+        var state = environment.State.Load();
         var engines = state is not null && state.MatchesNetwork(network)
             ? state.Units.Where(u => u.Kind is UnitKind.Mux or UnitKind.Agent).ToList()
             : [];
@@ -56,7 +62,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
         }
         else
         {
-            var pending = Deployer.Diff(plan, network);
+            var pending = new Deployer(TextWriter.Null, environment).Diff(plan, network);
             checks.Add(pending.IsEmpty
                 ? new VerifyCheck("deployment", true, $"the running network matches {plan.SpecPath} ({pending.Unchanged} units)")
                 : new VerifyCheck("deployment", false, $"the running network does not match {plan.SpecPath} ({pending.Summary}); run lbdeploy apply"));
@@ -72,15 +78,15 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
     }
 
     /// <summary>The mux watcher runs and finished a round recently (it rewrites its status every round).</summary>
-    private static VerifyCheck WatcherCheck(DeployState state)
+    private VerifyCheck WatcherCheck(DeployState state)
     {
-        if (state.Watcher is not { } watcher || !watcher.IsAlive)
+        if (state.Watcher is not { } watcher || !watcher.IsAlive(environment.Processes))
         {
             return new VerifyCheck("watcher", false, $"the mux watcher is not running{(state.Watcher is { } w ? $" (pid {w.Pid}; log {w.LogFile})" : "")}; run lbdeploy apply");
         }
-        var status = WatchStatus.Load();
-        var age = status is null ? TimeSpan.MaxValue : DateTimeOffset.UtcNow - status.UpdatedAt;
-        if (status is null || status.Pid != watcher.Pid || age > TimeSpan.FromSeconds(5))
+        var status = WatchStatus.Load(environment.Paths);
+        var age = status is null ? TimeSpan.MaxValue : environment.Time.GetUtcNow() - status.UpdatedAt;
+        if (status is null || status.Pid != watcher.Pid || age > WatcherRoundAge)
         {
             return new VerifyCheck("watcher", false, $"pid {watcher.Pid} runs but has not finished a round for {(status is null ? "ever" : $"{age.TotalSeconds:0} s")}; log {watcher.LogFile}");
         }
@@ -92,7 +98,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
 
     private async Task<VerifyCheck> PingallAsync(CancellationToken ct)
     {
-        var pingAll = ShippedFiles.Install("runner/ping-all.sh");
+        var pingAll = ShippedFiles.Install("runner/ping-all.sh", environment.Paths.Scripts);
         var hosts = plan.Fabric.Hosts;
         var failures = new List<string>();
         var pairs = 0;
@@ -126,7 +132,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
     {
         var vip = plan.Service.Vip.ToString();
         var requests = RequestsPerClient;
-        var fetchHashes = ShippedFiles.Install("runner/fetch-hashes.sh");
+        var fetchHashes = ShippedFiles.Install("runner/fetch-hashes.sh", environment.Paths.Scripts);
         var rows = await Task.WhenAll(plan.Clients.Select(async client =>
         {
             var results = new List<VerifyCheck>();
@@ -170,22 +176,21 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network)
         return (Path.GetRelativePath(plan.Service.DocRoot, path), Convert.ToHexStringLower(SHA256.HashData(stream)));
     }
 
-    private static async Task<Dictionary<string, EngineStats>> ReadStatsAsync(List<AppliedUnit> engines, List<VerifyCheck> checks, bool recordHealth, CancellationToken ct)
+    private async Task<Dictionary<string, EngineStats>> ReadStatsAsync(List<AppliedUnit> engines, List<VerifyCheck> checks, bool recordHealth, CancellationToken ct)
     {
         var stats = new Dictionary<string, EngineStats>(StringComparer.Ordinal);
         foreach (var engine in engines)
         {
             var name = $"health {engine.Kind.ToString().ToLowerInvariant()} {engine.Host}";
-            if (!engine.IsProcessAlive || engine.ControlSocket is null)
+            if (!engine.IsProcessAlive(environment.Processes) || engine.ControlSocket is null)
             {
                 if (recordHealth) checks.Add(new VerifyCheck(name, false, $"not running (pid {engine.Pid}); log {engine.LogFile}; run lbdeploy apply"));
                 continue;
             }
-            var client = new ControlClient(engine.ControlSocket);
             try
             {
-                if (recordHealth) await client.HealthAsync(ct);
-                var s = await client.GetStatsAsync(ct);
+                if (recordHealth) await environment.Engines.HealthAsync(engine.ControlSocket, ControlTimeout, ct);
+                var s = await environment.Engines.StatsAsync(engine.ControlSocket, ct);
                 stats[engine.Key] = s;
                 if (recordHealth) checks.Add(new VerifyCheck(name, true, $"pid {engine.Pid}, up {s.UptimeSeconds:0} s, {s.PacketsIn} packets in"));
             }

@@ -4,12 +4,10 @@ using System.Text.Json.Serialization;
 
 namespace Lbdeploy.Runner;
 
-/// <summary>What the watcher last saw and did, rewritten every round (<c>deploy/watch-status.json</c>); verify and status read it.</summary>
+/// <summary>What the watcher last saw and did, rewritten every round (<see cref="DeployPaths.WatchStatusFile"/>); verify and status read it.</summary>
 public sealed record WatchStatus(int Pid, DateTimeOffset UpdatedAt, ImmutableSortedDictionary<string, bool> Muxes, ImmutableSortedDictionary<string, ImmutableArray<string>> Routes, long Failovers)
 {
-    public static string FilePath => Path.Combine(DeployState.Directory, "watch-status.json");
-
-    internal static readonly JsonSerializerOptions Json = new()
+    private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -17,18 +15,18 @@ public sealed record WatchStatus(int Pid, DateTimeOffset UpdatedAt, ImmutableSor
     };
 
     /// <summary>Writes the status atomically (readers never see half a file).</summary>
-    public void Save()
+    public void Save(DeployPaths paths)
     {
-        var temp = FilePath + ".tmp";
+        var temp = paths.WatchStatusFile + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
-        File.Move(temp, FilePath, overwrite: true);
+        File.Move(temp, paths.WatchStatusFile, overwrite: true);
     }
 
-    public static WatchStatus? Load()
+    public static WatchStatus? Load(DeployPaths paths)
     {
         try
         {
-            return File.Exists(FilePath) ? JsonSerializer.Deserialize<WatchStatus>(File.ReadAllText(FilePath), Json) : null;
+            return File.Exists(paths.WatchStatusFile) ? JsonSerializer.Deserialize<WatchStatus>(File.ReadAllText(paths.WatchStatusFile), Json) : null;
         }
         catch (Exception e) when (e is IOException or JsonException)
         {

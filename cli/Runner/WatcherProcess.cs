@@ -9,22 +9,23 @@ namespace Lbdeploy.Runner;
 /// <summary>
 /// Starts and stops the mux watcher (`lbdeploy watch`, a hidden command) as a daemon in lbdeploy's own (root)
 /// namespace: it only reads control sockets (Unix sockets on the shared filesystem) and /proc, and runs `ip route`
-/// inside switch nodes through <see cref="HostShell"/>. Log <c>deploy/logs/watcher.log</c>, pid <c>deploy/pids/watcher.pid</c>.
+/// inside switch nodes through <see cref="HostShell"/>. Log <see cref="DeployPaths.WatcherLog"/>, pid <see cref="DeployPaths.WatcherPid"/>.
 /// Linux target only: bmv2 switches would need their ECMP group members rewritten over thrift, which it does not do.
 /// </summary>
-public static class WatcherProcess
+public sealed class WatcherProcess(RunnerEnvironment environment)
 {
-    public static string LogFile => Path.Combine(DeployState.LogDirectory, "watcher.log");
-    public static string PidFile => Path.Combine(DeployState.PidDirectory, "watcher.pid");
+    /// <summary>How long the watcher may take to finish its first round.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private DeployPaths Paths => environment.Paths;
 
     /// <summary>The plan has a watcher (it planned its config: linux target).</summary>
     public static bool IsWanted(DeploymentPlan plan) => plan.Files.ContainsKey(PlanFiles.Watcher);
 
-    /// <summary>The applied plan's watch config (apply writes the plan's files there before it runs this).</summary>
-    public static string ConfigFile => Path.Combine(DeployState.PlanDirectory, PlanFiles.Watcher);
-
     /// <summary>(Re)starts the watcher when it is not running or the plan's watch config changed; stops it when the plan has none.</summary>
-    public static async Task<AppliedWatcher?> EnsureAsync(DeploymentPlan plan, DeployState state, TextWriter output, CancellationToken ct)
+    public async Task<AppliedWatcher?> EnsureAsync(DeploymentPlan plan, DeployState state, TextWriter output, CancellationToken ct)
     {
         if (!IsWanted(plan))
         {
@@ -33,42 +34,40 @@ public static class WatcherProcess
         }
         var text = plan.Files[PlanFiles.Watcher];
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
-        if (state.Watcher is { IsAlive: true } running && running.ConfigHash == hash) return running;
+        if (state.Watcher is { } running && running.IsAlive(environment.Processes) && running.ConfigHash == hash) return running;
         if (state.Watcher is { } stale) await StopAsync(stale);
-        var config = WatchConfig.Load(ConfigFile);
+        var config = WatchConfig.Load(Paths.WatchConfigFile);
         var watcher = await StartAsync(ct) with { ConfigHash = hash };
         output.WriteLine($"  + watcher      watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} (VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name).Distinct())}), pid {watcher.Pid}");
         return watcher;
     }
 
-    private static async Task<AppliedWatcher> StartAsync(CancellationToken ct)
+    private async Task<AppliedWatcher> StartAsync(CancellationToken ct)
     {
-        Directory.CreateDirectory(DeployState.LogDirectory);
-        Directory.CreateDirectory(DeployState.PidDirectory);
-        if (File.Exists(WatchStatus.FilePath)) File.Delete(WatchStatus.FilePath);
+        Directory.CreateDirectory(Paths.LogDirectory);
+        Directory.CreateDirectory(Paths.PidDirectory);
+        if (File.Exists(Paths.WatchStatusFile)) File.Delete(Paths.WatchStatusFile);
         var dll = typeof(WatcherProcess).Assembly.Location;
-        var pid = await Daemons.StartAsync(LogFile, [EngineBinary.DotnetHost, dll, "watch", "--config", ConfigFile], ct);
-        await File.WriteAllTextAsync(PidFile, pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
+        var pid = await environment.Daemons.StartAsync(Paths.WatcherLog, [EngineBinary.DotnetHost, dll, "watch", "--config", Paths.WatchConfigFile], ct);
+        await File.WriteAllTextAsync(Paths.WatcherPid, pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
         // Its first round writes the status file: wait for it so apply reports a watcher that works.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (WatchStatus.Load() is not { } status || status.Pid != pid)
+        var started = await Wait.UntilAsync(() =>
         {
-            if (!Processes.IsAlive(pid))
-            {
-                throw new RunnerException($"the mux watcher exited at start; log {LogFile}:{Environment.NewLine}{UnitOperations.Tail(LogFile)}");
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                await Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2));
-                throw new RunnerException($"the mux watcher did not complete a round within 30 s; log {LogFile}:{Environment.NewLine}{UnitOperations.Tail(LogFile)}");
-            }
-            await Task.Delay(100, ct);
+            if (WatchStatus.Load(Paths) is { } status && status.Pid == pid) return true;
+            return environment.Processes.IsAlive(pid)
+                ? false
+                : throw new RunnerException($"the mux watcher exited at start; log {Paths.WatcherLog}:{Environment.NewLine}{UnitOperations.Tail(Paths.WatcherLog)}");
+        }, StartTimeout, PollInterval, environment.Time, ct);
+        if (!started)
+        {
+            await environment.Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2), environment.Time);
+            throw new RunnerException($"the mux watcher did not complete a round within {StartTimeout.TotalSeconds:0} s; log {Paths.WatcherLog}:{Environment.NewLine}{UnitOperations.Tail(Paths.WatcherLog)}");
         }
-        return new AppliedWatcher { Pid = pid, ProcessFingerprint = string.Join(' ', Processes.CommandLine(pid)), LogFile = LogFile };
+        return new AppliedWatcher { Pid = pid, ProcessFingerprint = environment.Processes.Fingerprint(pid), LogFile = Paths.WatcherLog };
     }
 
-    public static async Task StopAsync(AppliedWatcher watcher)
+    public async Task StopAsync(AppliedWatcher watcher)
     {
-        if (watcher.IsAlive) await Processes.TerminateAsync([watcher.Pid], TimeSpan.FromSeconds(5));
+        if (watcher.IsAlive(environment.Processes)) await environment.Processes.TerminateAsync([watcher.Pid], TimeSpan.FromSeconds(5), environment.Time);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Lb.Core.Control;
 using Lb.Core.Stats;
+using Lbdeploy.Nodes;
 using Lbdeploy.Runner;
 
 namespace Lbdeploy.Status;
@@ -42,8 +43,8 @@ public sealed record StatusReport(
     private static string? WatcherLine(DeployState state)
     {
         if (state.Watcher is not { } watcher) return null;
-        if (!watcher.IsAlive) return $"NOT RUNNING (pid {watcher.Pid}; log {watcher.LogFile}); run lbdeploy apply";
-        var status = WatchStatus.Load();
+        if (!watcher.IsAlive(ProcessTable.System)) return $"NOT RUNNING (pid {watcher.Pid}; log {watcher.LogFile}); run lbdeploy apply";
+        var status = WatchStatus.Load(DeployPaths.Default);
         if (status is null) return $"pid {watcher.Pid}, no round finished yet";
         var muxes = string.Join(", ", status.Muxes.Select(m => $"{m.Key} {(m.Value ? "up" : "DOWN")}"));
         var routes = string.Join("; ", status.Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
@@ -63,7 +64,7 @@ public sealed record Sample(DateTimeOffset Clock, Dictionary<string, EngineStats
         {
             string? error = null;
             EngineStats? s = null;
-            if (!u.IsProcessAlive || u.ControlSocket is null) error = $"not running (pid {u.Pid})";
+            if (!u.IsProcessAlive(ProcessTable.System) || u.ControlSocket is null) error = $"not running (pid {u.Pid})";
             else
             {
                 try { s = await new ControlClient(u.ControlSocket, TimeSpan.FromSeconds(2)).GetStatsAsync(ct); }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lbdeploy.Common;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
@@ -12,12 +11,20 @@ namespace Lbdeploy.Testbed;
 /// <see cref="Fabric"/> by a fixed Python launcher (templates/testbed/launcher.py) reading the serialized model. It runs in
 /// its own session until SIGTERM; its state directory records every pid it made so `down` removes exactly those.
 /// </summary>
-public sealed class LinuxTestbed(TestbedState state, TextWriter output)
+public sealed class LinuxTestbed(TestbedState state, TextWriter output, TimeProvider? time = null)
 {
     public const string Python = "/usr/bin/python3";
     private const string MininetModule = "/usr/lib/python3/dist-packages/mininet";
 
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+
+    /// <summary>A launcher not running this long after its start has failed (before, it may not have written its pid yet).</summary>
+    private static readonly TimeSpan LauncherStartGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PidFileTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+    private readonly IProcessTable processes = ProcessTable.System;
 
     public TestbedState State { get; } = state;
 
@@ -53,21 +60,19 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         await File.WriteAllLinesAsync(State.NodeNamesFile, model.NodeNames, cancellationToken);
 
         output.WriteLine($"testbed: starting {model.Hosts.Count} hosts, {model.Switches.Count} Linux-router switches, {model.Links.Count} links from {fabric.Source}");
-        var watch = Stopwatch.StartNew();
+        var started = clock.GetTimestamp();
         await StartLauncherAsync(cancellationToken);
-        while (!State.IsReady)
+        bool LauncherFailed() => File.Exists(State.ErrorFile) || (clock.GetElapsedTime(started) > LauncherStartGrace && !State.IsRunning);
+        var settled = await Wait.UntilAsync(() => State.IsReady || LauncherFailed(), StartTimeout, PollInterval, clock, cancellationToken);
+        if (!State.IsReady)
         {
-            if (File.Exists(State.ErrorFile) || (watch.Elapsed > TimeSpan.FromSeconds(2) && !State.IsRunning))
+            if (settled)
             {
                 await WaitForExitAsync(TimeSpan.FromSeconds(20));
                 throw new RunnerException($"the testbed launcher failed; log {State.LogFile}:{Environment.NewLine}{State.LogTail()}");
             }
-            if (watch.Elapsed > StartTimeout)
-            {
-                await DownAsync(cancellationToken);
-                throw new RunnerException($"the testbed did not come up within {StartTimeout.TotalSeconds:0} s; log tail:{Environment.NewLine}{State.LogTail()}");
-            }
-            await Task.Delay(100, cancellationToken);
+            await DownAsync(cancellationToken);
+            throw new RunnerException($"the testbed did not come up within {StartTimeout.TotalSeconds:0} s; log tail:{Environment.NewLine}{State.LogTail()}");
         }
         var nodes = State.Nodes;
         var dead = nodes.Values.Where(n => !n.IsAlive).Select(n => n.Name).ToList();
@@ -75,7 +80,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         {
             throw new RunnerException($"testbed nodes {string.Join(", ", dead)} died right after start; see {State.LogFile}");
         }
-        output.WriteLine($"testbed: ready in {watch.Elapsed.TotalSeconds:0.0} s (state {State.Directory}, topology {State.TopologyFile})");
+        output.WriteLine($"testbed: ready in {clock.GetElapsedTime(started).TotalSeconds:0.0} s (state {State.Directory}, topology {State.TopologyFile})");
         return nodes;
     }
 
@@ -99,7 +104,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
             if (guests.Count > 0)
             {
                 output.WriteLine($"testbed: stopping {guests.Count} process(es) running inside the testbed nodes");
-                await Processes.TerminateAsync(guests, TimeSpan.FromSeconds(3));
+                await processes.TerminateAsync(guests, TimeSpan.FromSeconds(3), clock);
             }
         }
         if (State.IsRunning && State.LauncherPid is { } launcher)
@@ -115,12 +120,12 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
         var survivors = nodes.Where(n => n.IsAlive).Select(n => n.Pid).ToList();
         if (survivors.Count > 0)
         {
-            await Processes.TerminateAsync(survivors, TimeSpan.FromSeconds(2));
+            await processes.TerminateAsync(survivors, TimeSpan.FromSeconds(2), clock);
         }
         if (namespaces.Count > 0)
         {
             var left = Processes.InNamespaces(namespaces);
-            if (left.Count > 0) await Processes.TerminateAsync(left, TimeSpan.FromSeconds(2));
+            if (left.Count > 0) await processes.TerminateAsync(left, TimeSpan.FromSeconds(2), clock);
         }
         var lastLog = Path.Combine(Path.GetDirectoryName(State.Directory)!, "testbed-last.log");
         if (File.Exists(State.LogFile)) File.Copy(State.LogFile, lastLog, overwrite: true);
@@ -149,17 +154,13 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output)
 
     private async Task StartLauncherAsync(CancellationToken ct)
     {
-        await Daemons.StartAsync(State.LogFile, [Python, State.LauncherScript, State.Directory], ct);
-        var watch = Stopwatch.StartNew();
-        while (State.LauncherPid is null && watch.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20, ct);
+        await Daemons.Local.StartAsync(State.LogFile, [Python, State.LauncherScript, State.Directory], ct);
+        // The launcher writes its pid file first thing; the wait for ready below tells a launcher that never did.
+        await Wait.UntilAsync(() => State.LauncherPid is not null, PidFileTimeout, TimeSpan.FromMilliseconds(20), clock, ct);
     }
 
-    private async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (State.IsRunning && watch.Elapsed < timeout) await Task.Delay(100);
-        return !State.IsRunning;
-    }
+    private Task<bool> WaitForExitAsync(TimeSpan timeout) =>
+        Wait.UntilAsync(() => !State.IsRunning, timeout, PollInterval, clock);
 }
 
 public sealed record TestbedStatus(bool Exists, bool LauncherAlive, bool Ready, int? LauncherPid, string Directory, IReadOnlyList<TestbedNodeStatus> Nodes);

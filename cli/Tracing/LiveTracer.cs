@@ -22,7 +22,7 @@ namespace Lbdeploy.Tracing;
 /// linux the kernel's ECMP choice cannot be predicted: the trace is re-walked along the branches the packet took,
 /// which are reported rather than flagged. Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
-public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
+public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
 {
     /// <summary>How long the captures wait, once the packet is sent, for a hop not yet seen: the exchange takes milliseconds.</summary>
     public const int CaptureSeconds = 3;
@@ -40,6 +40,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
     /// <summary>How long the captures may take to start listening (dozens of tcpdumps: seconds on a busy machine).</summary>
     private static readonly TimeSpan ListenLimit = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan ListenPollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
     private readonly TimeProvider clock = time ?? TimeProvider.System;
 
@@ -174,19 +175,14 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 runs[node.Key] = shell.RunAsync(node.Key, string.Join(' ', commands) + " wait", TimeSpan.FromSeconds(CaptureLifetimeSeconds + 5), cancellationToken);
             }
 
-            var waitStart = clock.GetTimestamp();
-            while (!points.Keys.All(p => Listening(FileOf(p) + ".err")))
+            // Until every capture listens, or one of them ended (it will never listen), or the limit passed.
+            await Wait.UntilAsync(() => points.Keys.All(p => Listening(FileOf(p) + ".err")) || runs.Values.Any(r => r.IsCompleted),
+                ListenLimit, ListenPollInterval, clock, cancellationToken);
+            // (The finally ends the captures; the first one not listening names the problem.)
+            if (points.Keys.FirstOrDefault(p => !Listening(FileOf(p) + ".err")) is { Node: not null } failed)
             {
-                if (clock.GetElapsedTime(waitStart) > ListenLimit || runs.Values.Any(r => r.IsCompleted))
-                {
-                    // (The finally ends the captures; the first one not listening names the problem.)
-                    var notListening = points.Keys.Where(p => !Listening(FileOf(p) + ".err")).ToList();
-                    if (notListening.Count == 0) break; // all came up just now
-                    var failed = notListening[0];
-                    var detail = File.Exists(FileOf(failed) + ".err") ? OneLine(File.ReadAllText(FileOf(failed) + ".err")) : "no output";
-                    throw new RunnerException($"trace --live: tcpdump on {failed.Node} {failed.Interface} did not start listening: {detail}");
-                }
-                await Task.Delay(20, cancellationToken);
+                var detail = File.Exists(FileOf(failed) + ".err") ? OneLine(File.ReadAllText(FileOf(failed) + ".err")) : "no output";
+                throw new RunnerException($"trace --live: tcpdump on {failed.Node} {failed.Interface} did not start listening: {detail}");
             }
 
             var sender = Path.Combine(dir, SenderScript);
@@ -197,15 +193,13 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 throw new RunnerException($"trace --live: could not send the packet from {flow.Client} (exit {send.ExitCode}): {OneLine(send.StandardError)}");
 
             var sent = clock.GetTimestamp();
-            while (!runs.Values.All(r => r.IsCompleted) && clock.GetElapsedTime(sent) < TimeSpan.FromSeconds(CaptureSeconds))
+            var captured = false;
+            await Wait.UntilAsync(() => runs.Values.All(r => r.IsCompleted) || (captured = complete(Collect(points.Keys, FileOf, flow))),
+                TimeSpan.FromSeconds(CaptureSeconds), PollInterval, clock, cancellationToken);
+            if (captured)
             {
-                if (complete(Collect(points.Keys, FileOf, flow)))
-                {
-                    // A frame the prediction does not expect (a leg past where it ends) would follow within this.
-                    await Task.Delay(Settle, cancellationToken);
-                    break;
-                }
-                await Task.Delay(PollInterval, cancellationToken);
+                // A frame the prediction does not expect (a leg past where it ends) would follow within this.
+                await Task.Delay(Settle, clock, cancellationToken);
             }
             await StopAsync(runs, pids);
             return (Collect(points.Keys, FileOf, flow), clock.GetElapsedTime(sent));

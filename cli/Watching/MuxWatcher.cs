@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text.Json;
 using Lb.Core.Control;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
@@ -16,7 +15,7 @@ namespace Lbdeploy.Watching;
 /// <see cref="SuccessesToUp"/> good rounds. Routes are re-asserted whenever apply rewrites the state (a re-installed
 /// switch script restores the full set). Exits when the deployment or the network it watches is gone.
 /// </summary>
-public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider time)
+public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnvironment environment)
 {
     public const int FailuresToDown = 2;
     public const int SuccessesToUp = 2;
@@ -25,7 +24,8 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
 
     private readonly Dictionary<string, MuxHealth> health = config.Muxes.ToDictionary(m => m.Host, _ => new MuxHealth(), StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableArray<WatchedNextHop>> installed = new(StringComparer.Ordinal);
-    private DateTime stateWrittenAt;
+    private readonly TimeProvider time = environment.Time;
+    private DateTimeOffset? stateSavedAt;
     private long failovers;
 
     public async Task<int> RunAsync(CancellationToken ct)
@@ -35,24 +35,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
         while (!ct.IsCancellationRequested)
         {
             var started = time.GetTimestamp();
-            var state = DeployState.Load();
-            if (state is null)
-            {
-                Log("the deployment is gone (no applied.json): stopping");
-                return 0;
-            }
-            var network = MininetNetwork.FromNodes(state.Network);
-            if (config.Switches.Any(s => !state.Network.TryGetValue(s.Name, out var pid) || !Processes.IsAlive(pid)))
-            {
-                Log("a watched switch node is gone (the network stopped): stopping");
-                return 0;
-            }
-            await CheckMuxesAsync(state, ct);
-            var written = File.GetLastWriteTimeUtc(DeployState.FilePath);
-            var reassert = written != stateWrittenAt;
-            stateWrittenAt = written;
-            await UpdateRoutesAsync(new HostShell(network), reassert, ct);
-            WriteStatus();
+            if (!await RoundAsync(ct)) return 0;
             var left = interval - time.GetElapsedTime(started);
             if (left > TimeSpan.Zero)
             {
@@ -64,6 +47,29 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
         return 0;
     }
 
+    /// <summary>One round: check every mux, fix the VIP routes, write the status. False when there is nothing left to watch.</summary>
+    internal async Task<bool> RoundAsync(CancellationToken ct)
+    {
+        var state = environment.State.Load();
+        if (state is null)
+        {
+            Log("the deployment is gone (no applied.json): stopping");
+            return false;
+        }
+        if (config.Switches.Any(s => !state.Network.TryGetValue(s.Name, out var pid) || !environment.Processes.IsAlive(pid)))
+        {
+            Log("a watched switch node is gone (the network stopped): stopping");
+            return false;
+        }
+        await CheckMuxesAsync(state, ct);
+        // Every save of the state moves its stamp: apply may have re-installed a switch script (the full route).
+        var reassert = state.UpdatedAt != stateSavedAt;
+        stateSavedAt = state.UpdatedAt;
+        await UpdateRoutesAsync(environment.ShellFor(MininetNetwork.FromNodes(state.Network)), reassert, ct);
+        WriteStatus();
+        return true;
+    }
+
     private async Task CheckMuxesAsync(DeployState state, CancellationToken ct)
     {
         await Task.WhenAll(config.Muxes.Select(async mux =>
@@ -71,7 +77,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
             var unit = state.Units.FirstOrDefault(u => u.Kind == UnitKind.Mux && u.Host == mux.Host);
             string? problem;
             var certain = false;
-            if (unit is null || !unit.IsProcessAlive)
+            if (unit is null || !unit.IsProcessAlive(environment.Processes))
             {
                 problem = unit is null ? "not in the deploy state" : $"process {unit.Pid} is gone";
                 certain = true;
@@ -107,11 +113,11 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
         }));
     }
 
-    private static async Task<string?> ProbeAsync(string socket, CancellationToken ct)
+    private async Task<string?> ProbeAsync(string socket, CancellationToken ct)
     {
         try
         {
-            await new ControlClient(socket, HealthTimeout).HealthAsync(ct);
+            await environment.Engines.HealthAsync(socket, HealthTimeout, ct);
             return null;
         }
         catch (ControlException e)
@@ -120,7 +126,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
         }
     }
 
-    private async Task UpdateRoutesAsync(HostShell shell, bool reassert, CancellationToken ct)
+    private async Task UpdateRoutesAsync(INodeShell shell, bool reassert, CancellationToken ct)
     {
         var up = health.Where(kv => kv.Value.Up).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var sw in config.Switches)
@@ -153,11 +159,9 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, TimeProvider 
             health.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Up, StringComparer.Ordinal),
             installed.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Select(h => h.Neighbor).ToImmutableArray(), StringComparer.Ordinal),
             failovers);
-        var temp = WatchStatus.FilePath + ".tmp";
         try
         {
-            File.WriteAllText(temp, JsonSerializer.Serialize(status, WatchStatus.Json));
-            File.Move(temp, WatchStatus.FilePath, overwrite: true);
+            status.Save(environment.Paths);
         }
         catch (IOException)
         {

@@ -37,7 +37,7 @@ internal sealed class DeployedService : IAsyncDisposable
     /// <summary>`lbdeploy up -f SPEC` on an idle machine; asserts it verified.</summary>
     public static async Task<DeployedService> StartAsync(ITestOutputHelper log, string spec)
     {
-        if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployState.Load() is not null)
+        if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployStateFile.Default.Load() is not null)
         {
             throw new InvalidOperationException("a mininet network or an lbdeploy deployment is already running; the end-to-end tests need the machine to themselves (stop it with lbdeploy down)");
         }
@@ -81,7 +81,7 @@ internal sealed class DeployedService : IAsyncDisposable
     public Task<CliRun> RunAsync(params string[] args) => RunAsync(log, args);
 
     public static AppliedUnit Unit(UnitKind kind, string host) =>
-        DeployState.Load()!.Units.Single(u => u.Kind == kind && u.Host == host);
+        DeployStateFile.Default.Load()!.Units.Single(u => u.Kind == kind && u.Host == host);
 
     public static Task<EngineStats> StatsAsync(UnitKind kind, string host) =>
         new ControlClient(Unit(kind, host).ControlSocket!).GetStatsAsync();
@@ -120,7 +120,7 @@ internal sealed class DeployedService : IAsyncDisposable
     public static Dictionary<string, List<(DateTimeOffset At, string Dip)>> ServedBy()
     {
         var map = new Dictionary<string, List<(DateTimeOffset, string)>>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(DeployState.LogDirectory, "*-server.log"))
+        foreach (var file in Directory.EnumerateFiles(DeployPaths.Default.LogDirectory, "*-server.log"))
         {
             var dip = Path.GetFileName(file).Split('-')[0];
             foreach (var line in File.ReadLines(file))

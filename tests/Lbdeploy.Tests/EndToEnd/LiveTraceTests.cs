@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lbdeploy.Nodes;
 using Lbdeploy.Tracing;
 using Xunit.Abstractions;
 

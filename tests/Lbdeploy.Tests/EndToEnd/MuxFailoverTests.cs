@@ -62,10 +62,10 @@ public sealed class MuxFailoverTests(ITestOutputHelper log)
         var verify = await service.RunAsync("verify", "-f", service.Spec);
         Assert.True(verify.ExitCode == 0, verify.All);
         Assert.Matches(@"PASS\s+watcher\s+pid \d+, muxes up: h1, h2", verify.Output);
-        var watcherLog = await File.ReadAllTextAsync(WatcherProcess.LogFile);
+        var watcherLog = await File.ReadAllTextAsync(DeployPaths.Default.WatcherLog);
         Assert.Contains("mux h1 failed: process", watcherLog);
         Assert.Contains("mux h1 is healthy again", watcherLog);
-        var watcherPid = DeployState.Load()!.Watcher!.Pid;
+        var watcherPid = DeployStateFile.Default.Load()!.Watcher!.Pid;
 
         await service.DestroyExpectingWatcherStoppedAsync(watcherPid);
     }

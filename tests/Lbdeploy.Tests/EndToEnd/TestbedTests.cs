@@ -58,19 +58,20 @@ public sealed class TestbedTests(ITestOutputHelper log)
                 imported.Links.Select(l => (l.A, l.B)).OrderBy(l => l.A.Name, StringComparer.Ordinal).ToList());
 
             // An engine that dies at start is reported with the tail of its own log.
-            var planDir = Directory.CreateTempSubdirectory("lbdeploy-engine-").FullName;
-            Directory.CreateDirectory(Path.Combine(planDir, "engines"));
-            await File.WriteAllTextAsync(Path.Combine(planDir, "engines", "h1-mux.json"),
-                $"{{\"version\": 1, \"role\": \"mux\", \"bogus_key\": 1, \"control_socket\": \"{planDir}/h1.sock\"}}");
-            var ops = new UnitOperations(shell, planDir, planDir);
+            var stateDir = Directory.CreateTempSubdirectory("lbdeploy-engine-").FullName;
+            var paths = new DeployPaths(stateDir);
+            Directory.CreateDirectory(Path.Combine(paths.PlanDirectory, "engines"));
+            await File.WriteAllTextAsync(Path.Combine(paths.PlanDirectory, "engines", "h1-mux.json"),
+                $"{{\"version\": 1, \"role\": \"mux\", \"bogus_key\": 1, \"control_socket\": \"{stateDir}/h1.sock\"}}");
+            var ops = new UnitOperations(shell, RunnerEnvironment.Default with { State = new DeployStateFile(paths, TimeProvider.System) });
             var died = await Assert.ThrowsAsync<RunnerException>(() =>
                 ops.StartEngineAsync(new DeployUnit(UnitKind.Mux, "h1", "x", ["engines/h1-mux.json"], null, null)
                 {
-                    Engine = EngineConfigExample.Mux with { ControlSocket = $"{planDir}/h1.sock" },
+                    Engine = EngineConfigExample.Mux with { ControlSocket = $"{stateDir}/h1.sock" },
                 }, default));
             Assert.Contains("the mux on h1 exited at start", died.Message);
             Assert.Contains("bogus_key", died.Message);
-            Directory.Delete(planDir, recursive: true);
+            Directory.Delete(stateDir, recursive: true);
 
             var status = testbed.Status();
             Assert.True(status.LauncherAlive);

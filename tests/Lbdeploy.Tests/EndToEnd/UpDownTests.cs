@@ -28,7 +28,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
             Assert.Matches(@"pingall\s+240/240", up.Output);
             Assert.True(up.Elapsed < TimeSpan.FromSeconds(90), $"up took {up.Elapsed.TotalSeconds:0.0} s");
             log.WriteLine($"up took {up.Elapsed.TotalSeconds:0.0} s");
-            var state = DeployState.Load()!;
+            var state = DeployStateFile.Default.Load()!;
             pids.AddRange(state.Units.Where(u => u.Pid is not null).Select(u => u.Pid!.Value));
             Assert.Equal(4 + 4 + 2, pids.Count); // servers, agents, muxes
             var muxPids = state.Units.Where(u => u.Kind == UnitKind.Mux).Select(u => u.Pid).ToList();
@@ -53,7 +53,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
             Assert.Matches(@"~ mux h1\s+reloaded", shrink.Output);
             Assert.Matches(@"- agent h16\s+removed", shrink.Output);
             Assert.Matches(@"- server h16\s+removed", shrink.Output);
-            Assert.Equal(muxPids, DeployState.Load()!.Units.Where(u => u.Kind == UnitKind.Mux).Select(u => u.Pid).ToList());
+            Assert.Equal(muxPids, DeployStateFile.Default.Load()!.Units.Where(u => u.Kind == UnitKind.Mux).Select(u => u.Pid).ToList());
             var verify = await Run("verify", "-f", smaller, "--json");
             Assert.True(verify.ExitCode == 0, verify.All);
             Assert.DoesNotContain("h16", SplitRow().Match(verify.Output).Value);
@@ -72,7 +72,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
         }
         Assert.True(MininetNetwork.Discover().IsEmpty, "mininet node shells survived down");
         Assert.All(pids, pid => Assert.False(Processes.IsAlive(pid), $"pid {pid} survived down"));
-        Assert.False(Directory.Exists(DeployState.Directory));
+        Assert.False(Directory.Exists(DeployPaths.Default.Directory));
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries("/sys/class/net").Select(Path.GetFileName), n => FabricInterface().IsMatch(n!));
 
         var none = await Run("apply", "-f", spec, "--auto-approve");
@@ -124,7 +124,7 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
     /// <summary>These tests run `down` at the end: never against a network someone else started.</summary>
     private static void RequireIdleMachine()
     {
-        if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployState.Load() is not null)
+        if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployStateFile.Default.Load() is not null)
         {
             throw new InvalidOperationException("a mininet network or an lbdeploy deployment is already running; the end-to-end tests need the machine to themselves (stop it with lbdeploy down)");
         }

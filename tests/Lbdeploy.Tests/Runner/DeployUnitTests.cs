@@ -40,9 +40,9 @@ public sealed class DeployUnitTests
     [Fact]
     public void Verify_sends_enough_flows_that_every_dip_expects_a_dozen()
     {
-        Assert.Equal(5, new Verifier(Planner.Create(Spec), MininetNetwork.FromNodes(new Dictionary<string, int>())).RequestsPerClient);
+        Assert.Equal(5, new Verifier(Planner.Create(Spec), MininetNetwork.FromNodes(new Dictionary<string, int>()), RunnerEnvironment.Default).RequestsPerClient);
         var leafspine = Planner.Create(Path.Combine(CliRun.RepositoryRoot, "examples", "leafspine.yaml"));
         // weights 1,1,2,1,2 (h12 drained): 12 flows for each weight-1 DIP = 84 flows over 4 clients.
-        Assert.Equal(21, new Verifier(leafspine, MininetNetwork.FromNodes(new Dictionary<string, int>())).RequestsPerClient);
+        Assert.Equal(21, new Verifier(leafspine, MininetNetwork.FromNodes(new Dictionary<string, int>()), RunnerEnvironment.Default).RequestsPerClient);
     }
 }

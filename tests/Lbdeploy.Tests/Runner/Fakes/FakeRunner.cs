@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Lbdeploy.Nodes;
+using Lbdeploy.Planning;
+using Lbdeploy.Runner;
+using Lbdeploy.Tests.EndToEnd;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Lbdeploy.Tests.Runner.Fakes;
+
+/// <summary>
+/// The course deployment (lb.yaml) on a network that exists only in the test: every node a fake shell, engines
+/// fake control sockets, the state in memory, time a <see cref="FakeTimeProvider"/>, files in a temporary folder.
+/// Its nodes behave like a healthy fabric until a test says otherwise.
+/// </summary>
+internal sealed class FakeRunner : IDisposable
+{
+    public static readonly string Spec = Path.Combine(CliRun.RepositoryRoot, "lb.yaml");
+
+    public FakeRunner()
+    {
+        Root = Directory.CreateTempSubdirectory("lbdeploy-runner-").FullName;
+        Paths = new DeployPaths(Root);
+        Processes = new FakeProcessTable(Log);
+        Plan = PlanOf(File.ReadAllText(Spec));
+        NodePids = Plan.Fabric.Hosts.Select(h => h.Name).Concat(Plan.Fabric.Switches.Select(s => s.Name))
+            .ToDictionary(n => n, n => Processes.Start("bash", "--norc", "-is", "mininet:" + n), StringComparer.Ordinal);
+        Network = MininetNetwork.FromNodes(NodePids);
+        Shell = new FakeNodeShell(Network, Processes, Log);
+        Engines = new FakeEngineControl(Log);
+        Store = new MemoryStateStore(Paths, Time, Log);
+        Daemons = new FakeDaemonLauncher(Processes, Paths, Time, [.. Plan.Muxes.Select(m => m.Host)], Log);
+        Environment = new RunnerEnvironment(Store, _ => Shell, Processes, Daemons, Engines, Time);
+        AnswerLikeAHealthyFabric();
+    }
+
+    /// <summary>The test's state folder (deleted at the end).</summary>
+    public string Root { get; }
+
+    public DeployPaths Paths { get; }
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+    public EventLog Log { get; } = new();
+    public FakeProcessTable Processes { get; }
+    public DeploymentPlan Plan { get; }
+    public IReadOnlyDictionary<string, int> NodePids { get; }
+    public MininetNetwork Network { get; }
+    public FakeNodeShell Shell { get; }
+    public FakeEngineControl Engines { get; }
+    public MemoryStateStore Store { get; }
+    public FakeDaemonLauncher Daemons { get; }
+    public RunnerEnvironment Environment { get; }
+    public StringWriter Output { get; } = new();
+
+    /// <summary>The plan of <paramref name="specText"/> (lb.yaml's folder), its engines' control sockets in this test's folder.</summary>
+    public DeploymentPlan PlanOf(string specText)
+    {
+        var plan = Planner.Create(Spec, "lb.yaml", specText);
+        return plan with
+        {
+            Muxes = [.. plan.Muxes.Select(m => m with { Engine = m.Engine with { ControlSocket = Socket(m.Host, "mux") } })],
+            Dips = [.. plan.Dips.Select(d => d with { Engine = d.Engine with { ControlSocket = Socket(d.Host, "agent") } })],
+        };
+    }
+
+    public string Socket(string host, string role) => Path.Combine(Root, "sockets", $"{host}-{role}.sock");
+
+    public Deployer Deployer() => new(Output, Environment);
+
+    /// <summary>What apply does: the change set against the state, then apply it.</summary>
+    public async Task ApplyAsync(DeploymentPlan? plan = null)
+    {
+        var deployer = Deployer();
+        var target = plan ?? Plan;
+        await deployer.ApplyAsync(target, Network, deployer.Diff(target, Network));
+    }
+
+    public AppliedUnit Unit(UnitKind kind, string host) => Store.Load()!.Units.Single(u => u.Kind == kind && u.Host == host);
+
+    /// <summary>The sha256 of the file verify fetches (verify.path in the docroot).</summary>
+    public string ExpectedPageHash() =>
+        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Plan.Service.DocRoot, Plan.Service.VerifyPath.TrimStart('/')))));
+
+    /// <summary>Servers listen on the VIP, every ping answers, every GET returns the verify page.</summary>
+    private void AnswerLikeAHealthyFabric()
+    {
+        var listening = $"LISTEN 0 4096 {Plan.Service.Vip}:{Plan.Service.ServerPort.Port} 0.0.0.0:*\n";
+        Shell.Answer((host, command) => command.StartsWith("ss -Hl", StringComparison.Ordinal) ? new ShellResult(host, command, 0, listening, "") : null);
+        Shell.Answer((host, command) => command.Contains("ping-all.sh", StringComparison.Ordinal)
+            ? new ShellResult(host, command, 0, string.Concat(command.Split(' ').Skip(2).Select(a => $"ok {a}\n")), "")
+            : null);
+        Shell.Answer((host, command) => command.Contains("fetch-hashes.sh", StringComparison.Ordinal)
+            ? new ShellResult(host, command, 0, string.Concat(Enumerable.Repeat($"{ExpectedPageHash()}  -\n", int.Parse(command.Split(' ')[2], CultureInfo.InvariantCulture))), "")
+            : null);
+    }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
