@@ -38,13 +38,21 @@ public static class PathVector
             .Select(g => new PrefixGroup([.. g.Select(o => o.Key)], [.. g.First().Value]))];
     }
 
-    /// <summary>Where every speaker's route to <paramref name="group"/> converges.</summary>
-    public static PrefixOutcome Converge(BgpDesign design, PrefixGroup group)
+    /// <summary>Where every speaker's route to each group converges (<see cref="Groups"/> order).</summary>
+    public static ImmutableArray<PrefixOutcome> ConvergeAll(BgpDesign design)
     {
-        var index = SpeakerIndex.Of(design);
+        var sessions = Sessions.Of(design);
+        return [.. Groups(design).Select(g => Converge(design, sessions, g))];
+    }
+
+    /// <summary>Where every speaker's route to <paramref name="group"/> converges.</summary>
+    public static PrefixOutcome Converge(BgpDesign design, PrefixGroup group) => Converge(design, Sessions.Of(design), group);
+
+    private static PrefixOutcome Converge(BgpDesign design, Sessions sessions, PrefixGroup group)
+    {
         var count = design.Speakers.Length;
         var sample = group.Prefixes[0];
-        var permits = design.Filters.ToDictionary(f => f.Name, f => f.Permits(sample), StringComparer.Ordinal);
+        var permits = design.Filters.Select(f => f.Permits(sample)).ToArray();
         var routes = new SpeakerRoute?[count];
         var current = new List<int>();
         foreach (var origin in group.Originators)
@@ -53,46 +61,88 @@ public static class PathVector
             current.Add(origin);
         }
 
+        // Offers received in the current round, per receiver (null: none yet); `reached` lists the receivers in order.
+        var offers = new List<Offer>?[count];
         for (var length = 1; current.Count > 0; length++)
         {
-            var offers = new SortedDictionary<int, List<(int From, List<AsPath> Accepted, bool Partial)>>();
+            var reached = new List<int>();
             foreach (var from in current)
             {
-                var sender = design.Speakers[from];
-                foreach (var session in sender.Neighbors)
+                var senderAsn = design.Speakers[from].Asn;
+                // What the sender's best paths look like once it adds its ASN: the same for every receiver.
+                var bestPaths = routes[from]!.Paths;
+                var offered = new AsPath[bestPaths.Length];
+                for (var p = 0; p < offered.Length; p++) offered[p] = bestPaths[p].Prepend(senderAsn);
+                foreach (var session in sessions.From[from])
                 {
-                    if (index.Find(session.Peer) is not { } to || routes[to] is not null) continue;
-                    var receiver = design.Speakers[to];
-                    // The session exists only if both ends configure it, over the same link, as eBGP.
-                    if (receiver.NeighborOf(sender.Name) is not { } back || back.PeerAddress != session.LocalAddress || back.LocalAddress != session.PeerAddress) continue;
-                    if (receiver.Asn == sender.Asn) continue;
-                    if (!permits.GetValueOrDefault(session.ExportFilter) || !permits.GetValueOrDefault(back.ImportFilter)) continue;
-                    var offered = routes[from]!.Paths;
-                    var accepted = offered.Where(p => !p.Contains(receiver.Asn)).Select(p => p.Prepend(sender.Asn)).ToList();
-                    if (accepted.Count == 0) continue;
-                    if (!offers.TryGetValue(to, out var list)) offers[to] = list = [];
-                    list.Add((from, accepted, accepted.Count < offered.Length));
+                    if (routes[session.To] is not null) continue;
+                    if (!Permits(permits, session.ExportFilter) || !Permits(permits, session.ImportFilter)) continue;
+                    var receiverAsn = design.Speakers[session.To].Asn;
+                    var rejected = 0;
+                    foreach (var path in offered)
+                        if (path.Contains(receiverAsn)) rejected++;
+                    if (rejected == offered.Length) continue;
+                    var accepted = rejected == 0 ? offered : Array.FindAll(offered, path => !path.Contains(receiverAsn));
+                    if (offers[session.To] is not { } list)
+                    {
+                        offers[session.To] = list = [];
+                        reached.Add(session.To);
+                    }
+                    list.Add(new Offer(from, accepted, rejected > 0));
                 }
             }
-            current = [];
-            foreach (var (to, list) in offers)
+            reached.Sort();
+            foreach (var to in reached)
             {
-                var paths = list.SelectMany(o => o.Accepted).Distinct().Take(MaxPathsPerSpeaker + 1).ToImmutableArray();
-                routes[to] = new SpeakerRoute(length, paths, [.. list.Select(o => o.From)], [.. list.Where(o => o.Partial).Select(o => o.From)]);
-                current.Add(to);
+                var list = offers[to]!;
+                offers[to] = null;
+                var paths = list.Count == 1 ? [.. list[0].Accepted.Take(MaxPathsPerSpeaker + 1)]
+                    : list.SelectMany(o => o.Accepted).Distinct().Take(MaxPathsPerSpeaker + 1).ToImmutableArray();
+                routes[to] = new SpeakerRoute(length, paths, [.. list.Select(o => o.From).Order()], [.. list.Where(o => o.Partial).Select(o => o.From).Order()]);
             }
+            current = reached;
         }
         return new PrefixOutcome(group, [.. routes]);
     }
 
-    /// <summary>Speaker index by name, for one simulation.</summary>
-    private sealed class SpeakerIndex(Dictionary<string, int> byName)
-    {
-        public static SpeakerIndex Of(BgpDesign design) =>
-            new(design.Speakers.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal));
+    /// <summary>A neighbor's offer: the AS paths the receiver accepts, and whether it refused others (a tie-break decides which it gets).</summary>
+    private sealed record Offer(int From, AsPath[] Accepted, bool Partial);
 
-        public int? Find(string name) => byName.TryGetValue(name, out var i) ? i : null;
+    /// <summary>Whether filter <paramref name="filter"/> (an index of the design's filters; -1: a name it lacks) lets the group through.</summary>
+    private static bool Permits(bool[] permits, int filter) => filter >= 0 && permits[filter];
+
+    /// <summary>
+    /// The sessions that come up, as directed edges between speaker indexes: both ends configure them over the same
+    /// link addresses, as eBGP (different ASNs). Built once per design; each group's simulation only reads it.
+    /// </summary>
+    private sealed class Sessions
+    {
+        public required List<Session>[] From { get; init; }
+
+        public static Sessions Of(BgpDesign design)
+        {
+            var index = design.Speakers.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+            int FilterIndex(string name) => design.Filters.IndexOf(design.Filters.FirstOrDefault(f => f.Name == name)!);
+            var from = new List<Session>[design.Speakers.Length];
+            for (var i = 0; i < from.Length; i++)
+            {
+                var sender = design.Speakers[i];
+                from[i] = [];
+                foreach (var session in sender.Neighbors)
+                {
+                    if (!index.TryGetValue(session.Peer, out var to)) continue;
+                    var receiver = design.Speakers[to];
+                    if (receiver.NeighborOf(sender.Name) is not { } back || back.PeerAddress != session.LocalAddress || back.LocalAddress != session.PeerAddress) continue;
+                    if (receiver.Asn == sender.Asn) continue;
+                    from[i].Add(new Session(to, FilterIndex(session.ExportFilter), FilterIndex(back.ImportFilter)));
+                }
+            }
+            return new Sessions { From = from };
+        }
     }
+
+    /// <summary>A session toward speaker <see cref="To"/>: the sender's export filter and the receiver's import filter (indexes of the design's filters).</summary>
+    private sealed record Session(int To, int ExportFilter, int ImportFilter);
 }
 
 /// <summary>Prefixes that converge alike: the same originators (indexes of <see cref="BgpDesign.Speakers"/>) and filters.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Lb.Core.Addressing;
 using Lbdeploy.Bgp;
 using Lbdeploy.Routing;
@@ -36,18 +37,37 @@ public static class BgpProof
         var tables = plan.Switches.ToDictionary(s => s.Switch.Name, s => s.Routes.ToDictionary(r => r.Destination), StringComparer.Ordinal);
         var compared = 0;
         var prefixes = 0;
-        foreach (var group in PathVector.Groups(design))
+        foreach (var outcome in PathVector.ConvergeAll(design))
         {
-            var outcome = PathVector.Converge(design, group);
-            prefixes += group.Prefixes.Length;
+            prefixes += outcome.Group.Prefixes.Length;
             for (var i = 0; i < design.Speakers.Length; i++)
             {
                 var speaker = design.Speakers[i];
                 if (speaker.Role == BgpRole.Mux || !tables.TryGetValue(speaker.Name, out var routes)) continue;
-                foreach (var prefix in group.Prefixes)
+                var route = outcome.Routes[i];
+                // Every prefix of the group has the same BGP route here, and the router gives every route toward one
+                // switch the same next-hop array: compare each array once.
+                var choice = route is { IsLocal: false } ? Multipath.Of(design, speaker, route) : null;
+                var verdicts = new Dictionary<NextHop[], string?>(ReferenceEqualityComparer.Instance);
+                foreach (var prefix in outcome.Group.Prefixes)
                 {
                     compared++;
-                    if (Compare(design, plan.Fabric, speaker, outcome.Routes[i], prefix, routes) is { } problem) Fail(speaker.Name, prefix.ToString(), problem);
+                    var planned = routes.GetValueOrDefault(prefix);
+                    string? problem;
+                    if (route is null || route.IsLocal || planned is null)
+                    {
+                        problem = Compare(design, plan.Fabric, speaker, route, choice, prefix, planned, routes);
+                    }
+                    else
+                    {
+                        var key = ImmutableCollectionsMarshal.AsArray(planned.NextHops)!;
+                        if (!verdicts.TryGetValue(key, out problem))
+                        {
+                            problem = Compare(design, plan.Fabric, speaker, route, choice, prefix, planned, routes);
+                            verdicts[key] = problem;
+                        }
+                    }
+                    if (problem is not null) Fail(speaker.Name, prefix.ToString(), problem);
                 }
             }
         }
@@ -83,9 +103,9 @@ public static class BgpProof
     }
 
     /// <summary>Null when BGP installs at <paramref name="speaker"/> what the plan forwards for <paramref name="prefix"/>, else what differs.</summary>
-    private static string? Compare(BgpDesign design, Fabric fabric, BgpSpeaker speaker, SpeakerRoute? route, Ipv4Prefix prefix, Dictionary<Ipv4Prefix, Route> routes)
+    private static string? Compare(BgpDesign design, Fabric fabric, BgpSpeaker speaker, SpeakerRoute? route, MultipathChoice? choice, Ipv4Prefix prefix,
+        Route? planned, Dictionary<Ipv4Prefix, Route> routes)
     {
-        var planned = routes.GetValueOrDefault(prefix);
         if (route is { IsLocal: true })
         {
             // A leaf's own subnet is connected: the kernel delivers it on the host's port, which the plan's /32s to
@@ -101,8 +121,7 @@ public static class BgpProof
         {
             return planned is null ? null : $"BGP installs no route: {WhyNoRoute(design, speaker, prefix)}; the plan forwards to {Hops(planned)}";
         }
-        var choice = Multipath.Of(design, speaker, route);
-        if (choice.Problem is { } problem) return $"the ECMP set depends on tie-breaks: {problem}";
+        if (choice!.Problem is { } problem) return $"the ECMP set depends on tie-breaks: {problem}";
         var installed = choice.Installed.Select(i => design.Speakers[i].Name).ToList();
         if (planned is null) return $"BGP installs {string.Join(", ", installed)}{bgpPaths}; the plan has no route (a black hole)";
         var plannedHops = planned.NextHops.Select(h => h.Neighbor).ToList();
@@ -119,29 +138,26 @@ public static class BgpProof
         return null;
     }
 
-    /// <summary>What each neighbor offers a speaker that ends with no route: filtered out, or AS paths holding its own ASN.</summary>
+    /// <summary>Why a speaker that ends with no route gets none from the neighbors that have one: a filter, or AS paths holding its own ASN.</summary>
     private static string WhyNoRoute(BgpDesign design, BgpSpeaker speaker, Ipv4Prefix prefix)
     {
+        var group = PathVector.Groups(design).First(g => g.Prefixes.Contains(prefix));
+        var outcome = PathVector.Converge(design, group);
         var reasons = new List<string>();
         foreach (var session in speaker.Neighbors)
         {
-            var peer = design.Speakers.FirstOrDefault(s => s.Name == session.Peer);
-            if (peer is null) continue;
-            if (!design.Filter(session.ImportFilter).Permits(prefix)) reasons.Add($"{speaker.Name} filters {peer.Name}'s offer out ({session.ImportFilter})");
-            else if (peer.NeighborOf(speaker.Name) is { } back && !design.Filter(back.ExportFilter).Permits(prefix)) reasons.Add($"{peer.Name} filters it out ({back.ExportFilter})");
-        }
-        var group = PathVector.Groups(design).First(g => g.Prefixes.Contains(prefix));
-        var outcome = PathVector.Converge(design, group);
-        var index = design.Speakers.IndexOf(speaker);
-        foreach (var session in speaker.Neighbors)
-        {
             var peerIndex = design.Speakers.IndexOf(design.Speakers.FirstOrDefault(s => s.Name == session.Peer)!);
-            if (peerIndex < 0 || outcome.Routes[peerIndex] is not { } offered || peerIndex == index) continue;
-            var seen = offered.Paths.Select(p => p.Prepend(design.Speakers[peerIndex].Asn)).ToList();
-            if (seen.All(p => p.Contains(speaker.Asn)))
-                reasons.Add(Invariant($"{session.Peer} offers AS path {string.Join(" or ", seen)}, which holds {speaker.Name}'s own AS {speaker.Asn}"));
+            if (peerIndex < 0 || outcome.Routes[peerIndex] is not { } offered) continue;
+            var peer = design.Speakers[peerIndex];
+            var seen = offered.Paths.Select(p => p.Prepend(peer.Asn)).ToList();
+            if (peer.NeighborOf(speaker.Name) is { } back && !design.Filter(back.ExportFilter).Permits(prefix))
+                reasons.Add($"{peer.Name} filters it out ({back.ExportFilter})");
+            else if (!design.Filter(session.ImportFilter).Permits(prefix))
+                reasons.Add($"{speaker.Name} filters {peer.Name}'s offer out ({session.ImportFilter})");
+            else if (seen.All(p => p.Contains(speaker.Asn)))
+                reasons.Add(Invariant($"{peer.Name} offers AS path {string.Join(" or ", seen)}, which holds {speaker.Name}'s own AS {speaker.Asn}"));
         }
-        return reasons.Count == 0 ? "no neighbor offers one" : string.Join("; ", reasons.Distinct());
+        return reasons.Count == 0 ? "no neighbor has a route to offer" : string.Join("; ", reasons);
     }
 
     private static string Hops(Route route) => string.Join(", ", route.NextHops.Select(h => h.Neighbor));
