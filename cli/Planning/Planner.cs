@@ -93,7 +93,7 @@ public static class Planner
     /// The frr target's proof that BGP, as designed, converges to the forwarding plan the other checks verified. A
     /// failure is the design's, not the spec's: one line at switches.target with the first differing switch and prefix.
     /// </summary>
-    private static VerificationCheck ProveBgp(LbSpec spec, BgpDesign bgp, ForwardingPlan forwarding)
+    internal static VerificationCheck ProveBgp(LbSpec spec, BgpDesign bgp, ForwardingPlan forwarding)
     {
         var check = BgpProof.Prove(bgp, forwarding);
         if (check.Passed) return check;

@@ -325,7 +325,8 @@ public static partial class SpecReader
         if (!top.TryGetValue("bgp", out var field)) return defaults;
         if (target != SwitchTarget.Frr)
         {
-            f.Error(field.Key, field.Path, $"BGP settings apply to switches.target: frr only, and this spec's target is {target.Name()}; remove the bgp section or set switches.target: frr");
+            var which = f.Values.ContainsKey("switches.target") ? $"this spec's target is {target.Name()}" : $"switches.target is {target.Name()} by default";
+            f.Error(field.Key, field.Path, $"BGP settings apply to switches.target: frr only, and {which}; remove the bgp section or set switches.target: frr");
             return defaults;
         }
         if (YamlFields.IsNull(field.Value)) return defaults;
