@@ -20,8 +20,8 @@ public sealed class BgpPlanTests
         var line = Assert.Single(error.Diagnostics).ToString();
         Assert.Equal(
             "lb.yaml:17:11: error: switches.target: static check 'BGP converges to the forwarding plan' failed: 5 of 340 switch-prefix pairs differ; "
-            + "e.g. at t1 toward 10.14.3.0/24: BGP installs no route: a1 offers AS path 4200000002 4200000006, which holds t1's own AS 4200000006; "
-            + "a2 offers AS path 4200000002 4200000006, which holds t1's own AS 4200000006; the plan forwards to a1, a2; "
+            + "e.g. at t2 toward 10.13.1.0/24: BGP installs no route: a1 offers AS path 4200000002 4200000006, which holds t2's own AS 4200000006; "
+            + "a2 offers AS path 4200000002 4200000006, which holds t2's own AS 4200000006; the plan forwards to a1, a2; "
             + "this fabric is not a Clos the BGP design serves: use switches.target: linux for it",
             line);
     }
