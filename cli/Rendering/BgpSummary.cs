@@ -4,7 +4,7 @@ namespace Lbdeploy.Rendering;
 
 /// <summary>
 /// The frr target's part of the summary: the ASN plan grouped by ASN (summary.txt) and every speaker (plan.json).
-/// <see cref="Bfd"/> reads like lb.yaml (<c>100ms x 3</c>).
+/// <see cref="Bfd"/> reads like lb.yaml (<c>100ms x 3</c>) with the detection time it gives.
 /// </summary>
 public sealed record SummaryBgp(uint AsnBase, int Tiers, int Sessions, string Bfd, IReadOnlyList<SummaryAsn> Asns, IReadOnlyList<string> MultipathRelax, IReadOnlyList<SummaryBgpSpeaker> Speakers);
 
@@ -20,7 +20,7 @@ public static class BgpSummary
         design.Settings.AsnBase,
         design.Tiers,
         design.SessionCount,
-        $"{Spec.Durations.FormatFine(TimeSpan.FromMilliseconds(design.Settings.Bfd.IntervalMilliseconds))} x {design.Settings.Bfd.Multiplier}",
+        $"{Spec.Durations.FormatFine(TimeSpan.FromMilliseconds(design.Settings.Bfd.IntervalMilliseconds))} x {design.Settings.Bfd.Multiplier} (a silent mux is down after {Spec.Durations.FormatFine(design.Settings.Bfd.DetectionTime)})",
         [.. design.Speakers
             .GroupBy(s => s.Asn)
             .OrderBy(g => g.Key)
