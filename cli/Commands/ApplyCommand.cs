@@ -30,6 +30,7 @@ public static class ApplyCommand
 
     public static async Task<int> RunAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
+        RefuseUnappliedTarget(plan);
         Testbed.LinuxTestbed.RequireRootAndMininet();
         StateDirectories.Prepare();
         if (planDir is not null) CheckSavedPlan(plan, planDir);
@@ -52,6 +53,18 @@ public static class ApplyCommand
         }
         await deployer.ApplyAsync(plan, network, changes, ct);
         return CommandRunner.Success;
+    }
+
+    /// <summary>
+    /// The frr target is planned and proved statically (`lbdeploy plan`), but nothing runs FRR on the testbed yet:
+    /// apply and up refuse it rather than deploy a fabric without routes.
+    /// </summary>
+    public static void RefuseUnappliedTarget(DeploymentPlan plan)
+    {
+        if (plan.Target == SwitchTarget.Frr)
+        {
+            throw new LbdeployException($"{plan.SpecPath} sets switches.target: frr, which lbdeploy can plan and verify statically (lbdeploy plan writes the FRR configs and proves them) but cannot apply yet; set switches.target: linux to deploy");
+        }
     }
 
     private static bool Confirm(TextWriter output)

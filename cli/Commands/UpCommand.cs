@@ -17,13 +17,15 @@ public static class UpCommand
             var watch = Stopwatch.StartNew();
             var output = context.Output;
             var specPath = context.Get(spec)!;
-            LinuxTestbed.RequireRootAndMininet();
-            // Planned once; the testbed, apply and verify all work from this plan.
+            // Planned once; the testbed, apply and verify all work from this plan. The target is checked before
+            // anything needs root: a spec `up` cannot run is refused the same way for everyone.
             var plan = context.Plan(specPath);
             if (plan.Target == Spec.SwitchTarget.Bmv2)
             {
                 throw new LbdeployException($"{specPath} sets switches.target: bmv2, but `up` runs the local testbed, whose switches are Linux routers; set switches.target: linux (or use p4run, then lbdeploy apply)");
             }
+            ApplyCommand.RefuseUnappliedTarget(plan);
+            LinuxTestbed.RequireRootAndMininet();
             var testbed = LinuxTestbed.Default(output);
             if (testbed.State.IsRunning)
             {

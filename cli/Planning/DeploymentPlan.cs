@@ -30,6 +30,9 @@ public sealed record DeploymentPlan(
 
     /// <summary>The spec's policy warnings (printed by the command that planned; errors under --strict).</summary>
     public ImmutableArray<Common.SpecDiagnostic> Warnings { get; init; } = [];
+
+    /// <summary>The frr target's BGP design (ASNs, sessions, policies), proved to converge to <see cref="Forwarding"/>; null for the other targets.</summary>
+    public Bgp.BgpDesign? Bgp { get; init; }
 }
 
 /// <summary>
@@ -49,10 +52,20 @@ public sealed record PlannedSwitch(string Name, int ThriftPort, string LinuxScri
 {
     /// <summary>The linux target's teardown script (deletes the routes <see cref="LinuxScriptFile"/> added).</summary>
     public string LinuxTeardownFile { get; init; } = "";
+
+    /// <summary>The frr target: the switch's FRR configuration ("" on the other targets).</summary>
+    public string FrrConfigFile { get; init; } = "";
+
+    /// <summary>The frr target: the switch's kernel settings script, run before FRR starts ("" on the other targets).</summary>
+    public string FrrKernelScriptFile { get; init; } = "";
 }
 
 /// <summary>A mux host, its engine config and the file that holds it (key of <see cref="DeploymentPlan.Files"/>).</summary>
-public sealed record PlannedMux(string Host, Ipv4Address Address, string EngineConfigFile, EngineConfig Engine);
+public sealed record PlannedMux(string Host, Ipv4Address Address, string EngineConfigFile, EngineConfig Engine)
+{
+    /// <summary>The frr target: the mux host's FRR configuration, its session to its switch ("" on the other targets).</summary>
+    public string FrrConfigFile { get; init; } = "";
+}
 
 /// <summary>A DIP host: weight, the VIP set-up and tear-down scripts, its agent config (and its file) and the server command line.</summary>
 public sealed record PlannedDip(

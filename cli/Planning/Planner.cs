@@ -2,6 +2,7 @@ using Lbdeploy.Common;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Lb.Core.Config;
+using Lbdeploy.Bgp;
 using Lbdeploy.Rendering;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
@@ -39,23 +40,28 @@ public static class Planner
         }
         clock.Mark("route");
 
+        var bgp = spec.Target == SwitchTarget.Frr ? DesignBgp(spec, fabric) : null;
+        if (bgp is not null) clock.Mark("design BGP");
+
         // The static checks and the rendering only read the forwarding plan: the checks run beside the switch
         // rendering (a k=16 fat tree: ~0.3 s of one core), and the summary, rendered last, waits for their results.
         var verification = Task.Run(() =>
         {
             var started = Stopwatch.GetTimestamp();
-            return (Report: Verify(spec, forwarding, clients), Duration: Stopwatch.GetElapsedTime(started));
+            var checks = Verify(spec, forwarding, clients).Checks;
+            if (bgp is not null) checks = checks.Add(ProveBgp(spec, bgp, forwarding));
+            return (Checks: checks, Duration: Stopwatch.GetElapsedTime(started));
         });
         SummaryVerification Checks()
         {
-            var (report, duration) = verification.GetAwaiter().GetResult();
+            var (checks, duration) = verification.GetAwaiter().GetResult();
             clock.Record("static checks (beside)", duration);
-            return new SummaryVerification(report.Checks.Length, [.. report.Checks.Select(c => $"ok  {c.Name}: {c.Detail}")]);
+            return new SummaryVerification(checks.Length, [.. checks.Select(c => $"ok  {c.Name}: {c.Detail}")]);
         }
         RenderedPlan rendered;
         try
         {
-            rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, engines, Checks, clock);
+            rendered = PlanRenderer.Render(spec, fabric, forwarding, clients, engines, Checks, clock, bgp);
         }
         catch
         {
@@ -63,7 +69,38 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings };
+        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp };
+    }
+
+    /// <summary>
+    /// The frr target's BGP design. A fabric it cannot serve, or an ASN base without room for it, is reported at the
+    /// spec item concerned (bgp.asn_base) or at switches.target, the choice that needs the design.
+    /// </summary>
+    private static BgpDesign DesignBgp(LbSpec spec, Fabric fabric)
+    {
+        try
+        {
+            return BgpDesigner.Design(fabric, spec.Vip.Address, spec.Muxes, spec.Bgp);
+        }
+        catch (BgpDesignException e)
+        {
+            var item = e.Item is { } path && spec.Source.Has(path) ? path : "switches.target";
+            throw new SpecException([spec.Source.At(item, e.Message)]);
+        }
+    }
+
+    /// <summary>
+    /// The frr target's proof that BGP, as designed, converges to the forwarding plan the other checks verified. A
+    /// failure is the design's, not the spec's: one line at switches.target with the first differing switch and prefix.
+    /// </summary>
+    internal static VerificationCheck ProveBgp(LbSpec spec, BgpDesign bgp, ForwardingPlan forwarding)
+    {
+        var check = BgpProof.Prove(bgp, forwarding);
+        if (check.Passed) return check;
+        var first = check.Failures[0];
+        throw new SpecException([spec.Source.At("switches.target",
+            $"static check '{check.Name}' failed: {check.Detail.Split("; e.g. ", 2)[0]}; e.g. at {first.From}{(first.To.Length > 0 ? $" toward {first.To}" : "")}: {first.Path}; "
+            + "this fabric is not a Clos the BGP design serves: use switches.target: linux for it")]);
     }
 
     /// <summary>
@@ -161,12 +198,18 @@ public static class Planner
         var service = new PlannedService(vip, [.. spec.Vip.Ports.Select(p => new ServicePort(p.Protocol, p.Port))], spec.Vip.Icmp, spec.Verify.Path, spec.Servers.DocRoot,
             new ServicePort(serverPort.Protocol, serverPort.Port), firstTcp?.Port);
 
+        var frr = spec.Target == SwitchTarget.Frr;
         var switches = forwarding.Switches.Select(s => new PlannedSwitch(s.Switch.Name, s.Switch.ThriftPort,
             PlanFiles.LinuxSwitchScript(s.Switch.Name), PlanFiles.Bmv2Commands(s.Switch.Name))
         {
             LinuxTeardownFile = PlanFiles.LinuxSwitchTeardown(s.Switch.Name),
+            FrrConfigFile = frr ? PlanFiles.FrrSwitchConfig(s.Switch.Name) : "",
+            FrrKernelScriptFile = frr ? PlanFiles.FrrSwitchKernel(s.Switch.Name) : "",
         });
-        var muxes = spec.Muxes.Select((m, i) => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m), engines.Muxes[i]));
+        var muxes = spec.Muxes.Select((m, i) => new PlannedMux(m, fabric.FindHost(m)!.Address.Address, PlanFiles.MuxConfig(m), engines.Muxes[i])
+        {
+            FrrConfigFile = frr ? PlanFiles.FrrMuxConfig(m) : "",
+        });
         var dips = spec.Dips.Select((d, i) => new PlannedDip(
             d.Host,
             fabric.FindHost(d.Host)!.Address.Address,

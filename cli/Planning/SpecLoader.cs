@@ -70,15 +70,17 @@ public static class SpecLoader
     }
 
     /// <summary>
-    /// The linux target routes with `ip route` between addressed ports: a fabric whose switch-to-switch links carry no
-    /// addresses (p4-utils' mixed strategy) can only run on bmv2. Reported at switches.target, or at topology.
+    /// The linux target routes with `ip route` between addressed ports, and the frr target peers BGP over them: a fabric
+    /// whose switch-to-switch links carry no addresses (p4-utils' mixed strategy) can only run on bmv2. Reported at
+    /// switches.target, or at topology.
     /// </summary>
     private static SpecDiagnostic? TargetProblem(LbSpec spec, Fabric fabric)
     {
-        if (spec.Target != SwitchTarget.Linux) return null;
+        if (spec.Target == SwitchTarget.Bmv2) return null;
         var bare = fabric.Links.FirstOrDefault(l => fabric.IsSwitch(l.A.Node) && (l.A.Address is null || l.B.Address is null));
         if (bare is null) return null;
-        var message = $"the linux target routes between addressed switch ports, but the link {bare.A.Node}-{bare.B.Node} of {spec.TopologyAsWritten} has no addresses "
+        var what = spec.Target == SwitchTarget.Frr ? "the frr target peers BGP over addressed switch ports" : "the linux target routes between addressed switch ports";
+        var message = $"{what}, but the link {bare.A.Node}-{bare.B.Node} of {spec.TopologyAsWritten} has no addresses "
             + "(p4-utils' assignment_strategy 'mixed' leaves switch links unaddressed); use assignment_strategy \"l3\" in the topology, or switches.target: bmv2";
         return spec.Source.Has("switches.target") ? spec.Source.At("switches.target", message) : spec.Source.AtKey("topology", message);
     }

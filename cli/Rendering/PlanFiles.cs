@@ -14,6 +14,14 @@ public static class PlanFiles
 
     public static string Bmv2Commands(string switchName) => $"switches/bmv2/{switchName}.txt";
 
+    /// <summary>The frr target: a switch's FRR configuration and its kernel settings script.</summary>
+    public static string FrrSwitchConfig(string switchName) => $"switches/frr/{switchName}.conf";
+
+    public static string FrrSwitchKernel(string switchName) => $"switches/frr/{switchName}.sh";
+
+    /// <summary>The frr target: the FRR configuration of a mux host (its session to its switch, the VIP it announces).</summary>
+    public static string FrrMuxConfig(string mux) => $"hosts/{mux}/frr.conf";
+
     public static string VipUp(string dip) => $"hosts/{dip}/vip-up.sh";
 
     public static string VipDown(string dip) => $"hosts/{dip}/vip-down.sh";

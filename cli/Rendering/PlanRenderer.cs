@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Lb.Core.Config;
+using Lbdeploy.Bgp;
 using Lbdeploy.Planning;
 using Lbdeploy.Routing;
 using Lbdeploy.Spec;
@@ -25,10 +26,12 @@ public static class PlanRenderer
     /// <param name="engines">The engines' configs: written as they are, by the contract's own serializer.</param>
     /// <param name="verification">The static checks' results for the summary; called once every other file is
     /// rendered, so the checks can run meanwhile (it may block until they finish, or throw their failure).</param>
+    /// <param name="bgp">The frr target's BGP design (required for it, ignored by the other targets).</param>
     public static RenderedPlan Render(LbSpec spec, Fabric fabric, ForwardingPlan forwarding, ImmutableArray<string> clients, EngineConfigs engines,
-        Func<SummaryVerification> verification, PhaseClock? clock = null)
+        Func<SummaryVerification> verification, PhaseClock? clock = null, BgpDesign? bgp = null)
     {
         clock ??= PhaseClock.None;
+        if (spec.Target == SwitchTarget.Frr && bgp is null) throw new ArgumentNullException(nameof(bgp), "the frr target renders from its BGP design");
         var files = new Dictionary<string, string>(StringComparer.Ordinal); // sorted once, at the end
         var vip = spec.Vip.Address.ToString();
 
@@ -51,6 +54,15 @@ public static class PlanRenderer
             }
             bmv2Counts[i] = SwitchRules.CountBmv2(switchForwarding);
             var interfaces = fabric.LinksOf(name).Select(l => l.End(name).Name).ToList();
+            if (spec.Target == SwitchTarget.Frr)
+            {
+                switchFiles[i] =
+                [
+                    (PlanFiles.FrrSwitchConfig(name), TemplateRenderer.Render("frr/frr.conf.sbn", FrrConfigs.Of(bgp!, bgp!.Speaker(name)))),
+                    (PlanFiles.FrrSwitchKernel(name), TemplateRenderer.Render("frr/switch.sh.sbn", FrrConfigs.Kernel(name, interfaces))),
+                ];
+                return;
+            }
             var linux = SwitchRules.Linux(switchForwarding, interfaces, prefixes);
             switchFiles[i] =
             [
@@ -70,6 +82,10 @@ public static class PlanRenderer
             files[PlanFiles.VipDown(host.Name)] = TemplateRenderer.Render("hosts/vip-down.sh.sbn", model);
         }
 
+        if (spec.Target == SwitchTarget.Frr)
+        {
+            foreach (var mux in bgp!.Muxes) files[PlanFiles.FrrMuxConfig(mux.Name)] = TemplateRenderer.Render("frr/frr.conf.sbn", FrrConfigs.Of(bgp, mux));
+        }
         foreach (var mux in engines.Muxes)
         {
             files[PlanFiles.MuxConfig(mux.Host)] = EngineConfigJson.Serialize(mux);
@@ -89,7 +105,10 @@ public static class PlanRenderer
         var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
         var checks = verification();
         clock.Mark("wait for static checks");
-        var summary = Summarize(spec, fabric, forwarding, bmv2Counts, clients, checks, fileNames);
+        var summary = Summarize(spec, fabric, forwarding, bmv2Counts, clients, checks, fileNames) with
+        {
+            Bgp = spec.Target == SwitchTarget.Frr ? BgpSummary.Of(bgp!) : null,
+        };
         clock.Mark("summarize (VIP paths)");
         files[PlanFiles.Summary] = TemplateRenderer.Render("summary.txt.sbn", summary);
         clock.Mark("summary.txt");

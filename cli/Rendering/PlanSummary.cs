@@ -20,7 +20,12 @@ public sealed record PlanSummary(
     IReadOnlyList<SummaryVipPaths> VipPaths,
     SummaryVerification Verification,
     IReadOnlyList<SummaryFolder> Folders,
-    IReadOnlyList<string> Files);
+    IReadOnlyList<string> Files)
+{
+    /// <summary>The frr target's ASN plan and sessions (absent for the other targets).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public SummaryBgp? Bgp { get; init; }
+}
 
 /// <summary>How many of the plan's files one folder holds ("" for the top level).</summary>
 public sealed record SummaryFolder(string Folder, int Files);

@@ -63,3 +63,34 @@ public readonly record struct Bmv2Counts(int TableEntries, int EcmpGroups)
 
 /// <summary>templates/hosts/vip-up.sh.sbn and vip-down.sh.sbn: the VIP on a DIP for Direct Server Return.</summary>
 public sealed record DipHostModel(string Host, string Interface, string Vip, string Gateway, int Mtu, int AdvMss);
+
+/// <summary>
+/// templates/frr/frr.conf.sbn: one BGP speaker's FRR configuration (a switch, or a mux host announcing the VIP).
+/// <see cref="PrefixListLines"/> are whole `ip prefix-list` lines (a k=16 fat tree: ~1000 per switch, preformatted).
+/// </summary>
+public sealed record FrrConfigModel(
+    string Node,
+    string Kind,
+    string Role,
+    int Pod,
+    uint Asn,
+    string RouterId,
+    bool MultipathRelax,
+    int? MaximumPaths,
+    IReadOnlyList<string> PrefixListLines,
+    IReadOnlyList<FrrRouteMapModel> RouteMaps,
+    FrrBfdModel? Bfd,
+    IReadOnlyList<string> Networks,
+    IReadOnlyList<FrrNeighborModel> Neighbors);
+
+/// <summary>`route-map NAME permit 10` matching the prefix-list of the same name, or `deny 10` (nothing passes).</summary>
+public sealed record FrrRouteMapModel(string Name, bool Permit);
+
+/// <summary>The BFD profile of the mux sessions.</summary>
+public sealed record FrrBfdModel(string Profile, int IntervalMilliseconds, int Multiplier);
+
+/// <summary>One eBGP session: the peer's address and ASN, what it is, BFD or not, the import and export route-maps.</summary>
+public sealed record FrrNeighborModel(string Address, uint RemoteAs, string Peer, string Interface, bool Bfd, string Import, string Export);
+
+/// <summary>templates/frr/switch.sh.sbn: a switch's kernel settings under FRR (forwarding, ECMP hash, rp_filter).</summary>
+public sealed record FrrSwitchKernelModel(string Switch, IReadOnlyList<string> Interfaces);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Scriban;
+using Scriban.Parsing;
 using Scriban.Runtime;
 using Lbdeploy.Common;
 
@@ -12,6 +13,9 @@ namespace Lbdeploy.Rendering;
 /// members templates see in snake_case. Strict: an unknown variable is an error, not an empty string.
 /// Adds one function, <c>sh</c>, that quotes a value for /bin/sh with <see cref="ShellQuoting.Quote"/>: every value a
 /// shell template interpolates goes through it (a test renders the templates from hostile input and runs the scripts).
+/// FRR configs have no quoting: their templates pass every value through <c>frr</c>, which lets through only one word
+/// (<see cref="FrrWords"/>) and fails the render otherwise. `include` reads another embedded template (a part two
+/// templates share, such as the switches' forwarding sysctls).
 /// </summary>
 public static class TemplateRenderer
 {
@@ -25,12 +29,14 @@ public static class TemplateRenderer
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
         globals.SetValue("sh", scratch.Shell, readOnly: true);
+        globals.SetValue("frr", scratch.FrrWord, readOnly: true);
         var context = new TemplateContext(scratch.Builtins)
         {
             StrictVariables = true,
             LoopLimit = 0,
             NewLine = "\n",
             MemberRenamer = StandardMemberRenamer.Default,
+            TemplateLoader = EmbeddedTemplates.Instance,
         };
         context.PushOutput(new StringBuilderOutput(scratch.RentOutput()));
         context.PushGlobal(globals);
@@ -52,6 +58,8 @@ public static class TemplateRenderer
         public ScriptObject Builtins { get; } = TemplateContext.GetDefaultBuiltinObject();
 
         public object Shell { get; } = CreateFunction("sh", new Func<object?, string>(ShellWord));
+
+        public object FrrWord { get; } = CreateFunction("frr", new Func<object?, string>(FrrToken));
 
         private StringBuilder output = new();
 
@@ -80,16 +88,51 @@ public static class TemplateRenderer
 
     private static Template Load(string templateName)
     {
-        var assembly = typeof(TemplateRenderer).Assembly;
-        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + templateName)
-            ?? throw new InvalidOperationException($"template '{templateName}' is not embedded in {assembly.GetName().Name}; add it under templates/");
-        using var reader = new StreamReader(stream);
-        var template = Template.Parse(reader.ReadToEnd(), "templates/" + templateName);
+        var template = Template.Parse(ReadEmbedded(templateName), "templates/" + templateName);
         if (template.HasErrors)
         {
             throw new InvalidOperationException($"template templates/{templateName} does not parse: {string.Join("; ", template.Messages)}");
         }
         return template;
+    }
+
+    private static string ReadEmbedded(string templateName)
+    {
+        var assembly = typeof(TemplateRenderer).Assembly;
+        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + templateName)
+            ?? throw new InvalidOperationException($"template '{templateName}' is not embedded in {assembly.GetName().Name}; add it under templates/");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>`include "NAME"` in a template: NAME is another embedded template, parsed once like the others.</summary>
+    private sealed class EmbeddedTemplates : ITemplateLoader
+    {
+        public static readonly EmbeddedTemplates Instance = new();
+
+        public string GetPath(TemplateContext context, SourceSpan callerSpan, string templateName)
+        {
+            // The context parses what Load returns; handing it the cached parse instead skips that on every render.
+            context.CachedTemplates.TryAdd(templateName, Cache.GetOrAdd(templateName, TemplateRenderer.Load));
+            return templateName;
+        }
+
+        public string Load(TemplateContext context, SourceSpan callerSpan, string templatePath) => ReadEmbedded(templatePath);
+
+        public ValueTask<string?> LoadAsync(TemplateContext context, SourceSpan callerSpan, string templatePath) => new(Load(context, callerSpan, templatePath));
+    }
+
+    private static string FrrToken(object? value)
+    {
+        var text = value switch
+        {
+            null => throw new InvalidOperationException("a template passed null to frr; the model must provide the value"),
+            string s => s,
+            IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        };
+        return FrrWords.IsWord(text) ? text
+            : throw new ArgumentException($"refusing to put {TerminalText.Quote(text)} into an FRR config: it is not one word of letters, digits and . : / - _");
     }
 
     private static string ShellWord(object? value) => value switch

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
+using Lbdeploy.Bgp;
 
 namespace Lbdeploy.Spec;
 
@@ -29,6 +30,9 @@ public sealed record LbSpec(
 
     /// <summary>DIP health checking (agents probe their server and report to the muxes).</summary>
     public HealthSpec Health { get; init; } = HealthSpec.Default;
+
+    /// <summary>The BGP settings of the frr target (its defaults on the other targets, which run no BGP).</summary>
+    public BgpSettings Bgp { get; init; } = BgpSettings.Default;
 }
 
 /// <summary>
@@ -73,16 +77,20 @@ public enum SwitchTarget
 
     /// <summary>bmv2 simple_switch running p4/ecmp.p4, programmed with simple_switch_CLI.</summary>
     Bmv2,
+
+    /// <summary>Linux routers running FRR: eBGP on every link (RFC 7938), the muxes announcing the VIP.</summary>
+    Frr,
 }
 
 public static class SwitchTargets
 {
-    public static readonly ImmutableArray<string> Names = ["linux", "bmv2"];
+    public static readonly ImmutableArray<string> Names = ["linux", "bmv2", "frr"];
 
     public static string Name(this SwitchTarget target) => target switch
     {
         SwitchTarget.Linux => "linux",
         SwitchTarget.Bmv2 => "bmv2",
+        SwitchTarget.Frr => "frr",
         _ => throw new ArgumentOutOfRangeException(nameof(target)),
     };
 
@@ -90,6 +98,7 @@ public static class SwitchTargets
     {
         "linux" => SwitchTarget.Linux,
         "bmv2" => SwitchTarget.Bmv2,
+        "frr" => SwitchTarget.Frr,
         _ => null,
     };
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
+using Lbdeploy.Bgp;
 using Lbdeploy.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -20,7 +21,7 @@ namespace Lbdeploy.Spec;
 /// </summary>
 public static partial class SpecReader
 {
-    public static readonly ImmutableArray<string> RootKeys = ["topology", "vip", "muxes", "dips", "clients", "switches", "engine", "health", "servers", "verify"];
+    public static readonly ImmutableArray<string> RootKeys = ["topology", "vip", "muxes", "dips", "clients", "switches", "bgp", "engine", "health", "servers", "verify"];
     private static readonly string[] VipKeys = ["address", "ports", "icmp"];
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
@@ -32,6 +33,8 @@ public static partial class SpecReader
     private static readonly string[] HttpCheckKeys = ["path", "expect_status"];
     private static readonly string[] ServersKeys = ["command", "docroot"];
     private static readonly string[] VerifyKeys = ["path"];
+    private static readonly string[] BgpKeys = ["asn_base", "bfd"];
+    private static readonly string[] BfdKeys = ["interval", "multiplier"];
 
     /// <summary>Reads a spec file; <paramref name="displayPath"/> (default: the path as given) starts every message.</summary>
     public static SpecReadResult Read(string specPath, string? displayPath = null)
@@ -127,6 +130,7 @@ public static partial class SpecReader
         var dips = ReadDips(f, YamlFields.Optional(top, "dips"));
         ImmutableArray<string>? clients = YamlFields.Optional(top, "clients") is { } clientsField ? ReadHostList(f, clientsField, required: false) : null;
         var target = ReadTarget(f, top);
+        var bgp = ReadBgp(f, top, target);
         var engine = ReadEngine(f, top);
         var health = ReadHealth(f, top);
         var servers = ReadServers(f, top, baseDirectory);
@@ -147,7 +151,7 @@ public static partial class SpecReader
             engine,
             servers,
             verify,
-            new SpecSourceMap(displayPath, f.Values, f.Keys)) { Health = health };
+            new SpecSourceMap(displayPath, f.Values, f.Keys)) { Health = health, Bgp = bgp };
     }
 
     private static VipSpec ReadVip(YamlFields f, Dictionary<string, Field> top)
@@ -305,11 +309,62 @@ public static partial class SpecReader
     {
         var switches = YamlFields.Optional(top, "switches") is { } field ? f.Mapping(field.Value, field.Path, SwitchesKeys, [], "target: linux") : null;
         if (YamlFields.Optional(switches, "target") is not { } targetField) return SwitchTarget.Linux;
-        if (f.Text(targetField, "linux or bmv2") is not { } text) return SwitchTarget.Linux;
+        if (f.Text(targetField, "linux, bmv2 or frr") is not { } text) return SwitchTarget.Linux;
         if (SwitchTargets.Parse(text) is { } target) return target;
         var suggestion = Suggestions.Closest(text, SwitchTargets.Names);
-        f.Error(targetField.Value, targetField.Path, $"unknown target {TerminalText.Quote(text)}; use linux or bmv2{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+        f.Error(targetField.Value, targetField.Path, $"unknown target {TerminalText.Quote(text)}; use linux, bmv2 or frr{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
         return SwitchTarget.Linux;
+    }
+
+    /// <summary>
+    /// The frr target's BGP settings: where the planned ASNs start (inside one private range) and the mux sessions'
+    /// BFD timers, within FRR's bounds. Any of them with another target is a conflict: nothing would use them.
+    /// </summary>
+    private static BgpSettings ReadBgp(YamlFields f, Dictionary<string, Field> top, SwitchTarget target)
+    {
+        var defaults = BgpSettings.Default;
+        if (!top.TryGetValue("bgp", out var field)) return defaults;
+        if (target != SwitchTarget.Frr)
+        {
+            var which = f.Values.ContainsKey("switches.target") ? $"this spec's target is {target.Name()}" : $"switches.target is {target.Name()} by default";
+            f.Error(field.Key, field.Path, $"BGP settings apply to switches.target: frr only, and {which}; remove the bgp section or set switches.target: frr");
+            return defaults;
+        }
+        if (YamlFields.IsNull(field.Value)) return defaults;
+        var bgp = f.Mapping(field.Value, field.Path, BgpKeys, [], $"asn_base: {BgpDefaults.AsnBase}, bfd: {{ interval: {BgpDefaults.BfdIntervalMilliseconds}ms, multiplier: {BgpDefaults.BfdMultiplier} }}");
+        var asnBase = defaults.AsnBase;
+        if (YamlFields.Optional(bgp, "asn_base") is { } asnField && f.Integer(asnField, 1, uint.MaxValue - 1, "asn_base") is { } asn)
+        {
+            if (BgpLimits.PrivateRangeOf((uint)asn) is null)
+            {
+                f.Error(asnField.Value, asnField.Path, $"{asn.ToString(CultureInfo.InvariantCulture)} is not a private ASN; use one inside {string.Join(" or ", BgpLimits.PrivateRanges)} (RFC 6996), e.g. {BgpDefaults.AsnBase}");
+            }
+            else
+            {
+                asnBase = (uint)asn;
+            }
+        }
+        var bfd = YamlFields.Optional(bgp, "bfd") is { } bfdField
+            ? f.Mapping(bfdField.Value, bfdField.Path, BfdKeys, [], $"interval: {BgpDefaults.BfdIntervalMilliseconds}ms, multiplier: {BgpDefaults.BfdMultiplier}")
+            : null;
+        var interval = defaults.Bfd.IntervalMilliseconds;
+        if (YamlFields.Optional(bfd, "interval") is { } intervalField && f.Text(intervalField, "a duration such as 100ms") is { } intervalText)
+        {
+            var (min, max) = (TimeSpan.FromMilliseconds(BgpLimits.BfdIntervalMinMilliseconds), TimeSpan.FromMilliseconds(BgpLimits.BfdIntervalMaxMilliseconds));
+            if (!Durations.TryParseFine(intervalText, out var value))
+                f.Error(intervalField.Value, intervalField.Path, $"{TerminalText.Quote(intervalText)} is not a duration; write a number with a unit, e.g. 100ms or 0.3s (whole milliseconds)");
+            else if (value < min || value > max)
+                f.Error(intervalField.Value, intervalField.Path, $"interval {intervalText} is out of range; use {Durations.FormatFine(min)} to {Durations.FormatFine(max)} (FRR's BFD bounds)");
+            else
+                interval = (int)value.TotalMilliseconds;
+        }
+        var multiplier = defaults.Bfd.Multiplier;
+        if (YamlFields.Optional(bfd, "multiplier") is { } multiplierField
+            && f.Integer(multiplierField, BgpLimits.BfdMultiplierMin, BgpLimits.BfdMultiplierMax, "multiplier") is { } count)
+        {
+            multiplier = (int)count;
+        }
+        return new BgpSettings(asnBase, new BfdTimers(interval, multiplier));
     }
 
     private static EngineSpec ReadEngine(YamlFields f, Dictionary<string, Field> top)

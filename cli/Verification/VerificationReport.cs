@@ -35,6 +35,9 @@ public enum FailureKind
 
     /// <summary>The scope names a host the fabric does not have.</summary>
     UnknownHost,
+
+    /// <summary>The BGP design converges to other next hops than the plan's, or to ones a tie-break picks.</summary>
+    BgpDiffers,
 }
 
 /// <summary>A failing path, e.g. <c>h3 -> t2 -> a1 -> c1 -> (no route to 10.19.13.0/24 at c1)</c>.</summary>

@@ -130,6 +130,6 @@ public sealed class PlanCommandTests : IDisposable
         await process.WaitForExitAsync();
         Assert.Equal(1, process.ExitCode);
         Assert.Equal("", await stdout);
-        Assert.Equal($"{spec}:6:21: error: switches.target: unknown target 'bmv3'; use linux or bmv2 (did you mean 'bmv2'?)\n", await stderr);
+        Assert.Equal($"{spec}:6:21: error: switches.target: unknown target 'bmv3'; use linux, bmv2 or frr (did you mean 'bmv2'?)\n", await stderr);
     }
 }

@@ -9,23 +9,29 @@ namespace Lbdeploy.Tests.Golden;
 /// </summary>
 public sealed class GoldenPlanTests
 {
-    public static TheoryData<string> Cases => ["fattree-linux", "fattree-bmv2", "leafspine"];
+    public static TheoryData<string> Cases => ["fattree-linux", "fattree-bmv2", "fattree-frr", "leafspine"];
 
     /// <summary>The spec of each case: a file of the repository, optionally with edited text.</summary>
     internal static (string SpecPath, string? Text) SpecOf(string name) => name switch
     {
         "fattree-linux" => (RepoPaths.Combine("lb.yaml"), null),
         "fattree-bmv2" => (RepoPaths.Combine("lb.yaml"), SetTarget(File.ReadAllText(RepoPaths.Combine("lb.yaml")), "bmv2")),
+        "fattree-frr" => (RepoPaths.Combine("lb.yaml"), SetTarget(File.ReadAllText(RepoPaths.Combine("lb.yaml")), "frr")),
         "leafspine" => (RepoPaths.Combine("examples", "leafspine.yaml"), null),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
     /// <summary>
-    /// Which files a case pins. The DIPs' VIP scripts do not depend on the target, so the bmv2 case leaves them to
-    /// fattree-linux and pins what the target changes: the switch rules, the engine configs and the summary.
+    /// Which files a case pins. The DIPs' VIP scripts do not depend on the target, so the bmv2 and frr cases leave them
+    /// to fattree-linux and pin what the target changes: the switch rules and the summary, plus bmv2's engine configs
+    /// (the muxes' gateway MAC) and frr's mux-host FRR configs.
     /// </summary>
-    internal static bool IsPinned(string name, string file) =>
-        name != "fattree-bmv2" || !file.StartsWith("hosts/", StringComparison.Ordinal);
+    internal static bool IsPinned(string name, string file) => name switch
+    {
+        "fattree-bmv2" => !file.StartsWith("hosts/", StringComparison.Ordinal),
+        "fattree-frr" => !file.StartsWith("engines/", StringComparison.Ordinal) && (!file.StartsWith("hosts/", StringComparison.Ordinal) || file.EndsWith("/frr.conf", StringComparison.Ordinal)),
+        _ => true,
+    };
 
     private static string SetTarget(string yaml, string target)
     {
@@ -66,7 +72,7 @@ public sealed class GoldenPlanTests
     }
 
     [Fact]
-    public void Covers_every_switch_of_the_fat_tree_for_both_targets()
+    public void Covers_every_switch_of_the_fat_tree_for_every_target()
     {
         var linux = Planner.Create(RepoPaths.Combine("lb.yaml"), "lb.yaml");
         Assert.Equal(20, linux.Switches.Length);
@@ -77,6 +83,16 @@ public sealed class GoldenPlanTests
         var bmv2 = Planner.Create(specPath, "lb.yaml", text);
         Assert.Equal(20, bmv2.Files.Keys.Count(k => k.StartsWith("switches/bmv2/", StringComparison.Ordinal)));
         Assert.DoesNotContain(bmv2.Files.Keys, k => k.StartsWith("switches/linux/", StringComparison.Ordinal));
+
+        var (frrPath, frrText) = SpecOf("fattree-frr");
+        var frr = Planner.Create(frrPath, "lb.yaml", frrText);
+        Assert.Equal(20, frr.Files.Keys.Count(k => k.StartsWith("switches/frr/", StringComparison.Ordinal) && k.EndsWith(".conf", StringComparison.Ordinal)));
+        Assert.Equal(20, frr.Files.Keys.Count(k => k.StartsWith("switches/frr/", StringComparison.Ordinal) && k.EndsWith(".sh", StringComparison.Ordinal)));
+        Assert.Equal(["hosts/h1/frr.conf", "hosts/h2/frr.conf"], frr.Files.Keys.Where(k => k.EndsWith("/frr.conf", StringComparison.Ordinal)));
+        Assert.DoesNotContain(frr.Files.Keys, k => k.StartsWith("switches/linux/", StringComparison.Ordinal) || k.StartsWith("watcher/", StringComparison.Ordinal));
+        Assert.All(frr.Switches, s => Assert.True(frr.Files.ContainsKey(s.FrrConfigFile) && frr.Files.ContainsKey(s.FrrKernelScriptFile)));
+        Assert.All(frr.Muxes, m => Assert.True(frr.Files.ContainsKey(m.FrrConfigFile)));
+        Assert.NotNull(frr.Bgp);
     }
 
     [Theory]

@@ -69,6 +69,28 @@ public sealed class HostileRenderTests : IDisposable
         Assert.ThrowsAny<Exception>(() => PlanRenderer.Render(spec, fabric, forwarding, SpecLoader.Clients(spec, fabric), EngineConfigs.Build(spec, fabric), () => new SummaryVerification(0, [])));
     }
 
+    /// <summary>
+    /// FRR configs have no quoting: a name that is not one plain word (a space starts another argument, `!` a comment,
+    /// a newline another command) fails the render instead of reaching a config. The kernel scripts of the frr target
+    /// are shell and keep such names as data, like every other script.
+    /// </summary>
+    [Fact]
+    public void The_frr_target_refuses_a_hostile_name_in_a_config_and_quotes_it_in_a_script()
+    {
+        var (spec, fabric) = Hostile();
+        spec = spec with { Target = Lbdeploy.Spec.SwitchTarget.Frr };
+        var forwarding = Router.Build(fabric, [new VipPlacement(spec.Vip.Address, spec.Muxes)]);
+        var design = Lbdeploy.Bgp.BgpDesigner.Design(fabric, spec.Vip.Address, spec.Muxes, spec.Bgp);
+        var error = Assert.ThrowsAny<Exception>(() => PlanRenderer.Render(spec, fabric, forwarding, SpecLoader.Clients(spec, fabric), EngineConfigs.Build(spec, fabric), () => new SummaryVerification(0, []), bgp: design));
+        Assert.Contains("into an FRR config: it is not one word", error.InnerException?.InnerException?.Message ?? error.InnerException?.Message ?? error.Message, StringComparison.Ordinal);
+
+        var kernel = TemplateRenderer.Render("frr/switch.sh.sbn", FrrConfigs.Kernel(fabric.Switches[0].Name, [.. fabric.LinksOf(fabric.Switches[0].Name).Select(l => l.End(fabric.Switches[0].Name).Name)]));
+        File.WriteAllText(Path.Combine(folder, "script-frr.sh"), kernel);
+        var (exit, stderr) = RunStubbed("script-frr.sh");
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain(Directory.EnumerateFiles(folder).Select(Path.GetFileName), f => !f!.StartsWith("script", StringComparison.Ordinal));
+    }
+
     private (int Exit, string Stderr) RunStubbed(string script)
     {
         var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true };

@@ -38,7 +38,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "unknown key without a near match", Valid + "\ncolour: blue",
-            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, vip, muxes, dips, clients, switches, engine, health, servers, verify"]
+            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, vip, muxes, dips, clients, switches, bgp, engine, health, servers, verify"]
         },
         {
             "scalar instead of a list", Valid.Replace("muxes: [h1, h2]", "muxes: h1"),
@@ -110,7 +110,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "unknown target", Valid + "\nswitches:\n  target: bmv3",
-            ["lb.yaml:7:11: error: switches.target: unknown target 'bmv3'; use linux or bmv2 (did you mean 'bmv2'?)"]
+            ["lb.yaml:7:11: error: switches.target: unknown target 'bmv3'; use linux, bmv2 or frr (did you mean 'bmv2'?)"]
         },
         {
             "topology file missing", Valid.Replace("fattree.json", "nowhere.json"),
@@ -225,7 +225,7 @@ public sealed class SpecValidationTests : IDisposable
             [
                 $"lb.yaml:3:12: error: vip.address: 10.13.1.7 is inside host h1's subnet 10.13.1.0/24; {Fix}",
                 "lb.yaml:5:13: error: dips[1]: host 'h99' is not in the topology (hosts: h1..h16); use one of them",
-                "lb.yaml:6:21: error: switches.target: unknown target 'p4'; use linux or bmv2",
+                "lb.yaml:6:21: error: switches.target: unknown target 'p4'; use linux, bmv2 or frr",
             ]
         },
     };
