@@ -36,12 +36,14 @@ public sealed class StatusTests(ITestOutputHelper log)
         Assert.Matches(@"mux\s+h1\s+\d+\s+\d+s\s+\d+\s+\d+\s+\d+\s+none", text.Output);
         Assert.Matches(@"h14\s+10\.19\.14\.2\s+\S+\s+1\s+active\s+\d+\s+\d+\.\d%", text.Output);
 
-        // --watch redraws in place (clear + home) until cancelled, then ends normally.
+        // --watch into a file (not a terminal) appends one snapshot a second, without screen codes, until cancelled.
         var output = new StringWriter();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3.5));
         var code = await StatusCommand.RunAsync(watch: true, json: false, output, cts.Token);
         Assert.Equal(CommandRunner.Success, code);
-        var frames = output.ToString().Split("\u001b[2J\u001b[H").Count(f => f.Contains("Engines"));
+        var written = output.ToString();
+        Assert.DoesNotContain("\u001b", written);
+        var frames = written.Split('\n').Count(line => line.StartsWith("Engines", StringComparison.Ordinal));
         Assert.InRange(frames, 2, 4);
         await load;
     }
