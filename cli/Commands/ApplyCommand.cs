@@ -30,8 +30,8 @@ public static class ApplyCommand
 
     public static async Task<int> RunAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
-        RefuseUnappliedTarget(plan);
         Testbed.LinuxTestbed.RequireRootAndMininet();
+        RequireTargetSoftware(plan);
         StateDirectories.Prepare();
         if (planDir is not null) CheckSavedPlan(plan, planDir);
         var network = await NetworkLocator.ForApplyAsync(plan, ct);
@@ -55,15 +55,12 @@ public static class ApplyCommand
         return CommandRunner.Success;
     }
 
-    /// <summary>
-    /// The frr target is planned and proved statically (`lbdeploy plan`), but nothing runs FRR on the testbed yet:
-    /// apply and up refuse it rather than deploy a fabric without routes.
-    /// </summary>
-    public static void RefuseUnappliedTarget(DeploymentPlan plan)
+    /// <summary>What a target needs on this machine beyond mininet: the frr target runs Debian's FRR.</summary>
+    public static void RequireTargetSoftware(DeploymentPlan plan)
     {
-        if (plan.Target == SwitchTarget.Frr)
+        if (plan.Target == SwitchTarget.Frr && FrrCommands.MissingPrograms() is { Count: > 0 } missing)
         {
-            throw new LbdeployException($"{plan.SpecPath} sets switches.target: frr, which lbdeploy can plan and verify statically (lbdeploy plan writes the FRR configs and proves them) but cannot apply yet; set switches.target: linux to deploy");
+            throw new LbdeployException($"{plan.SpecPath} sets switches.target: frr, but FRR is not installed here ({string.Join(", ", missing)} missing); install it with apt-get install frr (tools/bootstrap.sh does), or set switches.target: linux");
         }
     }
 

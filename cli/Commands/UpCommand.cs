@@ -24,8 +24,8 @@ public static class UpCommand
             {
                 throw new LbdeployException($"{specPath} sets switches.target: bmv2, but `up` runs the local testbed, whose switches are Linux routers; set switches.target: linux (or use p4run, then lbdeploy apply)");
             }
-            ApplyCommand.RefuseUnappliedTarget(plan);
             LinuxTestbed.RequireRootAndMininet();
+            ApplyCommand.RequireTargetSoftware(plan);
             var testbed = LinuxTestbed.Default(output);
             if (testbed.State.IsRunning)
             {

@@ -10,6 +10,7 @@ namespace Lbdeploy.Common;
 /// <item><c>testbed/</c>: launcher.py, testbed.json, launcher.pid, launcher.log, nodes.json (node -> shell pid), topology.json, ready</item>
 /// <item><c>deploy/</c>: plan/ (the applied plan's files), logs/, pids/, applied.json (what apply did, with file hashes)</item>
 /// <item><c>sockets/</c>: the engines' control sockets</item>
+/// <item><c>frr/NODE/</c>: the frr target: each node's FRR daemons' pid files, vty sockets and zebra socket</item>
 /// </list>
 /// lbdeploy runs scripts from here as root, so the folder must be root's alone (<see cref="Prepare"/> checks it).
 /// </summary>
@@ -33,6 +34,8 @@ public static partial class StateDirectories
     public static string Deploy => Path.Combine(Root, "deploy");
 
     public static string Sockets => Path.Combine(Root, "sockets");
+
+    public static string Routing => Path.Combine(Root, "frr");
 
     /// <summary>
     /// Checks the state folder before a command writes to it: a usable folder (see <see cref="WritableFolders"/>),

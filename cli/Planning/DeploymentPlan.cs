@@ -33,7 +33,18 @@ public sealed record DeploymentPlan(
 
     /// <summary>The frr target's BGP design (ASNs, sessions, policies), proved to converge to <see cref="Forwarding"/>; null for the other targets.</summary>
     public Bgp.BgpDesign? Bgp { get; init; }
+
+    /// <summary>The frr target: one FRR instance per switch and per mux host, in design order; empty for the other targets.</summary>
+    public ImmutableArray<PlannedRouter> Routers { get; init; } = [];
 }
+
+/// <summary>
+/// An FRR instance the frr target runs in <see cref="Node"/> (a switch or a mux host): the daemons it needs (zebra
+/// and bgpd, bfdd when a session has BFD), the plan file it loads and where its pid files and sockets live while it
+/// runs. <see cref="Announces"/> is the prefix a mux host announces while its engine is healthy (the watcher adds and
+/// removes the route that gates it); null for a switch.
+/// </summary>
+public sealed record PlannedRouter(string Node, string ConfigFile, string RuntimeDirectory, ImmutableArray<string> Daemons, Ipv4Prefix? Announces);
 
 /// <summary>
 /// The VIP and what it serves, plus the decisions the runner and verify act on: <see cref="ServerPort"/> is where

@@ -1,6 +1,7 @@
 using Lbdeploy.Common;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lbdeploy.Bgp;
 using Lbdeploy.Rendering;
@@ -69,7 +70,7 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp };
+        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp, Routers = bgp is null ? [] : Routers(bgp) };
     }
 
     /// <summary>
@@ -226,6 +227,20 @@ public static class Planner
             Summary = rendered.Summary,
         };
     }
+
+    /// <summary>
+    /// The FRR instances of the frr target: every switch and mux host of the design, bfdd only where a session has BFD
+    /// (the mux sessions), each mux host announcing the VIP.
+    /// </summary>
+    private static ImmutableArray<PlannedRouter> Routers(BgpDesign bgp) =>
+    [
+        .. bgp.Speakers.Select(speaker => new PlannedRouter(
+            speaker.Name,
+            speaker.Role == BgpRole.Mux ? PlanFiles.FrrMuxConfig(speaker.Name) : PlanFiles.FrrSwitchConfig(speaker.Name),
+            PlanFiles.FrrRuntime(speaker.Name),
+            speaker.Neighbors.Any(n => n.Bfd) ? ["zebra", "bgpd", "bfdd"] : ["zebra", "bgpd"],
+            speaker.Role == BgpRole.Mux ? new Ipv4Prefix(bgp.Vip, 32) : null)),
+    ];
 
     /// <summary>
     /// The spec's server command with {vip} {docroot} {host} {port} filled in, each value shell-quoted (bare when it

@@ -14,6 +14,12 @@ public static class FrrConfigs
     /// <summary>The BFD profile name the mux sessions use, at both ends.</summary>
     public const string BfdProfile = "mux";
 
+    /// <summary>
+    /// FRR's defaults profile (fast timers, no MRAI delay: RFC 7938 fabrics). Written in each config for a real
+    /// switch; FRR reads it only at start, so the runner also starts the daemons with it.
+    /// </summary>
+    public const string DefaultsProfile = "datacenter";
+
     public static FrrConfigModel Of(BgpDesign design, BgpSpeaker speaker)
     {
         var sessions = speaker.Neighbors;
@@ -30,6 +36,7 @@ public static class FrrConfigs
         var bfd = sessions.Any(n => n.Bfd) ? new FrrBfdModel(BfdProfile, design.Settings.Bfd.IntervalMilliseconds, design.Settings.Bfd.Multiplier) : null;
         var isSwitch = speaker.Role != BgpRole.Mux;
         return new FrrConfigModel(
+            DefaultsProfile,
             speaker.Name,
             isSwitch ? "switch" : "mux host",
             speaker.Role.Name(),

@@ -22,6 +22,9 @@ public static class PlanFiles
     /// <summary>The frr target: the FRR configuration of a mux host (its session to its switch, the VIP it announces).</summary>
     public static string FrrMuxConfig(string mux) => $"hosts/{mux}/frr.conf";
 
+    /// <summary>The frr target: where a node's FRR daemons keep their pid files and sockets while they run.</summary>
+    public static string FrrRuntime(string node) => Path.Combine(StateDirectories.Routing, node);
+
     public static string VipUp(string dip) => $"hosts/{dip}/vip-up.sh";
 
     public static string VipDown(string dip) => $"hosts/{dip}/vip-down.sh";

@@ -101,6 +101,11 @@ public static class PlanRenderer
         {
             files[PlanFiles.Watcher] = WatchConfig.Of(spec.Vip.Address, spec.Muxes, forwarding).ToJson();
         }
+        // The frr target's watcher gates each mux's VIP announcement on its engine's health.
+        if (spec.Target == SwitchTarget.Frr)
+        {
+            files[PlanFiles.Watcher] = WatchConfig.Gating(spec.Vip.Address, spec.Muxes).ToJson();
+        }
         clock.Mark("render host/engine files");
         var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
         var checks = verification();

@@ -69,6 +69,7 @@ public sealed record DipHostModel(string Host, string Interface, string Vip, str
 /// <see cref="PrefixListLines"/> are whole `ip prefix-list` lines (a k=16 fat tree: ~1000 per switch, preformatted).
 /// </summary>
 public sealed record FrrConfigModel(
+    string Defaults,
     string Node,
     string Kind,
     string Role,

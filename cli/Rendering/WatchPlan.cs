@@ -8,9 +8,11 @@ using Lbdeploy.Routing;
 namespace Lbdeploy.Rendering;
 
 /// <summary>
-/// What the mux watcher needs, planned like every other file (<c>watcher/watch.json</c>, linux target): the VIP, each
-/// mux's control socket and, for every switch whose VIP route leads straight to mux hosts, that route's full set of
-/// next hops (the rendered switch script stays the source of truth for it; the watcher only narrows it).
+/// What the mux watcher needs, planned like every other file (<c>watcher/watch.json</c>): the VIP, each mux's control
+/// socket and what it does about a mux's health. Linux target: for every switch whose VIP route leads straight to mux
+/// hosts, that route's full set of next hops (the rendered switch script stays the source of truth for it; the
+/// watcher only narrows it). frr target: the prefix each mux host announces while its engine is healthy (the watcher
+/// adds and removes the route that gates the announcement; BGP does the rest).
 /// </summary>
 public sealed record WatchConfig
 {
@@ -18,6 +20,16 @@ public sealed record WatchConfig
     public int IntervalMilliseconds { get; init; } = 500;
     public required ImmutableArray<WatchedMux> Muxes { get; init; }
     public required ImmutableArray<WatchedSwitch> Switches { get; init; }
+    public ImmutableArray<WatchedAnnouncement> Announcements { get; init; } = [];
+
+    /// <summary>The frr target's watch config: each mux host's announcement of the VIP, gated by its engine's health.</summary>
+    public static WatchConfig Gating(Ipv4Address vip, IReadOnlyList<string> muxHosts) => new()
+    {
+        Vip = vip.ToString(),
+        Muxes = [.. muxHosts.Select(m => new WatchedMux(m, PlanFiles.ControlSocket(m, "mux")))],
+        Switches = [],
+        Announcements = [.. muxHosts.Select(m => new WatchedAnnouncement(m, new Ipv4Prefix(vip, 32).ToString()))],
+    };
 
     /// <summary>The watch config of a deployment: every switch route of kind VIP with at least one mux next hop.</summary>
     public static WatchConfig Of(Ipv4Address vip, IReadOnlyList<string> muxHosts, ForwardingPlan forwarding)
@@ -57,6 +69,12 @@ public sealed record WatchConfig
 }
 
 public sealed record WatchedMux(string Host, string ControlSocket);
+
+/// <summary>
+/// A mux host's BGP announcement of <see cref="Prefix"/>: its FRR announces it while the host has a route to it
+/// (`bgp network import-check`), so a blackhole route there is the switch that turns the announcement on and off.
+/// </summary>
+public sealed record WatchedAnnouncement(string Host, string Prefix);
 
 /// <summary>A switch's VIP route: <see cref="NextHops"/> is the full set the plan installs.</summary>
 public sealed record WatchedSwitch(string Name, string Prefix, ImmutableArray<WatchedNextHop> NextHops)

@@ -34,7 +34,9 @@ public sealed record Change(ChangeKind Kind, DeployUnit? Desired, AppliedUnit? A
         ChangeKind.Add => string.Join(", ", Desired!.Files.Take(1).Concat(Desired.Command is null ? [] : [Desired.Command])),
         ChangeKind.Update when Desired!.IsEngine => $"{Desired.Files[0]} changed: rewrite it and reload the engine",
         ChangeKind.Update when Desired!.Kind == UnitKind.Server => "command or docroot changed: restart",
+        ChangeKind.Update when Desired!.Kind == UnitKind.Router => $"{Desired.Files[0]} changed: apply the difference to the running FRR",
         ChangeKind.Update => $"{Desired!.Files[0]} changed: undo the old one, apply the new one",
+        ChangeKind.Restart when Applied!.Pid is null => $"not every daemon runs ({string.Join(", ", Applied.Daemons.Select(d => $"{d.Name} {d.Pid}"))}): start them again",
         ChangeKind.Restart => $"not running (pid {Applied!.Pid}): start it again",
         _ => Applied!.Files.Count > 0 ? $"undo {Applied.Files[0]}" : "stop it",
     };

@@ -53,13 +53,32 @@ public sealed record AppliedUnit
     public string? ConfigFile { get; init; }
     public int? ThriftPort { get; init; }
 
+    /// <summary>A router's daemons (one process each), in start order; empty for the other kinds.</summary>
+    public List<AppliedDaemon> Daemons { get; init; } = [];
+
+    /// <summary>A router's runtime folder (pid files, vty sockets), removed with it.</summary>
+    public string? RuntimeDirectory { get; init; }
+
+    /// <summary>A mux host router's announced prefix: removing the router also removes the route that gates it.</summary>
+    public string? Announces { get; init; }
+
     public string Key => $"{Kind.ToString().ToLowerInvariant()}:{Host}";
 
     public string Label => $"{Kind.ToString().ToLowerInvariant()} {Host}";
 
-    /// <summary>The process apply started is still alive and still the same program (pids get reused).</summary>
-    public bool IsProcessAlive(IProcessTable processes) => Pid is { } pid && processes.Runs(pid, ProcessFingerprint);
+    /// <summary>The process apply started (for a router: every daemon) is still alive and still the same program (pids get reused).</summary>
+    public bool IsProcessAlive(IProcessTable processes) =>
+        Pid is { } pid ? processes.Runs(pid, ProcessFingerprint) : Daemons.Count > 0 && Daemons.All(d => processes.Runs(d.Pid, d.ProcessFingerprint));
+
+    /// <summary>Every process of the unit that still runs the program apply started.</summary>
+    public IEnumerable<int> LivePids(IProcessTable processes) =>
+        Pid is { } pid
+            ? processes.Runs(pid, ProcessFingerprint) ? [pid] : []
+            : Daemons.Where(d => processes.Runs(d.Pid, d.ProcessFingerprint)).Select(d => d.Pid);
 }
+
+/// <summary>One daemon of a router unit (zebra, bgpd, bfdd), as apply started it (<see cref="CommandLine"/>: how).</summary>
+public sealed record AppliedDaemon(string Name, int Pid, string ProcessFingerprint, string LogFile, string CommandLine);
 
 /// <summary>The mux watcher daemon (`lbdeploy watch`) apply started: see <see cref="WatcherProcess"/>.</summary>
 public sealed record AppliedWatcher

@@ -24,6 +24,12 @@ public enum UnitKind
 
     /// <summary>lbengine mux.</summary>
     Mux,
+
+    /// <summary>
+    /// The frr target: FRR (zebra, bgpd, bfdd) in a switch or mux host with the plan's config. Last, so a removed mux
+    /// host withdraws its announcement before its engine stops (removal runs in reverse).
+    /// </summary>
+    Router,
 }
 
 /// <summary>
@@ -37,7 +43,10 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
 
     public string Key => $"{Kind.ToString().ToLowerInvariant()}:{Host}";
 
-    public bool IsProcess => Kind is UnitKind.Server or UnitKind.Agent or UnitKind.Mux;
+    public bool IsProcess => Kind is UnitKind.Server or UnitKind.Agent or UnitKind.Mux or UnitKind.Router;
+
+    /// <summary>A router's FRR instance (<see cref="Files"/>[0] is its config); null for the other kinds.</summary>
+    public PlannedRouter? Router { get; init; }
 
     public bool IsEngine => Kind is UnitKind.Agent or UnitKind.Mux;
 
@@ -48,11 +57,13 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
     {
         var units = ImmutableArray.CreateBuilder<DeployUnit>();
         var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
+        var frr = plan.Target == Spec.SwitchTarget.Frr;
         foreach (var sw in plan.Switches)
         {
-            var file = bmv2 ? sw.Bmv2CommandsFile : sw.LinuxScriptFile;
+            // frr: the switch unit is its kernel settings; its routes come from its router unit.
+            var file = bmv2 ? sw.Bmv2CommandsFile : frr ? sw.FrrKernelScriptFile : sw.LinuxScriptFile;
             // The linux tear-down script travels with the unit: destroy undoes exactly what was applied.
-            ImmutableArray<string> files = !bmv2 && plan.Files.ContainsKey(sw.LinuxTeardownFile) ? [file, sw.LinuxTeardownFile] : [file];
+            ImmutableArray<string> files = !bmv2 && !frr && plan.Files.ContainsKey(sw.LinuxTeardownFile) ? [file, sw.LinuxTeardownFile] : [file];
             units.Add(new DeployUnit(UnitKind.Switch, sw.Name, ComputeHash(plan, [file], bmv2 ? $"thrift:{sw.ThriftPort}" : null), files, null, bmv2 ? sw.ThriftPort : null));
         }
         foreach (var dip in plan.Dips)
@@ -71,6 +82,12 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         foreach (var mux in plan.Muxes)
         {
             units.Add(new DeployUnit(UnitKind.Mux, mux.Host, ComputeHash(plan, [mux.EngineConfigFile], null), [mux.EngineConfigFile], null, null) { Engine = mux.Engine });
+        }
+        foreach (var router in plan.Routers)
+        {
+            // The daemons' command lines count: a new lbdeploy that starts them differently restarts them.
+            var identity = string.Join('\n', router.Daemons.Select(d => FrrCommands.Daemon(d, router.RuntimeDirectory)).Append(router.Announces?.ToString() ?? ""));
+            units.Add(new DeployUnit(UnitKind.Router, router.Node, ComputeHash(plan, [router.ConfigFile], identity), [router.ConfigFile], null, null) { Router = router });
         }
         return units.ToImmutable();
     }

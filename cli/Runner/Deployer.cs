@@ -18,11 +18,11 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
 
     private IDeployStateStore Store => environment.State;
 
-    /// <summary>The mininet nodes a plan runs commands in: its hosts and, for linux switches, the switches.</summary>
+    /// <summary>The mininet nodes a plan runs commands in: its hosts and, for linux and frr switches, the switches.</summary>
     public static IEnumerable<string> NodesOf(DeploymentPlan plan)
     {
         var nodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Concat(plan.Clients);
-        if (plan.Target == SwitchTarget.Linux) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
+        if (plan.Target != SwitchTarget.Bmv2) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
         return nodes.Distinct(StringComparer.Ordinal);
     }
 
@@ -54,7 +54,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         {
             // Applied to a network that is gone: its routes and addresses went with it; stop what may have survived.
             if (previous.Watcher is { } watcher) await watcherProcess.StopAsync(watcher);
-            foreach (var unit in previous.Units.Where(u => u.IsProcessAlive(environment.Processes))) await UnitOperations.StopAsync(unit, environment);
+            foreach (var unit in previous.Units) await UnitOperations.StopAsync(unit, environment);
             Store.Delete();
         }
         Directory.CreateDirectory(Store.Paths.LogDirectory);
@@ -90,6 +90,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
                         (UnitKind.Vip, _) => await ops.InstallVipAsync(unit, ct),
                         (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct)),
                         (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadEngineAsync(unit, change.Applied, ct),
+                        (UnitKind.Router, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadRouterAsync(unit, change.Applied, ct),
+                        (UnitKind.Router, _) => await RestartRouterAsync(ops, change, ct),
                         _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
                     };
                     lock (units) units[applied.Key] = applied;
@@ -114,7 +116,28 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
         state = state with { Watcher = await watcherProcess.EnsureAsync(plan, state, output, ct) };
         Store.Save(state);
+        // 6. The frr target's routes come from BGP: done when every planned session is up.
+        if (plan.Bgp is not null) await WaitForBgpAsync(plan, shell, ct);
         Say($"apply: done in {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s ({changes.Summary})");
+    }
+
+    /// <summary>How long apply waits for the frr target's sessions to come up.</summary>
+    public static readonly TimeSpan BgpConvergenceTimeout = TimeSpan.FromSeconds(90);
+
+    private async Task WaitForBgpAsync(DeploymentPlan plan, INodeShell shell, CancellationToken ct)
+    {
+        var started = environment.Time.GetTimestamp();
+        BgpSessionReport? report = null;
+        var converged = await Wait.UntilAsync(async token =>
+        {
+            report = await BgpSessionReport.ReadAsync(plan, shell, token);
+            return report.AllEstablished;
+        }, BgpConvergenceTimeout, TimeSpan.FromMilliseconds(250), environment.Time, ct);
+        if (!converged)
+        {
+            throw new RunnerException($"BGP did not converge within {BgpConvergenceTimeout.TotalSeconds:0} s: {report?.Describe() ?? "no answer"}; FRR logs in {Store.Paths.LogDirectory}");
+        }
+        Say($"  bgp: {report!.Describe()} after {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s");
     }
 
     /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state.</summary>
@@ -132,7 +155,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
             // processes can have survived, and those are stopped by pid.
-            foreach (var unit in state.Units.Where(u => u.IsProcessAlive(environment.Processes))) await UnitOperations.StopAsync(unit, environment);
+            foreach (var unit in state.Units) await UnitOperations.StopAsync(unit, environment);
+            foreach (var folder in state.Units.Select(u => u.RuntimeDirectory).OfType<string>().Where(Directory.Exists)) Directory.Delete(folder, recursive: true);
             Store.Delete();
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
             return true;
@@ -177,8 +201,15 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         {
             case UnitKind.Switch: await ops.RemoveSwitchAsync(unit, ct); break;
             case UnitKind.Vip: await ops.RemoveVipAsync(unit, ct); break;
+            case UnitKind.Router: await ops.StopRouterAsync(unit, ct); break;
             default: await UnitOperations.StopAsync(unit, environment); break;
         }
+    }
+
+    private static async Task<AppliedUnit> RestartRouterAsync(UnitOperations ops, Change change, CancellationToken ct)
+    {
+        if (change.Applied is { } old) await ops.StopRouterAsync(old, ct);
+        return await ops.StartRouterAsync(change.Desired!, ct);
     }
 
     private async Task<AppliedUnit> RestartAsync(Change change, Func<Task<AppliedUnit>> start)
@@ -217,6 +248,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         (UnitKind.Switch, _) => "rules installed",
         (UnitKind.Vip, _) => "VIP configured",
         (UnitKind.Server, _) => "serving",
+        (UnitKind.Router, ChangeKind.Update) => "config reloaded",
+        (UnitKind.Router, _) => "FRR running with its config",
         (_, ChangeKind.Update) => "reloaded",
         _ => "running, answers on its control socket",
     };

@@ -19,6 +19,7 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
 {
     public static readonly TimeSpan EngineStartTimeout = TimeSpan.FromSeconds(45);
     public static readonly TimeSpan ServerStartTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan RouterStartTimeout = TimeSpan.FromSeconds(20);
 
     private static readonly TimeSpan StartPollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan EngineHealthTimeout = TimeSpan.FromSeconds(2);
@@ -150,12 +151,106 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         return running with { Hash = unit.Hash, Files = [.. unit.Files] };
     }
 
-    /// <summary>Stops a unit's process (by its recorded pid, while it still runs the recorded program) and removes its control socket.</summary>
+    /// <summary>
+    /// Starts a node's FRR (frr target): zebra first (the others connect to it), then bgpd and bfdd, each a daemon
+    /// in the node with its sockets in the plan's runtime folder; once every one answers, loads the plan's config.
+    /// </summary>
+    public async Task<AppliedUnit> StartRouterAsync(DeployUnit unit, CancellationToken ct)
+    {
+        var router = RouterOf(unit);
+        var folder = router.RuntimeDirectory;
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // stale sockets of a killed instance
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await File.WriteAllTextAsync(FrrCommands.VtyshConfig(folder), "", ct);
+        var daemons = new List<AppliedDaemon>();
+        try
+        {
+            // In the plan's order, zebra first: one at a time, so a failure knows every pid to stop.
+            foreach (var name in router.Daemons) daemons.Add(await StartFrrDaemonAsync(unit.Host, name, folder, ct));
+            var load = await shell.RunAsync(unit.Host, FrrCommands.Load(folder, PathOf(unit.Files[0])), TimeSpan.FromSeconds(30), ct);
+            if (!load.Succeeded)
+            {
+                throw new RunnerException($"{unit.Label}: FRR refused {unit.Files[0]}: {TerminalText.Escape(FirstLines(load.StandardOutput + load.StandardError), 300)}; log {daemons[0].LogFile}");
+            }
+        }
+        catch
+        {
+            await environment.Processes.TerminateAsync([.. daemons.Select(d => d.Pid)], StopGrace, environment.Time);
+            throw;
+        }
+        return Applied(unit) with { Daemons = daemons, RuntimeDirectory = folder, Announces = router.Announces?.ToString(), ConfigFile = PathOf(unit.Files[0]) };
+    }
+
+    /// <summary>A changed config reaches running daemons through frr-reload.py (only the difference); daemons started differently restart.</summary>
+    public async Task<AppliedUnit> ReloadRouterAsync(DeployUnit unit, AppliedUnit running, CancellationToken ct)
+    {
+        var router = RouterOf(unit);
+        var commandLines = router.Daemons.Select(d => FrrCommands.Daemon(d, router.RuntimeDirectory));
+        if (!running.Daemons.Select(d => d.CommandLine).SequenceEqual(commandLines) || running.RuntimeDirectory != router.RuntimeDirectory)
+        {
+            await StopRouterAsync(running, ct);
+            return await StartRouterAsync(unit, ct);
+        }
+        var reload = await shell.RunAsync(unit.Host, FrrCommands.Reload(router.RuntimeDirectory, PathOf(unit.Files[0])), TimeSpan.FromSeconds(60), ct);
+        if (!reload.Succeeded)
+        {
+            throw new RunnerException($"{unit.Label}: frr-reload.py failed on {unit.Files[0]}: {TerminalText.Escape(LastLines(reload.StandardOutput + reload.StandardError), 300)}");
+        }
+        return running with { Hash = unit.Hash, Files = [.. unit.Files], Announces = router.Announces?.ToString() };
+    }
+
+    /// <summary>
+    /// Stops a node's FRR (zebra takes its routes out of the kernel as it exits) and, on a mux host, removes the
+    /// route that gated its announcement; then its runtime folder.
+    /// </summary>
+    public async Task StopRouterAsync(AppliedUnit unit, CancellationToken ct)
+    {
+        await StopAsync(unit, environment);
+        if (unit.Announces is { } prefix)
+        {
+            var announce = ShippedFiles.Install("runner/announce.sh", Paths.Scripts);
+            await shell.RunCheckedAsync(unit.Host, $"sh {ShellQuoting.Quote(announce)} off {ShellQuoting.Quote(prefix)}", cancellationToken: ct);
+        }
+        if (unit.RuntimeDirectory is { } folder && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    private async Task<AppliedDaemon> StartFrrDaemonAsync(string node, string name, string folder, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Paths.LogDirectory);
+        var log = Path.Combine(Paths.LogDirectory, $"{node}-{name}.log");
+        var commandLine = FrrCommands.Daemon(name, folder);
+        var pid = await shell.StartDaemonAsync(node, commandLine, log, ct);
+        var socket = FrrCommands.VtySocket(folder, name);
+        var ready = await Wait.UntilAsync(() =>
+        {
+            if (!environment.Processes.IsAlive(pid))
+            {
+                throw new RunnerException($"{name} on {node} exited at start; log {log}:{Environment.NewLine}{Tail(log)}");
+            }
+            return File.Exists(socket) && (name != "zebra" || File.Exists(FrrCommands.ZebraSocket(folder)));
+        }, RouterStartTimeout, StartPollInterval, environment.Time, ct);
+        if (!ready)
+        {
+            await environment.Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2), environment.Time);
+            throw new RunnerException($"{name} on {node} did not open {socket} within {RouterStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+        }
+        return new AppliedDaemon(name, pid, Fingerprint(pid), log, commandLine);
+    }
+
+    private static PlannedRouter RouterOf(DeployUnit unit) =>
+        unit.Router ?? throw new RunnerException($"{unit.Label}: the plan gives it no FRR instance; re-run lbdeploy plan");
+
+    private static string FirstLines(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(3));
+
+    private static string LastLines(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+
+    /// <summary>Stops a unit's processes (by their recorded pids, while they still run the recorded program) and removes its control socket.</summary>
     public static async Task StopAsync(AppliedUnit unit, RunnerEnvironment environment)
     {
-        if (unit.IsProcessAlive(environment.Processes) && unit.Pid is { } pid)
+        var pids = unit.LivePids(environment.Processes).ToList();
+        if (pids.Count > 0)
         {
-            await environment.Processes.TerminateAsync([pid], StopGrace, environment.Time);
+            await environment.Processes.TerminateAsync(pids, StopGrace, environment.Time);
         }
         if (unit.ControlSocket is { } socket && File.Exists(socket)) File.Delete(socket);
     }

@@ -91,9 +91,8 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
             return new VerifyCheck("watcher", false, $"pid {watcher.Pid} runs but has not finished a round for {(status is null ? "ever" : $"{age.TotalSeconds:0} s")}; log {watcher.LogFile}");
         }
         var down = status.Muxes.Where(m => !m.Value).Select(m => m.Key).ToList();
-        var routes = string.Join("; ", status.Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
         return new VerifyCheck("watcher", down.Count == 0,
-            $"pid {watcher.Pid}, muxes up: {string.Join(", ", status.Muxes.Where(m => m.Value).Select(m => m.Key))}{(down.Count > 0 ? $", DOWN: {string.Join(", ", down)}" : "")}; {routes}");
+            $"pid {watcher.Pid}, muxes up: {string.Join(", ", status.Muxes.Where(m => m.Value).Select(m => m.Key))}{(down.Count > 0 ? $", DOWN: {string.Join(", ", down)}" : "")}; {status.Actions}");
     }
 
     private async Task<VerifyCheck> PingallAsync(CancellationToken ct)

@@ -4,9 +4,25 @@ using System.Text.Json.Serialization;
 
 namespace Lbdeploy.Runner;
 
-/// <summary>What the watcher last saw and did, rewritten every round (<see cref="DeployPaths.WatchStatusFile"/>); verify and status read it.</summary>
-public sealed record WatchStatus(int Pid, DateTimeOffset UpdatedAt, ImmutableSortedDictionary<string, bool> Muxes, ImmutableSortedDictionary<string, ImmutableArray<string>> Routes, long Failovers)
+/// <summary>
+/// What the watcher last saw and did, rewritten every round (<see cref="DeployPaths.WatchStatusFile"/>); verify and
+/// status read it. <see cref="Routes"/>: the linux target's VIP routes as installed; <see cref="Announcing"/>: the frr
+/// target's mux hosts whose announcement is on (null on the linux target).
+/// </summary>
+public sealed record WatchStatus(
+    int Pid,
+    DateTimeOffset UpdatedAt,
+    ImmutableSortedDictionary<string, bool> Muxes,
+    ImmutableSortedDictionary<string, ImmutableArray<string>> Routes,
+    long Failovers,
+    ImmutableSortedSet<string>? Announcing = null)
 {
+    /// <summary>One line of what the watcher does: the routes it keeps (linux) or the muxes that announce (frr).</summary>
+    public string Actions =>
+        Announcing is { } announcing
+            ? $"announcing the VIP: {(announcing.Count > 0 ? string.Join(", ", announcing) : "none")}"
+            : string.Join("; ", Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

@@ -47,8 +47,7 @@ public sealed record StatusReport(
         var status = WatchStatus.Load(DeployPaths.Default);
         if (status is null) return $"pid {watcher.Pid}, no round finished yet";
         var muxes = string.Join(", ", status.Muxes.Select(m => $"{m.Key} {(m.Value ? "up" : "DOWN")}"));
-        var routes = string.Join("; ", status.Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
-        return $"pid {watcher.Pid}: {muxes}; {routes}; {status.Failovers} failover(s)";
+        return $"pid {watcher.Pid}: {muxes}; {status.Actions}; {status.Failovers} failover(s)";
     }
 }
 

@@ -3,17 +3,21 @@ using System.Globalization;
 using Lb.Core.Control;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
+using Lbdeploy.Common;
 using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Watching;
 
 /// <summary>
-/// The BGP-withdrawal role for the linux target: every <see cref="WatchConfig.IntervalMilliseconds"/> it checks each
-/// mux (its process, as apply recorded it, is alive AND its control socket answers `health`) and keeps the VIP route
-/// of every switch in front of the muxes pointing at the healthy ones only (`ip route replace` in the switch node).
-/// A dead process counts at once; a silent socket after <see cref="FailuresToDown"/> rounds; a mux is back after
-/// <see cref="SuccessesToUp"/> good rounds. Routes are re-asserted whenever apply rewrites the state (a re-installed
-/// switch script restores the full set). Exits when the deployment or the network it watches is gone.
+/// Keeps the VIP's traffic on healthy muxes: every <see cref="WatchConfig.IntervalMilliseconds"/> it checks each mux
+/// (its process, as apply recorded it, is alive AND its control socket answers `health`). Linux target: it keeps the
+/// VIP route of every switch in front of the muxes pointing at the healthy ones only (`ip route replace` in the
+/// switch node), the role BGP withdrawal plays elsewhere. frr target: it turns each mux host's BGP announcement of
+/// the VIP on while its engine is healthy and off when not (templates/runner/announce.sh in the mux node), and BGP
+/// does the rest. A dead process counts at once; a silent socket after <see cref="FailuresToDown"/> rounds; a mux is
+/// back after <see cref="SuccessesToUp"/> good rounds. Routes and announcements are re-asserted whenever apply
+/// rewrites the state (a re-installed switch script restores the full set, a restarted FRR starts without the
+/// gate). Exits when the deployment or the network it watches is gone.
 /// </summary>
 public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnvironment environment)
 {
@@ -24,13 +28,17 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
 
     private readonly Dictionary<string, MuxHealth> health = config.Muxes.ToDictionary(m => m.Host, _ => new MuxHealth(), StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableArray<WatchedNextHop>> installed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> announced = new(StringComparer.Ordinal);
     private readonly TimeProvider time = environment.Time;
     private DateTimeOffset? stateSavedAt;
     private long failovers;
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        Log($"watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} every {config.IntervalMilliseconds} ms; VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name))}");
+        var acts = config.Announcements.IsEmpty
+            ? $"VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name))}"
+            : $"gating the VIP announcements of {string.Join(", ", config.Announcements.Select(a => a.Host))}";
+        Log($"watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} every {config.IntervalMilliseconds} ms; {acts}");
         var interval = TimeSpan.FromMilliseconds(config.IntervalMilliseconds);
         while (!ct.IsCancellationRequested)
         {
@@ -56,16 +64,19 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
             Log("the deployment is gone (no applied.json): stopping");
             return false;
         }
-        if (config.Switches.Any(s => !state.Network.TryGetValue(s.Name, out var pid) || !environment.Processes.IsAlive(pid)))
+        if (config.Switches.Select(s => s.Name).Concat(config.Announcements.Select(a => a.Host))
+            .Any(node => !state.Network.TryGetValue(node, out var pid) || !environment.Processes.IsAlive(pid)))
         {
-            Log("a watched switch node is gone (the network stopped): stopping");
+            Log("a watched node is gone (the network stopped): stopping");
             return false;
         }
         await CheckMuxesAsync(state, ct);
         // Every save of the state moves its stamp: apply may have re-installed a switch script (the full route).
         var reassert = state.UpdatedAt != stateSavedAt;
         stateSavedAt = state.UpdatedAt;
-        await UpdateRoutesAsync(environment.ShellFor(MininetNetwork.FromNodes(state.Network)), reassert, ct);
+        var shell = environment.ShellFor(MininetNetwork.FromNodes(state.Network));
+        await UpdateRoutesAsync(shell, reassert, ct);
+        await UpdateAnnouncementsAsync(shell, reassert, ct);
         WriteStatus();
         return true;
     }
@@ -151,6 +162,36 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         }
     }
 
+    private async Task UpdateAnnouncementsAsync(INodeShell shell, bool reassert, CancellationToken ct)
+    {
+        if (config.Announcements.IsEmpty) return;
+        var script = ShippedFiles.Install("runner/announce.sh", environment.Paths.Scripts);
+        await Task.WhenAll(config.Announcements.Select(async announcement =>
+        {
+            var on = health[announcement.Host].Up;
+            bool before;
+            lock (announced)
+            {
+                if (announced.TryGetValue(announcement.Host, out before) && before == on && !reassert) return;
+            }
+            var result = await shell.RunAsync(announcement.Host, $"sh {ShellQuoting.Quote(script)} {(on ? "on" : "off")} {ShellQuoting.Quote(announcement.Prefix)}", TimeSpan.FromSeconds(5), ct);
+            lock (announced)
+            {
+                if (!result.Succeeded)
+                {
+                    Log($"{announcement.Host}: `{result.Command}` failed: {result.StandardError.Trim()}");
+                    announced.Remove(announcement.Host); // try again next round
+                    return;
+                }
+                var changed = !announced.TryGetValue(announcement.Host, out var was) || was != on;
+                announced[announcement.Host] = on;
+                if (!changed) return;
+                if (!on) failovers++;
+                Log($"{announcement.Host}: {announcement.Prefix} {(on ? "announced" : "withdrawn (engine failed)")}");
+            }
+        }));
+    }
+
     private void WriteStatus()
     {
         var status = new WatchStatus(
@@ -158,7 +199,8 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
             time.GetUtcNow(),
             health.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Up, StringComparer.Ordinal),
             installed.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Select(h => h.Neighbor).ToImmutableArray(), StringComparer.Ordinal),
-            failovers);
+            failovers,
+            config.Announcements.IsEmpty ? null : announced.Where(kv => kv.Value).Select(kv => kv.Key).ToImmutableSortedSet(StringComparer.Ordinal));
         try
         {
             status.Save(environment.Paths);
