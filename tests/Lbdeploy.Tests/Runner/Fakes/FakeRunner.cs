@@ -80,9 +80,12 @@ internal sealed class FakeRunner : IDisposable
     public string ExpectedPageHash() =>
         Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Plan.Service.DocRoot, Plan.Service.VerifyPath.TrimStart('/')))));
 
-    /// <summary>Servers listen on the VIP, every ping answers, every GET returns the verify page.</summary>
+    /// <summary>Servers listen on the VIP, every ping answers, every GET returns the verify page, every switch holds its planned routes.</summary>
     private void AnswerLikeAHealthyFabric()
     {
+        Shell.Answer((host, command) => command == FibVerifier.Command && Plan.Fabric.IsSwitch(host)
+            ? new ShellResult(host, command, 0, KernelTables.Linux(Plan.Forwarding.For(host), Plan.Fabric), "")
+            : null);
         var listening = $"LISTEN 0 4096 {Plan.Service.Vip}:{Plan.Service.ServerPort.Port} 0.0.0.0:*\n";
         Shell.Answer((host, command) => command.StartsWith("ss -Hl", StringComparison.Ordinal) ? new ShellResult(host, command, 0, listening, "") : null);
         Shell.Answer((host, command) => command.Contains("ping-all.sh", StringComparison.Ordinal)
