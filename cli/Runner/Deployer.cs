@@ -116,7 +116,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
         state = state with { Watcher = await watcherProcess.EnsureAsync(plan, state, output, ct) };
         Store.Save(state);
-        // 6. The frr target's routes come from BGP: done when every planned session is up.
+        // 6. The frr target's routes come from BGP: done when every planned session is up and every switch's
+        // kernel table holds exactly the plan's routes.
         if (plan.Bgp is not null) await WaitForBgpAsync(plan, shell, ct);
         Say($"apply: done in {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s ({changes.Summary})");
     }
@@ -128,16 +129,20 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
     {
         var started = environment.Time.GetTimestamp();
         BgpSessionReport? report = null;
+        VerifyCheck? fib = null;
         var converged = await Wait.UntilAsync(async token =>
         {
             report = await BgpSessionReport.ReadAsync(plan, shell, token);
-            return report.AllEstablished;
+            if (!report.AllEstablished) return false;
+            fib = await FibVerifier.CheckAsync(plan, shell, token);
+            return fib.Passed;
         }, BgpConvergenceTimeout, TimeSpan.FromMilliseconds(250), environment.Time, ct);
         if (!converged)
         {
-            throw new RunnerException($"BGP did not converge within {BgpConvergenceTimeout.TotalSeconds:0} s: {report?.Describe() ?? "no answer"}; FRR logs in {Store.Paths.LogDirectory}");
+            var why = report is { AllEstablished: false } ? report.Describe() : fib?.Detail ?? "no answer";
+            throw new RunnerException($"BGP did not converge within {BgpConvergenceTimeout.TotalSeconds:0} s: {why}; FRR logs in {Store.Paths.LogDirectory}");
         }
-        Say($"  bgp: {report!.Describe()} after {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Say($"  bgp: converged in {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s: {report!.Describe()}; {fib!.Detail}");
     }
 
     /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state.</summary>

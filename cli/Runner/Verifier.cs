@@ -70,6 +70,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
 
         if (engines.Count > 0 && WatcherProcess.IsWanted(plan)) checks.Add(WatcherCheck(state!));
         if (FibVerifier.AppliesTo(plan)) checks.Add(await FibVerifier.CheckAsync(plan, shell, ct));
+        if (plan.Bgp is not null) checks.AddRange(await BgpVerifier.CheckAsync(plan, shell, ct));
         var before = await ReadStatsAsync(engines, checks, recordHealth: true, ct);
         checks.Add(await PingallAsync(ct));
         checks.AddRange(await ClientChecksAsync(ct));
