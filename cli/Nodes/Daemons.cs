@@ -23,7 +23,7 @@ public sealed class Daemons : IDaemonLauncher
     {
         var script = ShippedFiles.Install("runner/daemon.sh");
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-        var result = await Cli.Wrap("/bin/sh")
+        var result = await Cli.Wrap("/bin/bash")
             .WithArguments([script, logFile, .. argv])
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellationToken);
