@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$LB_ROOT"
 
-APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time)
+APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools)
 for option in "$@"; do
   case $option in
     --with-test-tools) APT_PACKAGES+=(chromium zsh) ;;

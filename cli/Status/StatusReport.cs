@@ -19,7 +19,8 @@ public sealed record StatusReport(
     double SampleSeconds,
     IReadOnlyList<EngineRow> Engines,
     IReadOnlyList<DipRow> Dips,
-    string? Watcher)
+    string? Watcher,
+    IReadOnlyList<RouterRow> Routers)
 {
     /// <summary>Reads every engine's stats twice, <paramref name="interval"/> apart (or against <paramref name="previous"/>).</summary>
     public static async Task<(StatusReport Report, Sample Sample)> CollectAsync(DeployState state, Sample? previous, TimeSpan interval, CancellationToken ct)
@@ -37,7 +38,8 @@ public sealed record StatusReport(
         var muxStats = engines.Where(u => u.Kind == UnitKind.Mux).Select(u => now.Stats.GetValueOrDefault(u.Key)).OfType<EngineStats>().ToList();
         var agents = engines.Where(u => u.Kind == UnitKind.Agent).ToDictionary(u => u.Host, u => now.Stats.GetValueOrDefault(u.Key), StringComparer.Ordinal);
         var dips = DipRow.Of(muxStats, agents);
-        return (new StatusReport(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), state.SpecPath, Math.Round(seconds, 2), rows, dips, WatcherLine(state)), now);
+        var routers = await RouterRow.CollectAsync(state, ct);
+        return (new StatusReport(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), state.SpecPath, Math.Round(seconds, 2), rows, dips, WatcherLine(state), routers), now);
     }
 
     private static string? WatcherLine(DeployState state)

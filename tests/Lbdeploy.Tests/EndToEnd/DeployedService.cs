@@ -18,11 +18,13 @@ internal sealed class DeployedService : IAsyncDisposable
 
     private readonly ITestOutputHelper log;
 
-    private DeployedService(ITestOutputHelper log, string spec, CliRun up)
+    private DeployedService(ITestOutputHelper log, string spec, CliRun up, string vip, IReadOnlyList<string> clients)
     {
         this.log = log;
         Spec = spec;
         Up = up;
+        ServiceVip = vip;
+        ServiceClients = clients;
         Shell = new HostShell(TestbedNetwork.Running());
     }
 
@@ -30,12 +32,16 @@ internal sealed class DeployedService : IAsyncDisposable
     public CliRun Up { get; }
     public HostShell Shell { get; }
 
+    /// <summary>This deployment's VIP and clients (the course's <see cref="Vip"/> and <see cref="Clients"/> unless the spec says otherwise).</summary>
+    public string ServiceVip { get; }
+    public IReadOnlyList<string> ServiceClients { get; }
+
     public static IReadOnlyList<string> Clients { get; } = [.. Enumerable.Range(3, 10).Select(i => $"h{i}")];
 
     public static string LoadGenerator => Path.Combine(CliRun.RepositoryRoot, "tools", "loadgen.py");
 
     /// <summary>`lbdeploy up -f SPEC` on an idle machine; asserts it verified.</summary>
-    public static async Task<DeployedService> StartAsync(ITestOutputHelper log, string spec)
+    public static async Task<DeployedService> StartAsync(ITestOutputHelper log, string spec, string vip = Vip, IReadOnlyList<string>? clients = null)
     {
         if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployStateFile.Default.Load() is not null)
         {
@@ -52,7 +58,7 @@ internal sealed class DeployedService : IAsyncDisposable
             await RunAsync(log, "down");
             throw;
         }
-        return new DeployedService(log, spec, up);
+        return new DeployedService(log, spec, up, vip, clients ?? Clients);
     }
 
     /// <summary>Destroy stops the watcher: checked by a test before the final down.</summary>
@@ -88,7 +94,7 @@ internal sealed class DeployedService : IAsyncDisposable
 
     /// <summary>The VIP route of a switch, as `ip route show` prints it (one line).</summary>
     public async Task<string> RouteAsync(string sw) =>
-        (await Shell.RunCheckedAsync(sw, $"ip route show {Vip}")).StandardOutput.ReplaceLineEndings(" ").Trim();
+        (await Shell.RunCheckedAsync(sw, $"ip route show {ServiceVip}")).StandardOutput.ReplaceLineEndings(" ").Trim();
 
     /// <summary>Polls <see cref="RouteAsync"/> until <paramref name="done"/> holds; returns how long it took (or null).</summary>
     public async Task<TimeSpan?> WaitForRouteAsync(string sw, Func<string, bool> done, TimeSpan limit, DateTimeOffset since)
@@ -104,11 +110,11 @@ internal sealed class DeployedService : IAsyncDisposable
     /// <summary>GETs of <paramref name="path"/> from every client, <paramref name="perClient"/> new connections each: (ok, total, errors).</summary>
     public async Task<(int Ok, int Total, string Errors)> GetFromAllClientsAsync(int perClient, string path = "/index.html")
     {
-        var results = await Task.WhenAll(Clients.Select(c => Shell.RunAsync(c,
-            $"for i in $(seq {perClient}); do curl -s -o /dev/null -m 5 -w '%{{http_code}}\\n' http://{Vip}{path} & done; wait", TimeSpan.FromSeconds(30))));
+        var results = await Task.WhenAll(ServiceClients.Select(c => Shell.RunAsync(c,
+            $"for i in $(seq {perClient}); do curl -s -o /dev/null -m 5 -w '%{{http_code}}\\n' http://{ServiceVip}{path} & done; wait", TimeSpan.FromSeconds(30))));
         var codes = results.SelectMany(r => r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToList();
         var ok = codes.Count(c => c.Trim() == "200");
-        return (ok, perClient * Clients.Count, string.Join(" ", codes.Where(c => c.Trim() != "200").Distinct()));
+        return (ok, perClient * ServiceClients.Count, string.Join(" ", codes.Where(c => c.Trim() != "200").Distinct()));
     }
 
     /// <summary>
@@ -153,10 +159,10 @@ internal sealed class DeployedService : IAsyncDisposable
     public Task<IReadOnlyList<LoadEvent>> StartLoadAsync(double seconds, int shortWorkers, int longWorkers, int longRate = 256 * 1024, double rate = 0, IReadOnlyList<string>? clients = null)
     {
         var dir = Directory.CreateTempSubdirectory("lbdeploy-load-").FullName;
-        var args = string.Create(CultureInfo.InvariantCulture, $"--host {Vip} --seconds {seconds} --short {shortWorkers} --long {longWorkers} --long-rate {longRate} --rate {rate}");
+        var args = string.Create(CultureInfo.InvariantCulture, $"--host {ServiceVip} --seconds {seconds} --short {shortWorkers} --long {longWorkers} --long-rate {longRate} --rate {rate}");
         return Task.Run(async () =>
         {
-            var runs = await Task.WhenAll((clients ?? Clients).Select(c =>
+            var runs = await Task.WhenAll((clients ?? ServiceClients).Select(c =>
                 Shell.RunAsync(c, $"/usr/bin/python3 {HostShell.Quote(LoadGenerator)} {args} --out {dir}/{c}.jsonl", TimeSpan.FromSeconds(seconds + 60))));
             foreach (var run in runs.Where(r => !r.Succeeded)) log.WriteLine($"loadgen on {run.Host} failed: {run.Summary()}");
             var events = Directory.EnumerateFiles(dir, "*.jsonl")
