@@ -49,7 +49,9 @@ public sealed record BgpSessionReport(int Planned, ImmutableArray<DownSession> D
                 planned++;
                 var peer = summary.Peer(neighbor.PeerAddress.ToString());
                 if (peer is { IsEstablished: true }) continue;
-                down.Add(new DownSession(summary.Node, neighbor.Peer, neighbor.PeerAddress.ToString(), summary.Error ?? peer?.State ?? "not configured"));
+                // The state is FRR's text: escaped like every value read from a node before it reaches a terminal.
+                var state = summary.Error ?? (peer is null ? "not configured" : Common.TerminalText.Escape(peer.State));
+                down.Add(new DownSession(summary.Node, neighbor.Peer, neighbor.PeerAddress.ToString(), state));
             }
         }
         return new BgpSessionReport(planned, down.ToImmutable(), [.. summaries]);

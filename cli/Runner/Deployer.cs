@@ -62,8 +62,9 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         var ops = new UnitOperations(shell, environment);
         void Save() { lock (units) { state = state with { Units = [.. units.Values.OrderBy(u => u.Kind).ThenBy(u => u.Host, Topology.NaturalOrder.Instance)] }; } Store.Save(state); }
 
-        // 1. Redone (not reloaded) units are undone with their old files before those are overwritten.
-        foreach (var change in changes.Changes.Where(c => c.Kind == ChangeKind.Update && !c.Desired!.IsEngine))
+        // 1. Redone (not reloaded) units are undone with their old files before those are overwritten. Not routers:
+        // a changed FRR config is reloaded into the running daemons (step 3), which must still run for that.
+        foreach (var change in changes.Changes.Where(c => c.Kind == ChangeKind.Update && !c.Desired!.IsEngine && c.Desired.Kind != UnitKind.Router))
         {
             await RemoveAsync(ops, change.Applied!, ct);
         }

@@ -19,6 +19,9 @@ internal sealed class FakeNodeShell(MininetNetwork network, FakeProcessTable pro
 
     public MininetNetwork Network { get; } = network;
 
+    /// <summary>Called with (host, command) for every daemon that starts and stays up (e.g. to create the sockets a real one would).</summary>
+    public Action<string, string>? DaemonStarted { get; set; }
+
     public IReadOnlyList<ShellCall> Calls
     {
         get { lock (gate) return [.. calls]; }
@@ -76,6 +79,7 @@ internal sealed class FakeNodeShell(MininetNetwork network, FakeProcessTable pro
         bool dies;
         lock (gate) dies = diesAtStart.Any(m => m(host, command));
         if (dies) processes.Kill(pid);
+        else DaemonStarted?.Invoke(host, command);
         return Task.FromResult(pid);
     }
 

@@ -17,12 +17,17 @@ internal sealed class FakeRunner : IDisposable
 {
     public static readonly string Spec = Path.Combine(CliRun.RepositoryRoot, "lb.yaml");
 
-    public FakeRunner()
+    /// <summary>The course deployment on the frr target (FRR on every switch and mux host, BFD on the mux sessions).</summary>
+    public static readonly string FrrSpec = Path.Combine(CliRun.RepositoryRoot, "examples", "fattree-frr.yaml");
+
+    /// <param name="spec">The spec file (default <see cref="Spec"/>); its folder anchors its relative paths.</param>
+    public FakeRunner(string? spec = null)
     {
+        SpecPath = spec ?? Spec;
         Root = Directory.CreateTempSubdirectory("lbdeploy-runner-").FullName;
         Paths = new DeployPaths(Root);
         Processes = new FakeProcessTable(Log);
-        Plan = PlanOf(File.ReadAllText(Spec));
+        Plan = PlanOf(File.ReadAllText(SpecPath));
         NodePids = Plan.Fabric.Hosts.Select(h => h.Name).Concat(Plan.Fabric.Switches.Select(s => s.Name))
             .ToDictionary(n => n, n => Processes.Start("bash", "--norc", "-is", "mininet:" + n), StringComparer.Ordinal);
         Network = MininetNetwork.FromNodes(NodePids);
@@ -33,6 +38,9 @@ internal sealed class FakeRunner : IDisposable
         Environment = new RunnerEnvironment(Store, _ => Shell, Processes, Daemons, Engines, Time);
         AnswerLikeAHealthyFabric();
     }
+
+    /// <summary>The spec the rig's plans are read as.</summary>
+    public string SpecPath { get; }
 
     /// <summary>The test's state folder (deleted at the end).</summary>
     public string Root { get; }
@@ -51,16 +59,23 @@ internal sealed class FakeRunner : IDisposable
     public RunnerEnvironment Environment { get; }
     public StringWriter Output { get; } = new();
 
-    /// <summary>The plan of <paramref name="specText"/> (lb.yaml's folder), its engines' control sockets in this test's folder.</summary>
+    /// <summary>
+    /// The plan of <paramref name="specText"/> (read as <see cref="SpecPath"/>), its engines' control sockets and its
+    /// routers' runtime folders in this test's folder.
+    /// </summary>
     public DeploymentPlan PlanOf(string specText)
     {
-        var plan = Planner.Create(Spec, "lb.yaml", specText);
+        var plan = Planner.Create(SpecPath, Path.GetFileName(SpecPath), specText);
         return plan with
         {
             Muxes = [.. plan.Muxes.Select(m => m with { Engine = m.Engine with { ControlSocket = Socket(m.Host, "mux") } })],
             Dips = [.. plan.Dips.Select(d => d with { Engine = d.Engine with { ControlSocket = Socket(d.Host, "agent") } })],
+            Routers = [.. plan.Routers.Select(r => r with { RuntimeDirectory = RuntimeDirectory(r.Node) })],
         };
     }
+
+    /// <summary>Where a router's FRR keeps its pid files and sockets in this test.</summary>
+    public string RuntimeDirectory(string node) => Path.Combine(Root, "frr", node);
 
     public string Socket(string host, string role) => Path.Combine(Root, "sockets", $"{host}-{role}.sock");
 
@@ -80,12 +95,25 @@ internal sealed class FakeRunner : IDisposable
     public string ExpectedPageHash() =>
         Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(Plan.Service.DocRoot, Plan.Service.VerifyPath.TrimStart('/')))));
 
-    /// <summary>Servers listen on the VIP, every ping answers, every GET returns the verify page, every switch holds its planned routes.</summary>
+    /// <summary>
+    /// Servers listen on the VIP, every ping answers, every GET returns the verify page, every switch holds its planned
+    /// routes; on the frr target an FRR daemon opens its sockets as it starts and every BGP session is established.
+    /// </summary>
     private void AnswerLikeAHealthyFabric()
     {
+        var frr = Plan.Target == Lbdeploy.Spec.SwitchTarget.Frr;
         Shell.Answer((host, command) => command == FibVerifier.Command && Plan.Fabric.IsSwitch(host)
-            ? new ShellResult(host, command, 0, KernelTables.Linux(Plan.Forwarding.For(host), Plan.Fabric), "")
+            ? new ShellResult(host, command, 0, frr ? KernelTables.Frr(Plan.Forwarding.For(host), Plan.Fabric) : KernelTables.Linux(Plan.Forwarding.For(host), Plan.Fabric), "")
             : null);
+        Shell.DaemonStarted = BgpSamples.OpenSockets;
+        if (Plan.Bgp is { } design)
+        {
+            foreach (var router in Plan.Routers)
+            {
+                var summary = BgpSamples.Summary(design, router.Node);
+                AnswerBgp(router.Node, BgpNodeSummary.Command, summary);
+            }
+        }
         var listening = $"LISTEN 0 4096 {Plan.Service.Vip}:{Plan.Service.ServerPort.Port} 0.0.0.0:*\n";
         Shell.Answer((host, command) => command.StartsWith("ss -Hl", StringComparison.Ordinal) ? new ShellResult(host, command, 0, listening, "") : null);
         Shell.Answer((host, command) => command.Contains("ping-all.sh", StringComparison.Ordinal)
@@ -94,6 +122,13 @@ internal sealed class FakeRunner : IDisposable
         Shell.Answer((host, command) => command.Contains("fetch-hashes.sh", StringComparison.Ordinal)
             ? new ShellResult(host, command, 0, string.Concat(Enumerable.Repeat($"{ExpectedPageHash()}  -\n", int.Parse(command.Split(' ')[2], CultureInfo.InvariantCulture))), "")
             : null);
+    }
+
+    /// <summary>Answers the vtysh command <paramref name="vtyshCommand"/> on <paramref name="node"/>'s FRR with <paramref name="json"/>.</summary>
+    public void AnswerBgp(string node, string vtyshCommand, string json)
+    {
+        var command = FrrCommands.Show(RuntimeDirectory(node), vtyshCommand);
+        Shell.Answer((host, c) => host == node && c == command ? new ShellResult(host, c, 0, json, "") : null);
     }
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
