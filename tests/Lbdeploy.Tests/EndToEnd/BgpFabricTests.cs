@@ -85,14 +85,9 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
         {
             Assert.True(Processes.Signal(DeployedService.Unit(UnitKind.Mux, mux).Pid!.Value, Processes.SigKill));
         }
-        var withdrawn = TimeSpan.Zero;
-        foreach (var spine in new[] { "s1", "s2" })
-        {
-            var spineL1 = await LinkAddressAsync(service, "l1", spine);
-            var spineL2 = await LinkAddressAsync(service, "l2", spine);
-            var took = await WaitForOnlyAsync(service, spine, spineL2, spineL1, killed, "l1's muxes'");
-            if (took > withdrawn) withdrawn = took;
-        }
+        var spines = await Task.WhenAll(new[] { ("s1", l1, l2), ("s2", await LinkAddressAsync(service, "l1", "s2"), await LinkAddressAsync(service, "l2", "s2")) }
+            .Select(s => WaitForOnlyAsync(service, s.Item1, s.Item3, s.Item2, killed, "l1's muxes'")));
+        var withdrawn = spines.Max();
 
         var events = await load;
         var longs = events.Where(e => e.IsLong).ToList();
