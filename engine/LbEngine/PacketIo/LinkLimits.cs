@@ -10,7 +10,7 @@ public sealed record LinkLimits
 
     /// <summary>How often a down link is probed (SIOCGIFFLAGS), and at most how often an idle one is: traffic resumes
     /// within this of the link coming back, and waiting costs a few system calls a second.</summary>
-    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(150);
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long a removed interface (its index gone) may stay away before the engine gives up and exits;
     /// one re-created under the same name within it (a replaced veth) is picked up again.</summary>

@@ -233,7 +233,7 @@ public sealed class LinkMonitor(string interfaceName, int ifIndex, ILinkProbe pr
     }
 
     /// <summary>One probe interval on the engine's clock; false when stopping.</summary>
-    private bool Sleep(CancellationToken stop)
+    public bool Sleep(CancellationToken stop)
     {
         try
         {

@@ -196,7 +196,26 @@ public sealed unsafe class PacketRing : IDisposable
             var handled = 0;
             try
             {
-                handled = Batch(processor, rx, transmit);
+                while (handled < _batchSize)
+                {
+                    var header = rx + (nint)_rxIndex * _frameSize;
+                    if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) break;
+                    var snapLength = *(uint*)(header + 8);
+                    var macOffset = *(ushort*)(header + 12);
+                    var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
+                    var slot = ring.TransmitSlot(transmit.Slots, transmit.Fd);
+                    if (slot is null)
+                    {
+                        if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
+                    }
+                    else
+                    {
+                        var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, ring.TransmitCapacity));
+                        if (length > 0) ring.Queue(slot, length);
+                    }
+                    Release(rx);
+                    handled++;
+                }
             }
             catch
             {
@@ -220,34 +239,6 @@ public sealed unsafe class PacketRing : IDisposable
         }
         if (ring._txQueued > 0) ring.Flush(transmit.Fd);
         return RingExit.Stopped;
-    }
-
-    /// <summary>Up to one batch of received frames through the processor, each output queued on the transmit ring.</summary>
-    private int Batch(IFrameProcessor processor, byte* rx, Transmit transmit)
-    {
-        var ring = transmit.Ring;
-        var handled = 0;
-        while (handled < _batchSize)
-        {
-            var header = rx + (nint)_rxIndex * _frameSize;
-            if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) break;
-            var snapLength = *(uint*)(header + 8);
-            var macOffset = *(ushort*)(header + 12);
-            var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
-            var slot = ring.TransmitSlot(transmit.Slots, transmit.Fd);
-            if (slot is null)
-            {
-                if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
-            }
-            else
-            {
-                var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, ring.TransmitCapacity));
-                if (length > 0) ring.Queue(slot, length);
-            }
-            Release(rx);
-            handled++;
-        }
-        return handled;
     }
 
     /// <summary>Hands the current receive frame back to the kernel and moves to the next.</summary>

@@ -7,9 +7,10 @@ namespace Lb.Engine.PacketIo;
 
 /// <summary>
 /// libpcap through SharpPcap: immediate mode, BPF <c>inbound and ip and (host VIP ...)</c>, the event API parsing the
-/// captured bytes in place, one pcap_sendpacket per output frame. libpcap ends a capture whose interface goes down
-/// ("The interface went down"); a recovery thread then waits for the link (<see cref="LinkMonitor"/>) and opens the
-/// capture again. Unlike the ring, a lost carrier alone is not noticed (libpcap reports nothing, and there is no idle hook).
+/// captured bytes in place, one pcap_sendpacket per output frame. libpcap (1.10) rides out a link that goes down
+/// and up by itself (it ignores ENETDOWN), so a watch thread probes the link every <see cref="LinkLimits.ProbeInterval"/>
+/// for health and the stats; a capture that does end with an error (the interface was removed) is opened again once
+/// the interface is back.
 /// </summary>
 public sealed class PcapFramePath : IFramePath
 {
@@ -24,7 +25,8 @@ public sealed class PcapFramePath : IFramePath
     private volatile bool _capturing;
     private long _lastDrops;
     private long _closedDrops;
-    private Thread? _recovery;
+    private Thread? _watch;
+    private int _captureFailed;
 
     public PcapFramePath(string interfaceName, IReadOnlyList<uint> vips, int outputBufferSize, EngineLog log, LinkLimits? limits = null)
     {
@@ -89,6 +91,8 @@ public sealed class PcapFramePath : IFramePath
         _failed = failed;
         _capturing = true;
         Attach(_device);
+        _watch = new Thread(Watch) { Name = "lbengine-pcap-link", IsBackground = true };
+        _watch.Start();
     }
 
     private void Attach(LibPcapLiveDevice device)
@@ -113,22 +117,35 @@ public sealed class PcapFramePath : IFramePath
         }
     }
 
-    /// <summary>On SharpPcap's capture thread, which ends after this: recovery runs on a thread of its own.</summary>
+    /// <summary>On SharpPcap's capture thread, which ends after this: the watch thread opens a new capture.</summary>
     private void OnCaptureStopped(object sender, CaptureStoppedEventStatus status)
     {
-        if (status != CaptureStoppedEventStatus.ErrorWhileCapturing || !_capturing) return;
-        _recovery = new Thread(Recover) { Name = "lbengine-pcap-link", IsBackground = true };
-        _recovery.Start();
+        if (status == CaptureStoppedEventStatus.ErrorWhileCapturing && _capturing) Volatile.Write(ref _captureFailed, 1);
     }
 
-    /// <summary>Waits for the link, then captures again on a freshly opened device; retries each probe interval.</summary>
-    private void Recover()
+    /// <summary>Probes the link each interval; after a failed capture (or a re-created interface) captures again once it is usable.</summary>
+    private void Watch()
     {
         var stop = _stop.Token;
-        var action = Link.OnError(linkWentDown: true, "the capture failed", stop);
+        var recapture = false;
         while (!stop.IsCancellationRequested)
         {
-            if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
+            LinkAction action;
+            if (Interlocked.Exchange(ref _captureFailed, 0) == 1)
+            {
+                recapture = true;
+                action = Link.OnError(linkWentDown: true, "the capture failed", stop);
+            }
+            else if (Link.IsDown)
+            {
+                action = Link.Step();
+                // libpcap would pick the link up by itself, but only after a second or so: a new capture is faster.
+                recapture |= action == LinkAction.Resume;
+            }
+            else
+            {
+                action = Link.IdleCheck() ? LinkAction.Resume : LinkAction.Wait;
+            }
             if (action == LinkAction.Stopped) return;
             if (action == LinkAction.GiveUp)
             {
@@ -136,24 +153,35 @@ public sealed class PcapFramePath : IFramePath
                 _failed?.Invoke(Link.GiveUpMessage);
                 return;
             }
-            try
+            if (action == LinkAction.Reopen) recapture = true;
+            if (recapture && action is LinkAction.Resume or LinkAction.Reopen && Recapture(stop))
             {
-                lock (_deviceLock)
-                {
-                    if (stop.IsCancellationRequested) return;
-                    var fresh = OpenCapture(_interface, _filter);
-                    CloseDevice();
-                    _device = fresh;
-                    Attach(fresh);
-                }
+                recapture = false;
                 if (action == LinkAction.Reopen) Link.Reopened((int)Interop.PacketSocket.if_nametoindex(_interface));
-                return;
             }
-            catch (Exception e) when (e is StartupException or PcapException)
+            if (!Link.Sleep(stop)) return;
+        }
+    }
+
+    /// <summary>A freshly opened device in place of the old one; false (counted) if it cannot be opened yet.</summary>
+    private bool Recapture(CancellationToken stop)
+    {
+        try
+        {
+            lock (_deviceLock)
             {
-                if (!Link.CountError($"cannot capture again: {e.Message}", stop)) return;
-                action = LinkAction.Wait;
+                if (stop.IsCancellationRequested) return false;
+                var fresh = OpenCapture(_interface, _filter);
+                CloseDevice();
+                _device = fresh;
+                Attach(fresh);
             }
+            return true;
+        }
+        catch (Exception e) when (e is StartupException or PcapException)
+        {
+            Link.CountError($"cannot capture again: {e.Message}", stop);
+            return false;
         }
     }
 
@@ -202,7 +230,7 @@ public sealed class PcapFramePath : IFramePath
         KernelDrops();
         _capturing = false;
         _stop.Cancel();
-        _recovery?.Join();
+        _watch?.Join();
         lock (_deviceLock)
         {
             try { _device.StopCapture(); } catch (PcapException) { }
