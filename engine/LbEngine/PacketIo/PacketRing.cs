@@ -153,8 +153,7 @@ public sealed unsafe class PacketRing : IDisposable
     /// Receives and processes frames until <paramref name="stop"/> is cancelled (<see cref="RingExit.Stopped"/>), the
     /// socket reports an error (<see cref="RingExit.SocketError"/>, errno in <see cref="SocketError"/>) or, when idle,
     /// <paramref name="linkUsable"/> (called at most every poll timeout) says the link is gone (<see cref="RingExit.LinkDown"/>).
-    /// A processor that throws leaves its frame handed back to the kernel (the loop can be run again) and the exception
-    /// goes to the caller.
+    /// A processor that throws ends the run with its exception; <see cref="SkipFrame"/> then drops the frame.
     /// </summary>
     public RingExit Run(IFrameProcessor processor, PacketRing transmit, CancellationToken stop, Func<bool>? linkUsable = null)
     {
@@ -194,34 +193,26 @@ public sealed unsafe class PacketRing : IDisposable
         while (!stop.IsCancellationRequested)
         {
             var handled = 0;
-            try
+            while (handled < _batchSize)
             {
-                while (handled < _batchSize)
+                var header = rx + (nint)_rxIndex * _frameSize;
+                if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) break;
+                var snapLength = *(uint*)(header + 8);
+                var macOffset = *(ushort*)(header + 12);
+                var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
+                var slot = ring.TransmitSlot(transmit.Slots, transmit.Fd);
+                if (slot is null)
                 {
-                    var header = rx + (nint)_rxIndex * _frameSize;
-                    if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) break;
-                    var snapLength = *(uint*)(header + 8);
-                    var macOffset = *(ushort*)(header + 12);
-                    var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
-                    var slot = ring.TransmitSlot(transmit.Slots, transmit.Fd);
-                    if (slot is null)
-                    {
-                        if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
-                    }
-                    else
-                    {
-                        var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, ring.TransmitCapacity));
-                        if (length > 0) ring.Queue(slot, length);
-                    }
-                    Release(rx);
-                    handled++;
+                    if (processor.Process(frame, _scratch) > 0) processor.OnSendFailed();
                 }
-            }
-            catch
-            {
-                // The frame being processed goes back to the kernel: running the loop again starts after it.
-                Release(rx);
-                throw;
+                else
+                {
+                    var length = processor.Process(frame, new Span<byte>(slot + TxDataOffset, ring.TransmitCapacity));
+                    if (length > 0) ring.Queue(slot, length);
+                }
+                Volatile.Write(ref *(uint*)header, TpStatusKernel);
+                _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
+                handled++;
             }
             if (ring._txQueued > 0) ring.Flush(transmit.Fd);
             if (handled > 0) continue;
@@ -241,11 +232,25 @@ public sealed unsafe class PacketRing : IDisposable
         return RingExit.Stopped;
     }
 
-    /// <summary>Hands the current receive frame back to the kernel and moves to the next.</summary>
-    private void Release(byte* rx)
+    /// <summary>
+    /// After the processor threw out of <see cref="Run"/>: hands the frame it threw on back to the kernel, so the next
+    /// run starts after it (here rather than in a catch, which keeps the hot loop free of exception handling).
+    /// </summary>
+    internal void SkipFrame()
     {
-        Volatile.Write(ref *(uint*)(rx + (nint)_rxIndex * _frameSize), TpStatusKernel);
-        _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
+        byte* rx = null;
+        try
+        {
+            _rings.AcquirePointer(ref rx);
+            var header = rx + (nint)_rxIndex * _frameSize;
+            if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) return;
+            Volatile.Write(ref *(uint*)header, TpStatusKernel);
+            _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
+        }
+        finally
+        {
+            if (rx != null) _rings.ReleasePointer();
+        }
     }
 
     /// <summary>Reads SO_ERROR, which also clears it (else poll() would report POLLERR forever).</summary>

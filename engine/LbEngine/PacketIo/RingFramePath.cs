@@ -74,6 +74,7 @@ internal sealed class RingFramePath : IFramePath
             {
                 // The handlers count and drop bad packets; reaching here is a bug: say so, skip the frame, carry on.
                 if (_log.Verbose) _log.Trace(e.ToString());
+                receive.SkipFrame();
                 action = Link.CountError($"packet thread failed: {e.GetType().Name}: {e.Message}", stop) ? LinkAction.Resume : LinkAction.Stopped;
             }
             if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
