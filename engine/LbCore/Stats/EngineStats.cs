@@ -37,6 +37,16 @@ public sealed record EngineStats
     public long? ChecksumsFinished { get; init; }
     /// <summary>Mux: frames the kernel dropped before the mux saw them (capture ring or buffer full), since start.</summary>
     public long? KernelDrops { get; init; }
+    /// <summary>Frame path (mux; agent with packet_io ring): whether the interface's link is up now (while down the engine
+    /// waits for it and its <c>health</c> fails with the reason).</summary>
+    public bool? LinkUp { get; init; }
+    /// <summary>Frame path: times the link went down since start.</summary>
+    public long? LinkDownEvents { get; init; }
+    /// <summary>Frame path: seconds spent with the link down since start, the current outage included.</summary>
+    public double? LinkDownSeconds { get; init; }
+    /// <summary>Frame path: unexpected errors it rode out (a socket error on a link that is up, a failed re-open, a
+    /// packet-thread failure), each logged once.</summary>
+    public long? PacketIoErrors { get; init; }
     /// <summary>Mux: flows pushed out of a full connection-table bucket.</summary>
     public long? ConnectionEvictions { get; init; }
     public long Reloads { get; init; }

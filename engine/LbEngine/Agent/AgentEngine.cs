@@ -107,6 +107,11 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
             return false;
         }
         _ringPath = new RingFramePath(receive, transmit, filter: null, Log);
+        // A re-created interface gets the nftables drop again (its hook went with the old device).
+        _ringPath.Link.Restored += reopened =>
+        {
+            if (reopened) ThreadPool.QueueUserWorkItem(_ => _kernelDrop?.Update(KernelIngressDrop.IpInIpRule(Config.Address.Value)));
+        };
         _running = true;
         _ringPath.Start(this, reason =>
         {
@@ -220,7 +225,8 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
     public override string Undrain(string name) => ControlReply.Error("an agent has no DIPs to undrain; send undrain to the muxes");
 
     public override string Health() =>
-        _running ? ControlReply.Ok("receiving", ("role", "agent"), ("host", Config.Host), ("health_checks", _health is not null), ("server_healthy", _health?.ServerHealthy))
+        _running && _ringPath?.Link.DownReason is { } down ? ControlReply.Error(down)
+        : _running ? ControlReply.Ok("receiving", ("role", "agent"), ("host", Config.Host), ("health_checks", _health is not null), ("server_healthy", _health?.ServerHealthy))
                  : ControlReply.Error("not receiving");
 
     public override string Stats() => ControlReply.Of(Snapshot());
@@ -231,6 +237,10 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         return CommonStats("agent", _counters, state.Vips, 0) with
         {
             KernelDrops = _ringPath?.KernelDrops(),
+            LinkUp = _ringPath is null ? null : !_ringPath.Link.IsDown,
+            LinkDownEvents = _ringPath?.Link.DownEvents,
+            LinkDownSeconds = _ringPath is null ? null : Math.Round(_ringPath.Link.DownTime.TotalSeconds, 3),
+            PacketIoErrors = _ringPath?.Link.Errors,
             Muxes = state.Muxes.Select(m => new MuxPeerStats(m.Config.Name, m.Config.Address.ToString(), m.Packets)).ToList(),
             ServerHealthy = _health?.ServerHealthy,
             HealthProbes = _health?.ProbesOk,

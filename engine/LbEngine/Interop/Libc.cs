@@ -8,6 +8,10 @@ internal static partial class Libc
     public const int SockDgram = 2;
     public const int SockRaw = 3;
     public const ulong SiocGifMtu = 0x8921;
+    public const ulong SiocGifFlags = 0x8913;
+    /// <summary>ifr_flags bits: the interface is administratively up / has its carrier (operationally up).</summary>
+    public const short IffUp = 0x1;
+    public const short IffRunning = 0x40;
     public const int IfNameSize = 16;
     /// <summary>sizeof(struct ifreq) on 64-bit Linux.</summary>
     public const int IfReqSize = 40;

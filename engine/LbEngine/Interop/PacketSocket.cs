@@ -10,6 +10,7 @@ internal static unsafe partial class PacketSocket
 
     public const int SolSocket = 1;
     public const int SoAttachFilter = 26;
+    public const int SoError = 4;
 
     public const int SolPacket = 263;
     public const int PacketRxRing = 5;
@@ -42,6 +43,9 @@ internal static unsafe partial class PacketSocket
     public const int MapPopulate = 0x8000;
 
     public const int EIntr = 4;
+    public const int ENxio = 6;
+    public const int ENoDev = 19;
+    public const int ENetDown = 100;
     public const int EAgain = 11;
     public const int ENoBufs = 105;
 

@@ -65,6 +65,13 @@ public static class EngineMetrics
         if (stats.DsrViolations is { } dsr) text.Family("lbengine_dsr_violations_total", "counter", "Packets captured whose source is a VIP (must stay 0 with DSR).").Sample(dsr, Engine());
         if (stats.IcmpSent is { } icmp) text.Family("lbengine_icmp_sent_total", "counter", "ICMP fragmentation-needed replies sent to clients.").Sample(icmp, Engine());
         if (stats.KernelDrops is { } lost) text.Family("lbengine_kernel_drops_total", "counter", "Frames the kernel dropped before the mux saw them (capture ring full).").Sample(lost, Engine());
+        if (stats.LinkUp is { } linkUp)
+        {
+            text.Family("lbengine_link_up", "gauge", "1 while the interface's link is up (the engine waits for a link that went down).").Sample(linkUp ? 1 : 0, Engine());
+            text.Family("lbengine_link_down_events_total", "counter", "Times the interface's link went down.").Sample(stats.LinkDownEvents ?? 0, Engine());
+            text.Family("lbengine_link_down_seconds_total", "counter", "Seconds spent with the link down, the current outage included.").Sample(stats.LinkDownSeconds ?? 0, Engine());
+            text.Family("lbengine_packet_io_errors_total", "counter", "Unexpected packet-path errors ridden out (socket error on a link that is up, failed re-open, packet-thread failure).").Sample(stats.PacketIoErrors ?? 0, Engine());
+        }
         if (stats.ChecksumsFinished is { } sums) text.Family("lbengine_checksums_finished_total", "counter", "Partial (offloaded) TCP/UDP checksums completed.").Sample(sums, Engine());
         if (stats.ConnectionEvictions is { } evictions) text.Family("lbengine_connection_evictions_total", "counter", "Live flows pushed out of a full flow-table bucket.").Sample(evictions, Engine());
         if (stats.HealthReports is { } accepted)

@@ -16,6 +16,8 @@ namespace Lb.Engine.Mux;
 /// The mux process: an <see cref="IFramePath"/> (AF_PACKET rings by default, libpcap on request) captures the VIP
 /// frames and feeds them to <see cref="MuxPacketHandler"/> on one packet thread, sending what it returns on the same
 /// interface. Reload and drain rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
+/// A link flap is ridden out: the path waits for its link (health says why meanwhile) and, once it is back, the
+/// gateway's MAC is looked up again (the kernel forgot its neighbours; the peer may have been replaced).
 /// </summary>
 public sealed class MuxEngine : EngineBase, IFrameProcessor
 {
@@ -29,6 +31,10 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     private volatile bool _capturing;
     private DipHealthTracker? _health;
     private MuxHealthListener? _healthListener;
+    private int _resolvingGateway;
+
+    /// <summary>Lookups of the gateway's MAC after a flap before the mux keeps the one it had (each ARP waits 3 s).</summary>
+    private const int GatewayAttempts = 3;
 
     public MuxEngine(string configPath, EngineConfig config, EngineLog log) : base(configPath, config, log)
     {
@@ -52,6 +58,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _kernelDrop = KernelIngressDrop.TryInstall("mux", config.Interface, KernelIngressDrop.VipRule(VipAddresses(config)), Log, out var nftError);
         if (_kernelDrop is null)
             Log.Warn($"cannot install the nftables ingress drop for the VIPs on {config.Interface} ({nftError}); the mux works, but the host's IP stack also processes every VIP packet (apt-get install nftables)");
+        _path.Link.Restored += OnLinkRestored;
         // Capturing before the thread starts: a path that fails at once must still reach Fail.
         _capturing = true;
         _path.Start(this, reason =>
@@ -74,7 +81,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     private IFramePath OpenPath(EngineConfig config)
     {
         var vips = VipAddresses(config);
-        if (config.PacketIo == PacketIoKind.Pcap) return new PcapFramePath(config.Interface, vips, MuxPacketHandler.OutputBufferSize);
+        if (config.PacketIo == PacketIoKind.Pcap) return new PcapFramePath(config.Interface, vips, MuxPacketHandler.OutputBufferSize, Log);
         var linkMtu = HostEnvironment.InterfaceMtu(config.Interface);
         if (linkMtu is { } mtu && mtu < config.Mtu)
             Log.Warn($"config mtu {config.Mtu} is larger than {config.Interface}'s MTU {mtu}: frames above {mtu} bytes will be dropped by the kernel; set \"mtu\": {mtu}");
@@ -97,6 +104,61 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _counters.PacketsOut++;
         _counters.BytesOut += length;
         return length;
+    }
+
+    /// <summary>
+    /// On the packet thread, the link is back: what was learned from it is looked up again off that thread (ARP may
+    /// take seconds). A re-created interface also gets the nftables drop again (its hook went with the old device).
+    /// </summary>
+    private void OnLinkRestored(bool reopened)
+    {
+        if (Interlocked.Exchange(ref _resolvingGateway, 1) == 1) return;
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            try
+            {
+                RelearnLink(reopened);
+            }
+            catch (Exception e)
+            {
+                Log.Error($"after the link came back: {e.Message}");
+            }
+            finally
+            {
+                Volatile.Write(ref _resolvingGateway, 0);
+            }
+        });
+    }
+
+    private void RelearnLink(bool reopened)
+    {
+        var config = Config;
+        if (reopened) _kernelDrop?.Update(KernelIngressDrop.VipRule(VipAddresses(config)));
+        var ownMac = _ownMac;
+        if (reopened && config.Mac is null)
+        {
+            try { ownMac = HostEnvironment.InterfaceMac(config.Interface); }
+            catch (StartupException e) { Log.Warn($"{e.Message}; keeping {ownMac}"); }
+        }
+        var gatewayMac = config.Gateway.Mac;
+        string? why = null;
+        for (var attempt = 0; gatewayMac is null && attempt < GatewayAttempts && !_stopped; attempt++)
+        {
+            try { gatewayMac = GatewayResolver.Resolve(config.Gateway.Address, null, config.Address, ownMac, config.Interface, Log); }
+            catch (Exception e) when (e is StartupException or SharpPcap.PcapException) { why = e.Message; }
+        }
+        if (gatewayMac is null)
+            Log.Warn($"the gateway's MAC could not be looked up again after the link came back ({why}); still sending to {_gatewayMac}");
+        lock (ReloadLock)
+        {
+            if (_stopped || (ownMac == _ownMac && (gatewayMac is null || gatewayMac == _gatewayMac))) return;
+            if (gatewayMac is { } mac && mac != _gatewayMac) Log.Info($"gateway {Config.Gateway.Address} is now {mac} (was {_gatewayMac})");
+            if (ownMac != _ownMac) Log.Info($"{Config.Interface} is now {ownMac} (was {_ownMac})");
+            _ownMac = ownMac;
+            _gatewayMac = gatewayMac ?? _gatewayMac;
+            var handler = _handler!;
+            handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses());
+        }
     }
 
     public void OnSendFailed()
@@ -189,6 +251,9 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     public override string Health()
     {
         if (!_capturing) return ControlReply.Error("not capturing");
+        // Unhealthy while the link is down, and until what was learned from it is known again: the watcher withdraws us.
+        if (_path!.Link.DownReason is { } down) return ControlReply.Error(down);
+        if (Volatile.Read(ref _resolvingGateway) == 1) return ControlReply.Error($"link {Config.Interface} is back; looking up gateway {Config.Gateway.Address} again");
         var state = _handler!.State;
         var dips = _health?.Snapshot().Select(s => new
         {
@@ -221,6 +286,10 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             IcmpSent = _counters.IcmpSent,
             ChecksumsFinished = _counters.ChecksumsFinished,
             KernelDrops = _path?.KernelDrops(),
+            LinkUp = _path is null ? null : !_path.Link.IsDown,
+            LinkDownEvents = _path?.Link.DownEvents,
+            LinkDownSeconds = _path is null ? null : Math.Round(_path.Link.DownTime.TotalSeconds, 3),
+            PacketIoErrors = _path?.Link.Errors,
             ConnectionEvictions = handler.Connections.Evictions,
             HealthReports = _health?.Accepted,
             HealthReportsRejected = _health?.Rejected,

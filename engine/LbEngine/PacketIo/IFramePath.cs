@@ -7,10 +7,16 @@ namespace Lb.Engine.PacketIo;
 /// </summary>
 public interface IFramePath : IDisposable
 {
+    /// <summary>The state of the interface's link: health and stats read it; its Restored event follows a flap.</summary>
+    LinkMonitor Link { get; }
+
     /// <summary>One line for the start-up log.</summary>
     string Description { get; }
 
-    /// <summary>Starts the packet thread; <paramref name="failed"/> is called once if the interface fails.</summary>
+    /// <summary>
+    /// Starts the packet thread; <paramref name="failed"/> is called once if the path gives up: its interface was
+    /// removed and did not come back (a link that goes down and up again is waited for, see <see cref="Link"/>).
+    /// </summary>
     void Start(IFrameProcessor processor, Action<string> failed);
 
     /// <summary>Captures frames to or from these VIPs from now on (a reload changed them).</summary>

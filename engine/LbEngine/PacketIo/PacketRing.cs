@@ -15,6 +15,10 @@ namespace Lb.Engine.PacketIo;
 /// Single-threaded: <see cref="Run"/> on one thread; <see cref="SetFilter"/> and <see cref="KernelDrops"/> are
 /// safe from others. The socket and the mapping are SafeHandles: <see cref="Run"/> holds a reference to both (and
 /// to the transmit ring's) for its whole loop, so a Dispose from another thread closes them only after it returns.
+/// When the link goes down the kernel unhooks the socket and reports ENETDOWN (POLLERR); <see cref="Run"/> then
+/// returns <see cref="RingExit.SocketError"/> with the error read (and so cleared). On this kernel the same socket
+/// and rings work again once the link is back up (NETDEV_UP hooks the socket in again); an interface that was removed
+/// and re-created has a new index, which takes a new ring (<see cref="Reopen"/>).
 /// </summary>
 public sealed unsafe class PacketRing : IDisposable
 {
@@ -22,6 +26,8 @@ public sealed unsafe class PacketRing : IDisposable
     private const int TransmitWaitMs = 20;
     private const int BlockBytes = 128 << 10;
 
+    private readonly PacketRingOptions _options;
+    private SockFilter[]? _filter;
     private readonly SafeSocketFd _socket;
     private readonly SafeMmapRegion _rings;
     private readonly int _frameSize;
@@ -37,9 +43,18 @@ public sealed unsafe class PacketRing : IDisposable
 
     public string Interface { get; }
 
-    private PacketRing(string interfaceName, SafeSocketFd socket, SafeMmapRegion rings, PacketRingOptions options, int rxFrames, int txFrames)
+    /// <summary>The interface index the socket is bound to.</summary>
+    public int IfIndex { get; }
+
+    /// <summary>The error the socket reported when <see cref="Run"/> last returned <see cref="RingExit.SocketError"/> (an errno, 0 if none was pending).</summary>
+    public int SocketError { get; private set; }
+
+    private PacketRing(string interfaceName, int ifIndex, SafeSocketFd socket, SafeMmapRegion rings, PacketRingOptions options, SockFilter[]? filter, int rxFrames, int txFrames)
     {
         Interface = interfaceName;
+        IfIndex = ifIndex;
+        _options = options;
+        _filter = filter;
         _socket = socket;
         _rings = rings;
         _frameSize = options.FrameSize;
@@ -98,7 +113,7 @@ public sealed unsafe class PacketRing : IDisposable
             var address = new SockaddrLl { Family = AfPacket, Protocol = protocol, IfIndex = (int)ifIndex };
             if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
                 throw new StartupException($"cannot bind the packet socket to {interfaceName} ({LastError()}); check that the interface exists and is up");
-            return new PacketRing(interfaceName, fd, map, options, rxFrames, txFrames);
+            return new PacketRing(interfaceName, (int)ifIndex, fd, map, options, filter, rxFrames, txFrames);
         }
         catch
         {
@@ -109,7 +124,14 @@ public sealed unsafe class PacketRing : IDisposable
     }
 
     /// <summary>Replaces the BPF filter (a reload changed the VIPs); the kernel swaps it atomically.</summary>
-    internal void SetFilter(SockFilter[] filter) => AttachFilter(_socket, filter);
+    internal void SetFilter(SockFilter[] filter)
+    {
+        AttachFilter(_socket, filter);
+        _filter = filter;
+    }
+
+    /// <summary>A new ring on the interface of the same name (re-created: a new index), same sizes and current filter.</summary>
+    internal PacketRing Reopen() => Open(Interface, _options, _filter);
 
     /// <summary>Packets the kernel had for the ring and dropped because it was full, since the ring opened.</summary>
     public long KernelDrops()
@@ -128,10 +150,12 @@ public sealed unsafe class PacketRing : IDisposable
     }
 
     /// <summary>
-    /// Receives and processes frames until <paramref name="stop"/> is cancelled. Returns an error message if the
-    /// interface failed (went away or down), null on a requested stop.
+    /// Receives and processes frames until <paramref name="stop"/> is cancelled (<see cref="RingExit.Stopped"/>), the
+    /// socket reports an error (<see cref="RingExit.SocketError"/>, errno in <see cref="SocketError"/>) or, when idle,
+    /// <paramref name="linkUsable"/> (called at most every poll timeout) says the link is gone (<see cref="RingExit.LinkDown"/>).
+    /// A processor that throws ends the run with its exception; <see cref="SkipFrame"/> then drops the frame.
     /// </summary>
-    public string? Run(IFrameProcessor processor, PacketRing transmit, CancellationToken stop)
+    public RingExit Run(IFrameProcessor processor, PacketRing transmit, CancellationToken stop, Func<bool>? linkUsable = null)
     {
         if (_rxFrames == 0) throw new InvalidOperationException($"the ring on {Interface} is transmit-only");
         byte* rx = null, tx = null;
@@ -143,7 +167,7 @@ public sealed unsafe class PacketRing : IDisposable
             _socket.DangerousAddRef(ref rxSocket);
             transmit._socket.DangerousAddRef(ref txSocket);
             var txSide = new Transmit(transmit, tx + (nint)transmit._rxFrames * transmit._frameSize, transmit._socket.DangerousGetFd());
-            return Loop(processor, rx, _socket.DangerousGetFd(), txSide, stop);
+            return Loop(processor, rx, _socket.DangerousGetFd(), txSide, stop, linkUsable);
         }
         finally
         {
@@ -162,7 +186,7 @@ public sealed unsafe class PacketRing : IDisposable
         public int Fd { get; } = fd;
     }
 
-    private string? Loop(IFrameProcessor processor, byte* rx, int fd, Transmit transmit, CancellationToken stop)
+    private RingExit Loop(IFrameProcessor processor, byte* rx, int fd, Transmit transmit, CancellationToken stop, Func<bool>? linkUsable)
     {
         var ring = transmit.Ring;
         var poll = new PollFd { Fd = fd, Events = PollIn };
@@ -194,12 +218,47 @@ public sealed unsafe class PacketRing : IDisposable
             if (handled > 0) continue;
 
             poll.Revents = 0;
-            if (PollFor(ref poll, PollTimeoutMs) < 0) continue;
+            var ready = PollFor(ref poll, PollTimeoutMs);
+            if (ready < 0) continue;
             if ((poll.Revents & (PollErr | PollHup | PollNval)) != 0 && (poll.Revents & PollIn) == 0)
-                return $"the packet socket on {Interface} reported an error (interface down or removed?)";
+            {
+                SocketError = TakeSocketError();
+                return RingExit.SocketError;
+            }
+            // A lost carrier reports no error: an idle loop asks about the link now and then.
+            if (ready == 0 && linkUsable is not null && !linkUsable()) return RingExit.LinkDown;
         }
         if (ring._txQueued > 0) ring.Flush(transmit.Fd);
-        return null;
+        return RingExit.Stopped;
+    }
+
+    /// <summary>
+    /// After the processor threw out of <see cref="Run"/>: hands the frame it threw on back to the kernel, so the next
+    /// run starts after it (here rather than in a catch, which keeps the hot loop free of exception handling).
+    /// </summary>
+    internal void SkipFrame()
+    {
+        byte* rx = null;
+        try
+        {
+            _rings.AcquirePointer(ref rx);
+            var header = rx + (nint)_rxIndex * _frameSize;
+            if ((Volatile.Read(ref *(uint*)header) & TpStatusUser) == 0) return;
+            Volatile.Write(ref *(uint*)header, TpStatusKernel);
+            _rxIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
+        }
+        finally
+        {
+            if (rx != null) _rings.ReleasePointer();
+        }
+    }
+
+    /// <summary>Reads SO_ERROR, which also clears it (else poll() would report POLLERR forever).</summary>
+    private int TakeSocketError()
+    {
+        int error = 0;
+        var length = (uint)sizeof(int);
+        return getsockopt(_socket, SolSocket, SoError, &error, ref length) == 0 ? error : System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
     }
 
     private void Queue(byte* slot, int length)
@@ -244,7 +303,8 @@ public sealed unsafe class PacketRing : IDisposable
         if (send(fd, null, 0, MsgDontWait) < 0)
         {
             // EAGAIN/ENOBUFS: the send buffer is full of in-flight frames; the queued slots go with the next flush.
-            // Any other error (the interface went down) shows in poll(), which ends the loop.
+            // ENETDOWN: the link went down; the frames stay queued in their slots and go with the first flush once it
+            // is back. Its socket error shows in poll(), which ends the loop.
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno is EAgain or ENoBufs) return;
         }
@@ -301,4 +361,15 @@ public sealed unsafe class PacketRing : IDisposable
             _socket.Dispose();
         }
     }
+}
+
+/// <summary>Why <see cref="PacketRing.Run"/> returned.</summary>
+public enum RingExit
+{
+    /// <summary>The stop token was cancelled.</summary>
+    Stopped,
+    /// <summary>poll() reported an error on the socket (ENETDOWN when the link went down; ENODEV when removed).</summary>
+    SocketError,
+    /// <summary>The idle loop found the link not usable (no carrier, down, or removed) without a socket error.</summary>
+    LinkDown,
 }

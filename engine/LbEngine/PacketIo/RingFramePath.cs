@@ -5,35 +5,45 @@ namespace Lb.Engine.PacketIo;
 
 /// <summary>
 /// A receive <see cref="PacketRing"/> run on a dedicated packet thread, sending through a transmit ring: the same
-/// ring (the mux answers on its interface) or another one (the agent injects on <c>lo</c>).
+/// ring (the mux answers on its interface) or another one (the agent injects on <c>lo</c>). The thread outlives its
+/// link: when the ring's interface goes down it waits for it (<see cref="LinkMonitor"/>) and runs the same ring again,
+/// or a new one if the interface was re-created; only an interface that stays removed ends it.
 /// </summary>
-internal sealed class RingFramePath(PacketRing receive, PacketRing transmit, Func<IReadOnlyList<uint>, PacketSocket.SockFilter[]>? filter, EngineLog log)
-    : IFramePath
+internal sealed class RingFramePath : IFramePath
 {
+    private readonly Func<IReadOnlyList<uint>, PacketSocket.SockFilter[]>? _filter;
+    private readonly EngineLog _log;
     private readonly CancellationTokenSource _stop = new();
+    // The receive ring (and the transmit ring, when it is the same) is replaced when its interface is re-created;
+    // SetVips and KernelDrops come from other threads.
+    private readonly Lock _ringLock = new();
+    private PacketRing _receive;
+    private PacketRing _transmit;
+    private long _closedRingDrops;
     private Thread? _thread;
 
-    public string Description => ReferenceEquals(receive, transmit)
-        ? $"AF_PACKET rings on {receive.Interface} ({receive.TransmitCapacity + PacketSocket.TxDataOffset}-byte frames)"
-        : $"AF_PACKET receive ring on {receive.Interface}, transmit ring on {transmit.Interface}";
+    public RingFramePath(PacketRing receive, PacketRing transmit, Func<IReadOnlyList<uint>, PacketSocket.SockFilter[]>? filter, EngineLog log,
+        LinkLimits? limits = null, ILinkProbe? probe = null, TimeProvider? time = null)
+    {
+        _receive = receive;
+        _transmit = transmit;
+        _filter = filter;
+        _log = log;
+        Link = new LinkMonitor(receive.Interface, receive.IfIndex, probe ?? KernelLinkProbe.Instance, time ?? TimeProvider.System, limits ?? LinkLimits.Default, log);
+    }
+
+    public LinkMonitor Link { get; }
+
+    public string Description => ReferenceEquals(_receive, _transmit)
+        ? $"AF_PACKET rings on {_receive.Interface} ({_receive.TransmitCapacity + PacketSocket.TxDataOffset}-byte frames)"
+        : $"AF_PACKET receive ring on {_receive.Interface}, transmit ring on {_transmit.Interface}";
 
     public void Start(IFrameProcessor processor, Action<string> failed)
     {
         _thread = new Thread(() =>
         {
-            string? error;
-            if (!HostEnvironment.RaisePacketThreadPriority()) log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the ring may overflow");
-            try
-            {
-                error = receive.Run(processor, transmit, _stop.Token);
-            }
-            catch (Exception e)
-            {
-                // The handlers count and drop bad packets; reaching here is a bug: say so rather than die silently.
-                error = $"packet thread failed: {e.GetType().Name}: {e.Message}";
-                if (log.Verbose) log.Trace(e.ToString());
-            }
-            if (error is not null) failed(error);
+            if (!HostEnvironment.RaisePacketThreadPriority()) _log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the ring may overflow");
+            if (Supervise(processor, _stop.Token) is { } error) failed(error);
         })
         {
             Name = "lbengine-ring",
@@ -42,12 +52,89 @@ internal sealed class RingFramePath(PacketRing receive, PacketRing transmit, Fun
         _thread.Start();
     }
 
-    public void SetVips(IReadOnlyList<uint> vips)
+    /// <summary>Runs the ring until stopped; between runs, rides out link failures. Returns why it gave up, or null.</summary>
+    private string? Supervise(IFrameProcessor processor, CancellationToken stop)
     {
-        if (filter is not null) receive.SetFilter(filter(vips));
+        Func<bool> linkUsable = Link.IdleCheck;
+        while (!stop.IsCancellationRequested)
+        {
+            var receive = _receive;
+            LinkAction action;
+            try
+            {
+                action = receive.Run(processor, _transmit, stop, linkUsable) switch
+                {
+                    RingExit.SocketError => Link.OnError(receive.SocketError == PacketSocket.ENetDown,
+                        $"the packet socket reported {ErrorName(receive.SocketError)}", stop),
+                    RingExit.LinkDown => LinkAction.Wait,
+                    _ => LinkAction.Stopped,
+                };
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The handlers count and drop bad packets; reaching here is a bug: say so, skip the frame, carry on.
+                if (_log.Verbose) _log.Trace(e.ToString());
+                receive.SkipFrame();
+                action = Link.CountError($"packet thread failed: {e.GetType().Name}: {e.Message}", stop) ? LinkAction.Resume : LinkAction.Stopped;
+            }
+            if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
+            while (action == LinkAction.Reopen)
+            {
+                action = Reopen(stop);
+                if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
+            }
+            if (action == LinkAction.GiveUp) return Link.GiveUpMessage;
+            if (action == LinkAction.Stopped) return null;
+        }
+        return null;
     }
 
-    public long KernelDrops() => receive.KernelDrops();
+    /// <summary>The interface was re-created (new index): a new ring on it, the current filter attached.</summary>
+    private LinkAction Reopen(CancellationToken stop)
+    {
+        PacketRing fresh, old;
+        lock (_ringLock)
+        {
+            // Under the lock: a SetVips meanwhile would set its filter on the old ring only.
+            try
+            {
+                fresh = _receive.Reopen();
+            }
+            catch (StartupException e)
+            {
+                fresh = null!;
+                if (!Link.CountError($"cannot open the ring on the re-created interface: {e.Message}", stop)) return LinkAction.Stopped;
+            }
+            if (fresh is null) return LinkAction.Wait;
+            old = _receive;
+            _closedRingDrops += old.KernelDrops();
+            if (ReferenceEquals(_transmit, old)) _transmit = fresh;
+            _receive = fresh;
+        }
+        old.Dispose();
+        Link.Reopened(fresh.IfIndex);
+        return LinkAction.Resume;
+    }
+
+    private static string ErrorName(int errno) => errno switch
+    {
+        0 => "an error",
+        PacketSocket.ENetDown => "ENETDOWN",
+        PacketSocket.ENoDev => "ENODEV",
+        PacketSocket.ENxio => "ENXIO",
+        _ => $"'{System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}' (errno {errno})",
+    };
+
+    public void SetVips(IReadOnlyList<uint> vips)
+    {
+        if (_filter is null) return;
+        lock (_ringLock) _receive.SetFilter(_filter(vips));
+    }
+
+    public long KernelDrops()
+    {
+        lock (_ringLock) return _closedRingDrops + _receive.KernelDrops();
+    }
 
     public void Stop()
     {
@@ -59,8 +146,8 @@ internal sealed class RingFramePath(PacketRing receive, PacketRing transmit, Fun
     public void Dispose()
     {
         Stop();
-        receive.Dispose();
-        if (!ReferenceEquals(receive, transmit)) transmit.Dispose();
+        _receive.Dispose();
+        if (!ReferenceEquals(_receive, _transmit)) _transmit.Dispose();
         _stop.Dispose();
     }
 }

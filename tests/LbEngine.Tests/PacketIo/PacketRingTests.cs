@@ -53,7 +53,7 @@ public sealed partial class PacketRingTests : IDisposable
         for (var i = 0; i < frames; i++) sender.Send(Frame);
         Assert.True(processor.WaitFor(frames, TimeSpan.FromSeconds(10)), $"the ring saw {processor.Count} of {frames} frames");
         stop.Cancel();
-        Assert.Null(loop.Result);
+        Assert.Equal(RingExit.Stopped, loop.Result);
         Assert.Equal(0, processor.AllocatedSinceFirstFrame);
     }
 
@@ -76,7 +76,7 @@ public sealed partial class PacketRingTests : IDisposable
         for (var i = 0; i < 100; i++) sender.Send(Frame);
         Assert.True(processor.WaitFor(101, TimeSpan.FromSeconds(10)), $"after Dispose the loop saw {processor.Count} of 101 frames");
         stop.Cancel();
-        Assert.Null(loop.Result);
+        Assert.Equal(RingExit.Stopped, loop.Result);
     }
 
     /// <summary>Runs <paramref name="open"/> on a thread that joined the test namespace (setns affects one thread).</summary>
