@@ -3,8 +3,9 @@
 #   sudo tools/bench-frr.sh [--k "4 8"] [--runs N (1)]
 # For every fat tree size K (4: the course fabric, examples/fattree; others generated) and target (linux, frr):
 # `lbdeploy testbed up`, then `lbdeploy apply` timed (for frr it ends when every planned BGP session is established
-# and every switch's kernel table holds exactly the plan's routes: the "bgp: converged in" figure), then the FRR
-# daemons' resident memory (zebra, bgpd, bfdd of this deployment), then `lbdeploy down`. One line per run.
+# and every switch's kernel table holds exactly the plan's routes: the "bgp: converged in" figure), then the memory
+# of this deployment's FRR daemons (zebra, bgpd, bfdd) as PSS, shared pages split among the processes that map
+# them, then `lbdeploy down`. One line per run.
 # Runs in its own state folder (LBDEPLOY_STATE_DIR under /run); nothing is sent through the fabric. About 2 min
 # for k=4 and 5 min for k=8 on 2 cores.
 set -euo pipefail
@@ -56,9 +57,13 @@ SPEC
   [[ $target == frr ]] || sed -i '/^bgp:/d' "$work/k$k-$target.yaml"
 }
 
-frr_memory() { # "N daemons, X MB" of this deployment's FRR daemons (RSS)
-  ps -C zebra,bgpd,bfdd -o rss=,args= | awk -v dir="$LBDEPLOY_STATE_DIR/" \
-    'index($0, dir) { n++; kb += $1 } END { printf "%d daemons, %.0f MB (%.1f MB per daemon)", n, kb / 1024, n ? kb / 1024 / n : 0 }'
+frr_memory() { # "N daemons, X MB" of this deployment's FRR daemons: proportional set size (shared pages split)
+  local pid pss total=0 count=0
+  for pid in $(ps -C zebra,bgpd,bfdd -o pid=,args= | awk -v dir="$LBDEPLOY_STATE_DIR/" 'index($0, dir) { print $1 }'); do
+    pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null) || continue
+    total=$((total + pss)) count=$((count + 1))
+  done
+  awk -v n="$count" -v kb="$total" 'BEGIN { printf "%d daemons, %.0f MB (%.1f MB per daemon)", n, kb / 1024, n ? kb / 1024 / n : 0 }'
 }
 
 printf '%-4s %-6s %-4s %9s %12s %s\n' k target run "apply s" "converged s" "frr memory"

@@ -17,7 +17,7 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(20);
 
     [RootFact]
-    public async Task Course_fat_tree_on_FRR_withdraws_a_killed_mux_and_a_cut_link_and_keeps_every_connection()
+    public async Task Course_fat_tree_on_FRR_withdraws_a_killed_engine_a_cut_link_and_a_silent_host_and_keeps_every_connection()
     {
         await using var service = await DeployedService.StartAsync(log, Path.Combine(CliRun.RepositoryRoot, "examples", "fattree-frr.yaml"));
         Assert.Matches(@"bgp: converged in [\d.]+ s: 68/68 planned session ends established on 22 routers", service.Up.Output);
@@ -26,7 +26,7 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
         Assert.Matches(@"PASS\s+switch FIBs\s+20 switches hold exactly the plan's routes", service.Up.Output);
         await AssertRouteAsync(service, "t1", ["via 10.13.1.2", "via 10.13.2.2"]);
 
-        var load = service.StartLoadAsync(seconds: 24, shortWorkers: 1, longWorkers: 1, longRate: 96 * 1024, rate: 4);
+        var load = service.StartLoadAsync(seconds: 30, shortWorkers: 1, longWorkers: 1, longRate: 96 * 1024, rate: 4);
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         // 1. The engine dies: the watcher withdraws h1's announcement, BGP takes it out of t1's route.
@@ -38,26 +38,37 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
         Assert.True(apply.ExitCode == 0, apply.All);
         await WaitForBothAsync(service, "t1", "10.13.1.2", "10.13.2.2", reapplied, "re-apply");
 
-        // 2. h1's link goes down: BFD on t1 ends the session, t1 drops the route through it; the engine waits for
-        // its link and the mux is announced again once it is back.
+        // 2. h1's link fails (cut at t1's port: h1 sees its carrier go, as with a pulled cable, and keeps its own
+        // routes): t1 drops the route through it at once, BFD ends the session; the engine waits for its link and
+        // the mux is announced again once it is back.
         var cut = DateTimeOffset.UtcNow;
-        await service.Shell.RunCheckedAsync("h1", "ip link set h1-eth0 down");
+        await service.Shell.RunCheckedAsync("t1", "ip link set t1-eth1 down");
         var linkWithdrawn = await WaitForOnlyAsync(service, "t1", "10.13.2.2", "10.13.1.2", cut, "the cut link's");
         await Task.Delay(TimeSpan.FromSeconds(1));
         var restored = DateTimeOffset.UtcNow;
-        await service.Shell.RunCheckedAsync("h1", "ip link set h1-eth0 up");
+        await service.Shell.RunCheckedAsync("t1", "ip link set t1-eth1 up");
         var linkBack = await WaitForBothAsync(service, "t1", "10.13.1.2", "10.13.2.2", restored, "link up");
+
+        // 3. h1 goes silent (t1 hears nothing from it: a frozen host, a one-way fault): only BFD can tell.
+        const string silence = "nft add table netdev lbdeploy_test && nft add chain netdev lbdeploy_test silence '{ type filter hook ingress device \"t1-eth1\" priority 0; policy drop; }'";
+        var silenced = DateTimeOffset.UtcNow;
+        await service.Shell.RunCheckedAsync("t1", silence);
+        var bfdWithdrawn = await WaitForOnlyAsync(service, "t1", "10.13.2.2", "10.13.1.2", silenced, "the silent host's");
+        await service.Shell.RunCheckedAsync("t1", "nft delete table netdev lbdeploy_test");
+        var heard = DateTimeOffset.UtcNow;
+        var silenceBack = await WaitForBothAsync(service, "t1", "10.13.1.2", "10.13.2.2", heard, "h1 is heard again");
 
         var events = await load;
         var longs = events.Where(e => e.IsLong).ToList();
         var spanning = longs.Count(e => e.Start < killed && e.End > cut);
-        log.WriteLine($"engine kill -> withdrawn in {engineWithdrawn.TotalMilliseconds:0} ms; link down -> withdrawn in {linkWithdrawn.TotalMilliseconds:0} ms; link up -> announced again in {linkBack.TotalSeconds:0.0} s");
-        log.WriteLine($"load: {events.Count(e => !e.IsLong)} short GETs ({events.Count(e => !e.IsLong && !e.Ok)} failed), {longs.Count} downloads, {spanning} alive through both faults, {longs.Count(e => e.Broken)} broken");
+        log.WriteLine($"engine kill -> withdrawn in {engineWithdrawn.TotalMilliseconds:0} ms; link down -> withdrawn in {linkWithdrawn.TotalMilliseconds:0} ms, up -> announced again in {linkBack.TotalSeconds:0.0} s; " +
+            $"host silent -> withdrawn (BFD) in {bfdWithdrawn.TotalMilliseconds:0} ms, heard -> announced again in {silenceBack.TotalSeconds:0.0} s");
+        log.WriteLine($"load: {events.Count(e => !e.IsLong)} short GETs ({events.Count(e => !e.IsLong && !e.Ok)} failed), {longs.Count} downloads, {spanning} alive through the first two faults, {longs.Count(e => e.Broken)} broken");
         foreach (var e in events.Where(e => !e.Ok)) log.WriteLine("  " + e);
         Assert.True(longs.Count(e => e.Start < cut && e.End > killed) >= 5, "too few downloads were running at the faults: the test would prove nothing");
         Assert.DoesNotContain(longs, e => e.Broken);
         // A short GET may fail only while the failed mux was still in t1's route.
-        Assert.DoesNotContain(events, e => !e.Ok && !e.IsLong && !Overlaps(e, killed, engineWithdrawn) && !Overlaps(e, cut, linkWithdrawn));
+        Assert.DoesNotContain(events, e => !e.Ok && !e.IsLong && !Overlaps(e, killed, engineWithdrawn) && !Overlaps(e, cut, linkWithdrawn) && !Overlaps(e, silenced, bfdWithdrawn));
 
         var verify = await service.RunAsync("verify", "-f", service.Spec);
         Assert.True(verify.ExitCode == 0, verify.All);
@@ -71,6 +82,12 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
         await using var service = await DeployedService.StartAsync(log, Path.Combine(CliRun.RepositoryRoot, "examples", "leafspine-frr.yaml"), vip, ["h3", "h7", "h8", "h10", "h11"]);
         Assert.Matches(@"PASS\s+bgp sessions\s+22/22 planned session ends established on 9 routers", service.Up.Output);
         foreach (var mux in new[] { "h1", "h2", "h4" }) Assert.Matches($@"PASS\s+announce {mux}\s+{mux} announces {vip}/32", service.Up.Output);
+
+        var status = await service.RunAsync("status");
+        Assert.True(status.ExitCode == 0, status.All);
+        Assert.Matches(@"BGP \(FRR on every switch and mux host\)", status.Output);
+        Assert.Matches(@"\n  s1\s+\d+\s+4/4\s", status.Output);
+        Assert.Matches(@"\n  h4\s+\d+\s+1/1\s", status.Output);
 
         // The spines send the VIP to both leaves with muxes; each names a leaf by its link address.
         var before = await service.RouteAsync("s1");
