@@ -26,7 +26,7 @@ internal sealed class HealthLab : IDisposable
     ];
 
     private static readonly string[] Namespaces = [Client, Router, Mux, Server1, Server2];
-    private readonly List<Process> _processes = [];
+    private readonly NamespaceProcesses _processes = new();
 
     public HealthLab()
     {
@@ -82,28 +82,11 @@ internal sealed class HealthLab : IDisposable
     }
 
     /// <summary>Starts a long-running process inside a namespace; it is stopped (by pid) on Dispose.</summary>
-    public Process Start(string ns, string command, string logFile)
-    {
-        var info = new ProcessStartInfo("/bin/sh", ["-c", $"exec ip netns exec {ns} {command} >>{logFile} 2>&1"]) { UseShellExecute = false };
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {command}");
-        _processes.Add(process);
-        return process;
-    }
+    public Process Start(string ns, string command, string logFile) => _processes.Start(ns, command, logFile, append: true);
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!NetnsLab.Terminate(process, TimeSpan.FromSeconds(5))) process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // never started or already reaped
-            }
-            process.Dispose();
-        }
+        _processes.Dispose();
         foreach (var ns in Namespaces) NetnsLab.Sh($"ip netns del {ns}", check: false);
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class LinkFlapInNamespaceTests : IDisposable
     private const string GatewayDev = "lbf-g0";
     private readonly string _id = $"lbf-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..4]}";
     private readonly string _directory = Directory.CreateTempSubdirectory("lbf-").FullName;
-    private readonly List<Process> _processes = [];
+    private readonly NamespaceProcesses _processes = new();
     private string MuxNs => _id + "-mux";
     private string GatewayNs => _id + "-gw";
 
@@ -147,28 +147,11 @@ public sealed partial class LinkFlapInNamespaceTests : IDisposable
 
     private string Log() => File.Exists(Path.Combine(_directory, "mux.log")) ? File.ReadAllText(Path.Combine(_directory, "mux.log")) : "(no log)";
 
-    private Process Start(string ns, string command, string logName)
-    {
-        var info = new ProcessStartInfo("/bin/sh", ["-c", $"exec ip netns exec {ns} {command} >{_directory}/{logName} 2>&1"]) { UseShellExecute = false };
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {command}");
-        _processes.Add(process);
-        return process;
-    }
+    private Process Start(string ns, string command, string logName) => _processes.Start(ns, command, Path.Combine(_directory, logName));
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!NetnsLab.Terminate(process, TimeSpan.FromSeconds(5))) process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // already reaped
-            }
-            process.Dispose();
-        }
+        _processes.Dispose();
         NetnsLab.Sh($"ip netns del {MuxNs}", check: false);
         NetnsLab.Sh($"ip netns del {GatewayNs}", check: false);
         Directory.Delete(_directory, recursive: true);

@@ -23,7 +23,7 @@ internal sealed partial class NetnsLab : IDisposable
     public const string ServerInterface = "lbe-s0";
 
     private static readonly string[] Namespaces = [Client, Router, Mux, Server];
-    private readonly List<Process> _processes = [];
+    private readonly NamespaceProcesses _processes = new();
 
     public NetnsLab()
     {
@@ -84,13 +84,7 @@ internal sealed partial class NetnsLab : IDisposable
         Sh($"ip netns exec {ns} {command}", check, timeoutSeconds);
 
     /// <summary>Starts a long-running process inside a namespace; it is stopped (by pid) on Dispose.</summary>
-    public Process Start(string ns, string command, string logFile)
-    {
-        var info = new ProcessStartInfo("/bin/sh", ["-c", $"exec ip netns exec {ns} {command} >{logFile} 2>&1"]) { UseShellExecute = false };
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {command}");
-        _processes.Add(process); // exec chain: the pid is the process itself (sh -> ip netns exec -> command)
-        return process;
-    }
+    public Process Start(string ns, string command, string logFile) => _processes.Start(ns, command, logFile);
 
     /// <summary>SIGTERM (clean shutdown), then waits.</summary>
     public static bool Terminate(Process process, TimeSpan timeout)
@@ -123,18 +117,7 @@ internal sealed partial class NetnsLab : IDisposable
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!Terminate(process, TimeSpan.FromSeconds(5))) process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                // never started or already reaped
-            }
-            process.Dispose();
-        }
+        _processes.Dispose();
         foreach (var ns in Namespaces) Sh($"ip netns del {ns}", check: false);
     }
 
