@@ -41,11 +41,13 @@ public static class FlowTracer
         var walker = new PathWalker(plan, bmv2, bmv2 ? null : observed);
         var legs = ImmutableArray.CreateBuilder<TraceLeg>();
         var notes = ImmutableArray.CreateBuilder<string>();
+        // The frr target forwards with the same Linux kernel multipath as the linux target; only who installs the routes differs.
+        var kernel = plan.Target == Spec.SwitchTarget.Frr ? "linux kernel (routes from FRR)" : "linux";
         var ecmp = bmv2
             ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): branch = crc16(src, dst, proto, sport, dport) mod branches; each branch shown is the one this flow takes")
             : observed is not null
-                ? new TraceEcmp(false, "linux: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
-                : new TraceEcmp(false, "linux: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
+                ? new TraceEcmp(false, $"{kernel}: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
+                : new TraceEcmp(false, $"{kernel}: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
                     "every equal-cost branch is listed and the first (lowest port) is assumed for the rest of the path (marked 'assumed')");
 
         var client = fabric.FindHost(flow.Client)!;
