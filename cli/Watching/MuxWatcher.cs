@@ -26,11 +26,18 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
 
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromMilliseconds(400);
 
+    /// <summary>
+    /// Between rounds the watcher looks this often for a mux process that died (a /proc read, no socket, no shell): a
+    /// death starts the next round at once, so a killed engine is withdrawn without waiting out the interval.
+    /// </summary>
+    public static readonly TimeSpan LivenessInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly Dictionary<string, MuxHealth> health = config.Muxes.ToDictionary(m => m.Host, _ => new MuxHealth(), StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableArray<WatchedNextHop>> installed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> announced = new(StringComparer.Ordinal);
     private readonly TimeProvider time = environment.Time;
     private DateTimeOffset? stateSavedAt;
+    private DeployState? lastState;
     private long failovers;
 
     public async Task<int> RunAsync(CancellationToken ct)
@@ -44,12 +51,14 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         {
             var started = time.GetTimestamp();
             if (!await RoundAsync(ct)) return 0;
-            var left = interval - time.GetElapsedTime(started);
-            if (left > TimeSpan.Zero)
+            try
             {
-                try { await Task.Delay(left, time, ct); }
-                catch (OperationCanceledException) { break; }
+                for (var left = interval - time.GetElapsedTime(started); left > TimeSpan.Zero && !AnUpMuxDied(); left = interval - time.GetElapsedTime(started))
+                {
+                    await Task.Delay(left < LivenessInterval ? left : LivenessInterval, time, ct);
+                }
             }
+            catch (OperationCanceledException) { break; }
         }
         Log("stopped");
         return 0;
@@ -70,6 +79,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
             Log("a watched node is gone (the network stopped): stopping");
             return false;
         }
+        lastState = state;
         await CheckMuxesAsync(state, ct);
         // Every save of the state moves its stamp: apply may have re-installed a switch script (the full route).
         var reassert = state.UpdatedAt != stateSavedAt;
@@ -79,6 +89,21 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         await UpdateAnnouncementsAsync(shell, reassert, ct);
         WriteStatus();
         return true;
+    }
+
+    /// <summary>A mux the last round found up whose process is gone since.</summary>
+    private bool AnUpMuxDied()
+    {
+        if (lastState is null) return false;
+        foreach (var mux in config.Muxes)
+        {
+            var h = health[mux.Host];
+            bool up;
+            lock (h) up = h.Up;
+            var unit = lastState.Units.FirstOrDefault(u => u.Kind == UnitKind.Mux && u.Host == mux.Host);
+            if (up && unit is not null && !unit.IsProcessAlive(environment.Processes)) return true;
+        }
+        return false;
     }
 
     private async Task CheckMuxesAsync(DeployState state, CancellationToken ct)

@@ -184,4 +184,35 @@ public sealed class MuxWatcherTests
         Assert.Contains("lbdeploy watch: the deployment is gone (no applied.json): stopping", log.ToString());
         Assert.StartsWith("2025-06-01T12:00:00.000Z lbdeploy watch: watching muxes h1, h2 every 500 ms", log.ToString());
     }
+
+    [Fact]
+    public async Task A_mux_process_that_dies_between_rounds_starts_the_next_round_within_the_liveness_interval()
+    {
+        using var rig = new FakeRunner();
+        await rig.ApplyAsync();
+        var config = WatchConfig.Load(rig.Paths.WatchConfigFile);
+        Assert.True(MuxWatcher.LivenessInterval * 2 < TimeSpan.FromMilliseconds(config.IntervalMilliseconds), "the test needs rounds slower than the liveness look");
+        var log = new StringWriter();
+        int Rounds() => rig.Shell.Calls.Count(c => c.Host == "t1" && c.Command.StartsWith("ip route", StringComparison.Ordinal));
+        async Task UntilAsync(Func<bool> condition)
+        {
+            for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);
+            Assert.True(condition());
+        }
+        using var stop = new CancellationTokenSource();
+        var run = new MuxWatcher(config, TextWriter.Synchronized(log), rig.Environment).RunAsync(stop.Token);
+        await UntilAsync(() => Rounds() == 1);
+
+        rig.Processes.Kill(rig.Unit(UnitKind.Mux, "h1").Pid!.Value);
+        for (var i = 0; i < 2; i++)
+        {
+            rig.Time.Advance(MuxWatcher.LivenessInterval);
+            await Task.Delay(50);
+        }
+        await UntilAsync(() => Rounds() == 2);
+        Assert.Contains("mux h1 failed: process", log.ToString());
+
+        stop.Cancel();
+        await run;
+    }
 }
