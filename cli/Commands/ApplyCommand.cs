@@ -36,7 +36,7 @@ public static class ApplyCommand
         if (planDir is not null) CheckSavedPlan(plan, planDir);
         var network = await NetworkLocator.ForApplyAsync(plan, ct);
         var deployer = new Deployer(output, RunnerEnvironment.Default);
-        var changes = deployer.Diff(plan, network);
+        var changes = await deployer.DiffAsync(plan, network, ct);
         if (changes.IsEmpty)
         {
             await deployer.EnsureWatcherAsync(plan, network, ct);

@@ -22,6 +22,7 @@ public static class CommandExamples
         ],
         ["plan"] = ["lbdeploy plan", "lbdeploy plan -f examples/leafspine.yaml --out /tmp/plan --json", "lbdeploy plan --strict"],
         ["apply"] = ["lbdeploy apply", "lbdeploy plan --out plan/ && lbdeploy apply --auto-approve plan/"],
+        ["diff"] = ["lbdeploy diff", "lbdeploy diff --json | jq '.drift'", "lbdeploy diff || lbdeploy apply --auto-approve"],
         ["verify"] = ["lbdeploy verify", "lbdeploy verify --json"],
         ["trace"] = ["lbdeploy trace --from h5", "lbdeploy trace --from h3 --proto udp --dport 53 --json", "lbdeploy trace --from h5 --live --svg h5.svg"],
         ["status"] = ["lbdeploy status", "lbdeploy status --watch", "lbdeploy status --json | jq '.dips'"],
@@ -33,7 +34,7 @@ public static class CommandExamples
     /// <summary>The trailer of the root's help: what no single command's help says.</summary>
     private const string RootTrailer = """
         Exit codes: 0 done (every check passed), 1 a problem you can fix (bad input, a failed check, no network to act
-        on), 70 a bug in lbdeploy (run again with --verbose), 130 interrupted.
+        on), 2 diff only: changes or drift pending, 70 a bug in lbdeploy (run again with --verbose), 130 interrupted.
         Environment: LBDEPLOY_STATE_DIR, the state folder (default /run/lbdeploy; two folders are two separate
         deployments); LBENGINE_DLL, the lbengine build to run.
         """;

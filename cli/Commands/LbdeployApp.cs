@@ -15,6 +15,7 @@ public static class LbdeployApp
         PlanCommand.Create(),
         TestbedCommand.Create(),
         ApplyCommand.Create(),
+        DiffCommand.Create(),
         VerifyCommand.Create(),
         TraceCommand.Create(),
         GenerateFabricCommand.Create(),

@@ -9,6 +9,9 @@ public static class ExitCodes
     /// <summary>A problem the user can fix: bad input, a failed check, a missing network, a refused action.</summary>
     public const int UserError = 1;
 
+    /// <summary>`lbdeploy diff`: apply would change something, or the live network drifted from the applied plan.</summary>
+    public const int Pending = 2;
+
     /// <summary>A bug in lbdeploy (an unexpected exception); the message asks for --verbose.</summary>
     public const int InternalError = 70;
 

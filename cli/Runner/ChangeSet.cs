@@ -13,13 +13,31 @@ public enum ChangeKind
     /// <summary>Same content, but its process is gone: start it again.</summary>
     Restart,
 
+    /// <summary>Same content, but its live state drifted (a route or address gone by hand): apply it again.</summary>
+    Repair,
+
     /// <summary>Applied but no longer in the plan.</summary>
     Remove,
+}
+
+/// <summary>
+/// One way the live network differs from what apply recorded, found by reading it (<see cref="DriftDetector"/>) or
+/// from the process table: "switch a2: 10.13.1.0/24 missing", "agent h15: process 1234 is gone".
+/// </summary>
+/// <param name="Unit">The unit's label ("switch a2").</param>
+/// <param name="Node">The node it was read in.</param>
+/// <param name="What">The difference.</param>
+public sealed record Drift(string Unit, string Node, string What)
+{
+    public override string ToString() => $"{Unit}: {What}";
 }
 
 /// <summary>One line of what apply will do.</summary>
 public sealed record Change(ChangeKind Kind, DeployUnit? Desired, AppliedUnit? Applied)
 {
+    /// <summary>What drifted (a <see cref="ChangeKind.Repair"/>, or a <see cref="ChangeKind.Restart"/>'s dead process); empty otherwise.</summary>
+    public ImmutableArray<Drift> Drift { get; init; } = [];
+
     public string Label => Desired?.Label ?? Applied!.Label;
 
     public string Symbol => Kind switch
@@ -38,6 +56,7 @@ public sealed record Change(ChangeKind Kind, DeployUnit? Desired, AppliedUnit? A
         ChangeKind.Update => $"{Desired!.Files[0]} changed: undo the old one, apply the new one",
         ChangeKind.Restart when Applied!.Pid is null => $"not every daemon runs ({string.Join(", ", Applied.Daemons.Select(d => $"{d.Name} {d.Pid}"))}): start them again",
         ChangeKind.Restart => $"not running (pid {Applied!.Pid}): start it again",
+        ChangeKind.Repair => $"drift: {string.Join("; ", Drift.Select(d => d.What).Take(3))}{(Drift.Length > 3 ? $"; ... ({Drift.Length} in all)" : "")}: apply it again",
         _ => Applied!.Files.Count > 0 ? $"undo {Applied.Files[0]}" : "stop it",
     };
 
@@ -54,13 +73,18 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
 
     public int Count(ChangeKind kind) => Changes.Count(c => c.Kind == kind);
 
+    /// <summary>Everything that drifted, unit by unit in apply order (dead processes and what <see cref="DriftDetector"/> read).</summary>
+    public ImmutableArray<Drift> Drift => [.. Changes.SelectMany(c => c.Drift)];
+
     public string Summary =>
-        $"{Count(ChangeKind.Add)} to add, {Count(ChangeKind.Update) + Count(ChangeKind.Restart)} to change, {Count(ChangeKind.Remove)} to remove, {Unchanged} unchanged";
+        $"{Count(ChangeKind.Add)} to add, {Count(ChangeKind.Update) + Count(ChangeKind.Restart) + Count(ChangeKind.Repair)} to change, {Count(ChangeKind.Remove)} to remove, {Unchanged} unchanged";
 
     /// <param name="desired">The plan's units.</param>
     /// <param name="applied">What the last apply recorded on this same network, or null.</param>
     /// <param name="isAlive">Whether an applied unit's process still runs.</param>
-    public static ChangeSet Compute(ImmutableArray<DeployUnit> desired, IReadOnlyList<AppliedUnit>? applied, Func<AppliedUnit, bool> isAlive)
+    /// <param name="drift">What the live network showed per unit key (<see cref="DeployUnit.Key"/>); a unit with the same hash and drift is repaired.</param>
+    public static ChangeSet Compute(ImmutableArray<DeployUnit> desired, IReadOnlyList<AppliedUnit>? applied, Func<AppliedUnit, bool> isAlive,
+        IReadOnlyDictionary<string, ImmutableArray<Drift>>? drift = null)
     {
         var previous = (applied ?? []).ToDictionary(u => u.Key, StringComparer.Ordinal);
         var changes = ImmutableArray.CreateBuilder<Change>();
@@ -69,7 +93,8 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
         {
             if (!previous.TryGetValue(unit.Key, out var before)) changes.Add(new Change(ChangeKind.Add, unit, null));
             else if (before.Hash != unit.Hash) changes.Add(new Change(ChangeKind.Update, unit, before));
-            else if (unit.IsProcess && !isAlive(before)) changes.Add(new Change(ChangeKind.Restart, unit, before));
+            else if (unit.IsProcess && !isAlive(before)) changes.Add(new Change(ChangeKind.Restart, unit, before) { Drift = [ProcessGone(before)] });
+            else if (drift is not null && drift.TryGetValue(unit.Key, out var found) && !found.IsEmpty) changes.Add(new Change(ChangeKind.Repair, unit, before) { Drift = found });
             else unchanged++;
         }
         var wanted = desired.Select(u => u.Key).ToHashSet(StringComparer.Ordinal);
@@ -80,4 +105,8 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
         }
         return new ChangeSet(changes.ToImmutable(), unchanged);
     }
+
+    private static Drift ProcessGone(AppliedUnit unit) => new(unit.Label, unit.Host, unit.Pid is { } pid
+        ? $"process {pid} is gone"
+        : $"not every daemon runs ({string.Join(", ", unit.Daemons.Select(d => $"{d.Name} {d.Pid}"))})");
 }

@@ -11,8 +11,11 @@ namespace Lbdeploy.Runner;
 /// phase (switch rules, VIPs, servers, agents, muxes), the units of one phase in parallel; the state is saved after
 /// every phase so a failure half-way leaves an accurate record for the next apply or destroy.
 /// </summary>
-public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
+/// <param name="drift">Reads the live state of unchanged units (<see cref="DiffAsync"/>); by default through <paramref name="environment"/>.</param>
+public sealed class Deployer(TextWriter output, RunnerEnvironment environment, DriftDetector? drift = null)
 {
+    private readonly DriftDetector driftDetector = drift ?? new DriftDetector(environment);
+
     private readonly Lock outputLock = new();
     private readonly WatcherProcess watcherProcess = new(environment);
 
@@ -32,6 +35,24 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
         var state = Store.Load();
         var applied = state is not null && state.MatchesNetwork(network) ? state.Units : null;
         return ChangeSet.Compute(DeployUnit.FromPlan(plan), applied, u => u.IsProcessAlive(environment.Processes));
+    }
+
+    /// <summary>
+    /// What apply would change, drift included: applied units whose hash is unchanged but whose live state differs
+    /// from the plan (a route or the VIP deleted by hand) are repaired (<see cref="ChangeKind.Repair"/>). Read-only.
+    /// </summary>
+    public async Task<ChangeSet> DiffAsync(DeploymentPlan plan, MininetNetwork network, CancellationToken ct = default)
+    {
+        var state = Store.Load();
+        var applied = state is not null && state.MatchesNetwork(network) ? state.Units : null;
+        var desired = DeployUnit.FromPlan(plan);
+        var isAlive = (AppliedUnit u) => u.IsProcessAlive(environment.Processes);
+        var changes = ChangeSet.Compute(desired, applied, isAlive);
+        if (applied is null) return changes;
+        var touched = changes.Changes.Select(c => c.Label).ToHashSet(StringComparer.Ordinal);
+        var unchanged = desired.Where(u => !touched.Contains(u.Label));
+        var found = await driftDetector.DetectAsync(plan, network, unchanged, ct);
+        return found.Count == 0 ? changes : ChangeSet.Compute(desired, applied, isAlive, found);
     }
 
     public async Task ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default)
@@ -92,6 +113,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
                         (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct)),
                         (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadEngineAsync(unit, change.Applied, ct),
                         (UnitKind.Router, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadRouterAsync(unit, change.Applied, ct),
+                        // A drifted FIB on the frr target: a fresh FRR re-learns and reinstalls every route.
                         (UnitKind.Router, _) => await RestartRouterAsync(ops, change, ct),
                         _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
                     };
@@ -251,6 +273,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment)
 
     private static string Done(Change change) => (change.Desired!.Kind, change.Kind) switch
     {
+        (UnitKind.Switch, ChangeKind.Repair) => "rules installed again",
+        (UnitKind.Vip, ChangeKind.Repair) => "VIP configured again",
         (UnitKind.Switch, _) => "rules installed",
         (UnitKind.Vip, _) => "VIP configured",
         (UnitKind.Server, _) => "serving",

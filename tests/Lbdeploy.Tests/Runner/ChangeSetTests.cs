@@ -55,4 +55,23 @@ public sealed class ChangeSetTests
         Assert.Equal(["agent h16", "server h16", "vip h16"], changes.Changes.Select(c => c.Label));
         Assert.All(changes.Changes, c => Assert.Equal("-", c.Symbol));
     }
+
+    [Fact]
+    public void Drift_repairs_an_unchanged_unit_and_a_dead_process_is_drift_too()
+    {
+        var sw = Unit(UnitKind.Switch, "a2", "same");
+        var changed = Unit(UnitKind.Switch, "a3", "new");
+        var agent = Unit(UnitKind.Agent, "h15", "same");
+        var applied = new List<AppliedUnit> { Applied(sw), Applied(changed with { Hash = "old" }), Applied(agent, 77) };
+        var drift = new Dictionary<string, ImmutableArray<Drift>>
+        {
+            ["switch:a2"] = [new Drift("switch a2", "a2", "10.14.3.0/24 missing")],
+            ["switch:a3"] = [new Drift("switch a3", "a3", "10.14.4.0/24 missing")],
+        };
+        var changes = ChangeSet.Compute([sw, changed, agent], applied, u => u.Host != "h15", drift);
+        Assert.Equal([(ChangeKind.Repair, "switch a2"), (ChangeKind.Update, "switch a3"), (ChangeKind.Restart, "agent h15")], changes.Changes.Select(c => (c.Kind, c.Label)));
+        Assert.Equal("  ~ switch a2    drift: 10.14.3.0/24 missing: apply it again", changes.Changes[0].ToString());
+        Assert.Equal(["switch a2: 10.14.3.0/24 missing", "agent h15: process 77 is gone"], changes.Drift.Select(d => d.ToString()));
+        Assert.Equal("0 to add, 3 to change, 0 to remove, 0 unchanged", changes.Summary);
+    }
 }

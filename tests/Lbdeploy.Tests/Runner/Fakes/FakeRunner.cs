@@ -81,6 +81,16 @@ internal sealed class FakeRunner : IDisposable
 
     public Deployer Deployer() => new(Output, Environment);
 
+    /// <summary>What `lbdeploy apply` does: the change set against the state and the live network (drift), then apply it.</summary>
+    public async Task<ChangeSet> ApplyWithDriftAsync(DeploymentPlan? plan = null)
+    {
+        var deployer = Deployer();
+        var target = plan ?? Plan;
+        var changes = await deployer.DiffAsync(target, Network);
+        await deployer.ApplyAsync(target, Network, changes);
+        return changes;
+    }
+
     /// <summary>What apply does: the change set against the state, then apply it.</summary>
     public async Task ApplyAsync(DeploymentPlan? plan = null)
     {
@@ -114,6 +124,10 @@ internal sealed class FakeRunner : IDisposable
                 AnswerBgp(router.Node, BgpNodeSummary.Command, summary);
             }
         }
+        // Every DIP's interface holds its address and the VIP (what vip-up.sh adds).
+        Shell.Answer((host, command) => Plan.Fabric.FindHost(host) is { } h && command == DriftDetector.AddressCommand(h.Interface)
+            ? new ShellResult(host, command, 0, KernelTables.Addresses(h, Plan.Dips.Any(d => d.Host == host) ? [Plan.Service.Vip.ToString()] : []), "")
+            : null);
         var listening = $"LISTEN 0 4096 {Plan.Service.Vip}:{Plan.Service.ServerPort.Port} 0.0.0.0:*\n";
         Shell.Answer((host, command) => command.StartsWith("ss -Hl", StringComparison.Ordinal) ? new ShellResult(host, command, 0, listening, "") : null);
         Shell.Answer((host, command) => command.Contains("ping-all.sh", StringComparison.Ordinal)

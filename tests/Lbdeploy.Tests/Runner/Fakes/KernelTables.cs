@@ -14,6 +14,17 @@ internal static class KernelTables
 {
     public static string Linux(SwitchForwarding planned, Fabric fabric) => Table(planned, fabric, frr: false);
 
+    /// <summary>`ip -4 -j addr show dev IFACE` of a host: its fabric address, then each of <paramref name="extra"/> as a /32.</summary>
+    public static string Addresses(FabricHost host, IEnumerable<string> extra)
+    {
+        var info = new JsonArray
+        {
+            new JsonObject { ["family"] = "inet", ["local"] = host.Address.Address.ToString(), ["prefixlen"] = host.Address.PrefixLength, ["scope"] = "global", ["label"] = host.Interface },
+        };
+        foreach (var address in extra) info.Add(new JsonObject { ["family"] = "inet", ["local"] = address, ["prefixlen"] = 32, ["scope"] = "global" });
+        return new JsonArray { new JsonObject { ["ifindex"] = 2, ["ifname"] = host.Interface, ["flags"] = new JsonArray("BROADCAST", "MULTICAST", "UP", "LOWER_UP"), ["mtu"] = 1500, ["operstate"] = "UP", ["addr_info"] = info } }.ToJsonString();
+    }
+
     public static string Frr(SwitchForwarding planned, Fabric fabric) => Table(planned, fabric, frr: true);
 
     private static string Table(SwitchForwarding planned, Fabric fabric, bool frr)

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Lbdeploy.Common;
+using Lbdeploy.Planning;
+using Lbdeploy.Runner;
+using Lbdeploy.Spec;
+
+namespace Lbdeploy.Commands;
+
+/// <summary>
+/// `lbdeploy diff [-f lb.yaml] [--json]`: what `apply` would change on the deployment of this state folder, and where
+/// its live network drifted from the applied plan (switch FIBs, the VIP on the DIPs, dead processes). Read-only;
+/// exit 0 when there is nothing to do, <see cref="ExitCodes.Pending"/> when apply would change something.
+/// </summary>
+public static class DiffCommand
+{
+    /// <summary>The version of the --json document; raised when a field changes meaning or goes away.</summary>
+    public const int JsonSchemaVersion = 1;
+
+    public static Command Create()
+    {
+        var spec = GlobalOptions.SpecFile();
+        var json = new Option<bool>("--json") { Description = "Print the changes and the drift as JSON" };
+        var command = new Command("diff", "Show what apply would change, drift of the live network included (exit 0: nothing, 2: changes or drift pending, 1: error)") { spec, json };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
+            RunAsync(context.Plan(context.Get(spec)!), context.Get(json), context.Output, RunnerEnvironment.Default, token), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(DeploymentPlan plan, bool json, TextWriter output, RunnerEnvironment environment, CancellationToken ct)
+    {
+        Testbed.LinuxTestbed.RequireRootAndMininet();
+        var (_, network) = NetworkLocator.Deployed(plan, environment);
+        return await ReportAsync(plan, network, json, output, environment, ct);
+    }
+
+    /// <summary>The change set on <paramref name="network"/> (the state folder's deployment), printed; the exit code.</summary>
+    public static async Task<int> ReportAsync(DeploymentPlan plan, Nodes.MininetNetwork network, bool json, TextWriter output, RunnerEnvironment environment, CancellationToken ct)
+    {
+        var changes = await new Deployer(TextWriter.Null, environment).DiffAsync(plan, network, ct);
+        var drift = changes.Drift;
+        if (json)
+        {
+            var report = new DiffReport(
+                JsonSchemaVersion,
+                [.. changes.Changes.Select(c => new DiffChange(c.Kind.ToString().ToLowerInvariant(), c.Label, c.Detail))],
+                [.. drift.Select(d => new DiffDrift(d.Unit, d.Node, d.What))],
+                changes.Unchanged);
+            output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+        }
+        else if (changes.IsEmpty)
+        {
+            output.WriteLine($"diff: nothing to change; the network matches {plan.SpecPath} ({changes.Unchanged} units, no drift)");
+        }
+        else
+        {
+            output.WriteLine($"diff: apply of {plan.SpecPath} would change ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}):");
+            foreach (var change in changes.Changes) output.WriteLine(change.ToString());
+            if (!drift.IsEmpty)
+            {
+                output.WriteLine($"drift: {drift.Length} {(drift.Length == 1 ? "difference" : "differences")} between the live network and the applied plan:");
+                foreach (var item in drift) output.WriteLine($"  drift {item}");
+            }
+            output.WriteLine($"plan: {changes.Summary}; {drift.Length} drifted");
+        }
+        return changes.IsEmpty ? ExitCodes.Success : ExitCodes.Pending;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private sealed record DiffReport(
+        [property: JsonPropertyName("schema_version")] int SchemaVersion,
+        IReadOnlyList<DiffChange> Changes,
+        IReadOnlyList<DiffDrift> Drift,
+        int Unchanged);
+
+    private sealed record DiffChange(string Kind, string Unit, string Detail);
+
+    private sealed record DiffDrift(string Unit, string Node, string What);
+}

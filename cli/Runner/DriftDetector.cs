@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Lbdeploy.Common;
+using Lbdeploy.Nodes;
+using Lbdeploy.Planning;
+using Lbdeploy.Spec;
+
+namespace Lbdeploy.Runner;
+
+/// <summary>
+/// Reads the live state of applied units whose hash did not change and says where it drifted from the plan, read-only
+/// and inside the nodes: a switch's kernel FIB against its planned routes (<see cref="FibDrift"/>, linux and frr
+/// targets; on frr the routes are the router unit's, so drift there is the router's), and the VIP on each DIP's
+/// interface, as vip-up.sh installs it (`ip -j addr`). Dead processes are not its business: the change set sees them
+/// from the process table. The <see cref="Deployer"/> receives it, so `diff` shows and `apply` repairs the same drift.
+/// </summary>
+public sealed class DriftDetector(RunnerEnvironment environment)
+{
+    /// <summary>How many nodes are read at once.</summary>
+    public const int Parallelism = 8;
+
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The command that lists an interface's IPv4 addresses (its one value quoted).</summary>
+    public static string AddressCommand(string device) => $"ip -4 -j addr show dev {ShellQuoting.Quote(device)}";
+
+    /// <summary>
+    /// The drift of <paramref name="units"/> (the plan's units applied with the same hash), by unit key; units
+    /// without drift are absent.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, MininetNetwork network, IEnumerable<DeployUnit> units, CancellationToken ct = default)
+    {
+        var shell = environment.ShellFor(network);
+        var byKey = units.ToDictionary(u => u.Key, StringComparer.Ordinal);
+        var reads = new List<Func<Task<(string Key, ImmutableArray<Drift> Drift)>>>();
+        if (FibVerifier.AppliesTo(plan))
+        {
+            foreach (var planned in plan.Forwarding.Switches)
+            {
+                // linux: the switch script installs the routes; frr: BGP does, in the switch's router.
+                var key = plan.Target == SwitchTarget.Frr ? $"router:{planned.Switch.Name}" : $"switch:{planned.Switch.Name}";
+                if (!byKey.TryGetValue(key, out var unit)) continue;
+                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, shell, ct)).Select(what => new Drift(unit.Label, planned.Switch.Name, what))]));
+            }
+        }
+        foreach (var dip in plan.Dips)
+        {
+            if (!byKey.TryGetValue($"vip:{dip.Host}", out var unit) || plan.Fabric.FindHost(dip.Host) is not { } host) continue;
+            var device = host.Interface;
+            reads.Add(async () => (unit.Key, [.. (await VipAsync(dip.Host, device, plan.Service.Vip.ToString(), shell, ct)).Select(what => new Drift(unit.Label, dip.Host, what))]));
+        }
+
+        using var gate = new SemaphoreSlim(Parallelism);
+        var results = await Task.WhenAll(reads.Select(async read =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                return await read();
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return results.Where(r => !r.Drift.IsEmpty).ToDictionary(r => r.Key, r => r.Drift, StringComparer.Ordinal);
+    }
+
+    /// <summary>A switch's FIB differences, without the switch's name in front (the drift names the node); an unreadable table is one.</summary>
+    private static async Task<IReadOnlyList<string>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, INodeShell shell, CancellationToken ct)
+    {
+        var name = planned.Switch.Name;
+        var result = await RunAsync(shell, name, FibVerifier.Command, ct);
+        if (result is not { Succeeded: true }) return [Unreadable(result, FibVerifier.Command)];
+        if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [$"`{FibVerifier.Command}` gave an unreadable table: {error}"];
+        var prefix = name + ": ";
+        return [.. FibDrift.Compare(planned, table, target).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
+    }
+
+    /// <summary>Whether <paramref name="vip"/>/32 is on the DIP's interface, as vip-up.sh puts it there.</summary>
+    private static async Task<IReadOnlyList<string>> VipAsync(string host, string device, string vip, INodeShell shell, CancellationToken ct)
+    {
+        var command = AddressCommand(device);
+        var result = await RunAsync(shell, host, command, ct);
+        if (result is not { Succeeded: true }) return [Unreadable(result, command)];
+        try
+        {
+            using var document = JsonDocument.Parse(result.StandardOutput);
+            var present = document.RootElement.ValueKind == JsonValueKind.Array && document.RootElement.EnumerateArray()
+                .Where(link => link.ValueKind == JsonValueKind.Object && link.TryGetProperty("addr_info", out var info) && info.ValueKind == JsonValueKind.Array)
+                .SelectMany(link => link.GetProperty("addr_info").EnumerateArray())
+                .Any(a => a.ValueKind == JsonValueKind.Object
+                    && a.TryGetProperty("local", out var local) && local.ValueKind == JsonValueKind.String && local.GetString() == vip
+                    && a.TryGetProperty("prefixlen", out var length) && length.ValueKind == JsonValueKind.Number && length.TryGetInt32(out var bits) && bits == 32);
+            return present ? [] : [$"VIP {vip}/32 missing on {device}"];
+        }
+        catch (JsonException)
+        {
+            return [$"`{command}` gave no JSON"];
+        }
+    }
+
+    private static async Task<ShellResult?> RunAsync(INodeShell shell, string node, string command, CancellationToken ct)
+    {
+        try
+        {
+            return await shell.RunAsync(node, command, CommandTimeout, ct);
+        }
+        catch (RunnerException)
+        {
+            return null;
+        }
+    }
+
+    private static string Unreadable(ShellResult? result, string command) =>
+        result is null ? $"`{command}` could not run" : $"`{command}` exited {result.ExitCode}: {TerminalText.Escape(result.StandardError.Trim(), 200)}";
+}
