@@ -37,10 +37,16 @@ public static class ApplyCommand
         var network = await NetworkLocator.ForApplyAsync(plan, ct);
         var deployer = new Deployer(output, RunnerEnvironment.Default);
         var changes = await deployer.DiffAsync(plan, network, ct);
+        foreach (var drift in changes.Observed)
+        {
+            output.WriteLine($"apply: {drift} (from BGP: not repaired by apply; lbdeploy verify names the session or announcement behind it)");
+        }
         if (changes.IsEmpty)
         {
             await deployer.EnsureWatcherAsync(plan, network, ct);
-            output.WriteLine($"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)");
+            output.WriteLine(changes.Observed.IsEmpty
+                ? $"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)"
+                : $"apply: nothing to change ({changes.Unchanged} units)");
             return CommandRunner.Success;
         }
         output.WriteLine($"apply: {plan.SpecPath} on the running network ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}) will change:");

@@ -49,22 +49,28 @@ public static class DiffCommand
                 changes.Unchanged);
             output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
         }
-        else if (changes.IsEmpty)
+        else if (changes.Clean)
         {
             output.WriteLine($"diff: nothing to change; the network matches {plan.SpecPath} ({changes.Unchanged} units, no drift)");
         }
         else
         {
-            output.WriteLine($"diff: apply of {plan.SpecPath} would change ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}):");
+            output.WriteLine(changes.IsEmpty
+                ? $"diff: apply of {plan.SpecPath} would change nothing ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}), but the network drifted:"
+                : $"diff: apply of {plan.SpecPath} would change ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}):");
             foreach (var change in changes.Changes) output.WriteLine(change.ToString());
             if (!drift.IsEmpty)
             {
                 output.WriteLine($"drift: {drift.Length} {(drift.Length == 1 ? "difference" : "differences")} between the live network and the applied plan:");
                 foreach (var item in drift) output.WriteLine($"  drift {item}");
+                if (!changes.Observed.IsEmpty)
+                {
+                    output.WriteLine("  (routes from BGP are not repaired by apply: their cause is a session or an announcement; see lbdeploy verify's bgp rows)");
+                }
             }
             output.WriteLine($"plan: {changes.Summary}; {drift.Length} drifted");
         }
-        return changes.IsEmpty ? ExitCodes.Success : ExitCodes.Pending;
+        return changes.Clean ? ExitCodes.Success : ExitCodes.Pending;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

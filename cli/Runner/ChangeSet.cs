@@ -69,12 +69,21 @@ public sealed record Change(ChangeKind Kind, DeployUnit? Desired, AppliedUnit? A
 /// </summary>
 public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
 {
+    /// <summary>
+    /// Drift apply does not repair, only reports: a FIB the frr target's BGP fills (a route missing there follows a
+    /// session or an announcement, which verify's bgp rows name; restarting FRR would cut every session of the switch).
+    /// </summary>
+    public ImmutableArray<Drift> Observed { get; init; } = [];
+
     public bool IsEmpty => Changes.IsEmpty;
+
+    /// <summary>Nothing to change and nothing drifted: what `diff` exits 0 for.</summary>
+    public bool Clean => Changes.IsEmpty && Observed.IsEmpty;
 
     public int Count(ChangeKind kind) => Changes.Count(c => c.Kind == kind);
 
     /// <summary>Everything that drifted, unit by unit in apply order (dead processes and what <see cref="DriftDetector"/> read).</summary>
-    public ImmutableArray<Drift> Drift => [.. Changes.SelectMany(c => c.Drift)];
+    public ImmutableArray<Drift> Drift => [.. Changes.SelectMany(c => c.Drift), .. Observed];
 
     public string Summary =>
         $"{Count(ChangeKind.Add)} to add, {Count(ChangeKind.Update) + Count(ChangeKind.Restart) + Count(ChangeKind.Repair)} to change, {Count(ChangeKind.Remove)} to remove, {Unchanged} unchanged";
@@ -82,19 +91,31 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
     /// <param name="desired">The plan's units.</param>
     /// <param name="applied">What the last apply recorded on this same network, or null.</param>
     /// <param name="isAlive">Whether an applied unit's process still runs.</param>
-    /// <param name="drift">What the live network showed per unit key (<see cref="DeployUnit.Key"/>); a unit with the same hash and drift is repaired.</param>
+    /// <param name="drift">What the live network showed per unit key (<see cref="DeployUnit.Key"/>); a unit with the same hash and drift is repaired, except a router (<see cref="Observed"/>).</param>
     public static ChangeSet Compute(ImmutableArray<DeployUnit> desired, IReadOnlyList<AppliedUnit>? applied, Func<AppliedUnit, bool> isAlive,
         IReadOnlyDictionary<string, ImmutableArray<Drift>>? drift = null)
     {
         var previous = (applied ?? []).ToDictionary(u => u.Key, StringComparer.Ordinal);
         var changes = ImmutableArray.CreateBuilder<Change>();
         var unchanged = 0;
+        var observed = ImmutableArray.CreateBuilder<Drift>();
         foreach (var unit in desired)
         {
             if (!previous.TryGetValue(unit.Key, out var before)) changes.Add(new Change(ChangeKind.Add, unit, null));
             else if (before.Hash != unit.Hash) changes.Add(new Change(ChangeKind.Update, unit, before));
             else if (unit.IsProcess && !isAlive(before)) changes.Add(new Change(ChangeKind.Restart, unit, before) { Drift = [ProcessGone(before)] });
-            else if (drift is not null && drift.TryGetValue(unit.Key, out var found) && !found.IsEmpty) changes.Add(new Change(ChangeKind.Repair, unit, before) { Drift = found });
+            else if (drift is not null && drift.TryGetValue(unit.Key, out var found) && !found.IsEmpty)
+            {
+                if (unit.Kind == UnitKind.Router)
+                {
+                    observed.AddRange(found);
+                    unchanged++;
+                }
+                else
+                {
+                    changes.Add(new Change(ChangeKind.Repair, unit, before) { Drift = found });
+                }
+            }
             else unchanged++;
         }
         var wanted = desired.Select(u => u.Key).ToHashSet(StringComparer.Ordinal);
@@ -103,7 +124,7 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
         {
             changes.Add(new Change(ChangeKind.Remove, null, before));
         }
-        return new ChangeSet(changes.ToImmutable(), unchanged);
+        return new ChangeSet(changes.ToImmutable(), unchanged) { Observed = observed.ToImmutable() };
     }
 
     private static Drift ProcessGone(AppliedUnit unit) => new(unit.Label, unit.Host, unit.Pid is { } pid

@@ -155,7 +155,7 @@ public sealed class DiffTests
     }
 
     [Fact]
-    public async Task On_the_frr_target_a_drifted_fib_is_the_switch_routers_drift()
+    public async Task On_the_frr_target_a_drifted_fib_is_reported_but_not_repaired_by_restarting_FRR()
     {
         using var rig = new FakeRunner(FakeRunner.FrrSpec);
         await rig.ApplyAsync();
@@ -167,9 +167,12 @@ public sealed class DiffTests
 
         var changes = await rig.Deployer().DiffAsync(rig.Plan, rig.Network);
 
-        var change = Assert.Single(changes.Changes);
-        Assert.Equal((ChangeKind.Repair, "router c1"), (change.Kind, change.Label));
-        var drift = Assert.Single(changes.Drift);
+        // A FIB that BGP fills follows a session or an announcement (a failed mux withdrawn on purpose, too):
+        // restarting the switch's FRR would cut every session it has, so diff reports it and apply leaves it.
+        Assert.Empty(changes.Changes);
+        Assert.False(changes.Clean);
+        var drift = Assert.Single(changes.Observed);
+        Assert.Equal(drift, Assert.Single(changes.Drift));
         Assert.Equal(("router c1", "c1"), (drift.Unit, drift.Node));
         Assert.EndsWith(" missing", drift.What);
     }
