@@ -65,7 +65,7 @@ public static class DiffCommand
                 foreach (var item in drift) output.WriteLine($"  drift {item}");
                 if (!changes.Observed.IsEmpty)
                 {
-                    output.WriteLine("  (routes from BGP are not repaired by apply: their cause is a session or an announcement; see lbdeploy verify's bgp rows)");
+                    output.WriteLine("  (apply does not repair routes that BGP or the mux watcher own while the deployment runs: a failed mux is out of them on purpose; lbdeploy verify names the cause)");
                 }
             }
             output.WriteLine($"plan: {changes.Summary}; {drift.Length} drifted");

@@ -29,6 +29,12 @@ public enum ChangeKind
 /// <param name="What">The difference.</param>
 public sealed record Drift(string Unit, string Node, string What)
 {
+    /// <summary>
+    /// Whether applying the unit again mends it. False for state another part of the deployment owns at run time: a
+    /// frr switch's FIB (BGP fills it) and the VIP route the mux watcher narrows to the healthy muxes.
+    /// </summary>
+    public bool Repairable { get; init; } = true;
+
     public override string ToString() => $"{Unit}: {What}";
 }
 
@@ -70,8 +76,9 @@ public sealed record Change(ChangeKind Kind, DeployUnit? Desired, AppliedUnit? A
 public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
 {
     /// <summary>
-    /// Drift apply does not repair, only reports: a FIB the frr target's BGP fills (a route missing there follows a
-    /// session or an announcement, which verify's bgp rows name; restarting FRR would cut every session of the switch).
+    /// Drift apply does not repair, only reports (<see cref="Drift.Repairable"/> false): a FIB the frr target's BGP
+    /// fills (a missing route follows a session or an announcement, which verify's bgp rows name; restarting FRR would
+    /// cut every session of the switch), a VIP route the watcher narrowed to the healthy muxes.
     /// </summary>
     public ImmutableArray<Drift> Observed { get; init; } = [];
 
@@ -91,7 +98,7 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
     /// <param name="desired">The plan's units.</param>
     /// <param name="applied">What the last apply recorded on this same network, or null.</param>
     /// <param name="isAlive">Whether an applied unit's process still runs.</param>
-    /// <param name="drift">What the live network showed per unit key (<see cref="DeployUnit.Key"/>); a unit with the same hash and drift is repaired, except a router (<see cref="Observed"/>).</param>
+    /// <param name="drift">What the live network showed per unit key (<see cref="DeployUnit.Key"/>); a unit with the same hash and repairable drift is repaired; the rest is <see cref="Observed"/>.</param>
     public static ChangeSet Compute(ImmutableArray<DeployUnit> desired, IReadOnlyList<AppliedUnit>? applied, Func<AppliedUnit, bool> isAlive,
         IReadOnlyDictionary<string, ImmutableArray<Drift>>? drift = null)
     {
@@ -106,15 +113,10 @@ public sealed record ChangeSet(ImmutableArray<Change> Changes, int Unchanged)
             else if (unit.IsProcess && !isAlive(before)) changes.Add(new Change(ChangeKind.Restart, unit, before) { Drift = [ProcessGone(before)] });
             else if (drift is not null && drift.TryGetValue(unit.Key, out var found) && !found.IsEmpty)
             {
-                if (unit.Kind == UnitKind.Router)
-                {
-                    observed.AddRange(found);
-                    unchanged++;
-                }
-                else
-                {
-                    changes.Add(new Change(ChangeKind.Repair, unit, before) { Drift = found });
-                }
+                observed.AddRange(found.Where(d => !d.Repairable));
+                var repairable = found.Where(d => d.Repairable).ToImmutableArray();
+                if (repairable.IsEmpty) unchanged++;
+                else changes.Add(new Change(ChangeKind.Repair, unit, before) { Drift = repairable });
             }
             else unchanged++;
         }

@@ -35,12 +35,18 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         var reads = new List<Func<Task<(string Key, ImmutableArray<Drift> Drift)>>>();
         if (FibVerifier.AppliesTo(plan))
         {
+            var watched = WatchedRoutes(plan);
             foreach (var planned in plan.Forwarding.Switches)
             {
                 // linux: the switch script installs the routes; frr: BGP does, in the switch's router.
-                var key = plan.Target == SwitchTarget.Frr ? $"router:{planned.Switch.Name}" : $"switch:{planned.Switch.Name}";
+                var frr = plan.Target == SwitchTarget.Frr;
+                var key = frr ? $"router:{planned.Switch.Name}" : $"switch:{planned.Switch.Name}";
                 if (!byKey.TryGetValue(key, out var unit)) continue;
-                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, shell, ct)).Select(what => new Drift(unit.Label, planned.Switch.Name, what))]));
+                var name = planned.Switch.Name;
+                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, shell, ct)).Select(what => new Drift(unit.Label, name, what)
+                {
+                    Repairable = !frr && !watched.Any(w => w.Switch == name && what.StartsWith(w.Prefix + " ", StringComparison.Ordinal)),
+                })]));
             }
         }
         foreach (var dip in plan.Dips)
@@ -64,6 +70,14 @@ public sealed class DriftDetector(RunnerEnvironment environment)
             }
         }));
         return results.Where(r => !r.Drift.IsEmpty).ToDictionary(r => r.Key, r => r.Drift, StringComparer.Ordinal);
+    }
+
+    /// <summary>The VIP routes the mux watcher narrows to the healthy muxes while it runs (linux target), by switch.</summary>
+    private static IReadOnlyList<(string Switch, string Prefix)> WatchedRoutes(DeploymentPlan plan)
+    {
+        if (!plan.Files.TryGetValue(Rendering.PlanFiles.Watcher, out var json)) return [];
+        var config = JsonSerializer.Deserialize(json, Rendering.WatchJsonContext.Default.WatchConfig);
+        return config is null ? [] : [.. config.Switches.Select(s => (s.Name, s.Prefix))];
     }
 
     /// <summary>A switch's FIB differences, without the switch's name in front (the drift names the node); an unreadable table is one.</summary>

@@ -176,4 +176,34 @@ public sealed class DiffTests
         Assert.Equal(("router c1", "c1"), (drift.Unit, drift.Node));
         Assert.EndsWith(" missing", drift.What);
     }
+
+    [Fact]
+    public async Task A_VIP_route_the_watcher_narrowed_is_reported_and_left_to_the_watcher()
+    {
+        using var rig = new FakeRunner();
+        await rig.ApplyAsync();
+        var t1 = rig.Plan.Forwarding.For("t1");
+        var table = JsonNode.Parse(KernelTables.Linux(t1, rig.Plan.Fabric))!.AsArray();
+        var vip = rig.Plan.Service.Vip + "/32";
+        var route = table.Single(r => (string?)r!["dst"] == vip || (string?)r!["dst"] == rig.Plan.Service.Vip.ToString());
+        var nexthops = route!["nexthops"]!.AsArray();
+        var kept = nexthops[1]!.DeepClone();
+        route.AsObject().Remove("nexthops");
+        route["gateway"] = kept["gateway"]!.DeepClone();
+        route["dev"] = kept["dev"]!.DeepClone();
+        var narrowed = table.ToJsonString();
+        rig.Shell.Answer((host, command) => host == "t1" && command == FibVerifier.Command ? new ShellResult(host, command, 0, narrowed, "") : null);
+
+        var changes = await rig.Deployer().DiffAsync(rig.Plan, rig.Network);
+        var (code, output) = await DiffAsync(rig);
+
+        // The watcher narrows t1's VIP route to the healthy muxes and re-asserts it every round: re-running t1's script
+        // would send traffic to a failed mux again until the next round.
+        Assert.Empty(changes.Changes);
+        var drift = Assert.Single(changes.Observed);
+        Assert.Equal(("switch t1", "t1"), (drift.Unit, drift.Node));
+        Assert.StartsWith(rig.Plan.Service.Vip + "/32 ", drift.What);
+        Assert.Equal(ExitCodes.Pending, code);
+        Assert.Contains("drift switch t1: " + rig.Plan.Service.Vip + "/32 ", output);
+    }
 }
