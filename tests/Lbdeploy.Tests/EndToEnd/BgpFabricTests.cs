@@ -36,6 +36,9 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
         var reapplied = DateTimeOffset.UtcNow;
         var apply = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve");
         Assert.True(apply.ExitCode == 0, apply.All);
+        // Only the mux restarts: t1's FIB lacks h1 on purpose (BGP withdrew it), which is no reason to touch t1's FRR.
+        Assert.Matches(@"~ mux h1\s+not running", apply.Output);
+        Assert.DoesNotContain("~ router", apply.Output);
         await WaitForBothAsync(service, "t1", "10.13.1.2", "10.13.2.2", reapplied, "re-apply");
 
         // 2. h1's link fails (cut at t1's port: h1 sees its carrier go, as with a pulled cable, and keeps its own
