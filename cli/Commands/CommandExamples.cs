@@ -26,6 +26,8 @@ public static class CommandExamples
         ["verify"] = ["lbdeploy verify", "lbdeploy verify --json"],
         ["trace"] = ["lbdeploy trace --from h5", "lbdeploy trace --from h3 --proto udp --dport 53 --json", "lbdeploy trace --from h5 --live --svg h5.svg"],
         ["status"] = ["lbdeploy status", "lbdeploy status --watch", "lbdeploy status --json | jq '.dips'"],
+        ["drain"] = ["lbdeploy drain h14", "lbdeploy drain h14 && lbdeploy status"],
+        ["undrain"] = ["lbdeploy undrain h14"],
         ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml"],
         ["testbed up"] = ["lbdeploy testbed up", "lbdeploy testbed up -f examples/leafspine.yaml --shape"],
         ["completion"] = ["source <(lbdeploy completion bash)", "lbdeploy completion bash > /etc/bash_completion.d/lbdeploy"],

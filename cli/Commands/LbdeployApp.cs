@@ -23,6 +23,8 @@ public static class LbdeployApp
         UpCommand.Create(),
         DownCommand.Create(),
         StatusCommand.Create(),
+        DrainCommand.Create(),
+        UndrainCommand.Create(),
         WatchCommand.Create(),
         CompletionCommand.Create(CreateRoot),
     ];

@@ -35,6 +35,9 @@ public sealed record Drift(string Unit, string Node, string What)
     /// </summary>
     public bool Repairable { get; init; } = true;
 
+    /// <summary>For drift apply does not repair: why, and what to do instead (diff prints each note once); null: the routes note.</summary>
+    public string? Note { get; init; }
+
     public override string ToString() => $"{Unit}: {What}";
 }
 

@@ -11,7 +11,8 @@ namespace Lbdeploy.Runner;
 /// Reads the live state of applied units whose hash did not change and says where it drifted from the plan, read-only
 /// and inside the nodes: a switch's kernel FIB against its planned routes (<see cref="FibDrift"/>, linux and frr
 /// targets; on frr the routes are the router unit's, so drift there is the router's), and the VIP on each DIP's
-/// interface, as vip-up.sh installs it (`ip -j addr`). Dead processes are not its business: the change set sees them
+/// interface, as vip-up.sh installs it (`ip -j addr`), and DIPs a mux drained at run time (`lbdeploy drain`) while
+/// lb.yaml gives them a weight (observed, not repaired: see <see cref="DrainsAsync"/>). Dead processes are not its business: the change set sees them
 /// from the process table. The <see cref="Deployer"/> receives it, so `diff` shows and `apply` repairs the same drift.
 /// </summary>
 public sealed class DriftDetector(RunnerEnvironment environment)
@@ -55,6 +56,11 @@ public sealed class DriftDetector(RunnerEnvironment environment)
             var device = host.Interface;
             reads.Add(async () => (unit.Key, [.. (await VipAsync(dip.Host, device, plan.Service.Vip.ToString(), shell, ct)).Select(what => new Drift(unit.Label, dip.Host, what))]));
         }
+        foreach (var mux in plan.Muxes)
+        {
+            if (!byKey.TryGetValue($"mux:{mux.Host}", out var unit) || mux.Engine.ControlSocket is not { } socket) continue;
+            reads.Add(async () => (unit.Key, [.. (await DrainsAsync(plan, socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
+        }
 
         using var gate = new SemaphoreSlim(Parallelism);
         var results = await Task.WhenAll(reads.Select(async read =>
@@ -89,6 +95,33 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [$"`{FibVerifier.Command}` gave an unreadable table: {error}"];
         var prefix = name + ": ";
         return [.. FibDrift.Compare(planned, table, target).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
+    }
+
+    /// <summary>What `diff` says after a runtime drain (apply leaves an operator's drain alone).</summary>
+    public const string DrainNote = "apply does not undo a drain made at run time with lbdeploy drain: undrain the DIP, or give it weight: 0 in lb.yaml and apply";
+
+    /// <summary>
+    /// DIPs a mux has drained at run time (`lbdeploy drain`: state drained with a non-zero weight in its config) while
+    /// lb.yaml gives them a weight; an unreadable mux is one difference (its drains are unknown). Observed, never
+    /// repaired: apply keeps an operator's drain (a reload keeps it too), until lb.yaml says weight 0 or undrain ends it.
+    /// </summary>
+    private async Task<IReadOnlyList<(string What, string? Note)>> DrainsAsync(DeploymentPlan plan, string socket, CancellationToken ct)
+    {
+        IReadOnlyList<Lb.Core.Stats.DipStats> dips;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(CommandTimeout);
+            dips = await environment.Engines.DipsAsync(socket, timeout.Token);
+        }
+        catch (Lb.Core.Control.ControlException e)
+        {
+            return [($"its DIPs' state is unreadable: {TerminalText.Escape(e.Message, 200)}", "a mux that runs but does not answer on its control socket: check its log, lbdeploy status shows it")];
+        }
+        var weights = plan.Dips.ToDictionary(d => d.Host, d => d.Weight, StringComparer.Ordinal);
+        return [.. dips
+            .Where(d => d.State == "drained" && d.Weight > 0 && weights.GetValueOrDefault(d.Name) > 0)
+            .Select(d => ($"DIP {d.Name} drained at run time (lb.yaml: weight {weights[d.Name]}); lbdeploy undrain {d.Name}, or set weight: 0 in lb.yaml", (string?)DrainNote))];
     }
 
     /// <summary>Whether <paramref name="vip"/>/32 is on the DIP's interface, as vip-up.sh puts it there.</summary>

@@ -16,6 +16,12 @@ public interface IEngineControl
 
     /// <summary>Makes the engine re-read its config file.</summary>
     Task ReloadAsync(string socket, CancellationToken cancellationToken);
+
+    /// <summary>A mux's DIPs as it sees them now (the <c>dips</c> of <c>stats</c>: weight from its config, state drained or active).</summary>
+    Task<IReadOnlyList<DipStats>> DipsAsync(string socket, CancellationToken cancellationToken);
+
+    /// <summary>`drain NAME` (<paramref name="drained"/>) or `undrain NAME` on a mux: no new flows to the DIP, established ones kept.</summary>
+    Task SetDrainedAsync(string socket, string dip, bool drained, CancellationToken cancellationToken);
 }
 
 /// <summary>The real control sockets.</summary>
@@ -35,4 +41,11 @@ public sealed class EngineControlSockets : IEngineControl
 
     public Task ReloadAsync(string socket, CancellationToken cancellationToken) =>
         new ControlClient(socket).ReloadAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<DipStats>> DipsAsync(string socket, CancellationToken cancellationToken) =>
+        (await new ControlClient(socket).GetStatsAsync(cancellationToken)).Dips
+            ?? throw new ControlException($"the engine on {socket} reported no DIPs; is it a mux?");
+
+    public Task SetDrainedAsync(string socket, string dip, bool drained, CancellationToken cancellationToken) =>
+        drained ? new ControlClient(socket).DrainAsync(dip, cancellationToken) : new ControlClient(socket).UndrainAsync(dip, cancellationToken);
 }

@@ -10,6 +10,7 @@ internal sealed class FakeEngineControl(EventLog log) : IEngineControl
     private readonly Lock gate = new();
     private readonly HashSet<string> silent = [];
     private readonly Dictionary<string, int> statsCalls = [];
+    private readonly Dictionary<string, HashSet<string>> drained = [];
 
     /// <summary>The stats an engine reports on its <c>n</c>-th stats call (0: before verify's traffic, 1: after).</summary>
     public Func<string, int, EngineStats>? Stats { get; set; }
@@ -50,6 +51,41 @@ internal sealed class FakeEngineControl(EventLog log) : IEngineControl
         return FailingReloads.Contains(socket)
             ? Task.FromException(new ControlException($"'reload' failed on {socket}: config invalid"))
             : Task.CompletedTask;
+    }
+
+    /// <summary>The DIPs every mux is configured with (name, weight), as <see cref="DipsAsync"/> reports them; empty: none.</summary>
+    public IReadOnlyList<(string Name, int Weight)> Pool { get; set; } = [];
+
+    /// <summary>The DIPs drained at run time on each socket (drain / undrain).</summary>
+    public IReadOnlySet<string> Drained(string socket)
+    {
+        lock (gate)
+        {
+            return drained.TryGetValue(socket, out var set) ? set.ToHashSet(StringComparer.Ordinal) : [];
+        }
+    }
+
+    public Task<IReadOnlyList<DipStats>> DipsAsync(string socket, CancellationToken cancellationToken)
+    {
+        if (Silent(socket) is { } silence) return Task.FromException<IReadOnlyList<DipStats>>(silence);
+        var now = Drained(socket);
+        return Task.FromResult<IReadOnlyList<DipStats>>([.. Pool.Select(d =>
+            new DipStats(d.Name, "10.0.0.1", d.Weight, d.Weight == 0 || now.Contains(d.Name) ? "drained" : "active", 0, 0, 0, 0))]);
+    }
+
+    public Task SetDrainedAsync(string socket, string dip, bool drain, CancellationToken cancellationToken)
+    {
+        log.Add($"{(drain ? "drain" : "undrain")} {dip} {socket}");
+        if (Silent(socket) is { } silence) return Task.FromException(silence);
+        if (Pool.Count > 0 && !Pool.Any(d => d.Name == dip))
+            return Task.FromException(new ControlException($"'{(drain ? "drain" : "undrain")} {dip}' failed on {socket}: no DIP named '{dip}'"));
+        lock (gate)
+        {
+            if (!drained.TryGetValue(socket, out var set)) drained[socket] = set = new HashSet<string>(StringComparer.Ordinal);
+            if (drain) set.Add(dip);
+            else set.Remove(dip);
+        }
+        return Task.CompletedTask;
     }
 
     private ControlException? Silent(string socket)

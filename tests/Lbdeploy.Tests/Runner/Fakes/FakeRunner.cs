@@ -32,7 +32,7 @@ internal sealed class FakeRunner : IDisposable
             .ToDictionary(n => n, n => Processes.Start("bash", "--norc", "-is", "mininet:" + n), StringComparer.Ordinal);
         Network = MininetNetwork.FromNodes(NodePids);
         Shell = new FakeNodeShell(Network, Processes, Log);
-        Engines = new FakeEngineControl(Log);
+        Engines = new FakeEngineControl(Log) { Pool = [.. Plan.Dips.Select(d => (d.Host, d.Weight))] };
         Store = new MemoryStateStore(Paths, Time, Log);
         Daemons = new FakeDaemonLauncher(Processes, Paths, Time, [.. Plan.Muxes.Select(m => m.Host)], Log);
         Environment = new RunnerEnvironment(Store, _ => Shell, Processes, Daemons, Engines, Time);
