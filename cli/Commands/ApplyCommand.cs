@@ -39,7 +39,7 @@ public static class ApplyCommand
         var changes = await deployer.DiffAsync(plan, network, ct);
         foreach (var drift in changes.Observed)
         {
-            output.WriteLine($"apply: {drift} (a route BGP or the mux watcher owns at run time: left to them; lbdeploy verify names the cause)");
+            output.WriteLine($"apply: {drift} (left alone: {drift.Why})");
         }
         if (changes.IsEmpty)
         {

@@ -63,7 +63,7 @@ public static class DiffCommand
             {
                 output.WriteLine($"drift: {drift.Length} {(drift.Length == 1 ? "difference" : "differences")} between the live network and the applied plan:");
                 foreach (var item in drift) output.WriteLine($"  drift {item}");
-                foreach (var note in changes.Observed.Select(d => d.Note ?? RoutesNote).Distinct(StringComparer.Ordinal))
+                foreach (var note in changes.Observed.Select(d => d.Why).Distinct(StringComparer.Ordinal))
                 {
                     output.WriteLine($"  ({note})");
                 }
@@ -73,7 +73,6 @@ public static class DiffCommand
         return changes.Clean ? ExitCodes.Success : ExitCodes.Pending;
     }
 
-    private const string RoutesNote = "apply does not repair routes that BGP or the mux watcher own while the deployment runs: a failed mux is out of them on purpose; lbdeploy verify names the cause";
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

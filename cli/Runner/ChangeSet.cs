@@ -35,8 +35,14 @@ public sealed record Drift(string Unit, string Node, string What)
     /// </summary>
     public bool Repairable { get; init; } = true;
 
-    /// <summary>For drift apply does not repair: why, and what to do instead (diff prints each note once); null: the routes note.</summary>
+    /// <summary>Why apply leaves drift it does not repair to its owner: routes BGP or the mux watcher own at run time.</summary>
+    public const string RoutesNote = "apply does not repair routes that BGP or the mux watcher own while the deployment runs: a failed mux is out of them on purpose; lbdeploy verify names the cause";
+
+    /// <summary>For drift apply does not repair: why, and what to do instead (diff prints each note once); null: <see cref="RoutesNote"/>.</summary>
     public string? Note { get; init; }
+
+    /// <summary>Why apply leaves this drift alone (<see cref="Note"/> or <see cref="RoutesNote"/>).</summary>
+    public string Why => Note ?? RoutesNote;
 
     public override string ToString() => $"{Unit}: {What}";
 }

@@ -43,8 +43,7 @@ public class EngineEndToEndTests : IDisposable
     [InlineData("pcap")]
     public async Task Get_and_1MB_post_through_mux_and_agent_with_direct_server_return(string packetIo)
     {
-        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
-        Assert.True(File.Exists(engine), $"{engine} missing: build engine/LbEngine");
+        var engine = EngineBinary.Dll();
         var www = Directory.CreateDirectory(Path.Combine(_directory, "www")).FullName;
         File.WriteAllText(Path.Combine(www, "index.html"), "hello from the server\n");
         File.WriteAllText(Path.Combine(www, "len.php"), "<?php echo strlen(file_get_contents('php://input')), \"\\n\";\n");
@@ -54,8 +53,7 @@ public class EngineEndToEndTests : IDisposable
         var agentConfig = Write("agent.json", AgentConfig(packetIo));
 
         using var lab = new NetnsLab();
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-            : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
+        var dotnet = EngineBinary.Dotnet;
         var mux = lab.Start(NetnsLab.Mux, $"{dotnet} {engine} mux --config {muxConfig} --pid-file {_directory}/mux.pid", $"{_directory}/mux.log");
         if (packetIo == "pcap")
         {

@@ -46,10 +46,8 @@ public class HealthCheckEndToEndTests(ITestOutputHelper output) : IDisposable
     [RootFact("it creates network namespaces")]
     public async Task With_an_HTTP_check_a_server_answering_500_leaves_the_rotation_and_returns_on_200()
     {
-        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
-        Assert.True(File.Exists(engine), $"{engine} missing: build engine/LbEngine");
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-            : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
+        var engine = EngineBinary.Dll();
+        var dotnet = EngineBinary.Dotnet;
         File.WriteAllText(Path.Combine(_directory, "mux.json"), MuxConfig());
         var www = new string[2];
         for (var i = 0; i < 2; i++)
@@ -88,10 +86,8 @@ public class HealthCheckEndToEndTests(ITestOutputHelper output) : IDisposable
     [RootFact("it creates network namespaces")]
     public async Task A_dead_server_or_silent_agent_leaves_the_rotation_within_3s_and_returns_within_3s()
     {
-        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
-        Assert.True(File.Exists(engine), $"{engine} missing: build engine/LbEngine");
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-            : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
+        var engine = EngineBinary.Dll();
+        var dotnet = EngineBinary.Dotnet;
         File.WriteAllText(Path.Combine(_directory, "mux.json"), MuxConfig());
         var www = new string[2];
         for (var i = 0; i < 2; i++)

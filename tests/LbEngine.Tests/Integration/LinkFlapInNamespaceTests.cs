@@ -40,9 +40,8 @@ public sealed partial class LinkFlapInNamespaceTests : IDisposable
              "vips": [{"address": "{{Vip}}", "ports": [{"protocol": "tcp", "port": 80}], "icmp": true}],
              "dips": [{"name": "srv1", "address": "10.3.0.2"}]}
             """);
-        var engine = Path.Combine(AppContext.BaseDirectory, "lbengine.dll");
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
-            : Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet" ? self : "dotnet";
+        var engine = EngineBinary.Dll();
+        var dotnet = EngineBinary.Dotnet;
         var mux = Start(MuxNs, $"{dotnet} {engine} mux --config {config}", "mux.log");
         var control = new ControlClient($"{_directory}/mux.sock", TimeSpan.FromSeconds(2));
         Assert.True(await Eventually(async () => await IsHealthy(control), TimeSpan.FromSeconds(20)), $"the mux did not start: {Log()}");
