@@ -126,10 +126,22 @@ public sealed class LinkMonitorTests
         Assert.Equal(LinkAction.Resume, _link.OnError(linkWentDown: false, "the packet socket reported EIO", CancellationToken.None));
         Assert.False(_link.IsDown);
         // A repeat within the burst waits one probe interval (no spin) and is not logged again.
-        var second = Task.Run(() => _link.OnError(linkWentDown: false, "the packet socket reported EIO", CancellationToken.None));
+        using var started = new ManualResetEventSlim();
+        var second = Task.Run(() =>
+        {
+            started.Set();
+            return _link.OnError(linkWentDown: false, "the packet socket reported EIO", CancellationToken.None);
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
         await Task.Delay(100);
         Assert.False(second.IsCompleted);
-        _time.Advance(Limits.ProbeInterval);
+        // The wait starts its fake timer a moment after `started`: on a loaded machine that moment can come after an
+        // advance, so advance again (three probe intervals stay well inside the 1 s burst) until the wait ends.
+        for (var i = 0; i < 3 && !second.IsCompleted; i++)
+        {
+            _time.Advance(Limits.ProbeInterval);
+            await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(2)));
+        }
         Assert.Equal(LinkAction.Resume, await second.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(2, _link.Errors);
         Assert.Equal(0, _link.DownEvents);
@@ -172,11 +184,11 @@ public sealed class LinkMonitorTests
         var wait = Task.Run(() => _link.WaitForLink(stop.Token));
         for (var i = 0; i < 5; i++)
         {
-            SpinUntil(() => _probe.Calls >= 2 + i);
-            _time.Advance(Limits.ProbeInterval);
+            var calls = 3 + i;
+            AdvanceUntil(() => _probe.Calls >= calls);
         }
         _probe.Status = Up;
-        _time.Advance(Limits.ProbeInterval);
+        AdvanceUntil(() => wait.IsCompleted);
         Assert.Equal(LinkAction.Resume, await wait.WaitAsync(TimeSpan.FromSeconds(5)));
 
         _probe.Status = Up with { Up = false };
@@ -186,7 +198,19 @@ public sealed class LinkMonitorTests
         Assert.Equal(LinkAction.Stopped, await stopped.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    private static void SpinUntil(Func<bool> condition) => Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(5)));
+    /// <summary>
+    /// Advances the fake clock one probe interval at a time until the condition holds: the waiting thread starts its
+    /// timer a moment after its probe, and an advance that comes before that moment is lost (at most 20 s of fake time).
+    /// </summary>
+    private void AdvanceUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            _time.Advance(Limits.ProbeInterval);
+            SpinWait.SpinUntil(condition, TimeSpan.FromMilliseconds(50));
+        }
+        Assert.True(condition());
+    }
 
     private sealed class FakeProbe : ILinkProbe
     {
