@@ -8,8 +8,9 @@ using Lbdeploy.Spec;
 namespace Lbdeploy.Commands;
 
 /// <summary>
-/// `lbdeploy apply [-f lb.yaml] [--auto-approve] [PLANDIR]`: makes the running mininet network match the plan (switch
-/// rules, VIPs, servers, agents, muxes), showing what changes first and asking unless --auto-approve.
+/// `lbdeploy apply [-f lb.yaml] [--auto-approve] [--json] [PLANDIR]`: makes the running mininet network match the
+/// plan (switch rules, VIPs, servers, agents, muxes), showing what changes first and asking unless --auto-approve.
+/// --json never asks: without --auto-approve it refuses.
 /// </summary>
 public static class ApplyCommand
 {
@@ -17,18 +18,34 @@ public static class ApplyCommand
     {
         var spec = GlobalOptions.SpecFile();
         var autoApprove = new Option<bool>("--auto-approve") { Description = "Apply without asking for confirmation" };
+        var json = JsonOutput.Option("Print the changes and the result of each as JSON (needs --auto-approve)");
         var planDir = new Argument<string?>("PLANDIR")
         {
             Description = "A plan written by `lbdeploy plan --out DIR`: apply only if it is still what the spec plans",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var command = new Command("apply", "Make the running network match the plan: switch rules, VIPs, servers and engines") { spec, autoApprove, planDir };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
-            RunAsync(context.Plan(context.Get(spec)!), context.Get(autoApprove), context.ParseResult.GetValue(planDir), context.Output, token), ct));
+        // The parser hands a mistyped option to the optional argument; say what it most likely is.
+        planDir.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: var value }] && value.StartsWith('-')) result.AddError($"unknown option {TerminalText.Quote(value)} (a plan folder starting with '-': write ./{TerminalText.Escape(value, 100)})");
+        });
+        var command = new Command("apply", "Make the running network match the plan: switch rules, VIPs, servers and engines") { spec, autoApprove, json, planDir };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
+        {
+            if (context.Json && !context.Get(autoApprove))
+            {
+                const string fix = "review the changes with lbdeploy diff --json, then run lbdeploy apply --json --auto-approve";
+                throw new LbdeployException($"apply --json does not ask for confirmation; {fix}") { Fix = fix };
+            }
+            var outcome = await RunAsync(context.Plan(context.Get(spec)!), context.Get(autoApprove), context.ParseResult.GetValue(planDir), context.Progress, token);
+            var exit = outcome.Applied || outcome.Changes.Count == 0 ? CommandRunner.Success : CommandRunner.UserError;
+            return context.Json ? JsonOutput.Write(context.Output, exit, outcome) : exit;
+        }, ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
+    /// <summary>Applies the plan, progress on <paramref name="output"/>; the outcome (not applied: the user said no).</summary>
+    public static async Task<ApplyOutcome> RunAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
         RequireTargetSoftware(plan);
@@ -47,7 +64,7 @@ public static class ApplyCommand
             output.WriteLine(changes.Observed.IsEmpty
                 ? $"apply: nothing to change; the network matches the plan ({changes.Unchanged} units)"
                 : $"apply: nothing to change ({changes.Unchanged} units)");
-            return CommandRunner.Success;
+            return ApplyOutcome.Of(plan, network.Nodes.Count, changes, report: null);
         }
         output.WriteLine($"apply: {plan.SpecPath} on the running network ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}) will change:");
         foreach (var change in changes.Changes) output.WriteLine(change.ToString());
@@ -55,10 +72,10 @@ public static class ApplyCommand
         if (!autoApprove && !Confirm(output))
         {
             output.WriteLine("apply: cancelled, nothing changed");
-            return CommandRunner.UserError;
+            return ApplyOutcome.Of(plan, network.Nodes.Count, changes, report: null);
         }
-        await deployer.ApplyAsync(plan, network, changes, ct);
-        return CommandRunner.Success;
+        var report = await deployer.ApplyAsync(plan, network, changes, ct);
+        return ApplyOutcome.Of(plan, network.Nodes.Count, changes, report);
     }
 
     /// <summary>What a target needs on this machine beyond mininet: the frr target runs Debian's FRR.</summary>

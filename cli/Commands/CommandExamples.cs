@@ -21,12 +21,12 @@ public static class CommandExamples
             "lbdeploy down                         stop everything up started",
         ],
         ["plan"] = ["lbdeploy plan", "lbdeploy plan -f examples/leafspine.yaml --out /tmp/plan --json", "lbdeploy plan --strict"],
-        ["apply"] = ["lbdeploy apply", "lbdeploy plan --out plan/ && lbdeploy apply --auto-approve plan/"],
+        ["apply"] = ["lbdeploy apply", "lbdeploy plan --out plan/ && lbdeploy apply --auto-approve plan/", "lbdeploy apply --json --auto-approve | jq '.changes'"],
         ["diff"] = ["lbdeploy diff", "lbdeploy diff --json | jq '.drift'", "lbdeploy diff || lbdeploy apply --auto-approve"],
         ["verify"] = ["lbdeploy verify", "lbdeploy verify --json"],
         ["trace"] = ["lbdeploy trace --from h5", "lbdeploy trace --from h3 --proto udp --dport 53 --json", "lbdeploy trace --from h5 --live --svg h5.svg"],
         ["status"] = ["lbdeploy status", "lbdeploy status --watch", "lbdeploy status --json | jq '.dips'"],
-        ["drain"] = ["lbdeploy drain h14", "lbdeploy drain h14 && lbdeploy status"],
+        ["drain"] = ["lbdeploy drain h14", "lbdeploy drain h14 && lbdeploy status", "lbdeploy drain h14 --json | jq '.muxes'"],
         ["undrain"] = ["lbdeploy undrain h14"],
         ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml"],
         ["testbed up"] = ["lbdeploy testbed up", "lbdeploy testbed up -f examples/leafspine.yaml --shape"],
@@ -37,6 +37,7 @@ public static class CommandExamples
     private const string RootTrailer = """
         Exit codes: 0 done (every check passed), 1 a problem you can fix (bad input, a failed check, no network to act
         on), 2 diff only: changes or drift pending, 70 a bug in lbdeploy (run again with --verbose), 130 interrupted.
+        --json (every command but completion): one JSON document on stdout, errors included (docs/json.md).
         Environment: LBDEPLOY_STATE_DIR, the state folder (default /run/lbdeploy; two folders are two separate
         deployments); LBENGINE_DLL, the lbengine build to run.
         """;

@@ -10,6 +10,9 @@ namespace Lbdeploy.Commands;
 /// </summary>
 internal static class CommandLineErrors
 {
+    /// <summary>What every line starts with (the JSON error document leaves it out).</summary>
+    public const string Prefix = "error: ";
+
     public static IEnumerable<string> Describe(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
@@ -32,19 +35,19 @@ internal static class CommandLineErrors
                 var options = command.Options.Concat(parse.RootCommandResult.Command.Options.Where(o => o.Recursive))
                     .SelectMany(o => o.Aliases.Append(o.Name)).Distinct().ToList();
                 var suggestion = Suggestions.Closest(token, options);
-                lines.Add($"error: {path}: unknown option {TerminalText.Quote(token)}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} ({help})");
+                lines.Add($"{Prefix}{path}: unknown option {TerminalText.Quote(token)}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} ({help})");
                 afterUnknownOption = true;
             }
             else if (command.Subcommands.Count > 0)
             {
                 var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
                 var suggestion = Suggestions.Closest(token, names);
-                lines.Add($"error: {path}: unknown command {TerminalText.Quote(token)}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} (commands: {string.Join(", ", names)}; {help})");
+                lines.Add($"{Prefix}{path}: unknown command {TerminalText.Quote(token)}{(suggestion is null ? "" : $"; did you mean '{suggestion}'?")} (commands: {string.Join(", ", names)}; {help})");
                 break; // what follows belonged to the command that was meant
             }
             else
             {
-                lines.Add($"error: {path}: unexpected argument {TerminalText.Quote(token)} ({help})");
+                lines.Add($"{Prefix}{path}: unexpected argument {TerminalText.Quote(token)} ({help})");
             }
         }
         if (lines.Count > 0) return lines;
@@ -55,11 +58,11 @@ internal static class CommandLineErrors
             if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
             {
                 var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
-                lines.Add($"error: {path}: which command? ({string.Join(", ", names)}; {help})");
+                lines.Add($"{Prefix}{path}: which command? ({string.Join(", ", names)}; {help})");
             }
             else
             {
-                lines.Add($"error: {path}: {TerminalText.Escape(message, 200)} ({help})");
+                lines.Add($"{Prefix}{path}: {TerminalText.Escape(message, 200)} ({help})");
             }
         }
         return lines.Distinct();

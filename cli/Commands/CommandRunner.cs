@@ -28,27 +28,32 @@ public static class CommandRunner
         {
             foreach (var diagnostic in e.Diagnostics) error.WriteLine(diagnostic.ToString());
             WriteTrace(context, e);
-            return UserError;
+            return Failed(context, UserError, e.Diagnostics.Select(JsonError.Of));
         }
         catch (Exception e) when (e is TopologyException or LbdeployException)
         {
             error.WriteLine($"error: {e.Message}");
             WriteTrace(context, e);
-            return e is LbdeployException typed ? typed.ExitCode : UserError;
+            return Failed(context, e is LbdeployException typed ? typed.ExitCode : UserError, [new JsonError(e.Message) { Fix = (e as LbdeployException)?.Fix }]);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             error.WriteLine("interrupted");
             WriteTrace(context, e);
-            return Interrupted;
+            return Failed(context, Interrupted, [new JsonError("interrupted")]);
         }
         catch (Exception e)
         {
-            error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}{(context.Verbose ? "" : " (run again with --verbose for the stack trace)")}");
+            var message = e.Message.ReplaceLineEndings(" ");
+            error.WriteLine($"internal error: {e.GetType().Name}: {message}{(context.Verbose ? "" : " (run again with --verbose for the stack trace)")}");
             WriteTrace(context, e);
-            return InternalError;
+            return Failed(context, InternalError, [new JsonError(message) { Type = e.GetType().Name, Fix = "a bug in lbdeploy: run again with --verbose for the stack trace and report it" }]);
         }
     }
+
+    /// <summary>Under --json, stdout gets the error document too (stderr keeps its lines).</summary>
+    private static int Failed(CommandContext context, int exitCode, IEnumerable<JsonError> errors) =>
+        context.Json ? JsonOutput.WriteErrors(context.Output, exitCode, errors) : exitCode;
 
     private static void WriteTrace(CommandContext context, Exception e)
     {
@@ -68,6 +73,12 @@ public sealed class CommandContext(ParseResult parseResult)
     public bool Verbose => ParseResult.GetValue(GlobalOptions.Verbose);
 
     public bool Strict => ParseResult.GetValue(GlobalOptions.Strict);
+
+    /// <summary>The command's --json is set: stdout holds one JSON document (<see cref="JsonOutput"/>).</summary>
+    public bool Json => JsonOutput.Requested(ParseResult);
+
+    /// <summary>Where progress lines go: stdout, or stderr under --json (stdout holds the document only).</summary>
+    public TextWriter Progress => Json ? Error : Output;
 
     /// <summary>Plans a spec with this command line's --strict, printing its warnings (once) on stderr.</summary>
     public Planning.DeploymentPlan Plan(string specPath, PhaseClock? clock = null)

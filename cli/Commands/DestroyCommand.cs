@@ -3,27 +3,30 @@ using Lbdeploy.Runner;
 
 namespace Lbdeploy.Commands;
 
-/// <summary>`lbdeploy destroy`: stops the engines and servers, removes the VIPs and switch rules apply made, clears its state.</summary>
+/// <summary>`lbdeploy destroy [--json]`: stops the engines and servers, removes the VIPs and switch rules apply made, clears its state.</summary>
 public static class DestroyCommand
 {
     public static Command Create()
     {
-        var command = new Command("destroy", "Undo apply: stop engines and servers, remove VIPs and switch rules (the network keeps running)");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) => RunAsync(context.Output, token), ct));
+        var json = JsonOutput.Option("Print what was removed as JSON");
+        var command = new Command("destroy", "Undo apply: stop engines and servers, remove VIPs and switch rules (the network keeps running)") { json };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
+        {
+            var destroyed = await RunAsync(context.Progress, token);
+            return context.Json ? JsonOutput.Write(context.Output, CommandRunner.Success, destroyed) : CommandRunner.Success;
+        }, ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(TextWriter output, CancellationToken ct)
+    /// <summary>Destroys the state folder's deployment, progress on <paramref name="output"/>; what it removed.</summary>
+    public static async Task<DestroyOutcome> RunAsync(TextWriter output, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
-        if (!await new Deployer(output, RunnerEnvironment.Default).DestroyAsync(ct))
-        {
-            output.WriteLine("destroy: nothing is applied");
-        }
-        else
-        {
-            output.WriteLine("destroy: done");
-        }
-        return CommandRunner.Success;
+        var report = await new Deployer(output, RunnerEnvironment.Default).DestroyAsync(ct);
+        output.WriteLine(report is null ? "destroy: nothing is applied" : "destroy: done");
+        return new DestroyOutcome(report is not null, report?.NetworkGone ?? false, report is null ? [] : [.. report.Removed]);
     }
 }
+
+/// <summary>destroy's --json document (and part of down's): whether anything was applied, and the units removed.</summary>
+public sealed record DestroyOutcome(bool WasApplied, bool NetworkGone, IReadOnlyList<string> Removed);

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
@@ -15,13 +13,10 @@ namespace Lbdeploy.Commands;
 /// </summary>
 public static class DiffCommand
 {
-    /// <summary>The version of the --json document; raised when a field changes meaning or goes away.</summary>
-    public const int JsonSchemaVersion = 1;
-
     public static Command Create()
     {
         var spec = GlobalOptions.SpecFile();
-        var json = new Option<bool>("--json") { Description = "Print the changes and the drift as JSON" };
+        var json = JsonOutput.Option("Print the changes and the drift as JSON");
         var command = new Command("diff", "Show what apply would change, drift of the live network included (exit 0: nothing, 2: changes or drift pending, 1: error)") { spec, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
             RunAsync(context.Plan(context.Get(spec)!), context.Get(json), context.Output, RunnerEnvironment.Default, token), ct));
@@ -43,11 +38,10 @@ public static class DiffCommand
         if (json)
         {
             var report = new DiffReport(
-                JsonSchemaVersion,
                 [.. changes.Changes.Select(c => new DiffChange(c.Kind.ToString().ToLowerInvariant(), c.Label, c.Detail))],
                 [.. drift.Select(d => new DiffDrift(d.Unit, d.Node, d.What))],
                 changes.Unchanged);
-            output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+            return JsonOutput.Write(output, changes.Clean ? ExitCodes.Success : ExitCodes.Pending, report);
         }
         else if (changes.Clean)
         {
@@ -73,11 +67,7 @@ public static class DiffCommand
         return changes.Clean ? ExitCodes.Success : ExitCodes.Pending;
     }
 
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     private sealed record DiffReport(
-        [property: JsonPropertyName("schema_version")] int SchemaVersion,
         IReadOnlyList<DiffChange> Changes,
         IReadOnlyList<DiffDrift> Drift,
         int Unchanged);

@@ -5,7 +5,7 @@ using Lbdeploy.Topology;
 namespace Lbdeploy.Commands;
 
 /// <summary>
-/// `lbdeploy generate-fabric (--fat-tree K | --leaf-spine L,S,H) --out FILE` (hidden): writes a p4-utils app config
+/// `lbdeploy generate-fabric (--fat-tree K | --leaf-spine L,S,H) --out FILE [--json]` (hidden): writes a p4-utils app config
 /// of a standard fabric (<see cref="FabricGenerators"/>), e.g. the k=16 fat tree tools/bench-plan.sh plans.
 /// </summary>
 public static class GenerateFabricCommand
@@ -15,6 +15,7 @@ public static class GenerateFabricCommand
         var fatTree = new Option<int?>("--fat-tree") { Description = "A k-ary fat tree (even k)", HelpName = "k" };
         var leafSpine = new Option<string?>("--leaf-spine") { Description = "Leaves, spines and hosts per leaf", HelpName = "L,S,H" };
         var output = new Option<string>("--out", "-o") { Description = "The app config to write", Required = true, HelpName = "file" };
+        var json = JsonOutput.Option("Print the file written and its counts as JSON");
         var command = new Command("generate-fabric", "Write the p4-utils app config of a generated fat tree or leaf-spine fabric")
         {
             Hidden = true,
@@ -22,6 +23,7 @@ public static class GenerateFabricCommand
         command.Options.Add(fatTree);
         command.Options.Add(leafSpine);
         command.Options.Add(output);
+        command.Options.Add(json);
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, (context, _) =>
         {
             var config = (context.Get(fatTree), context.Get(leafSpine)) switch
@@ -37,6 +39,11 @@ public static class GenerateFabricCommand
             var path = WritableFolders.CheckFile(context.Get(output)!, "--out");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             AppConfigJson.WriteFile(config, path);
+            if (context.Json)
+            {
+                return Task.FromResult(JsonOutput.Write(context.Output, CommandRunner.Success,
+                    new { File = path, Hosts = config.Hosts.Length, Switches = config.Switches.Length, Links = config.Links.Length }));
+            }
             context.Output.WriteLine($"wrote {path}: {config.Hosts.Length} hosts, {config.Switches.Length} switches, {config.Links.Length} links");
             return Task.FromResult(CommandRunner.Success);
         }, cancellationToken));

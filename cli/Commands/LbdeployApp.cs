@@ -53,7 +53,14 @@ public static class LbdeployApp
         if (parse.Errors.Count == 0 || parse.Action is { ClearsParseErrors: true }) return parse.InvokeAsync(configuration);
         // A mistyped command line gets one line per problem and where to look, not the whole help.
         var error = configuration.Error ?? Console.Error;
-        foreach (var line in CommandLineErrors.Describe(parse).Take(3)) error.WriteLine(line);
+        var lines = CommandLineErrors.Describe(parse).Take(3).ToList();
+        foreach (var line in lines) error.WriteLine(line);
+        // Asked for JSON: the error document too, even when the mistake is the command or --json itself.
+        if (args.Contains(JsonOutput.OptionName, StringComparer.Ordinal))
+        {
+            JsonOutput.WriteErrors(configuration.Output ?? Console.Out, ExitCodes.UserError,
+                lines.Select(line => new JsonError(line.StartsWith(CommandLineErrors.Prefix, StringComparison.Ordinal) ? line[CommandLineErrors.Prefix.Length..] : line)));
+        }
         return Task.FromResult(ExitCodes.UserError);
     }
 }

@@ -20,7 +20,7 @@ public static class PlanCommand
             Description = "Where to write the plan (default: .lbdeploy/plan next to the spec)",
             HelpName = "dir",
         };
-        var json = new Option<bool>("--json") { Description = "Print plan.json instead of the summary" };
+        var json = JsonOutput.Option("Print plan.json (with ok, exit_code and where the files went) instead of the summary");
 
         var command = new Command("plan", "Validate lb.yaml and render every switch rule, VIP script and engine config, without touching the network");
         command.Options.Add(file);
@@ -36,9 +36,15 @@ public static class PlanCommand
             var plan = context.Plan(specPath, clock);
             PlanWriter.Write(plan, directory);
             clock.Mark("write files");
-            context.Output.Write(plan.Files[context.Get(json) ? PlanFiles.Json : PlanFiles.Summary]);
-            if (!context.Get(json)) context.Output.WriteLine($"\nwrote {plan.Files.Count} files to {Path.GetRelativePath(Environment.CurrentDirectory, directory)}");
             clock.WriteTo(context.Error);
+            if (context.Json)
+            {
+                var document = System.Text.Json.Nodes.JsonNode.Parse(plan.Files[PlanFiles.Json])!.AsObject();
+                document["directory"] = directory;
+                return Task.FromResult(JsonOutput.Write(context.Output, CommandRunner.Success, document));
+            }
+            context.Output.Write(plan.Files[PlanFiles.Summary]);
+            context.Output.WriteLine($"\nwrote {plan.Files.Count} files to {Path.GetRelativePath(Environment.CurrentDirectory, directory)}");
             return Task.FromResult(CommandRunner.Success);
         }, cancellationToken));
         return command;

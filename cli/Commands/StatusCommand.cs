@@ -1,6 +1,5 @@
 using Lbdeploy.Common;
 using System.CommandLine;
-using System.Text.Json;
 using Lbdeploy.Rendering;
 using Lbdeploy.Runner;
 using Lbdeploy.Status;
@@ -19,7 +18,7 @@ public static class StatusCommand
     public static Command Create()
     {
         var watch = new Option<bool>("--watch", "-w") { Description = "Refresh every second in place until Ctrl-C" };
-        var json = new Option<bool>("--json") { Description = "Print the status as JSON" };
+        var json = JsonOutput.Option("Print the status as JSON (with --watch: one document per line, a line a second)");
         var command = new Command("status", "Show every engine (rates, flows, drops) and every DIP (health, weight, share of flows)") { watch, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
             RunAsync(context.Get(watch), context.Get(json), context.Output, token), ct));
@@ -45,13 +44,18 @@ public static class StatusCommand
             {
                 return CommandRunner.Success; // Ctrl-C ends --watch normally
             }
-            var text = json
-                ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })
-                : TemplateRenderer.Render("status.txt.sbn", report);
-            if (watch && redraw) output.Write("\u001b[2J\u001b[H"); // clear the screen, cursor home
-            else if (watch && previousShown) output.WriteLine(); // a pipe or file gets one snapshot after another
-            output.WriteLine(text.TrimEnd());
-            output.Flush();
+            if (json)
+            {
+                // --watch --json: JSON Lines, one compact document per snapshot, for a program reading the pipe.
+                JsonOutput.Write(output, CommandRunner.Success, report, oneLine: watch);
+            }
+            else
+            {
+                if (watch && redraw) output.Write("\u001b[2J\u001b[H"); // clear the screen, cursor home
+                else if (watch && previousShown) output.WriteLine(); // a pipe or file gets one snapshot after another
+                output.WriteLine(TemplateRenderer.Render("status.txt.sbn", report).TrimEnd());
+                output.Flush();
+            }
             previousShown = true;
             if (!watch) return CommandRunner.Success;
             try

@@ -42,7 +42,7 @@ public static class TraceCommand
             Description = "Destination port for tcp and udp (default: the VIP's first port of the protocol)",
             HelpName = "port",
         };
-        var json = new Option<bool>("--json") { Description = "Print the trace as JSON" };
+        var json = JsonOutput.Option("Print the trace as JSON");
         var live = new Option<bool>("--live")
         {
             Description = "Also send one real packet of the flow from the client on the running deployment and capture it at every hop (tcpdump), beside the prediction",
@@ -67,8 +67,10 @@ public static class TraceCommand
                 Directory.CreateDirectory(Path.GetDirectoryName(svgPath)!);
                 File.WriteAllText(svgPath, TraceRenderer.Svg(trace));
             }
-            context.Output.Write(context.Get(json) ? TraceRenderer.Json(trace) : TraceRenderer.Text(trace));
-            return trace.Complete && trace.Live is not { Matches: false } ? CommandRunner.Success : CommandRunner.UserError;
+            var exit = trace.Complete && trace.Live is not { Matches: false } ? CommandRunner.Success : CommandRunner.UserError;
+            if (context.Json) return JsonOutput.Write(context.Output, exit, TraceRenderer.Json(trace));
+            context.Output.Write(TraceRenderer.Text(trace));
+            return exit;
         }, cancellationToken));
         return command;
     }

@@ -5,17 +5,18 @@ using Lbdeploy.Testbed;
 
 namespace Lbdeploy.Commands;
 
-/// <summary>`lbdeploy up`: testbed up (unless one runs) + apply --auto-approve + verify: the whole service in one command.</summary>
+/// <summary>`lbdeploy up [--json]`: testbed up (unless one runs) + apply --auto-approve + verify: the whole service in one command.</summary>
 public static class UpCommand
 {
     public static Command Create()
     {
         var spec = GlobalOptions.SpecFile();
-        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec };
+        var json = JsonOutput.Option("Print the testbed, apply and verify results as one JSON document");
+        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var watch = Stopwatch.StartNew();
-            var output = context.Output;
+            var output = context.Progress;
             var specPath = context.Get(spec)!;
             // Planned once; the testbed, apply and verify all work from this plan. The target is checked before
             // anything needs root: a spec `up` cannot run is refused the same way for everyone.
@@ -27,6 +28,7 @@ public static class UpCommand
             LinuxTestbed.RequireRootAndMininet();
             ApplyCommand.RequireTargetSoftware(plan);
             var testbed = LinuxTestbed.Default(output);
+            TestbedStarted? started = null;
             if (testbed.State.IsRunning)
             {
                 var running = testbed.State.Source;
@@ -38,14 +40,24 @@ public static class UpCommand
             }
             else
             {
-                await TestbedCommand.StartAsync(plan.Fabric, output, token);
+                started = await TestbedCommand.StartAsync(plan.Fabric, output, token);
             }
-            await ApplyCommand.RunAsync(plan, autoApprove: true, planDir: null, output, token);
-            var verified = await VerifyCommand.RunAsync(plan, json: false, output, token);
-            output.WriteLine(verified == CommandRunner.Success
+            var applied = await ApplyCommand.RunAsync(plan, autoApprove: true, planDir: null, output, token);
+            var verified = await VerifyCommand.CheckAsync(plan, token);
+            verified.Print(output);
+            output.WriteLine(verified.Passed
                 ? $"up: the service is running and verified in {watch.Elapsed.TotalSeconds:0.0} s; stop it with lbdeploy down"
                 : $"up: running after {watch.Elapsed.TotalSeconds:0.0} s, but verify failed (see above); stop it with lbdeploy down");
-            return verified;
+            return context.Json
+                ? JsonOutput.Write(context.Output, verified.ExitCode, new
+                {
+                    Spec = specPath,
+                    Testbed = new { AlreadyRunning = started is null, Started = started },
+                    Apply = applied,
+                    Verify = verified,
+                    Seconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
+                })
+                : verified.ExitCode;
         }, ct));
         return command;
     }

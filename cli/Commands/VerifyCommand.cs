@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
 
@@ -11,34 +10,42 @@ public static class VerifyCommand
     public static Command Create()
     {
         var spec = GlobalOptions.SpecFile();
-        var json = new Option<bool>("--json") { Description = "Print the checks as JSON" };
+        var json = JsonOutput.Option("Print the checks as JSON");
         var command = new Command("verify", "Check the running deployment: pingall, GETs and pings through the VIP, engine counters, DSR") { spec, json };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, (context, token) =>
-            RunAsync(context.Plan(context.Get(spec)!), context.Get(json), context.Output, token), ct));
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
+        {
+            var result = await CheckAsync(context.Plan(context.Get(spec)!), token);
+            return context.Json ? JsonOutput.Write(context.Output, result.ExitCode, result) : result.Print(context.Output);
+        }, ct));
         return command;
     }
 
-    public static async Task<int> RunAsync(DeploymentPlan plan, bool json, TextWriter output, CancellationToken ct)
+    /// <summary>Runs every check on the state folder's deployment of <paramref name="plan"/>.</summary>
+    public static async Task<VerifyResult> CheckAsync(DeploymentPlan plan, CancellationToken ct)
     {
         Testbed.LinuxTestbed.RequireRootAndMininet();
         var environment = RunnerEnvironment.Default;
         var (_, network) = NetworkLocator.Deployed(plan, environment);
         var checks = await new Verifier(plan, network, environment).RunAsync(ct);
-        var failed = checks.Count(c => !c.Passed);
-        if (json)
+        return new VerifyResult(checks.All(c => c.Passed), checks);
+    }
+}
+
+/// <summary>verify's rows (its --json document, and part of `up`'s).</summary>
+public sealed record VerifyResult(bool Passed, IReadOnlyList<VerifyCheck> Checks)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int ExitCode => Passed ? CommandRunner.Success : CommandRunner.UserError;
+
+    /// <summary>One row per check and the count; returns the exit code.</summary>
+    public int Print(TextWriter output)
+    {
+        foreach (var check in Checks)
         {
-            output.WriteLine(JsonSerializer.Serialize(
-                new { passed = failed == 0, checks = checks.Select(c => new { name = c.Name, passed = c.Passed, detail = c.Detail }) },
-                new JsonSerializerOptions { WriteIndented = true }));
+            output.WriteLine($"{(check.Passed ? "PASS" : "FAIL")}  {check.Name,-20} {check.Detail}");
         }
-        else
-        {
-            foreach (var check in checks)
-            {
-                output.WriteLine($"{(check.Passed ? "PASS" : "FAIL")}  {check.Name,-20} {check.Detail}");
-            }
-            output.WriteLine($"verify: {checks.Count - failed} passed, {failed} failed");
-        }
-        return failed == 0 ? CommandRunner.Success : CommandRunner.UserError;
+        var failed = Checks.Count(c => !c.Passed);
+        output.WriteLine($"verify: {Checks.Count - failed} passed, {failed} failed");
+        return ExitCode;
     }
 }

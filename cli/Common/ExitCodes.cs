@@ -26,4 +26,7 @@ public static class ExitCodes
 public class LbdeployException(string message, int exitCode = ExitCodes.UserError, Exception? inner = null) : Exception(message, inner)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>How to fix it, when the thrower has it apart from the message (the --json error's <c>fix</c>); the message says it too.</summary>
+    public string? Fix { get; init; }
 }

@@ -22,6 +22,10 @@ public sealed record PlanSummary(
     IReadOnlyList<SummaryFolder> Folders,
     IReadOnlyList<string> Files)
 {
+    /// <summary>docs/json.md's schema version, first in plan.json.</summary>
+    [System.Text.Json.Serialization.JsonPropertyOrder(-1)]
+    public int SchemaVersion { get; init; } = Common.JsonSchema.Version;
+
     /// <summary>The frr target's ASN plan and sessions (absent for the other targets).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public SummaryBgp? Bgp { get; init; }

@@ -55,9 +55,10 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         return found.Count == 0 ? changes : ChangeSet.Compute(desired, applied, isAlive, found);
     }
 
-    public async Task ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default)
+    public async Task<ApplyReport> ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default)
     {
         var started = environment.Time.GetTimestamp();
+        var results = new List<UnitResult>();
         var shell = environment.ShellFor(network);
         var previous = Store.Load();
         var sameNetwork = previous is not null && previous.MatchesNetwork(network);
@@ -118,7 +119,9 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                         _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
                     };
                     lock (units) units[applied.Key] = applied;
-                    Report(change, Done(change) + $" ({environment.Time.GetElapsedTime(unitStarted).TotalSeconds:0.0} s{(applied.Pid is { } pid ? $", pid {pid}" : "")})");
+                    var seconds = environment.Time.GetElapsedTime(unitStarted).TotalSeconds;
+                    lock (results) results.Add(Result(change, Done(change), seconds, applied.Pid));
+                    Report(change, Done(change) + $" ({seconds:0.0} s{(applied.Pid is { } pid ? $", pid {pid}" : "")})");
                 }));
             }
             finally
@@ -130,7 +133,9 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         // no longer route to a removed mux before its processes stop. Tear-downs are the applied plan's own files.
         foreach (var change in changes.Changes.Where(c => c.Kind == ChangeKind.Remove))
         {
+            var unitStarted = environment.Time.GetTimestamp();
             await RemoveAsync(ops, change.Applied!, ct);
+            results.Add(Result(change, "removed", environment.Time.GetElapsedTime(unitStarted).TotalSeconds, null));
             lock (units) units.Remove(change.Applied!.Key);
             Report(change, "removed");
         }
@@ -142,8 +147,13 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         // 6. The frr target's routes come from BGP: done when every planned session is up and every switch's
         // kernel table holds exactly the plan's routes.
         if (plan.Bgp is not null) await WaitForBgpAsync(plan, shell, ct);
-        Say($"apply: done in {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s ({changes.Summary})");
+        var total = environment.Time.GetElapsedTime(started).TotalSeconds;
+        Say($"apply: done in {total:0.0} s ({changes.Summary})");
+        return new ApplyReport([.. results], Math.Round(total, 2), changes.Summary);
     }
+
+    private static UnitResult Result(Change change, string what, double seconds, int? pid) =>
+        new(change.Kind.ToString().ToLowerInvariant(), change.Label, what, Math.Round(seconds, 2), pid);
 
     /// <summary>How long apply waits for the frr target's sessions to come up.</summary>
     public static readonly TimeSpan BgpConvergenceTimeout = TimeSpan.FromSeconds(90);
@@ -168,13 +178,13 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         Say($"  bgp: converged in {environment.Time.GetElapsedTime(started).TotalSeconds:0.0} s: {report!.Describe()}; {fib!.Detail}");
     }
 
-    /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state.</summary>
-    public async Task<bool> DestroyAsync(CancellationToken ct = default)
+    /// <summary>Removes everything the last apply recorded (engines, servers, VIPs, switch rules) and the state; null when nothing was applied.</summary>
+    public async Task<DestroyReport?> DestroyAsync(CancellationToken ct = default)
     {
         var state = Store.Load();
         if (state is null)
         {
-            return false;
+            return null;
         }
         var network = state.LiveNetwork(environment.Processes);
         // The watcher first: it must not put back a VIP route the switch tear-down is removing.
@@ -187,10 +197,11 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             foreach (var folder in state.Units.Select(u => u.RuntimeDirectory).OfType<string>().Where(Directory.Exists)) Directory.Delete(folder, recursive: true);
             Store.Delete();
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
-            return true;
+            return new DestroyReport([], NetworkGone: true);
         }
         var ops = new UnitOperations(environment.ShellFor(network), environment);
         var errors = new List<string>();
+        var removed = new List<string>();
         foreach (var group in state.Units.GroupBy(u => u.Kind).OrderByDescending(g => g.Key))
         {
             await Task.WhenAll(group.Select(async unit =>
@@ -198,6 +209,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                 try
                 {
                     await RemoveAsync(ops, unit, ct);
+                    lock (removed) removed.Add(unit.Label);
                     Say($"  - {unit.Label,-12} removed");
                 }
                 catch (RunnerException e)
@@ -211,7 +223,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {Store.Paths.Directory}): {errors[0]}");
         }
         Store.Delete();
-        return true;
+        return new DestroyReport([.. removed], NetworkGone: false);
     }
 
     /// <summary>Apply with nothing to change still restarts a watcher that died (it is not a unit of the plan).</summary>

@@ -13,8 +13,8 @@ namespace Lbdeploy.Runner;
 /// </summary>
 public sealed class DipDrainer(RunnerEnvironment environment)
 {
-    /// <summary>Sends drain (<paramref name="drained"/>) or undrain for <paramref name="dip"/>; returns one line per mux.</summary>
-    public async Task<IReadOnlyList<string>> SetAsync(string dip, bool drained, CancellationToken ct)
+    /// <summary>Sends drain (<paramref name="drained"/>) or undrain for <paramref name="dip"/>; returns one result per mux.</summary>
+    public async Task<IReadOnlyList<MuxDrainResult>> SetAsync(string dip, bool drained, CancellationToken ct)
     {
         var verb = drained ? "drain" : "undrain";
         if (Names.NodeProblem(dip) is { } problem) throw new RunnerException($"{verb}: DIP name {TerminalText.Quote(dip)} is not valid: {problem} ({Names.NodeRule})");
@@ -57,10 +57,18 @@ public sealed class DipDrainer(RunnerEnvironment environment)
                 + (failed.Count > 1 ? $"; nor did {string.Join(", ", failed.Skip(1).Select(f => $"mux {f.Mux}"))}" : "")
                 + (done.Count > 0 ? $"; {string.Join(", ", done.Select(m => $"mux {m}"))} did, so the muxes disagree: run lbdeploy {verb} {dip} again once every mux answers" : $"; no mux changed"));
         }
-        return [.. results.Select(r => $"mux {r.Mux}: {dip} {(drained ? "drained (no new flows; established flows kept)" : "undrained (gets new flows again)")}")];
+        return [.. results.Select(r => new MuxDrainResult(r.Mux, dip, drained))];
     }
 
     /// <summary>The DIPs of the applied plan (the hosts apply put the VIP on), in natural order.</summary>
     public static IReadOnlyList<string> DipsOf(DeployState state) =>
         [.. state.Units.Where(u => u.Kind == UnitKind.Vip).Select(u => u.Host).Distinct(StringComparer.Ordinal).OrderBy(h => h, NaturalOrder.Instance)];
+}
+
+/// <summary>A mux that took a drain or undrain of a DIP; its line is what the command prints.</summary>
+public sealed record MuxDrainResult(string Mux, string Dip, bool Drained)
+{
+    public string Result => Drained ? "drained (no new flows; established flows kept)" : "undrained (gets new flows again)";
+
+    public override string ToString() => $"mux {Mux}: {Dip} {Result}";
 }

@@ -40,8 +40,8 @@ internal sealed class DeployedService : IAsyncDisposable
 
     public static string LoadGenerator => Path.Combine(CliRun.RepositoryRoot, "tools", "loadgen.py");
 
-    /// <summary>`lbdeploy up -f SPEC` on an idle machine; asserts it verified.</summary>
-    public static async Task<DeployedService> StartAsync(ITestOutputHelper log, string spec, string vip = Vip, IReadOnlyList<string>? clients = null)
+    /// <summary>`lbdeploy up -f SPEC [UPOPTIONS]` on an idle machine; asserts it verified.</summary>
+    public static async Task<DeployedService> StartAsync(ITestOutputHelper log, string spec, string vip = Vip, IReadOnlyList<string>? clients = null, params string[] upOptions)
     {
         if (!MininetNetwork.Discover().IsEmpty || Testbed.TestbedState.Default.Exists || DeployStateFile.Default.Load() is not null)
         {
@@ -50,7 +50,7 @@ internal sealed class DeployedService : IAsyncDisposable
         CliRun up;
         try
         {
-            up = await RunAsync(log, "up", "-f", spec);
+            up = await RunAsync(log, ["up", "-f", spec, .. upOptions]);
             Assert.True(up.ExitCode == 0, up.All);
         }
         catch

@@ -101,7 +101,9 @@ public sealed class DiffTests
         Assert.Equal(ExitCodes.Pending, code);
         using var document = JsonDocument.Parse(output);
         var root = document.RootElement;
-        Assert.Equal(DiffCommand.JsonSchemaVersion, root.GetProperty("schema_version").GetInt32());
+        Assert.Equal(Lbdeploy.Common.JsonSchema.Version, root.GetProperty("schema_version").GetInt32());
+        Assert.True(root.GetProperty("ok").GetBoolean()); // changes pending is not a failure
+        Assert.Equal(ExitCodes.Pending, root.GetProperty("exit_code").GetInt32());
         Assert.Equal(31, root.GetProperty("unchanged").GetInt32());
         Assert.Equal([("repair", "switch a2"), ("repair", "vip h14"), ("restart", "agent h15")],
             root.GetProperty("changes").EnumerateArray().Select(c => (c.GetProperty("kind").GetString(), c.GetProperty("unit").GetString())));
