@@ -18,7 +18,7 @@ public interface IEngineControl
     /// <summary>Makes the engine re-read its config file.</summary>
     Task ReloadAsync(string socket, CancellationToken cancellationToken);
 
-    /// <summary>A mux's DIPs as it sees them now (the <c>dips</c> of <c>stats</c>: weight from its config, state drained or active).</summary>
+    /// <summary>A mux's DIPs as it sees them now (the <c>dips</c> of <c>stats</c>: effective weight, config_weight and weight_override, state drained or active).</summary>
     Task<IReadOnlyList<DipStats>> DipsAsync(string socket, CancellationToken cancellationToken);
 
     /// <summary>`drain NAME` (<paramref name="drained"/>) or `undrain NAME` on a mux: no new flows to the DIP, established ones kept.</summary>

@@ -181,4 +181,13 @@ public class MuxRuntimeControlTests
         time.Advance(TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds + 1));
         Assert.Equal(0, MuxQueries.Connections("h1", handler.State, handler.Connections, 20).Live);
     }
+
+    [Fact]
+    public void An_agent_refuses_the_mux_verbs_in_one_line()
+    {
+        using var agent = new Lb.Engine.Agent.AgentEngine("/nonexistent.json", TestConfigs.Agent(), new Lb.Engine.Runtime.EngineLog("agent", "h13", false, TextWriter.Null));
+        Assert.Equal("{\"ok\":false,\"error\":\"an agent has no DIPs to weight; send weight to the muxes\"}", agent.Weight("h13", 2));
+        Assert.Contains("an agent keeps no connection table; send conns to the muxes", agent.Connections(10));
+        Assert.Contains("an agent does not balance flows; send lookup to the muxes", agent.Lookup(Flow(1)));
+    }
 }
