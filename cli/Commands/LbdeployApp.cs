@@ -25,6 +25,8 @@ public static class LbdeployApp
         StatusCommand.Create(),
         DrainCommand.Create(),
         UndrainCommand.Create(),
+        WeightCommand.Create(),
+        ConnsCommand.Create(),
         WatchCommand.Create(),
         CompletionCommand.Create(CreateRoot),
     ];

@@ -11,8 +11,8 @@ namespace Lbdeploy.Runner;
 /// Reads the live state of applied units whose hash did not change and says where it drifted from the plan, read-only
 /// and inside the nodes: a switch's kernel FIB against its planned routes (<see cref="FibDrift"/>, linux and frr
 /// targets; on frr the routes are the router unit's, so drift there is the router's), and the VIP on each DIP's
-/// interface, as vip-up.sh installs it (`ip -j addr`), and DIPs a mux drained at run time (`lbdeploy drain`) while
-/// lb.yaml gives them a weight (observed, not repaired: see <see cref="DrainsAsync"/>). Dead processes are not its business: the change set sees them
+/// interface, as vip-up.sh installs it (`ip -j addr`), and DIPs a mux drained (`lbdeploy drain`) or weighted
+/// (`lbdeploy weight`) at run time against lb.yaml (observed, not repaired: see <see cref="RuntimeChangesAsync"/>). Dead processes are not its business: the change set sees them
 /// from the process table. The <see cref="Deployer"/> receives it, so `diff` shows and `apply` repairs the same drift.
 /// </summary>
 public sealed class DriftDetector(RunnerEnvironment environment)
@@ -59,7 +59,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         foreach (var mux in plan.Muxes)
         {
             if (!byKey.TryGetValue($"mux:{mux.Host}", out var unit) || mux.Engine.ControlSocket is not { } socket) continue;
-            reads.Add(async () => (unit.Key, [.. (await DrainsAsync(plan, socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
+            reads.Add(async () => (unit.Key, [.. (await RuntimeChangesAsync(plan, socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
         }
 
         using var gate = new SemaphoreSlim(Parallelism);
@@ -100,12 +100,16 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     /// <summary>What `diff` says after a runtime drain (apply leaves an operator's drain alone).</summary>
     public const string DrainNote = "apply does not undo a drain made at run time with lbdeploy drain: undrain the DIP, or give it weight: 0 in lb.yaml and apply";
 
+    /// <summary>What `diff` says after a runtime weight (apply leaves it alone, as it leaves a drain).</summary>
+    public const string WeightNote = "apply does not undo a weight set at run time with lbdeploy weight: set it back to lb.yaml's weight, or give lb.yaml that weight and apply";
+
     /// <summary>
-    /// DIPs a mux has drained at run time (`lbdeploy drain`: state drained with a non-zero weight in its config) while
-    /// lb.yaml gives them a weight; an unreadable mux is one difference (its drains are unknown). Observed, never
-    /// repaired: apply keeps an operator's drain (a reload keeps it too), until lb.yaml says weight 0 or undrain ends it.
+    /// DIPs a mux has drained at run time (`lbdeploy drain`: state drained with a non-zero weight) while lb.yaml gives
+    /// them a weight, and DIPs whose runtime weight (`lbdeploy weight`: weight_override) differs from lb.yaml's; an
+    /// unreadable mux is one difference (its DIPs' state is unknown). Observed, never repaired: apply keeps an
+    /// operator's drain and weight (a reload keeps them too), until lb.yaml agrees or the operator ends them.
     /// </summary>
-    private async Task<IReadOnlyList<(string What, string? Note)>> DrainsAsync(DeploymentPlan plan, string socket, CancellationToken ct)
+    private async Task<IReadOnlyList<(string What, string? Note)>> RuntimeChangesAsync(DeploymentPlan plan, string socket, CancellationToken ct)
     {
         IReadOnlyList<Lb.Core.Stats.DipStats> dips;
         try
@@ -119,9 +123,13 @@ public sealed class DriftDetector(RunnerEnvironment environment)
             return [($"its DIPs' state is unreadable: {TerminalText.Escape(e.Message, 200)}", "a mux that runs but does not answer on its control socket: check its log, lbdeploy status shows it")];
         }
         var weights = plan.Dips.ToDictionary(d => d.Host, d => d.Weight, StringComparer.Ordinal);
-        return [.. dips
+        var drains = dips
             .Where(d => d.State == "drained" && d.Weight > 0 && weights.GetValueOrDefault(d.Name) > 0)
-            .Select(d => ($"DIP {d.Name} drained at run time (lb.yaml: weight {weights[d.Name]}); lbdeploy undrain {d.Name}, or set weight: 0 in lb.yaml", (string?)DrainNote))];
+            .Select(d => ($"DIP {d.Name} drained at run time (lb.yaml: weight {weights[d.Name]}); lbdeploy undrain {d.Name}, or set weight: 0 in lb.yaml", (string?)DrainNote));
+        var weighted = dips
+            .Where(d => d.WeightOverride == true && weights.TryGetValue(d.Name, out var planned) && planned != d.Weight)
+            .Select(d => ($"DIP {d.Name} weight {d.Weight} set at run time (lb.yaml: weight {weights[d.Name]}); lbdeploy weight {d.Name} {weights[d.Name]}, or set weight: {d.Weight} in lb.yaml", (string?)WeightNote));
+        return [.. drains, .. weighted];
     }
 
     /// <summary>Whether <paramref name="vip"/>/32 is on the DIP's interface, as vip-up.sh puts it there.</summary>

@@ -1,4 +1,5 @@
 using Lb.Core.Control;
+using Lb.Core.Flows;
 using Lb.Core.Stats;
 
 namespace Lbdeploy.Runner;
@@ -17,11 +18,20 @@ public interface IEngineControl
     /// <summary>Makes the engine re-read its config file.</summary>
     Task ReloadAsync(string socket, CancellationToken cancellationToken);
 
-    /// <summary>A mux's DIPs as it sees them now (the <c>dips</c> of <c>stats</c>: weight from its config, state drained or active).</summary>
+    /// <summary>A mux's DIPs as it sees them now (the <c>dips</c> of <c>stats</c>: effective weight, config_weight and weight_override, state drained or active).</summary>
     Task<IReadOnlyList<DipStats>> DipsAsync(string socket, CancellationToken cancellationToken);
 
     /// <summary>`drain NAME` (<paramref name="drained"/>) or `undrain NAME` on a mux: no new flows to the DIP, established ones kept.</summary>
     Task SetDrainedAsync(string socket, string dip, bool drained, CancellationToken cancellationToken);
+
+    /// <summary>`weight NAME N` on a mux: a runtime weight (N equal to its config's weight clears it).</summary>
+    Task<WeightReply> SetWeightAsync(string socket, string dip, int weight, CancellationToken cancellationToken);
+
+    /// <summary>`conns LIMIT` on a mux: its live flows, most recently used first.</summary>
+    Task<ConnectionsReply> ConnectionsAsync(string socket, int limit, CancellationToken cancellationToken);
+
+    /// <summary>`lookup PROTO SRC:PORT DST:PORT` on a mux: the DIP the flow reaches and whether from its connection table or Maglev.</summary>
+    Task<FlowLookupReply> LookupAsync(string socket, FlowKey flow, CancellationToken cancellationToken);
 }
 
 /// <summary>The real control sockets.</summary>
@@ -48,4 +58,13 @@ public sealed class EngineControlSockets : IEngineControl
 
     public Task SetDrainedAsync(string socket, string dip, bool drained, CancellationToken cancellationToken) =>
         drained ? new ControlClient(socket).DrainAsync(dip, cancellationToken) : new ControlClient(socket).UndrainAsync(dip, cancellationToken);
+
+    public Task<WeightReply> SetWeightAsync(string socket, string dip, int weight, CancellationToken cancellationToken) =>
+        new ControlClient(socket).SetWeightAsync(dip, weight, cancellationToken);
+
+    public Task<ConnectionsReply> ConnectionsAsync(string socket, int limit, CancellationToken cancellationToken) =>
+        new ControlClient(socket).GetConnectionsAsync(limit, cancellationToken);
+
+    public Task<FlowLookupReply> LookupAsync(string socket, FlowKey flow, CancellationToken cancellationToken) =>
+        new ControlClient(socket).LookupAsync(flow, cancellationToken);
 }

@@ -1,13 +1,15 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Lb.Core.Flows;
 using Lb.Core.Stats;
 
 namespace Lb.Core.Control;
 
 /// <summary>
 /// Talks to a running lbengine over its Unix control socket: writes one command line, reads one JSON document until
-/// the engine closes the connection. Commands: stats, reload, drain NAME, undrain NAME, health, metrics (Prometheus text).
+/// the engine closes the connection. Commands: stats, reload, drain NAME, undrain NAME, weight NAME N, conns [LIMIT],
+/// lookup PROTO SRC:PORT DST:PORT, health, metrics (Prometheus text).
 /// A reply longer than <paramref name="maxReplyBytes"/> or slower than <paramref name="timeout"/> is an error: a
 /// misbehaving engine cannot make lbdeploy read forever.
 /// </summary>
@@ -82,6 +84,32 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
     public async Task ReloadAsync(CancellationToken cancellationToken = default) => (await SendCheckedAsync("reload", cancellationToken)).Dispose();
     public async Task DrainAsync(string dip, CancellationToken cancellationToken = default) => (await SendCheckedAsync($"drain {dip}", cancellationToken)).Dispose();
     public async Task UndrainAsync(string dip, CancellationToken cancellationToken = default) => (await SendCheckedAsync($"undrain {dip}", cancellationToken)).Dispose();
+    /// <summary>`weight NAME N` on a mux: N equal to the config's weight clears the runtime override.</summary>
+    public Task<WeightReply> SetWeightAsync(string dip, int weight, CancellationToken cancellationToken = default) =>
+        SendTypedAsync<WeightReply>(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"weight {dip} {weight}"), cancellationToken);
+
+    /// <summary>`conns LIMIT`: a mux's live flows, most recently used first.</summary>
+    public Task<ConnectionsReply> GetConnectionsAsync(int limit, CancellationToken cancellationToken = default) =>
+        SendTypedAsync<ConnectionsReply>(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"conns {limit}"), cancellationToken);
+
+    /// <summary>`lookup PROTO SRC:PORT DST:PORT`: the DIP a mux sends the flow to, and from where it knows.</summary>
+    public Task<FlowLookupReply> LookupAsync(FlowKey flow, CancellationToken cancellationToken = default) =>
+        SendTypedAsync<FlowLookupReply>($"lookup {FlowQuery.Format(flow)}", cancellationToken);
+
+    private async Task<T> SendTypedAsync<T>(string command, CancellationToken cancellationToken) where T : class
+    {
+        using var document = await SendCheckedAsync(command, cancellationToken);
+        try
+        {
+            return document.RootElement.Deserialize<T>(ControlJson.Options)
+                ?? throw new ControlException($"the engine on {SocketPath} sent an empty reply to '{command}'");
+        }
+        catch (JsonException e)
+        {
+            throw new ControlException($"the engine on {SocketPath} sent a reply to '{command}' lbdeploy cannot read ({e.Message}); is it an older lbengine?");
+        }
+    }
+
     public async Task HealthAsync(CancellationToken cancellationToken = default) => (await SendCheckedAsync("health", cancellationToken)).Dispose();
 
     /// <summary>

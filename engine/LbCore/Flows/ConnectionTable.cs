@@ -4,8 +4,10 @@ namespace Lb.Core.Flows;
 /// A bounded flow -> value (the mux stores a DIP id) table: set-associative (8 ways per bucket, like a CPU cache or
 /// Katran's LRU map), no allocation after construction. An entry unused for the idle timeout is free to reuse; when a
 /// bucket is full of live flows the least recently used one is evicted. Time comes from an injected
-/// <see cref="TimeProvider"/>. One writer thread; <see cref="CountLive"/> may be called from another thread and then
-/// returns an approximate count.
+/// <see cref="TimeProvider"/>. One writer thread; <see cref="CountLive"/>, <see cref="ForEachLive"/>, <see cref="TryPeek"/>
+/// and <see cref="Snapshot"/> only read and may be called from another thread: they copy each entry without a lock,
+/// so an entry the writer rewrites at that instant may be missed or read half old, half new (counts are then
+/// approximate; callers check what they read, e.g. that the value is a known DIP).
 /// </summary>
 public sealed class ConnectionTable
 {
@@ -79,8 +81,10 @@ public sealed class ConnectionTable
             }
             if (entry.Key == key)
             {
+                // A new pick for a known 5-tuple is a new connection (a SYN on a reused port): its age starts again.
                 entry.Value = value;
                 entry.LastSeen = now;
+                entry.Created = now;
                 return;
             }
             if (now - entry.LastSeen > _idleTicks)
@@ -99,7 +103,7 @@ public sealed class ConnectionTable
             free = victim;
             Evictions++;
         }
-        _entries[free] = new Entry { Key = key, Value = value, LastSeen = now, InUse = true };
+        _entries[free] = new Entry { Key = key, Value = value, LastSeen = now, Created = now, InUse = true };
     }
 
     public bool Remove(in FlowKey key, uint hash)
@@ -141,11 +145,72 @@ public sealed class ConnectionTable
         }
     }
 
+    /// <summary>
+    /// Reads a flow without touching it (no LRU update, no expiry): for a query from another thread. False when
+    /// absent or idle past the timeout (the next packet would pick again).
+    /// </summary>
+    public bool TryPeek(in FlowKey key, uint hash, out ConnectionEntry found)
+    {
+        var now = _time.GetTimestamp();
+        var start = (int)(hash & (uint)_bucketMask) * Ways;
+        for (var i = start; i < start + Ways; i++)
+        {
+            var entry = _entries[i];
+            if (entry.InUse && entry.Key == key && now - entry.LastSeen <= _idleTicks)
+            {
+                found = EntryOf(entry, now);
+                return true;
+            }
+        }
+        found = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> live flows, most recently used first, and how many were live in all: the scan
+    /// keeps the <paramref name="limit"/> least idle ones in a bounded heap (O(n log limit), allocation bounded by the limit).
+    /// </summary>
+    public ConnectionSnapshot Snapshot(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 0);
+        var now = _time.GetTimestamp();
+        var kept = new PriorityQueue<Entry, long>(Math.Min(limit, 1024) + 1); // the root is the most idle kept
+        var live = 0;
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            var entry = _entries[i];
+            if (!entry.InUse || now - entry.LastSeen > _idleTicks) continue;
+            live++;
+            if (limit == 0) continue;
+            if (kept.Count < limit) kept.Enqueue(entry, entry.LastSeen);
+            else if (kept.TryPeek(out _, out var oldest) && entry.LastSeen > oldest) kept.EnqueueDequeue(entry, entry.LastSeen);
+        }
+        var entries = new ConnectionEntry[kept.Count];
+        for (var i = entries.Length - 1; i >= 0; i--) entries[i] = EntryOf(kept.Dequeue(), now);
+        return new ConnectionSnapshot(entries, live);
+    }
+
+    private ConnectionEntry EntryOf(in Entry entry, long now) =>
+        new(entry.Key, entry.Value, Elapsed(entry.Created, now), Elapsed(entry.LastSeen, now));
+
+    private TimeSpan Elapsed(long since, long now) =>
+        TimeSpan.FromSeconds(Math.Max(0, now - since) / (double)_time.TimestampFrequency);
+
     private struct Entry
     {
         public FlowKey Key;
         public int Value;
         public long LastSeen;
+        public long Created;
         public bool InUse;
     }
+}
+
+/// <summary>A live flow as read from the table: its key, its value (the mux: a DIP address), since when and how long idle.</summary>
+public readonly record struct ConnectionEntry(FlowKey Key, int Value, TimeSpan Age, TimeSpan Idle);
+
+/// <summary>Some live flows (most recently used first) and how many were live during the scan.</summary>
+public sealed record ConnectionSnapshot(IReadOnlyList<ConnectionEntry> Entries, int Live)
+{
+    public bool Truncated => Entries.Count < Live;
 }

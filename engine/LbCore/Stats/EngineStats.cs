@@ -71,12 +71,14 @@ public sealed record EngineStats
 public sealed record VipStats(string Address, long Packets, long Bytes, long Flows);
 
 /// <summary>
-/// A DIP as the mux sees it. State "drained": weight 0 or drained by the control socket. Flows: new flows assigned
-/// since start; active_flows: flow-table entries (not idle) pointing at it now. With health checking: health "up" or
-/// "down" (separate from state: a drained DIP can be up) and last_report_ms, the age of its last report (null: none yet).
+/// A DIP as the mux sees it. Weight: the effective weight (a runtime override set by the control command
+/// <c>weight</c>, else the config's); config_weight: the config's; weight_override: whether an override holds.
+/// State "drained": weight 0 or drained by the control socket. Flows: new flows assigned since start; active_flows:
+/// flow-table entries (not idle) pointing at it now. With health checking: health "up" or "down" (separate from
+/// state: a drained DIP can be up) and last_report_ms, the age of its last report (null: none yet).
 /// </summary>
 public sealed record DipStats(string Name, string Address, int Weight, string State, long Packets, long Bytes, long Flows, long ActiveFlows,
-    string? Health = null, long? LastReportMs = null);
+    string? Health = null, long? LastReportMs = null, int? ConfigWeight = null, bool? WeightOverride = null);
 
 public sealed record MuxPeerStats(string Name, string Address, long Packets);
 

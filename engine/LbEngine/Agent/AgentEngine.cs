@@ -1,5 +1,6 @@
 using Lb.Core.Addressing;
 using Lb.Core.Config;
+using Lb.Core.Flows;
 using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
@@ -223,6 +224,9 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
 
     public override string Drain(string name) => ControlReply.Error("an agent has no DIPs to drain; send drain to the muxes");
     public override string Undrain(string name) => ControlReply.Error("an agent has no DIPs to undrain; send undrain to the muxes");
+    public override string Weight(string name, int weight) => ControlReply.Error("an agent has no DIPs to weight; send weight to the muxes");
+    public override string Connections(int limit) => ControlReply.Error("an agent keeps no connection table; send conns to the muxes");
+    public override string Lookup(FlowKey flow) => ControlReply.Error("an agent does not balance flows; send lookup to the muxes");
 
     public override string Health() =>
         _running && _ringPath?.Link.DownReason is { } down ? ControlReply.Error(down)

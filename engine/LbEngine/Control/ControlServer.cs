@@ -159,6 +159,9 @@ public sealed class ControlServer : IDisposable
                 ControlCommand.Reload => _target.Reload(),
                 ControlCommand.Drain => _target.Drain(request.Name!),
                 ControlCommand.Undrain => _target.Undrain(request.Name!),
+                ControlCommand.Weight => _target.Weight(request.Name!, request.Number!.Value),
+                ControlCommand.Conns => _target.Connections(request.Number!.Value),
+                ControlCommand.Lookup => _target.Lookup(request.Flow!.Value),
                 _ => throw new ArgumentOutOfRangeException(nameof(request), request.Command, "not a control command"),
             };
             Counters.Count(ControlResult.Served);

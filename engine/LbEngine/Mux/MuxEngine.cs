@@ -15,14 +15,14 @@ namespace Lb.Engine.Mux;
 /// <summary>
 /// The mux process: an <see cref="IFramePath"/> (AF_PACKET rings by default, libpcap on request) captures the VIP
 /// frames and feeds them to <see cref="MuxPacketHandler"/> on one packet thread, sending what it returns on the same
-/// interface. Reload and drain rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
+/// interface. Reload, drain and weight rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
 /// A link flap is ridden out: the path waits for its link (health says why meanwhile) and, once it is back, the
 /// gateway's MAC is looked up again (the kernel forgot its neighbours; the peer may have been replaced).
 /// </summary>
 public sealed class MuxEngine : EngineBase, IFrameProcessor
 {
     private readonly EngineCounters _counters = new();
-    private readonly HashSet<string> _drained = new(StringComparer.Ordinal);
+    private readonly DipOverrides _overrides = new();
     private IFramePath? _path;
     private KernelIngressDrop? _kernelDrop;
     private MuxPacketHandler? _handler;
@@ -50,7 +50,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
 
         var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
-        var state = new MuxState(config, _ownMac, _gatewayMac, _drained, down: _health?.DownAddresses());
+        var state = NewState(config, _ownMac, _gatewayMac);
         _handler = new MuxPacketHandler(state, connections, _counters);
 
         _path = OpenPath(config);
@@ -157,7 +157,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             _ownMac = ownMac;
             _gatewayMac = gatewayMac ?? _gatewayMac;
             var handler = _handler!;
-            handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses());
+            handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
         }
     }
 
@@ -202,9 +202,10 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             _path!.SetVips(vips);
             _kernelDrop?.Update(KernelIngressDrop.VipRule(vips));
         }
-        _drained.IntersectWith(next.Dips.Select(d => d.Name));
+        foreach (var name in _overrides.Reconcile(next))
+            Log.Info($"runtime weight of {name} ends: the reloaded config gives it {next.Dips.FirstOrDefault(d => d.Name == name)?.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no weight (not in the pool)"}");
         _health?.SetDips(next.Dips);
-        var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State, _health?.DownAddresses());
+        var state = NewState(next, _ownMac, gatewayMac, handler.State);
         _gatewayMac = gatewayMac;
         handler.State = state;
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";
@@ -220,15 +221,56 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             var handler = _handler!;
             if (!Config.Dips.Any(d => d.Name == name))
                 return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
-            var changed = drained ? _drained.Add(name) : _drained.Remove(name);
-            if (changed)
+            if (_overrides.SetDrained(name, drained))
             {
-                handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses());
+                handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
                 Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(handler.State)}");
             }
             return ControlReply.Ok($"{name} is {(drained ? "drained" : "active")}");
         }
     }
+
+    /// <summary>
+    /// `weight NAME N`: the DIP's weight on this mux until a reload drops the DIP or gives it N, or `weight NAME` with
+    /// the config's weight clears it. The Maglev table is rebuilt as a reload rebuilds it; the connection table stays,
+    /// so established flows keep their DIP (the packet path's rules, as for a drain).
+    /// </summary>
+    public override string Weight(string name, int weight)
+    {
+        lock (ReloadLock)
+        {
+            var handler = _handler!;
+            if (!Config.Dips.Any(d => d.Name == name))
+                return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
+            if (_overrides.SetWeight(Config, name, weight))
+            {
+                handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
+                Log.Info($"weight of {name} set to {weight}{(_overrides.Weights.ContainsKey(name) ? " at run time" : " (the config's: runtime weight cleared)")}: dips {DescribeDips(handler.State)}");
+            }
+            var dip = handler.State.Dips.First(d => d.Name == name);
+            return ControlReply.Of(new WeightReply
+            {
+                Host = Config.Host, Dip = name, Weight = dip.Weight, ConfigWeight = dip.Config.Weight, WeightOverride = dip.WeightOverridden,
+                State = dip.Drained ? "drained" : "active",
+            });
+        }
+    }
+
+    public override string Connections(int limit)
+    {
+        var handler = _handler!;
+        return ControlReply.Of(MuxQueries.Connections(Config.Host, handler.State, handler.Connections, limit));
+    }
+
+    public override string Lookup(FlowKey flow)
+    {
+        var handler = _handler!;
+        return MuxQueries.Lookup(Config.Host, handler.State, handler.Connections, flow, out var error) is { } reply
+            ? ControlReply.Of(reply) : ControlReply.Error(error!);
+    }
+
+    private MuxState NewState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, MuxState? previous = null) =>
+        new(config, ownMac, gatewayMac, _overrides.Drained, previous, _health?.DownAddresses(), _overrides.Weights);
 
     /// <summary>Health checking changed a DIP's state: rebuild the Maglev table from the DIPs that are up (one line per change).</summary>
     private void OnHealthChanged(IReadOnlyList<HealthChange> changes)
@@ -237,7 +279,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         {
             var handler = _handler!;
             var wasIgnored = handler.State.HealthIgnored;
-            handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health!.DownAddresses());
+            handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
             foreach (var change in changes)
                 if (change.Up) Log.Info(change.ToString()); else Log.Warn(change.ToString());
             if (handler.State.HealthIgnored && !wasIgnored)
@@ -300,14 +342,15 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     private static DipStats DipStatsOf(DipRuntime d, long activeFlows, Dictionary<uint, DipHealthStatus>? health)
     {
         var status = health?.GetValueOrDefault(d.Address);
-        return new DipStats(d.Name, d.Config.Address.ToString(), d.Config.Weight, d.Drained ? "drained" : "active",
+        return new DipStats(d.Name, d.Config.Address.ToString(), d.Weight, d.Drained ? "drained" : "active",
             d.Packets, d.Bytes, d.Flows, activeFlows,
             status is null ? null : status.Up ? "up" : "down",
-            status?.LastReportAge is { } age ? (long)age.TotalMilliseconds : null);
+            status?.LastReportAge is { } age ? (long)age.TotalMilliseconds : null,
+            d.Config.Weight, d.WeightOverridden);
     }
 
     private static string DescribeDips(MuxState state) =>
-        state.Dips.Count == 0 ? "none" : string.Join(", ", state.Dips.Select(d => $"{d.Name}={d.Config.Address}{(d.Drained ? " (drained)" : $" w{d.Config.Weight}")}{(d.Down ? " (down)" : "")}"));
+        state.Dips.Count == 0 ? "none" : string.Join(", ", state.Dips.Select(d => $"{d.Name}={d.Config.Address}{(d.Drained ? " (drained)" : $" w{d.Weight}{(d.WeightOverridden ? " (runtime)" : "")}")}{(d.Down ? " (down)" : "")}"));
 
     public override void Dispose()
     {

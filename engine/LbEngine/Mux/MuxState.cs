@@ -6,7 +6,7 @@ using Lb.Engine.Policy;
 namespace Lb.Engine.Mux;
 
 /// <summary>
-/// Everything the mux packet path reads, as one immutable snapshot: a reload or drain builds a new one and swaps it
+/// Everything the mux packet path reads, as one immutable snapshot: a reload, drain or weight change builds a new one and swaps it
 /// in with a single reference write, so the packet thread never sees a half-applied change.
 /// </summary>
 public sealed class MuxState
@@ -14,8 +14,9 @@ public sealed class MuxState
     private readonly Dictionary<uint, DipRuntime> _dipsByAddress;
 
     /// <param name="down">Addresses (host order) of DIPs that health checking reports down; null: health checking is off.</param>
+    /// <param name="weights">Runtime weight overrides by DIP name (control command `weight`); null: none.</param>
     public MuxState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, IReadOnlySet<string> drained, MuxState? previous = null,
-        IReadOnlySet<uint>? down = null)
+        IReadOnlySet<uint>? down = null, IReadOnlyDictionary<string, int>? weights = null)
     {
         Config = config;
         OwnAddress = config.Address.Value;
@@ -28,13 +29,16 @@ public sealed class MuxState
         // Fail open: when health checking would leave no DIP with weight, ignore it rather than drop every new flow
         // (a broken health path, e.g. a firewalled port, must not take the whole service down).
         down ??= new HashSet<uint>();
-        HealthIgnored = down.Count > 0 && config.Dips.All(d => d.Weight == 0 || drained.Contains(d.Name) || down.Contains(d.Address.Value))
-            && config.Dips.Any(d => d.Weight > 0 && !drained.Contains(d.Name));
+        int? OverrideOf(DipConfig d) => weights is not null && weights.TryGetValue(d.Name, out var w) ? w : null;
+        int WeightOf(DipConfig d) => OverrideOf(d) ?? d.Weight;
+        HealthIgnored = down.Count > 0 && config.Dips.All(d => WeightOf(d) == 0 || drained.Contains(d.Name) || down.Contains(d.Address.Value))
+            && config.Dips.Any(d => WeightOf(d) > 0 && !drained.Contains(d.Name));
         var dips = new DipRuntime[config.Dips.Count];
         _dipsByAddress = new Dictionary<uint, DipRuntime>(dips.Length);
         for (var i = 0; i < dips.Length; i++)
         {
-            var dip = new DipRuntime(config.Dips[i], drained.Contains(config.Dips[i].Name), !HealthIgnored && down.Contains(config.Dips[i].Address.Value));
+            var dip = new DipRuntime(config.Dips[i], drained.Contains(config.Dips[i].Name), !HealthIgnored && down.Contains(config.Dips[i].Address.Value),
+                OverrideOf(config.Dips[i]));
             if (previous?.FindDip(dip.Address) is { } old)
             {
                 dip.Packets = old.Packets;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lb.Core.Addressing;
 using Lb.Core.Config;
+using Lb.Core.Flows;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Metrics;
@@ -38,6 +39,9 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
     public abstract string Stats();
     public abstract string Drain(string name);
     public abstract string Undrain(string name);
+    public abstract string Weight(string name, int weight);
+    public abstract string Connections(int limit);
+    public abstract string Lookup(FlowKey flow);
     public abstract string Health();
     public abstract EngineStats Snapshot();
     public string Metrics() => EngineMetrics.Render(Snapshot());

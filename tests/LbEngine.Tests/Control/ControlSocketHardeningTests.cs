@@ -24,6 +24,9 @@ public sealed class ControlSocketHardeningTests : IDisposable
         public string Reload() => ControlReply.Ok("reloaded");
         public string Drain(string name) => ControlReply.Ok($"drained {name}");
         public string Undrain(string name) => ControlReply.Ok($"undrained {name}");
+        public string Weight(string name, int weight) => ControlReply.Ok($"weight {name} {weight}");
+        public string Connections(int limit) => ControlReply.Ok($"conns {limit}");
+        public string Lookup(Lb.Core.Flows.FlowKey flow) => ControlReply.Ok($"lookup {flow}");
         public string Health() => ControlReply.Ok("capturing");
         public string Metrics() => new('#', 3 << 20); // a large reply is fine
     }

@@ -25,6 +25,28 @@ public class ControlSocketTests : IDisposable
         public string Reload() { Calls.Add("reload"); return ControlReply.Ok("reloaded"); }
         public string Drain(string name) { Calls.Add($"drain {name}"); return name == "h13" ? ControlReply.Ok() : ControlReply.Error($"no DIP named '{name}'"); }
         public string Undrain(string name) { Calls.Add($"undrain {name}"); return ControlReply.Ok(); }
+
+        public string Weight(string name, int weight)
+        {
+            Calls.Add($"weight {name} {weight}");
+            return ControlReply.Of(new WeightReply { Host = "h1", Dip = name, Weight = weight, ConfigWeight = 1, WeightOverride = weight != 1, State = "active" });
+        }
+
+        public string Connections(int limit)
+        {
+            Calls.Add($"conns {limit}");
+            return ControlReply.Of(new ConnectionsReply
+            {
+                Host = "h1", Limit = limit, Live = 2, Truncated = limit < 2,
+                Connections = [new ConnectionRow("tcp", "10.0.3.2:40000", "20.0.0.1:80", "h13", "10.19.13.2", 1500, 20)],
+            });
+        }
+
+        public string Lookup(Lb.Core.Flows.FlowKey flow)
+        {
+            Calls.Add($"lookup {Lb.Core.Flows.FlowQuery.Format(flow)}");
+            return ControlReply.Of(new FlowLookupReply { Host = "h1", Flow = Lb.Core.Flows.FlowQuery.Format(flow), Source = FlowLookupReply.FromMaglev, Dip = "h13", DipAddress = "10.19.13.2" });
+        }
         public string Health() => ControlReply.Ok("capturing");
     }
 
@@ -56,7 +78,18 @@ public class ControlSocketTests : IDisposable
             Assert.Contains("unknown command", await client.SendAsync("dance"));
             Assert.Contains("needs a DIP name", await client.SendAsync("drain"));
             await client.HealthAsync();
-            Assert.Equal(["reload", "drain h13", "drain h99"], engine.Calls);
+
+            var weight = await client.SetWeightAsync("h13", 3);
+            Assert.Equal((3, 1, true), (weight.Weight, weight.ConfigWeight, weight.WeightOverride));
+            Assert.Contains("\"weight_override\":true", await client.SendAsync("weight h13 3"));
+            Assert.Contains("is not a whole number in 0..1000", await client.SendAsync("weight h13 1001"));
+            var conns = await client.GetConnectionsAsync(1);
+            Assert.True(conns.Truncated);
+            Assert.Equal("10.0.3.2:40000", conns.Connections[0].Client);
+            Assert.True(Lb.Core.Flows.FlowQuery.TryParse("tcp 10.0.3.2:40000 20.0.0.1:80", out var flow, out _));
+            var lookup = await client.LookupAsync(flow);
+            Assert.Equal(("h13", FlowLookupReply.FromMaglev), (lookup.Dip, lookup.Source));
+            Assert.Equal(["reload", "drain h13", "drain h99", "weight h13 3", "weight h13 3", "conns 1", "lookup tcp 10.0.3.2:40000 20.0.0.1:80"], engine.Calls);
         }
         Assert.False(File.Exists(path)); // the socket file is removed on shutdown
     }

@@ -82,4 +82,45 @@ public class ConnectionTableTests
         Assert.True(table.Remove(key, Hash(key)));
         Assert.False(table.TryGet(key, Hash(key), out _));
     }
+
+    [Fact]
+    public void Peek_and_snapshot_only_read_and_a_new_pick_restarts_a_flows_age()
+    {
+        var time = new FakeTimeProvider();
+        var table = new ConnectionTable(1024, TimeSpan.FromSeconds(120), time);
+        var key = Key(1);
+        table.Set(key, Hash(key), 42);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(table.TryGet(key, Hash(key), out _));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(table.TryPeek(key, Hash(key), out var entry));
+        Assert.Equal((42, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(5)), (entry.Value, entry.Age, entry.Idle));
+        time.Advance(TimeSpan.FromSeconds(116));
+        Assert.False(table.TryPeek(key, Hash(key), out _)); // idle past the timeout: not a flow any more
+        Assert.Equal(0, table.Snapshot(10).Live);
+        Assert.Equal(0, table.Expirations); // peeking expired nothing: the writer still owns the entry
+
+        table.Set(key, Hash(key), 7); // picked again: a new connection
+        Assert.True(table.TryPeek(key, Hash(key), out entry));
+        Assert.Equal((7, TimeSpan.Zero), (entry.Value, entry.Age));
+    }
+
+    [Fact]
+    public void A_snapshot_keeps_the_least_idle_flows_up_to_its_limit_and_counts_every_live_one()
+    {
+        var time = new FakeTimeProvider();
+        var table = new ConnectionTable(4096, TimeSpan.FromSeconds(120), time);
+        var order = Enumerable.Range(0, 2000).OrderBy(i => (i * 7919) % 2000).ToList(); // not the table's order
+        foreach (var i in order)
+        {
+            table.Set(Key(i), Hash(Key(i)), i);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var snapshot = table.Snapshot(50);
+        Assert.Equal((table.CountLive(), true), (snapshot.Live, snapshot.Truncated));
+        Assert.Equal(order.AsEnumerable().Reverse().Take(50), snapshot.Entries.Select(e => e.Value));
+        Assert.Equal((0, false), (table.Snapshot(0).Entries.Count, table.Snapshot(snapshot.Live).Truncated));
+    }
 }

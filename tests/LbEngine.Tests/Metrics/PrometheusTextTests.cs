@@ -197,6 +197,9 @@ public class MetricsControlCommandTests : IDisposable
         public string Reload() => Lb.Engine.Control.ControlReply.Ok();
         public string Drain(string name) => Lb.Engine.Control.ControlReply.Ok();
         public string Undrain(string name) => Lb.Engine.Control.ControlReply.Ok();
+        public string Weight(string name, int weight) => Lb.Engine.Control.ControlReply.Ok();
+        public string Connections(int limit) => Lb.Engine.Control.ControlReply.Ok();
+        public string Lookup(Lb.Core.Flows.FlowKey flow) => Lb.Engine.Control.ControlReply.Ok();
         public string Health() => Lb.Engine.Control.ControlReply.Ok();
         public string Metrics() => withMetrics ? EngineMetrics.Render(PrometheusTextTests.MuxStats()) : Lb.Engine.Control.ControlReply.Error("no metrics here");
     }

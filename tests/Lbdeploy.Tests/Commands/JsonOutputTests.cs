@@ -35,6 +35,8 @@ public sealed class JsonOutputTests : IDisposable
         ["status"] = [],
         ["drain"] = ["h14"],
         ["undrain"] = ["h14"],
+        ["weight"] = ["h14", "3"],
+        ["conns"] = [],
     };
 
     private const string Valid = """

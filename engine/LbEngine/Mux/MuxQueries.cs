@@ -1,0 +1,75 @@
+using System.Globalization;
+using Lb.Core.Addressing;
+using Lb.Core.Flows;
+using Lb.Core.Packets;
+using Lb.Core.Stats;
+
+namespace Lb.Engine.Mux;
+
+/// <summary>
+/// The control socket's read-only questions about a mux's flows (`conns`, `lookup`), answered from a state snapshot
+/// and the connection table, from the control thread while the packet thread writes: the table is read without a
+/// lock (<see cref="ConnectionTable"/>), never changed, so a query neither refreshes a flow nor expires one.
+/// </summary>
+public static class MuxQueries
+{
+    /// <summary>Up to <paramref name="limit"/> live flows, most recently used first.</summary>
+    public static ConnectionsReply Connections(string host, MuxState state, ConnectionTable table, int limit)
+    {
+        var snapshot = table.Snapshot(limit);
+        return new ConnectionsReply
+        {
+            Host = host,
+            Limit = limit,
+            Live = snapshot.Live,
+            Truncated = snapshot.Truncated,
+            Connections = [.. snapshot.Entries.Select(e => RowOf(e, state))],
+        };
+    }
+
+    /// <summary>
+    /// Where the flow's next packet (not a SYN, which always follows Maglev) goes, as <see cref="MuxPacketHandler"/>
+    /// decides it: the connection table's DIP while it is in the pool and not down, else Maglev's. Null with
+    /// <paramref name="error"/> when the mux would not balance the flow at all (not a VIP, a port it does not serve).
+    /// </summary>
+    public static FlowLookupReply? Lookup(string host, MuxState state, ConnectionTable table, in FlowKey flow, out string? error)
+    {
+        error = null;
+        var destination = flow.DestinationAddress;
+        if (state.Vips.Find(flow.Destination) is not { } vip)
+        {
+            error = $"{destination} is not a VIP of this mux (its VIPs: {string.Join(", ", state.Vips.All.Select(v => new Ipv4Address(v.Address)))}); the mux does not balance that flow";
+            return null;
+        }
+        if (!vip.ServesPort(flow.Protocol, flow.DestinationPort))
+        {
+            error = string.Create(CultureInfo.InvariantCulture, $"VIP {destination} does not serve {IpProtocol.Name(flow.Protocol)} port {flow.DestinationPort}; the mux drops that flow (unserved_port)");
+            return null;
+        }
+        var text = FlowQuery.Format(flow);
+        var hash = FlowHash.Compute(flow, state.Seed);
+        if (table.TryPeek(flow, hash, out var entry) && state.FindDip((uint)entry.Value) is { Down: false } kept)
+        {
+            return new FlowLookupReply
+            {
+                Host = host, Flow = text, Source = FlowLookupReply.FromConnectionTable, Dip = kept.Name, DipAddress = kept.Config.Address.ToString(),
+                AgeMs = (long)entry.Age.TotalMilliseconds, IdleMs = (long)entry.Idle.TotalMilliseconds,
+            };
+        }
+        var index = state.Table.Lookup(hash);
+        if (index < 0) return new FlowLookupReply { Host = host, Flow = text, Source = FlowLookupReply.NoBackend };
+        var dip = state.Dips[index];
+        return new FlowLookupReply { Host = host, Flow = text, Source = FlowLookupReply.FromMaglev, Dip = dip.Name, DipAddress = dip.Config.Address.ToString() };
+    }
+
+    private static ConnectionRow RowOf(in ConnectionEntry entry, MuxState state)
+    {
+        var key = entry.Key;
+        var address = (uint)entry.Value;
+        return new ConnectionRow(IpProtocol.Name(key.Protocol),
+            string.Create(CultureInfo.InvariantCulture, $"{key.SourceAddress}:{key.SourcePort}"),
+            string.Create(CultureInfo.InvariantCulture, $"{key.DestinationAddress}:{key.DestinationPort}"),
+            state.FindDip(address)?.Name, new Ipv4Address(address).ToString(),
+            (long)entry.Age.TotalMilliseconds, (long)entry.Idle.TotalMilliseconds);
+    }
+}
