@@ -28,7 +28,7 @@ public static class CommandExamples
         ["status"] = ["lbdeploy status", "lbdeploy status --watch", "lbdeploy status --json | jq '.dips'"],
         ["drain"] = ["lbdeploy drain h14", "lbdeploy drain h14 && lbdeploy status"],
         ["undrain"] = ["lbdeploy undrain h14"],
-        ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml"],
+        ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml", "lbdeploy up --shape"],
         ["testbed up"] = ["lbdeploy testbed up", "lbdeploy testbed up -f examples/leafspine.yaml --shape"],
         ["completion"] = ["source <(lbdeploy completion bash)", "lbdeploy completion bash > /etc/bash_completion.d/lbdeploy"],
     };

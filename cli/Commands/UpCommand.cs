@@ -2,6 +2,7 @@ using Lbdeploy.Common;
 using System.CommandLine;
 using System.Diagnostics;
 using Lbdeploy.Testbed;
+using Lbdeploy.Topology;
 
 namespace Lbdeploy.Commands;
 
@@ -11,7 +12,8 @@ public static class UpCommand
     public static Command Create()
     {
         var spec = GlobalOptions.SpecFile();
-        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec };
+        var shape = TestbedCommand.ShapeOption();
+        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec, shape };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var watch = Stopwatch.StartNew();
@@ -35,10 +37,15 @@ public static class UpCommand
                     throw new LbdeployException($"a testbed of another topology is running ({running}); stop it with lbdeploy down, then run up again");
                 }
                 output.WriteLine("testbed: already running; applying to it");
+                var shaped = testbed.State.Model?.ShapeLinks ?? false;
+                if (LinuxTestbed.ShapingNote(LinkShaping.Of(plan.Fabric), shaped) is { } note)
+                {
+                    output.WriteLine($"testbed: {note}{(shaped != context.Get(shape) ? $" (it was started {(shaped ? "with" : "without")} --shape; lbdeploy down first to change that)" : "")}");
+                }
             }
             else
             {
-                await TestbedCommand.StartAsync(plan.Fabric, output, token);
+                await TestbedCommand.StartAsync(plan.Fabric, output, token, context.Get(shape));
             }
             await ApplyCommand.RunAsync(plan, autoApprove: true, planDir: null, output, token);
             var verified = await VerifyCommand.RunAsync(plan, json: false, output, token);
