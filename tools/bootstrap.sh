@@ -51,7 +51,7 @@ if ((dry_run)); then
   exit 0
 fi
 if ((${#missing[@]})); then
-  [[ $EUID -eq 0 ]] || lb_die "missing packages: ${missing[*]}; run as root (sudo $0) to install them"
+  [[ $EUID -eq 0 ]] || lb_die "missing packages: ${missing[*]}; run it as root (a root shell, or sudo $0) to install them"
   echo "bootstrap: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -30,6 +30,14 @@ public sealed record MininetInstall(string MnExec, string Python, string Package
     /// <summary>mnexec and the Python package (what the testbed launcher needs); a one-line error naming what is missing.</summary>
     public static MininetInstall Require() => found.Value;
 
+    /// <summary>
+    /// A python3 for scripts that need only the standard library (trace's packet sender): the system's, else PATH's;
+    /// found without starting it, since a trace waits for it.
+    /// </summary>
+    public static string StandardPython() =>
+        SystemPythons.Concat(PathDirectories(Environment.GetEnvironmentVariable("PATH")).Select(dir => Path.Combine(dir, "python3"))).FirstOrDefault(IsExecutable)
+        ?? throw new RunnerException($"python3 is missing: none at {string.Join(", ", SystemPythons)} nor on PATH; install python3 (apt-get install python3)");
+
     /// <summary>The executable mnexec in the first PATH folder holding one.</summary>
     public static string FindMnExec(string? path) =>
         PathDirectories(path).Select(dir => Path.Combine(dir, HostShell.MnExec)).FirstOrDefault(IsExecutable)

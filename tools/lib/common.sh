@@ -42,7 +42,7 @@ lb_die() {
 }
 
 lb_need_root() {
-  [[ $EUID -eq 0 ]] || lb_die "needs root ($1); run it with sudo"
+  [[ $EUID -eq 0 ]] || lb_die "needs root ($1); run it from a root shell or with sudo"
 }
 
 lb_need_command() {

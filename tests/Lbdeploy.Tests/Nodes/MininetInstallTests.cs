@@ -78,6 +78,14 @@ public sealed class MininetInstallTests : IDisposable
     }
 
     [Fact]
+    public void The_standard_python_is_the_systems_first()
+    {
+        var system = MininetInstall.SystemPythons.Where(File.Exists).ToList();
+        if (system.Count == 0) return;
+        Assert.Equal(system[0], MininetInstall.StandardPython());
+    }
+
+    [Fact]
     public void The_probe_refuses_an_empty_folder_named_mininet()
     {
         // What hiding Debian's package with an empty folder looks like: a namespace package without __file__.
