@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The frr target beside the linux target: time to a deployed, routed fabric, BGP convergence and FRR's memory.
-#   sudo tools/bench-frr.sh [--k "4 8"] [--runs N (1)]
+#   tools/bench-frr.sh [--k "4 8"] [--runs N (1)]   (as root)
 # For every fat tree size K (4: the course fabric, examples/fattree; others generated) and target (linux, frr):
 # `lbdeploy testbed up`, then `lbdeploy apply` timed (for frr it ends when every planned BGP session is established
 # and every switch's kernel table holds exactly the plan's routes: the "bgp: converged in" figure), then the memory

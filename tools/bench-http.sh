@@ -4,7 +4,7 @@
 # testbed's node pids (/run/lbdeploy/testbed/nodes.json). Every request is made from inside a client host
 # (mnexec -a PID): nothing is sent from the root namespace. Each request is a new TCP connection (a new flow).
 #
-#   sudo tools/bench-http.sh [-d SECONDS (5)] [-c CONNECTIONS PER CLIENT (2)] [-p PATH (/index.html)]
+#   tools/bench-http.sh [-d SECONDS (5)] [-c CONNECTIONS PER CLIENT (2)] [-p PATH (/index.html)]   (as root)
 #
 # The direct run starts a second `php -S` on DIP:8080 in the first DIP (same docroot) and stops it afterwards.
 set -euo pipefail

@@ -8,7 +8,7 @@
 #    kernels receive it (Udp NoPorts), with the scapy muxes' and agents' CPU per delivered packet.
 # Takes the deployment down at the end (lbdeploy down). About a minute and a half.
 #
-#   sudo tools/bench-scapy.sh [-d SECONDS (5)] [-c CONNECTIONS PER CLIENT (1)] [-p PATH (/index.html)]
+#   tools/bench-scapy.sh [-d SECONDS (5)] [-c CONNECTIONS PER CLIENT (1)] [-p PATH (/index.html)]   (as root)
 #                             [-r RATES (500,1000,1500,2000,3000)] [-s SECONDS PER RATE (3)]
 #
 # Needs python3-scapy (tools/bootstrap.sh --with-bench-tools) and no lbdeploy deployment running.

@@ -3,7 +3,7 @@
 # On demand (not part of the test suite). Needs a running deployment (`lbdeploy up`). Every request is made from
 # inside a client host (mnexec -a PID) by tools/loadgen.py; nothing is sent from the root namespace.
 #
-#   sudo tools/bench-sustained.sh [-d SECONDS (60)] [-c WORKERS PER CLIENT (0: find it)] [-p PATH (/index.html)]
+#   tools/bench-sustained.sh [-d SECONDS (60)] [-c WORKERS PER CLIENT (0: find it)] [-p PATH (/index.html)]   (as root)
 #
 # With -c 0 it first probes 4 s at 1, 2, 4, 8 workers per client (each worker: one GET per new connection, back to
 # back) and keeps the highest-throughput level without errors; then the long run. Prints requests/s, errors,

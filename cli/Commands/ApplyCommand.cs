@@ -50,10 +50,18 @@ public static class ApplyCommand
         Testbed.LinuxTestbed.RequireRootAndMininet();
         RequireTargetSoftware(plan);
         StateDirectories.Prepare();
-        if (planDir is not null) CheckSavedPlan(plan, planDir);
+        var planned = planDir is null ? null : CheckSavedPlan(plan, planDir);
         var network = await NetworkLocator.ForApplyAsync(plan, ct);
         var deployer = new Deployer(output, RunnerEnvironment.Default);
         var changes = await deployer.DiffAsync(plan, network, ct);
+        if (planned is not null)
+        {
+            var now = PlannedNetwork.Of(StateDirectories.Root, PlannedNetwork.Describe(network, Testbed.TestbedState.Default), changes);
+            if (planned.MovedTo(now) is { } moved)
+            {
+                throw new LbdeployException($"the plan in {TerminalText.Quote(planDir!)} is stale: the network moved since it was planned ({moved}); run lbdeploy plan --out {TerminalText.Quote(planDir!)} again, review it, then apply it");
+            }
+        }
         foreach (var drift in changes.Observed)
         {
             output.WriteLine($"apply: {drift} (left alone: {drift.Why})");
@@ -98,8 +106,11 @@ public static class ApplyCommand
         return Console.ReadLine()?.Trim() == "yes";
     }
 
-    /// <summary>A saved plan is applied only while it is exactly what the spec plans now (files and contents).</summary>
-    private static void CheckSavedPlan(DeploymentPlan plan, string planDir)
+    /// <summary>
+    /// A saved plan is applied only while it is exactly what the spec plans now (files and contents), and only when
+    /// it saw the network (the caller compares that record with the network once it has read it).
+    /// </summary>
+    private static PlannedNetwork CheckSavedPlan(DeploymentPlan plan, string planDir)
     {
         if (!Directory.Exists(planDir))
         {
@@ -117,5 +128,11 @@ public static class ApplyCommand
         {
             throw new LbdeployException($"the plan in {planDir} is out of date with {plan.SpecPath} ({stale.Count} file(s) differ, e.g. {stale[0]}); re-run lbdeploy plan --out {planDir}");
         }
+        var planned = PlannedNetwork.Read(planDir);
+        if (planned.Network == PlannedNetwork.NotObserved)
+        {
+            throw new LbdeployException($"the plan in {TerminalText.Quote(planDir)} was made without root, so it did not see the network it would change; run lbdeploy plan --out {TerminalText.Quote(planDir)} as root, review it, then apply it");
+        }
+        return planned;
     }
 }

@@ -29,8 +29,8 @@ public static class CommandExamples
         ["drain"] = ["lbdeploy drain h14", "lbdeploy drain h14 && lbdeploy status", "lbdeploy drain h14 --json | jq '.muxes'"],
         ["undrain"] = ["lbdeploy undrain h14"],
         ["weight"] = ["lbdeploy weight h14 3", "lbdeploy weight h14 1        back to lb.yaml's weight: the runtime weight is cleared", "lbdeploy weight h14 0 --json"],
-        ["conns"] = ["lbdeploy conns", "lbdeploy conns --mux h1 --limit 1000", "lbdeploy conns --flow \"tcp 10.0.3.2:40000 20.0.0.1:80\"", "lbdeploy conns --json | jq '.[].live'"],
-        ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml"],
+        ["conns"] = ["lbdeploy conns", "lbdeploy conns --mux h1 --limit 1000", "lbdeploy conns --flow \"tcp 10.0.3.2:40000 20.0.0.1:80\"", "lbdeploy conns --json | jq '.muxes[].live'"],
+        ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml", "lbdeploy up --shape"],
         ["testbed up"] = ["lbdeploy testbed up", "lbdeploy testbed up -f examples/leafspine.yaml --shape"],
         ["completion"] = ["source <(lbdeploy completion bash)", "lbdeploy completion bash > /etc/bash_completion.d/lbdeploy"],
     };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lbdeploy.Planning;
 using Lbdeploy.Rendering;
 using Lbdeploy.Common;
+using Lbdeploy.Runner;
 
 namespace Lbdeploy.Commands;
 
@@ -26,7 +27,7 @@ public static class PlanCommand
         command.Options.Add(file);
         command.Options.Add(output);
         command.Options.Add(json);
-        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, (context, _) =>
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(parseResult, async (context, token) =>
         {
             var specPath = context.Get(file)!;
             var clock = context.Verbose ? PhaseClock.Start() : PhaseClock.None;
@@ -36,16 +37,25 @@ public static class PlanCommand
             var plan = context.Plan(specPath, clock);
             PlanWriter.Write(plan, directory);
             clock.Mark("write files");
+            // Beside the plan, not in it: the plan stays what the spec gives; this is what `apply DIR` checks the network against.
+            var network = await PlannedNetwork.ObserveAsync(plan, token);
+            PlanWriter.WriteFile(directory, PlannedNetwork.FileName, network.ToJson());
+            clock.Mark("read the network");
             clock.WriteTo(context.Error);
             if (context.Json)
             {
                 var document = System.Text.Json.Nodes.JsonNode.Parse(plan.Files[PlanFiles.Json])!.AsObject();
                 document["directory"] = directory;
-                return Task.FromResult(JsonOutput.Write(context.Output, CommandRunner.Success, document));
+                document["network"] = System.Text.Json.Nodes.JsonNode.Parse(network.ToJson());
+                return JsonOutput.Write(context.Output, CommandRunner.Success, document);
             }
             context.Output.Write(plan.Files[PlanFiles.Summary]);
             context.Output.WriteLine($"\nwrote {plan.Files.Count} files to {Path.GetRelativePath(Environment.CurrentDirectory, directory)}");
-            return Task.FromResult(CommandRunner.Success);
+            context.Output.WriteLine(
+                network.Seen is false ? $"network: {network.Network}"
+                : network.Changes.Count == 0 ? $"network: {network.Network}; apply would change nothing there"
+                : $"network: {network.Network}; apply would make {network.Changes.Count} change(s) there (it lists them first)");
+            return CommandRunner.Success;
         }, cancellationToken));
         return command;
     }

@@ -19,7 +19,7 @@ public static class TestbedCommand
     private static Command Up()
     {
         var spec = GlobalOptions.SpecFile();
-        var shape = new Option<bool>("--shape") { Description = "Shape links with tc as the topology's link options say (bw, delay, loss); off by default" };
+        var shape = ShapeOption();
         var json = JsonOutput.Option("Print the started testbed's nodes as JSON");
         var command = new Command("up", "Build the topology as a headless mininet network and leave it running (no routes: apply installs them)") { spec, shape, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
@@ -30,6 +30,10 @@ public static class TestbedCommand
         }, ct));
         return command;
     }
+
+    /// <summary>--shape of `testbed up` and `up`.</summary>
+    public static Option<bool> ShapeOption() =>
+        new("--shape") { Description = "Shape links with tc as the topology's link options say (bw, delay, loss, max_queue_size); off by default: links run unshaped" };
 
     /// <summary>Starts the testbed of a spec's fabric (shared with `lbdeploy up`), progress on <paramref name="output"/>.</summary>
     public static async Task<TestbedStarted> StartAsync(Topology.Fabric fabric, TextWriter output, CancellationToken ct, bool shapeLinks = false)

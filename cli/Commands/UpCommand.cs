@@ -2,6 +2,7 @@ using Lbdeploy.Common;
 using System.CommandLine;
 using System.Diagnostics;
 using Lbdeploy.Testbed;
+using Lbdeploy.Topology;
 
 namespace Lbdeploy.Commands;
 
@@ -11,8 +12,9 @@ public static class UpCommand
     public static Command Create()
     {
         var spec = GlobalOptions.SpecFile();
+        var shape = TestbedCommand.ShapeOption();
         var json = JsonOutput.Option("Print the testbed, apply and verify results as one JSON document");
-        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec, json };
+        var command = new Command("up", "Start the testbed, apply the plan and verify it (testbed up + apply --auto-approve + verify)") { spec, shape, json };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var watch = Stopwatch.StartNew();
@@ -37,10 +39,15 @@ public static class UpCommand
                     throw new LbdeployException($"a testbed of another topology is running ({running}); stop it with lbdeploy down, then run up again");
                 }
                 output.WriteLine("testbed: already running; applying to it");
+                var shaped = testbed.State.Model?.ShapeLinks ?? false;
+                if (LinuxTestbed.ShapingNote(LinkShaping.Of(plan.Fabric), shaped) is { } note)
+                {
+                    output.WriteLine($"testbed: {note}{(shaped != context.Get(shape) ? $" (it was started {(shaped ? "with" : "without")} --shape; lbdeploy down first to change that)" : "")}");
+                }
             }
             else
             {
-                started = await TestbedCommand.StartAsync(plan.Fabric, output, token);
+                started = await TestbedCommand.StartAsync(plan.Fabric, output, token, context.Get(shape));
             }
             var applied = await ApplyCommand.RunAsync(plan, autoApprove: true, planDir: null, output, token);
             var verified = await VerifyCommand.CheckAsync(plan, token);

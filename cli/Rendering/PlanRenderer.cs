@@ -133,6 +133,7 @@ public static class PlanRenderer
             s.Routes.Length, s.Routes.Count(r => r.IsEcmp), s.Routes.Count(r => r.Kind == RouteKind.Vip),
             bmv2Counts[i].TableEntries, bmv2Counts[i].EcmpGroups)).ToList();
         var paths = new VipPaths(forwarding, spec.Vip.Address);
+        var shaping = LinkShaping.Of(fabric);
         var vipPaths = clients
             .GroupBy(SwitchOf)
             .OrderBy(g => g.Key, NaturalOrder.Instance)
@@ -141,7 +142,7 @@ public static class PlanRenderer
         return new PlanSummary(
             Spec: Path.GetFileName(spec.SpecPath),
             Target: spec.Target.Name(),
-            Topology: new SummaryTopology(spec.TopologyAsWritten, fabric.Hosts.Length, fabric.Switches.Length, fabric.Links.Length),
+            Topology: new SummaryTopology(spec.TopologyAsWritten, fabric.Hosts.Length, fabric.Switches.Length, fabric.Links.Length, shaping.Links, shaping.Options),
             Vip: new SummaryVip(spec.Vip.Address.ToString(), spec.Vip.Ports.Select(p => p.ToString()).ToList(), spec.Vip.Icmp),
             Muxes: spec.Muxes.Select(m => new SummaryMux(m, fabric.FindHost(m)!.Address.Address.ToString(), SwitchOf(m))).ToList(),
             Dips: spec.Dips.Select((d, i) => new SummaryDip(d.Host, fabric.FindHost(d.Host)!.Address.Address.ToString(), SwitchOf(d.Host), d.Weight, shares[i])).ToList(),

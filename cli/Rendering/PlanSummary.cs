@@ -34,7 +34,9 @@ public sealed record PlanSummary(
 /// <summary>How many of the plan's files one folder holds ("" for the top level).</summary>
 public sealed record SummaryFolder(string Folder, int Files);
 
-public sealed record SummaryTopology(string Path, int Hosts, int Switches, int Links);
+/// <param name="ShapedLinks">Links with options (bw, delay, loss, max_queue_size), applied only by `up --shape` / `testbed up --shape`.</param>
+/// <param name="LinkOptions">Which of those options any link sets.</param>
+public sealed record SummaryTopology(string Path, int Hosts, int Switches, int Links, int ShapedLinks, IReadOnlyList<string> LinkOptions);
 
 public sealed record SummaryVip(string Address, IReadOnlyList<string> Ports, bool Icmp);
 

@@ -13,9 +13,6 @@ namespace Lbdeploy.Testbed;
 /// </summary>
 public sealed class LinuxTestbed(TestbedState state, TextWriter output, TimeProvider? time = null)
 {
-    public const string Python = "/usr/bin/python3";
-    private const string MininetModule = "/usr/lib/python3/dist-packages/mininet";
-
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
 
     /// <summary>A launcher not running this long after its start has failed (before, it may not have written its pid yet).</summary>
@@ -37,6 +34,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output, TimeProv
     public async Task<IReadOnlyDictionary<string, TestbedNode>> UpAsync(Fabric fabric, bool shapeLinks = false, CancellationToken cancellationToken = default)
     {
         RequireRootAndMininet();
+        var mininet = MininetInstall.Require();
         if (State.IsRunning)
         {
             throw new RunnerException($"a testbed is already running (launcher pid {State.LauncherPid}, state {State.Directory}); stop it with `lbdeploy testbed down`");
@@ -61,7 +59,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output, TimeProv
 
         output.WriteLine($"testbed: starting {model.Hosts.Count} hosts, {model.Switches.Count} Linux-router switches, {model.Links.Count} links from {fabric.Source}");
         var started = clock.GetTimestamp();
-        await StartLauncherAsync(cancellationToken);
+        await StartLauncherAsync(mininet.Python, cancellationToken);
         bool LauncherFailed() => File.Exists(State.ErrorFile) || (clock.GetElapsedTime(started) > LauncherStartGrace && !State.IsRunning);
         var settled = await Wait.UntilAsync(() => State.IsReady || LauncherFailed(), StartTimeout, PollInterval, clock, cancellationToken);
         if (!State.IsReady)
@@ -81,6 +79,7 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output, TimeProv
             throw new RunnerException($"testbed nodes {string.Join(", ", dead)} died right after start; see {State.LogFile}");
         }
         output.WriteLine($"testbed: ready in {clock.GetElapsedTime(started).TotalSeconds:0.0} s (state {State.Directory}, topology {State.TopologyFile})");
+        if (ShapingNote(LinkShaping.Of(fabric), shapeLinks) is { } note) output.WriteLine($"testbed: {note}");
         return nodes;
     }
 
@@ -140,21 +139,25 @@ public sealed class LinuxTestbed(TestbedState state, TextWriter output, TimeProv
             State.Nodes.Values.OrderBy(n => n.Kind, StringComparer.Ordinal).ThenBy(n => n.Name, NaturalOrder.Instance)
                 .Select(n => new TestbedNodeStatus(n, n.IsAlive)).ToList());
 
+    /// <summary>Whether the fabric's link options were applied, or null when it has none.</summary>
+    public static string? ShapingNote(LinkShaping shaping, bool shaped) =>
+        !shaping.Any ? null
+        : shaped ? $"link options applied with tc ({shaping.Describe()})"
+        : $"link options NOT applied ({shaping.Describe()}): links run unshaped; start with --shape to apply them";
+
+    /// <summary>Root, and mnexec on PATH (what entering a node needs); starting the testbed also needs mininet's Python package.</summary>
     public static void RequireRootAndMininet()
     {
         if (!Processes.IsRoot)
         {
-            throw new RunnerException("lbdeploy needs root to run mininet and enter its hosts; run it with sudo");
+            throw new RunnerException("lbdeploy needs root to run mininet and enter its hosts; run it from a root shell or with sudo");
         }
-        if (!File.Exists("/usr/bin/mnexec") || !Directory.Exists(MininetModule) || !File.Exists(Python))
-        {
-            throw new RunnerException("mininet is not installed (need /usr/bin/mnexec and python3-mininet); run tools/bootstrap.sh or apt-get install mininet");
-        }
+        MininetInstall.RequireMnExec();
     }
 
-    private async Task StartLauncherAsync(CancellationToken ct)
+    private async Task StartLauncherAsync(string python, CancellationToken ct)
     {
-        await Daemons.Local.StartAsync(State.LogFile, [Python, State.LauncherScript, State.Directory], ct);
+        await Daemons.Local.StartAsync(State.LogFile, [python, State.LauncherScript, State.Directory], ct);
         // The launcher writes its pid file first thing; the wait for ready below tells a launcher that never did.
         await Wait.UntilAsync(() => State.LauncherPid is not null, PidFileTimeout, TimeSpan.FromMilliseconds(20), clock, ct);
     }

@@ -188,7 +188,7 @@ public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
             var sender = Path.Combine(dir, SenderScript);
             await File.WriteAllTextAsync(sender, ShippedFiles.Read(SenderScriptResource), cancellationToken);
             string[] argv = [sender, flow.Protocol, flow.Source, flow.Vip, flow.SourcePort.ToString(CultureInfo.InvariantCulture), flow.DestinationPort.ToString(CultureInfo.InvariantCulture)];
-            var send = await shell.RunAsync(flow.Client, "/usr/bin/python3 " + string.Join(' ', argv.Select(HostShell.Quote)), TimeSpan.FromSeconds(3), cancellationToken);
+            var send = await shell.RunAsync(flow.Client, HostShell.Quote(MininetInstall.StandardPython()) + " " + string.Join(' ', argv.Select(HostShell.Quote)), TimeSpan.FromSeconds(3), cancellationToken);
             if (!send.Succeeded)
                 throw new RunnerException($"trace --live: could not send the packet from {flow.Client} (exit {send.ExitCode}): {OneLine(send.StandardError)}");
 

@@ -1,10 +1,10 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 # The lbdeploy testbed launcher (templates/testbed/launcher.py, copied into the state directory by `testbed up`).
 # Builds a headless mininet network whose switches are Linux routers (plain namespaced nodes with ip_forward), wired
 # with p4-utils' exact interface names, port numbers and MACs, from STATE_DIR/testbed.json (written by lbdeploy's
 # serializer: no value of the topology is ever spliced into this code). No controller, no Open vSwitch, no routes:
 # `lbdeploy apply` installs those. Runs until SIGTERM, then removes everything it made.
-# Usage: /usr/bin/python3 launcher.py STATE_DIR
+# Usage: PYTHON launcher.py STATE_DIR (PYTHON: the python3 that imports mininet, cli/Nodes/MininetInstall.cs)
 import json
 import os
 import shlex

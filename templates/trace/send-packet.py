@@ -1,5 +1,5 @@
 # `lbdeploy trace --live` runs this inside the client host to send ONE packet of the traced flow:
-#   /usr/bin/python3 send-packet.py PROTO SOURCE DESTINATION SPORT DPORT
+#   python3 send-packet.py PROTO SOURCE DESTINATION SPORT DPORT
 # tcp: one SYN from a raw socket (no connect, so the source port is exactly the traced one; the client's kernel
 #      resets the SYN-ACK). udp: one datagram from a socket bound to SOURCE:SPORT. icmp: one echo request whose
 #      identifier is SPORT (ping would pick its own).

@@ -1,6 +1,7 @@
 # Shared by the tools/*.sh scripts: source it right after `set -euo pipefail`:
 #   source "$(dirname "$0")/lib/common.sh"
-# It sets LB_ROOT (the checkout), LB_TOOL (the script's name) and LB_LIB (this folder), and gives:
+# It sets LB_ROOT (the checkout), LB_TOOL (the script's name) and LB_LIB (this folder), puts dotnet on PATH when it
+# is installed off PATH (dotnet.sh), and gives:
 #   lb_usage [CODE]                 the script's header comment (its usage), on stderr when CODE != 0, then exit CODE
 #   lb_die MESSAGE [CODE]           "TOOL: MESSAGE" on stderr, exit CODE (1)
 #   lb_need_root WHY                exit 1 unless root
@@ -25,6 +26,7 @@ LB_ROOT=$(cd "$LB_LIB/../.." && pwd)
 LB_TOOL=$(basename "$0" .sh)
 LB_PYTHON=/usr/bin/python3
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+source "$LB_LIB/dotnet.sh"
 
 lb_usage() {
   local code=${1:-0}
@@ -40,7 +42,7 @@ lb_die() {
 }
 
 lb_need_root() {
-  [[ $EUID -eq 0 ]] || lb_die "needs root ($1); run it with sudo"
+  [[ $EUID -eq 0 ]] || lb_die "needs root ($1); run it from a root shell or with sudo"
 }
 
 lb_need_command() {

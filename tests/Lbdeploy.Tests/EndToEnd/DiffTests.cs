@@ -8,7 +8,8 @@ namespace Lbdeploy.Tests.EndToEnd;
 /// Issue 14, item 1: `lbdeploy diff` sees drift on the live testbed and `apply` repairs it. After `up`, diff is clean;
 /// then by hand a route is deleted on a2 (a client subnet: the mux watcher manages only the VIP routes), the VIP is
 /// deleted from h14's interface and h15's agent is killed; diff exits 2 naming each; apply redoes exactly those
-/// units; diff is clean again and verify passes.
+/// units; diff is clean again and verify passes. A plan saved before the drift is refused as stale; one saved after
+/// the repair applies.
 /// </summary>
 [Collection(MininetCollection.Name)]
 public sealed class DiffTests(ITestOutputHelper log)
@@ -22,6 +23,10 @@ public sealed class DiffTests(ITestOutputHelper log)
         var clean = await service.RunAsync("diff", "-f", service.Spec);
         Assert.True(clean.ExitCode == 0, clean.All);
         Assert.Contains("diff: nothing to change", clean.Output);
+        var saved = Directory.CreateTempSubdirectory("lbdeploy-saved-plan-").FullName;
+        var plan = await service.RunAsync("plan", "-f", service.Spec, "--out", saved);
+        Assert.True(plan.ExitCode == 0, plan.All);
+        Assert.Matches(@"network: the testbed of \S+ \(launcher pid \d+\); apply would change nothing there", plan.Output);
 
         Assert.Contains(Route, (await service.Shell.RunCheckedAsync("a2", $"ip route show {Route}")).StandardOutput);
         await service.Shell.RunCheckedAsync("a2", $"ip route del {Route}");
@@ -38,6 +43,11 @@ public sealed class DiffTests(ITestOutputHelper log)
         Assert.Contains("0 to add, 3 to change, 0 to remove", drifted.Output);
         Assert.Contains("3 drifted", drifted.Output);
 
+        var stale = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve", saved);
+        Assert.True(stale.ExitCode == 1, stale.All);
+        Assert.Contains($"the plan in '{saved}' is stale: the network moved since it was planned (apply would now also do `~ switch a2", stale.Error);
+        Assert.Contains("(and 2 more)", stale.Error);
+
         var apply = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve");
         Assert.True(apply.ExitCode == 0, apply.All);
         Assert.Matches(@"~ switch a2\s+drift: 10\.14\.3\.0/24 missing", apply.Output);
@@ -48,6 +58,11 @@ public sealed class DiffTests(ITestOutputHelper log)
 
         var repaired = await service.RunAsync("diff", "-f", service.Spec);
         Assert.True(repaired.ExitCode == 0, repaired.All);
+        Assert.Equal(0, (await service.RunAsync("plan", "-f", service.Spec, "--out", saved)).ExitCode);
+        var fresh = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve", saved);
+        Assert.True(fresh.ExitCode == 0, fresh.All);
+        Assert.Contains("apply: nothing to change", fresh.Output);
+        Directory.Delete(saved, recursive: true);
 
         // The muxes take h14 and h15 back after `rise` good reports; verify wants every DIP to serve.
         await WaitAsync(async () =>

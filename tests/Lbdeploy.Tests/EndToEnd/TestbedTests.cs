@@ -40,7 +40,8 @@ public sealed class TestbedTests(ITestOutputHelper log)
             var problems = (await Task.WhenAll(checks)).OfType<string>().ToList();
             Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
 
-            // Unshaped by default: the fixture's bw 1 is not applied.
+            // Unshaped by default: the fixture's bw 1 is not applied, and the testbed says so.
+            Assert.Contains("testbed: link options NOT applied (bw on 48 links): links run unshaped; start with --shape to apply them", output.ToString());
             var qdisc = await shell.RunCheckedAsync("h1", "tc qdisc show dev h1-eth0");
             Assert.DoesNotContain("htb", qdisc.StandardOutput);
 
@@ -98,10 +99,12 @@ public sealed class TestbedTests(ITestOutputHelper log)
     {
         var fabric = FixtureFabric.FatTree();
         var state = new TestbedState(Path.Combine(Path.GetTempPath(), $"lbdeploy-test2-{Environment.ProcessId}", "testbed"));
-        var testbed = new LinuxTestbed(state, TextWriter.Null);
+        var output = new StringWriter();
+        var testbed = new LinuxTestbed(state, output);
         try
         {
             await testbed.UpAsync(fabric, shapeLinks: true);
+            Assert.Contains("testbed: link options applied with tc (bw on 48 links)", output.ToString());
             // Shaped: the fixture's bw 1 (Mbit/s) became a tc rate limit on both ends of a link.
             var tc = await new HostShell(TestbedNetwork.Running(state)).RunCheckedAsync("h1", "tc qdisc show dev h1-eth0; tc class show dev h1-eth0");
             Assert.Contains("rate 1Mbit", tc.StandardOutput);
