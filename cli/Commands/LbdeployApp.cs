@@ -26,6 +26,9 @@ public static class LbdeployApp
         DrainCommand.Create(),
         UndrainCommand.Create(),
         WatchCommand.Create(),
+        ExecCommand.Create(),
+        ShellCommand.Create(),
+        DebugBundleCommand.Create(),
         CompletionCommand.Create(CreateRoot),
     ];
 
