@@ -67,7 +67,9 @@ public sealed class DebugBundleTests : IDisposable
         await File.WriteAllTextAsync(small, "10.0.0.0/8 via 10.1.1.1\n");
         var log = Path.Combine(folder, "engine.log");
         await File.WriteAllTextAsync(log, string.Concat(Enumerable.Range(0, 1000).Select(i => $"line {i:D4}\n")));
-        var entries = new[] { BundleArchive.Entry("nodes/a1/routes.txt", small, 1 << 20), BundleArchive.Entry("engines/mux-h1/engine.log", log, 100) };
+        var empty = Path.Combine(folder, "nexthops.txt");
+        await File.WriteAllTextAsync(empty, "");
+        var entries = new[] { BundleArchive.Entry("nodes/a1/routes.txt", small, 1 << 20), BundleArchive.Entry("engines/mux-h1/engine.log", log, 100), BundleArchive.Entry("nodes/a1/nexthops.txt", empty, 100) };
         Assert.False(entries[0].Truncated);
         Assert.True(entries[1].Truncated);
         var manifest = new BundleManifest(BundleManifest.Version, "2026-12-05T20:45:00Z", "/run/x", "the testbed of /run/x",
@@ -79,7 +81,8 @@ public sealed class DebugBundleTests : IDisposable
         await BundleArchive.WriteAsync(archive, "b", manifest.ToJson(), entries, CancellationToken.None);
 
         var read = await ReadAsync(archive);
-        Assert.Equal(["b/manifest.json", "b/nodes/a1/routes.txt", "b/engines/mux-h1/engine.log"], read.Keys);
+        Assert.Equal(["b/manifest.json", "b/nodes/a1/routes.txt", "b/engines/mux-h1/engine.log", "b/nodes/a1/nexthops.txt"], read.Keys);
+        Assert.Equal("", read["b/nodes/a1/nexthops.txt"]);
         Assert.Equal(manifest.Files, BundleManifest.Parse(read["b/manifest.json"]).Files);
         Assert.Equal(manifest.Failures, BundleManifest.Parse(read["b/manifest.json"]).Failures);
         Assert.Equal("10.0.0.0/8 via 10.1.1.1\n", read["b/nodes/a1/routes.txt"]);
@@ -137,8 +140,9 @@ public sealed class DebugBundleTests : IDisposable
         using var tar = new TarReader(gzip);
         while (await tar.GetNextEntryAsync() is { } entry)
         {
-            using var reader = new StreamReader(entry.DataStream!, Encoding.UTF8);
-            result.Add(entry.Name, await reader.ReadToEndAsync());
+            // An empty file's entry has no data stream.
+            using var reader = entry.DataStream is null ? null : new StreamReader(entry.DataStream, Encoding.UTF8);
+            result.Add(entry.Name, reader is null ? "" : await reader.ReadToEndAsync());
         }
         return result;
     }

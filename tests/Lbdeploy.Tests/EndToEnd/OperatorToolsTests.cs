@@ -94,8 +94,9 @@ public sealed class OperatorToolsTests(ITestOutputHelper log)
         using var tar = new TarReader(gzip);
         while (await tar.GetNextEntryAsync() is { } entry)
         {
-            using var reader = new StreamReader(entry.DataStream!, Encoding.UTF8);
-            result.Add(entry.Name, await reader.ReadToEndAsync());
+            // An empty file's entry has no data stream.
+            using var reader = entry.DataStream is null ? null : new StreamReader(entry.DataStream, Encoding.UTF8);
+            result.Add(entry.Name, reader is null ? "" : await reader.ReadToEndAsync());
         }
         return result;
     }
