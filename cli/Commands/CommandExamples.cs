@@ -32,14 +32,18 @@ public static class CommandExamples
         ["conns"] = ["lbdeploy conns", "lbdeploy conns --mux h1 --limit 1000", "lbdeploy conns --flow \"tcp 10.0.3.2:40000 20.0.0.1:80\"", "lbdeploy conns --json | jq '.muxes[].live'"],
         ["up"] = ["lbdeploy up", "lbdeploy up -f examples/leafspine.yaml", "lbdeploy up --shape"],
         ["testbed up"] = ["lbdeploy testbed up", "lbdeploy testbed up -f examples/leafspine.yaml --shape"],
+        ["exec"] = ["lbdeploy exec h3 -- ip -4 route", "lbdeploy exec h3 -- curl -s http://20.0.0.1/", "lbdeploy exec a1 -- sh -c 'ip route | wc -l'"],
+        ["shell"] = ["lbdeploy shell h3", "lbdeploy shell a1"],
+        ["debug-bundle"] = ["lbdeploy debug-bundle", "lbdeploy debug-bundle --out /tmp/lb.tar.gz --json"],
         ["completion"] = ["source <(lbdeploy completion bash)", "lbdeploy completion bash > /etc/bash_completion.d/lbdeploy"],
     };
 
     /// <summary>The trailer of the root's help: what no single command's help says.</summary>
     private const string RootTrailer = """
         Exit codes: 0 done (every check passed), 1 a problem you can fix (bad input, a failed check, no network to act
-        on), 2 diff only: changes or drift pending, 70 a bug in lbdeploy (run again with --verbose), 130 interrupted.
-        --json (every command but completion): one JSON document on stdout, errors included (docs/json.md).
+        on), 2 diff only: changes or drift pending, 70 a bug in lbdeploy (run again with --verbose), 130 interrupted;
+        exec and shell: the program's own code once it started.
+        --json (every command but completion, exec and shell): one JSON document on stdout, errors included (docs/json.md).
         Environment: LBDEPLOY_STATE_DIR, the state folder (default /run/lbdeploy; two folders are two separate
         deployments); LBENGINE_DLL, the lbengine build to run.
         """;

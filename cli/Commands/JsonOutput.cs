@@ -19,6 +19,8 @@ public static class JsonOutput
     public static readonly IReadOnlyDictionary<string, string> Exempt = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["completion"] = "its output is a shell script for the shell to source",
+        ["exec"] = "it is the program's own stdin, stdout, stderr and exit code, passed through untouched",
+        ["shell"] = "an interactive shell on the terminal",
         ["watch"] = "the mux watcher daemon apply starts (hidden): it runs until stopped and logs one line per event to its log file",
     };
 

@@ -28,6 +28,9 @@ public static class LbdeployApp
         WeightCommand.Create(),
         ConnsCommand.Create(),
         WatchCommand.Create(),
+        ExecCommand.Create(),
+        ShellCommand.Create(),
+        DebugBundleCommand.Create(),
         CompletionCommand.Create(CreateRoot),
     ];
 

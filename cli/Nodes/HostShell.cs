@@ -54,8 +54,8 @@ public sealed class HostShell(MininetNetwork network) : INodeShell
         }
     }
 
-    /// <summary>The node's shell pid, after checking it really is in another network namespace.</summary>
-    private int NamespacedPidOf(string host)
+    /// <summary>The node's shell pid, after checking it really is in another network namespace (the pid `mnexec -a` enters).</summary>
+    public int NamespacedPidOf(string host)
     {
         var pid = Network.PidOf(host);
         var own = Processes.NetworkNamespace(Environment.ProcessId);
