@@ -294,6 +294,9 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             HealthReports = _health?.Accepted,
             HealthReportsRejected = _health?.Rejected,
             HealthReportsMalformed = _health?.Malformed,
+            SecondChance = state.History is { } history
+                ? new SecondChanceStats(Marked: _counters.SecondChanceMarked, PoolVersions: history.Versions.Count, PoolBytes: history.MemoryBytes)
+                : null,
         };
     }
 
