@@ -53,7 +53,8 @@ public sealed class PoolHistory
     }
 
     /// <summary>The same versions with another retention (a reload changed it).</summary>
-    public PoolHistory WithRetention(TimeSpan retention) => new PoolHistory(TableSize, Seed, retention, _time, _versions).Pruned();
+    public PoolHistory WithRetention(TimeSpan retention) =>
+        retention == Retention ? Pruned() : new PoolHistory(TableSize, Seed, retention, _time, _versions).Pruned();
 
     /// <summary>
     /// Writes into <paramref name="alternates"/> the distinct earlier owners of the flow's slot, newest first, without

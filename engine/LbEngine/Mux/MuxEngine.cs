@@ -1,6 +1,7 @@
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Flows;
+using Lb.Core.Maglev;
 using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
@@ -50,7 +51,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
 
         var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
-        var state = new MuxState(config, _ownMac, _gatewayMac, _drained, down: _health?.DownAddresses());
+        var state = new MuxState(config, _ownMac, _gatewayMac, _drained, down: _health?.DownAddresses(), history: LoadHistory(config));
         _handler = new MuxPacketHandler(state, connections, _counters);
 
         _path = OpenPath(config);
@@ -157,7 +158,61 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             _ownMac = ownMac;
             _gatewayMac = gatewayMac ?? _gatewayMac;
             var handler = _handler!;
-            handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses());
+            Swap(new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses()));
+        }
+    }
+
+    /// <summary>Swaps in a new state (under the reload lock); a changed pool history is saved off the packet thread.</summary>
+    private void Swap(MuxState next)
+    {
+        var handler = _handler!;
+        var before = handler.State.History;
+        handler.State = next;
+        if (next.History is { } history && !ReferenceEquals(history, before)) SaveHistory(history);
+    }
+
+    private readonly object _saveLock = new();
+    private PoolHistory? _historyToSave;
+
+    /// <summary>Writes the newest history on a pool thread; saves queued meanwhile collapse into the last one.</summary>
+    private void SaveHistory(PoolHistory history)
+    {
+        Volatile.Write(ref _historyToSave, history);
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            lock (_saveLock)
+            {
+                var latest = Interlocked.Exchange(ref _historyToSave, null);
+                if (latest is null) return;
+                var path = PoolHistoryFile.PathFor(Config.ControlSocket);
+                try
+                {
+                    PoolHistoryFile.Write(path, latest);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Log.Warn($"cannot save the pool history to {path} ({e.Message}); a restart of this mux will start without it");
+                }
+            }
+        });
+    }
+
+    /// <summary>Mux start with the second chance on: the pool history a previous run saved, if it fits this config.</summary>
+    private PoolHistory? LoadHistory(EngineConfig config)
+    {
+        if (config.SecondChance is not { Enabled: true } secondChance) return null;
+        var path = PoolHistoryFile.PathFor(config.ControlSocket);
+        try
+        {
+            var history = PoolHistoryFile.Read(path, config.Hash.TableSize, config.Hash.Seed, secondChance.Retention, TimeProvider.System, out var why);
+            if (why is not null) Log.Warn($"pool history {path} ignored: {why}");
+            else if (history is not null) Log.Info($"pool history: {history.Versions.Count} earlier pool(s) within {secondChance.RetentionSeconds} s read from {path}");
+            return history;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warn($"cannot read the pool history {path} ({e.Message}); starting without it");
+            return null;
         }
     }
 
@@ -206,7 +261,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _health?.SetDips(next.Dips);
         var state = new MuxState(next, _ownMac, gatewayMac, _drained, handler.State, _health?.DownAddresses());
         _gatewayMac = gatewayMac;
-        handler.State = state;
+        Swap(state);
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";
     }
 
@@ -223,7 +278,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             var changed = drained ? _drained.Add(name) : _drained.Remove(name);
             if (changed)
             {
-                handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses());
+                Swap(new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health?.DownAddresses()));
                 Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(handler.State)}");
             }
             return ControlReply.Ok($"{name} is {(drained ? "drained" : "active")}");
@@ -237,7 +292,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         {
             var handler = _handler!;
             var wasIgnored = handler.State.HealthIgnored;
-            handler.State = new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health!.DownAddresses());
+            Swap(new MuxState(Config, _ownMac, _gatewayMac, _drained, handler.State, _health!.DownAddresses()));
             foreach (var change in changes)
                 if (change.Up) Log.Info(change.ToString()); else Log.Warn(change.ToString());
             if (handler.State.HealthIgnored && !wasIgnored)

@@ -1,6 +1,7 @@
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Flows;
+using Lb.Core.Maglev;
 using Lb.Core.Packets;
 using Lb.Engine.Mux;
 using Lb.Engine.Policy;
@@ -152,5 +153,28 @@ public class MuxSecondChanceTests
         var port = PortOnce(before, "b");
         _time.Advance(TimeSpan.FromSeconds(61));
         Assert.Equal(20, HeaderLengthOf(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80)));
+    }
+}
+
+public class MuxRestartHistoryTests
+{
+    [Fact]
+    public void A_restarted_mux_uses_the_history_it_saved_and_not_one_of_another_table()
+    {
+        var time = new FakeTimeProvider();
+        var config = TestConfigs.Mux(("a", "10.0.1.2", 1), ("b", "10.0.2.2", 1)) with { SecondChance = new SecondChanceConfig(true) };
+        var drained = new HashSet<string> { "b" };
+        var first = new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>(), time: time);
+        var afterDrain = new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, drained, first, time: time);
+        var saved = PoolHistoryFile.Serialize(afterDrain.History!);
+
+        var loaded = PoolHistoryFile.Deserialize(saved, 65537, 0, TimeSpan.FromSeconds(600), time, out _);
+        var restarted = new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, drained, time: time, history: loaded);
+        Assert.Single(restarted.History!.Versions);
+        Assert.Equal(afterDrain.History!.Versions[0].Owners, restarted.History.Versions[0].Owners);
+
+        var otherSeed = config with { Hash = new HashConfig(65537, 5) };
+        Assert.Empty(new MuxState(otherSeed, TestFrames.MuxMac, TestFrames.GatewayMac, drained, time: time, history: loaded).History!.Versions);
+        Assert.Null(new MuxState(config with { SecondChance = null }, TestFrames.MuxMac, TestFrames.GatewayMac, drained, time: time, history: loaded).History);
     }
 }
