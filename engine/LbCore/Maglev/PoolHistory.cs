@@ -66,13 +66,15 @@ public sealed class PoolHistory
         var versions = _versions;
         if (versions.Length == 0 || alternates.Length == 0) return 0;
         var slot = (int)(flowHash % (uint)TableSize);
-        var oldest = _time.GetUtcNow() - Retention;
+        // The clock is read only once a candidate turns up: most slots did not move, and their packets skip it.
+        DateTimeOffset? oldest = null;
         var count = 0;
         foreach (var version in versions)
         {
-            if (version.RetiredAt < oldest) break; // newest first: the rest are older still
             var owner = version.Owners[slot];
             if (owner == 0 || owner == primary || alternates[..count].Contains(owner)) continue;
+            oldest ??= _time.GetUtcNow() - Retention;
+            if (version.RetiredAt < oldest) break; // newest first: the rest are older still
             alternates[count++] = owner;
             if (count == alternates.Length) break;
         }
