@@ -94,8 +94,14 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
     /// <summary>Sends the handler's redirected packet (packet thread); a failure is counted as send_failed.</summary>
     private void SendRedirect()
     {
-        var error = _redirectSender!.Send(_handler!.Redirect);
-        if (error == 0) return;
+        var packet = _handler!.Redirect;
+        var error = _redirectSender!.Send(packet);
+        if (error == 0)
+        {
+            _counters.PacketsOut++;
+            _counters.BytesOut += packet.Length;
+            return;
+        }
         _counters.SendFailed();
         if (_handler.LastPeer is { } peer) peer.RedirectedOut--;
         if (Log.Verbose) Log.Trace($"redirect failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)}");
