@@ -91,10 +91,17 @@ public sealed record EngineConfig
     /// <summary>Prometheus endpoint; null: off (the control command <c>metrics</c> works regardless).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public MetricsConfig? Metrics { get; init; }
+    /// <summary>Second chance for flows that changed muxes after a pool change (engine/README.md); null: off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SecondChanceConfig? SecondChance { get; init; }
 
     /// <summary>Health checking is configured and enabled.</summary>
     [JsonIgnore]
     public bool HealthEnabled => Health is { Enabled: true };
+
+    /// <summary>The second chance is configured and enabled.</summary>
+    [JsonIgnore]
+    public bool SecondChanceEnabled => SecondChance is { Enabled: true };
 }
 
 /// <summary>The next hop every packet the mux sends goes to. Mac null: neighbour table, else ARP.</summary>
@@ -163,3 +170,28 @@ public sealed record MetricsConfig(Ipv4Endpoint Listen)
 {
     public override string ToString() => Listen.ToString();
 }
+
+/// <summary>
+/// The second chance (engine/README.md): the mux carries the earlier owners of a flow's Maglev bucket in the outer
+/// header, and an agent that has no such connection passes the packet on to them. <see cref="Peers"/> (agent): the
+/// other DIPs' agents it sends to and accepts redirected packets from.
+/// </summary>
+public sealed record SecondChanceConfig(
+    bool Enabled = EngineDefaults.SecondChanceEnabled,
+    int RetentionSeconds = EngineDefaults.SecondChanceRetentionSeconds)
+{
+    private readonly IReadOnlyList<PeerConfig> _peers = [];
+
+    /// <summary>Absent: none (the generated reader sets an absent init-only property to null).</summary>
+    public IReadOnlyList<PeerConfig> Peers
+    {
+        get => _peers;
+        init => _peers = value ?? [];
+    }
+
+    [JsonIgnore]
+    public TimeSpan Retention => TimeSpan.FromSeconds(RetentionSeconds);
+}
+
+/// <summary>Another DIP's agent: a redirect target and an accepted outer source.</summary>
+public sealed record PeerConfig(string Name, Ipv4Address Address);

@@ -22,5 +22,6 @@ public static class EngineConfigExample
         Muxes = [new MuxPeerConfig("h1", Ipv4Address.Parse("10.13.1.2"))],
         Health = new HealthConfig(),
         Metrics = new MetricsConfig(new Ipv4Endpoint(Ipv4Address.Parse("127.0.0.1"), 9100)),
+        SecondChance = new SecondChanceConfig(),
     };
 }

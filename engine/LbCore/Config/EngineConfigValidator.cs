@@ -59,6 +59,7 @@ public static class EngineConfigValidator
             InRange("connections.capacity", config.Connections.Capacity, EngineLimits.Capacity);
             InRange("connections.idle_timeout_seconds", config.Connections.IdleTimeoutSeconds, EngineLimits.IdleTimeoutSeconds);
             if (config.Health is { } health) CheckHealth(health);
+            if (config.SecondChance is { } secondChance) CheckSecondChance(config, secondChance, vips);
             if (config.Metrics is { } metrics && !EngineLimits.MetricsPort.Contains(metrics.Listen.Port))
                 Error("metrics.listen", $"port {metrics.Listen.Port} is out of range; use {EngineLimits.MetricsPort}");
         }
@@ -142,6 +143,25 @@ public static class EngineConfigValidator
             {
                 Error(path, $"{size} slots are too few for {config.Dips.Count} DIPs; use a prime at least 100 times the DIP count, e.g. {Primes.NextPrime(config.Dips.Count * 100L)}", "dips");
             }
+        }
+
+        private void CheckSecondChance(EngineConfig config, SecondChanceConfig secondChance, Dictionary<Ipv4Address, string> vips)
+        {
+            InRange("second_chance.retention_seconds", secondChance.RetentionSeconds, EngineLimits.SecondChanceRetentionSeconds);
+            var peers = secondChance.Peers;
+            for (var i = 0; i < peers.Count; i++)
+            {
+                var path = $"second_chance.peers[{i}]";
+                NotEmpty($"{path}.name", peers[i].Name, "h14");
+                if (peers[i].Address == config.Address)
+                    Error($"{path}.address", $"{peers[i].Address} is this host's own address; list the other DIPs' agents", "address");
+                else if (vips.TryGetValue(peers[i].Address, out var vip))
+                    Error($"{path}.address", $"{peers[i].Address} is a VIP; use the other agent's own address", vip);
+                else if (config.Muxes.Any(m => m.Address == peers[i].Address))
+                    Error($"{path}.address", $"{peers[i].Address} is also a mux; a peer is another DIP's agent", "muxes");
+            }
+            Unique(peers, "second_chance.peers", p => p.Name, "name");
+            Unique(peers, "second_chance.peers", p => p.Address.ToString(), "address");
         }
 
         private void CheckHealth(HealthConfig health)

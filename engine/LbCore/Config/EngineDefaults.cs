@@ -21,4 +21,7 @@ public static class EngineDefaults
     public const int HealthDeadAfterMs = 1500;
     public const int HealthPort = 9199;
     public const int HealthHttpStatus = 200;
+    public const bool SecondChanceEnabled = false;
+    /// <summary>How long a retired Maglev table's owners stay alternates: well past the connection idle timeout, so draining connections keep their second chance.</summary>
+    public const int SecondChanceRetentionSeconds = 600;
 }

@@ -39,6 +39,16 @@ public static partial class EngineLimits
     public static readonly ConfigLimit HealthPort = new("health.port", 1, 65535, EngineDefaults.HealthPort);
     public static readonly ConfigLimit HealthHttpStatus = new("health.http.expect_status", 100, 599, EngineDefaults.HealthHttpStatus);
     public static readonly ConfigLimit MetricsPort = new("metrics.listen (port)", 1, 65535);
+    public static readonly ConfigLimit SecondChanceRetentionSeconds = new("second_chance.retention_seconds", 1, 86_400, EngineDefaults.SecondChanceRetentionSeconds);
+
+    /// <summary>
+    /// Retired Maglev tables a mux keeps for the second chance: its memory is at most this many times the table size
+    /// times 4 bytes (1 MiB with the default 65537 slots; 256 MiB at the largest table size).
+    /// </summary>
+    public const int MaxPoolVersions = 4;
+
+    /// <summary>Alternate DIPs one packet carries at most (the outer header's option is then 4 + 4 * 3 = 16 bytes).</summary>
+    public const int MaxAlternates = 3;
 
     /// <summary>
     /// Longest URL path a check or a probe sends (health.http.path, lb.yaml's verify.path): what HTTP servers and
@@ -57,6 +67,7 @@ public static partial class EngineLimits
     [
         Mtu, VipPort, Weight, TableSize, Seed, Capacity, IdleTimeoutSeconds,
         HealthIntervalMs, HealthTimeoutMs, HealthRise, HealthFall, HealthDeadAfterMs, HealthPort, HealthHttpStatus, MetricsPort,
+        SecondChanceRetentionSeconds,
     ];
 
     /// <summary>The limit of the key at a JSON path such as <c>dips[2].weight</c>, if it has one.</summary>

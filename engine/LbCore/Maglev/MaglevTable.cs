@@ -103,6 +103,15 @@ public sealed class MaglevTable
         return counts;
     }
 
+    /// <summary>The address (host order) of the backend owning each slot, 0 where none has weight: what a retired table leaves in <see cref="PoolHistory"/>.</summary>
+    public uint[] Owners()
+    {
+        var owners = new uint[_slots.Length];
+        for (var i = 0; i < owners.Length; i++)
+            owners[i] = _slots[i] < 0 ? 0 : Backends[_slots[i]].Address.Value;
+        return owners;
+    }
+
     /// <summary>The backend index owning each slot (a copy), for comparing two tables.</summary>
     public int[] Slots() => (int[])_slots.Clone();
 

@@ -31,6 +31,8 @@ public enum DropReason
     NotForThisHost,
     UnknownMux,
     InnerNotVip,
+    // Second chance (agent).
+    BadSecondChanceOption,
 }
 
 public static class DropReasons

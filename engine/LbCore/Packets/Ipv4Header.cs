@@ -48,12 +48,14 @@ public readonly ref struct Ipv4Header
     public bool HasValidChecksum => InternetChecksum.IsValid(_bytes[..HeaderLength]);
 
     /// <summary>
-    /// Writes a 20-byte header (no options) with a correct checksum. <paramref name="flags"/> holds the DF/MF bits.
+    /// Writes a header with a correct checksum. <paramref name="flags"/> holds the DF/MF bits. With
+    /// <paramref name="optionsLength"/> (a multiple of 4) the options must already be at <c>destination[20..]</c>:
+    /// the IHL and the checksum cover them.
     /// </summary>
     public static void Write(Span<byte> destination, int totalLength, ushort identification, ushort flags, byte ttl,
-        byte protocol, uint source, uint target, byte dscpEcn = 0)
+        byte protocol, uint source, uint target, byte dscpEcn = 0, int optionsLength = 0)
     {
-        destination[0] = 0x45;
+        destination[0] = (byte)(0x40 | ((MinimumLength + optionsLength) / 4));
         destination[1] = dscpEcn;
         BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(2, 2), (ushort)totalLength);
         BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(4, 2), identification);
@@ -64,7 +66,7 @@ public readonly ref struct Ipv4Header
         destination[11] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(12, 4), source);
         BinaryPrimitives.WriteUInt32BigEndian(destination.Slice(16, 4), target);
-        BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(10, 2), InternetChecksum.Compute(destination[..MinimumLength]));
+        BinaryPrimitives.WriteUInt16BigEndian(destination.Slice(10, 2), InternetChecksum.Compute(destination[..(MinimumLength + optionsLength)]));
     }
 
     /// <summary>Recomputes the header checksum of a header already in a writable buffer.</summary>

@@ -66,7 +66,20 @@ public sealed record EngineStats
     /// <summary>Agent with health checking: reports sent (one per mux per interval) / sends that failed.</summary>
     public long? HealthReportsSent { get; init; }
     public long? HealthReportsFailed { get; init; }
+    /// <summary>With the second chance on (absent otherwise): what it did.</summary>
+    public SecondChanceStats? SecondChance { get; init; }
 }
+
+/// <summary>
+/// Mux: <see cref="Marked"/> packets sent with alternates, the pool history's versions and bytes. Agent: packets
+/// redirected to / received from each peer and in total, and the kernel sock_diag lookups with their total time.
+/// </summary>
+public sealed record SecondChanceStats(
+    IReadOnlyList<PeerStats>? Peers = null, long? RedirectedOut = null, long? RedirectedIn = null,
+    long? SockDiagLookups = null, long? SockDiagNanoseconds = null,
+    long? Marked = null, int? PoolVersions = null, long? PoolBytes = null);
+
+public sealed record PeerStats(string Name, string Address, long RedirectedOut, long RedirectedIn);
 
 public sealed record VipStats(string Address, long Packets, long Bytes, long Flows);
 

@@ -40,6 +40,8 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
     private volatile bool _running;
     private int _receiveErrors;
     private AgentHealthChecker? _health;
+    private SockDiag? _sockDiag;
+    private RawIpSender? _redirectSender;
 
     public AgentEngine(string configPath, EngineConfig config, EngineLog log) : base(configPath, config, log)
     {
@@ -49,6 +51,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
     {
         var config = Config;
         _handler = new AgentPacketHandler(new AgentState(config), _counters);
+        if (config.SecondChanceEnabled) EnableSecondChance(config);
         string path;
         string? whyNot = null;
         if (config.PacketIo == PacketIoKind.Ring && TryStartRing(config, out whyNot))
@@ -74,6 +77,35 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         }
         Log.Info($"agent started on {config.Host} ({config.Address}); accepting from muxes {string.Join(", ", config.Muxes.Select(m => $"{m.Name}={m.Address}"))}; " +
                  $"vips {string.Join(", ", config.Vips.Select(v => v.Address))}; {path}");
+    }
+
+    /// <summary>
+    /// Opens what the second chance needs (the sock_diag socket, the raw socket redirects leave through) once; a
+    /// reload that turns it off keeps them open, unused.
+    /// </summary>
+    private void EnableSecondChance(EngineConfig config)
+    {
+        if (_handler!.SecondChance is not null) return;
+        _sockDiag = SockDiag.Open();
+        _redirectSender = new RawIpSender();
+        _handler.SecondChance = new AgentSecondChance(config.Connections, new SockDiagConnections(_sockDiag), TimeProvider.System);
+        Log.Info($"second chance: TCP segments of connections this host does not have go on to the alternate DIPs the mux lists; peers {string.Join(", ", config.SecondChance!.Peers.Select(p => $"{p.Name}={p.Address}"))}");
+    }
+
+    /// <summary>Sends the handler's redirected packet (packet thread); a failure is counted as send_failed.</summary>
+    private void SendRedirect()
+    {
+        var packet = _handler!.Redirect;
+        var error = _redirectSender!.Send(packet);
+        if (error == 0)
+        {
+            _counters.PacketsOut++;
+            _counters.BytesOut += packet.Length;
+            return;
+        }
+        _counters.SendFailed();
+        if (_handler.LastPeer is { } peer) peer.RedirectedOut--;
+        if (Log.Verbose) Log.Trace($"redirect failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)}");
     }
 
     /// <summary>Receive ring on the interface, nftables drop, transmit ring on lo; false (nothing left behind) if any part fails.</summary>
@@ -128,9 +160,15 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
     public int Process(ReadOnlySpan<byte> frame, Span<byte> output)
     {
         var packet = frame.Length > EthernetHeader.Length ? frame[EthernetHeader.Length..] : [];
-        var reason = _handler!.Handle(packet, out var offset, out var innerLength);
+        var handler = _handler!;
+        var reason = handler.Handle(packet, out var offset, out var innerLength);
         if (Log.Verbose) Trace(packet, reason, offset, innerLength);
         if (reason != DropReason.None) return 0;
+        if (handler.Redirected)
+        {
+            SendRedirect();
+            return 0;
+        }
         // lo takes Ethernet framing with zero addresses; only the type matters.
         output[..12].Clear();
         output[12] = 0x08;
@@ -154,6 +192,11 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
 
     private void Trace(ReadOnlySpan<byte> packet, DropReason reason, int offset, int innerLength)
     {
+        if (reason == DropReason.None && _handler!.Redirected)
+        {
+            Log.Trace($"{PacketTrace.DescribeIp(packet, packet.Length)} redirected to {_handler.LastPeer!.Config.Name} (second chance)");
+            return;
+        }
         var what = PacketTrace.DescribeIp(reason == DropReason.None ? packet.Slice(offset, innerLength) : packet, packet.Length);
         Log.Trace(reason == DropReason.None ? $"{what} delivered" : $"{what} dropped: {DropReasons.Name(reason)}");
     }
@@ -185,7 +228,11 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
             {
                 var packet = sockets.Packet(i);
                 var reason = handler.Handle(packet, out var offset, out var innerLength);
-                if (reason == DropReason.None)
+                if (reason == DropReason.None && handler.Redirected)
+                {
+                    SendRedirect();
+                }
+                else if (reason == DropReason.None)
                 {
                     sockets.Queue(i, offset, innerLength, new Ipv4Header(packet[offset..]).DestinationValue);
                     _counters.PacketsOut++;
@@ -210,12 +257,16 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         if (_thread is null || _thread.Join(ReceiveTimeout * 4)) _sockets?.Dispose();
         _ringPath?.Dispose();
         _kernelDrop?.Dispose();
+        // After the packet paths stopped: they no longer look up or send.
+        _sockDiag?.Dispose();
+        _redirectSender?.Dispose();
         Log.Info($"agent stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} delivered, {_counters.TotalDrops} dropped");
     }
 
     protected override string Apply(EngineConfig next)
     {
         var handler = _handler!;
+        if (next.SecondChanceEnabled) EnableSecondChance(next);
         var state = new AgentState(next, handler.State);
         handler.State = state;
         _health?.Update(next);
@@ -246,6 +297,10 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
             LinkDownSeconds = _ringPath is null ? null : Math.Round(_ringPath.Link.DownTime.TotalSeconds, 3),
             PacketIoErrors = _ringPath?.Link.Errors,
             Muxes = state.Muxes.Select(m => new MuxPeerStats(m.Config.Name, m.Config.Address.ToString(), m.Packets)).ToList(),
+            SecondChance = state.SecondChance ? new SecondChanceStats(
+                state.Peers.Select(p => new PeerStats(p.Config.Name, p.Config.Address.ToString(), p.RedirectedOut, p.RedirectedIn)).ToList(),
+                state.Peers.Sum(p => p.RedirectedOut), state.Peers.Sum(p => p.RedirectedIn),
+                _sockDiag?.Lookups ?? 0, _sockDiag?.Nanoseconds ?? 0) : null,
             ServerHealthy = _health?.ServerHealthy,
             HealthProbes = _health?.ProbesOk,
             HealthProbesFailed = _health?.ProbesFailed,

@@ -97,6 +97,23 @@ public static class EngineMetrics
                 .Sample(stats.HealthReportsSent ?? 0, Engine(("result", "sent")))
                 .Sample(stats.HealthReportsFailed ?? 0, Engine(("result", "failed")));
         }
+        if (stats.SecondChance is { } chance)
+        {
+            if (chance.Marked is { } marked)
+            {
+                text.Family("lbengine_second_chance_marked_total", "counter", "Packets the mux sent with second-chance alternates.").Sample(marked, Engine());
+                text.Family("lbengine_second_chance_pool_versions", "gauge", "Retired Maglev tables the mux keeps for the second chance.").Sample(chance.PoolVersions ?? 0, Engine());
+            }
+            if (chance.Peers is { } peers)
+            {
+                text.Family("lbengine_second_chance_redirected_out_total", "counter", "Packets the agent passed on to each peer (second chance).");
+                foreach (var p in peers) text.Sample(p.RedirectedOut, Engine(("peer", p.Name), ("address", p.Address)));
+                text.Family("lbengine_second_chance_redirected_in_total", "counter", "Packets the agent received from each peer (second chance).");
+                foreach (var p in peers) text.Sample(p.RedirectedIn, Engine(("peer", p.Name), ("address", p.Address)));
+                text.Family("lbengine_sock_diag_lookups_total", "counter", "Kernel socket-table lookups of the agent (second chance).").Sample(chance.SockDiagLookups ?? 0, Engine());
+                text.Family("lbengine_sock_diag_seconds_total", "counter", "Time spent in those lookups.").Sample((chance.SockDiagNanoseconds ?? 0) / 1e9, Engine());
+            }
+        }
         return text.ToString();
     }
 }

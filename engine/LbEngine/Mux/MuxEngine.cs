@@ -1,6 +1,7 @@
 using Lb.Core.Addressing;
 using Lb.Core.Config;
 using Lb.Core.Flows;
+using Lb.Core.Maglev;
 using Lb.Core.Packets;
 using Lb.Core.Stats;
 using Lb.Engine.Control;
@@ -50,7 +51,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
 
         var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
-        var state = NewState(config, _ownMac, _gatewayMac);
+        var state = NewState(config, _ownMac, _gatewayMac, history: LoadHistory(config));
         _handler = new MuxPacketHandler(state, connections, _counters);
 
         _path = OpenPath(config);
@@ -157,7 +158,61 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             _ownMac = ownMac;
             _gatewayMac = gatewayMac ?? _gatewayMac;
             var handler = _handler!;
-            handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
+            Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
+        }
+    }
+
+    /// <summary>Swaps in a new state (under the reload lock); a changed pool history is saved off the packet thread.</summary>
+    private void Swap(MuxState next)
+    {
+        var handler = _handler!;
+        var before = handler.State.History;
+        handler.State = next;
+        if (next.History is { } history && !ReferenceEquals(history, before)) SaveHistory(history);
+    }
+
+    private readonly object _saveLock = new();
+    private PoolHistory? _historyToSave;
+
+    /// <summary>Writes the newest history on a pool thread; saves queued meanwhile collapse into the last one.</summary>
+    private void SaveHistory(PoolHistory history)
+    {
+        Volatile.Write(ref _historyToSave, history);
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            lock (_saveLock)
+            {
+                var latest = Interlocked.Exchange(ref _historyToSave, null);
+                if (latest is null) return;
+                var path = PoolHistoryFile.PathFor(Config.ControlSocket);
+                try
+                {
+                    PoolHistoryFile.Write(path, latest);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Log.Warn($"cannot save the pool history to {path} ({e.Message}); a restart of this mux will start without it");
+                }
+            }
+        });
+    }
+
+    /// <summary>Mux start with the second chance on: the pool history a previous run saved, if it fits this config.</summary>
+    private PoolHistory? LoadHistory(EngineConfig config)
+    {
+        if (config.SecondChance is not { Enabled: true } secondChance) return null;
+        var path = PoolHistoryFile.PathFor(config.ControlSocket);
+        try
+        {
+            var history = PoolHistoryFile.Read(path, config.Hash.TableSize, config.Hash.Seed, secondChance.Retention, TimeProvider.System, out var why);
+            if (why is not null) Log.Warn($"pool history {path} ignored: {why}");
+            else if (history is not null) Log.Info($"pool history: {history.Versions.Count} earlier pool(s) within {secondChance.RetentionSeconds} s read from {path}");
+            return history;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.Warn($"cannot read the pool history {path} ({e.Message}); starting without it");
+            return null;
         }
     }
 
@@ -207,7 +262,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _health?.SetDips(next.Dips);
         var state = NewState(next, _ownMac, gatewayMac, handler.State);
         _gatewayMac = gatewayMac;
-        handler.State = state;
+        Swap(state);
         return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";
     }
 
@@ -223,7 +278,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
                 return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
             if (_overrides.SetDrained(name, drained))
             {
-                handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
+                Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
                 Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(handler.State)}");
             }
             return ControlReply.Ok($"{name} is {(drained ? "drained" : "active")}");
@@ -244,7 +299,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
                 return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
             if (_overrides.SetWeight(Config, name, weight))
             {
-                handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
+                Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
                 Log.Info($"weight of {name} set to {weight}{(_overrides.Weights.ContainsKey(name) ? " at run time" : " (the config's: runtime weight cleared)")}: dips {DescribeDips(handler.State)}");
             }
             var dip = handler.State.Dips.First(d => d.Name == name);
@@ -269,8 +324,8 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             ? ControlReply.Of(reply) : ControlReply.Error(error!);
     }
 
-    private MuxState NewState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, MuxState? previous = null) =>
-        new(config, ownMac, gatewayMac, _overrides.Drained, previous, _health?.DownAddresses(), _overrides.Weights);
+    private MuxState NewState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, MuxState? previous = null, PoolHistory? history = null) =>
+        new(config, ownMac, gatewayMac, _overrides.Drained, previous, _health?.DownAddresses(), _overrides.Weights, history: history);
 
     /// <summary>Health checking changed a DIP's state: rebuild the Maglev table from the DIPs that are up (one line per change).</summary>
     private void OnHealthChanged(IReadOnlyList<HealthChange> changes)
@@ -279,7 +334,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         {
             var handler = _handler!;
             var wasIgnored = handler.State.HealthIgnored;
-            handler.State = NewState(Config, _ownMac, _gatewayMac, handler.State);
+            Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
             foreach (var change in changes)
                 if (change.Up) Log.Info(change.ToString()); else Log.Warn(change.ToString());
             if (handler.State.HealthIgnored && !wasIgnored)
@@ -336,6 +391,9 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             HealthReports = _health?.Accepted,
             HealthReportsRejected = _health?.Rejected,
             HealthReportsMalformed = _health?.Malformed,
+            SecondChance = state.History is { } history
+                ? new SecondChanceStats(Marked: _counters.SecondChanceMarked, PoolVersions: history.Versions.Count, PoolBytes: history.MemoryBytes)
+                : null,
         };
     }
 

@@ -1,3 +1,4 @@
+using Lb.Core.Config;
 using Lb.Core.Flows;
 using Lb.Core.Packets;
 using Lb.Engine.Policy;
@@ -12,12 +13,14 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
 {
     public const byte OuterTtl = 64;
     /// <summary>Output buffers must hold the largest frame plus the outer header.</summary>
-    public const int OutputBufferSize = 65535 + EthernetHeader.Length + Ipv4Header.MinimumLength;
+    public const int OutputBufferSize = 65535 + EthernetHeader.Length + Ipv4Header.MinimumLength + SecondChanceOption.MaxLength;
     /// <summary>How much of the offending packet an ICMP error quotes beyond its IP header (RFC 792 asks for 8).</summary>
     private const int IcmpQuoteBytes = 8;
 
     private volatile MuxState _state = state;
     private ushort _identification;
+    /// <summary>The current packet's second-chance alternates (one handler per packet thread).</summary>
+    private readonly uint[] _alternates = new uint[EngineLimits.MaxAlternates];
 
     public MuxState State
     {
@@ -61,17 +64,6 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         reason = vip.Admit(key, flowClass, packet);
         if (reason != DropReason.None) return Drop(reason);
 
-        if (packetLength + Ipv4Header.MinimumLength > state.Mtu)
-        {
-            // RFC 1122: never answer an ICMP error with another one; without DF the client expects us to fragment,
-            // which the fabric would have to reassemble: drop and count instead.
-            if (!ip.DontFragment || flowClass == FlowClass.IcmpError) return Drop(DropReason.TooBigNoDf);
-            outputLength = WriteFragmentationNeeded(state, packet, output);
-            counters.IcmpSent++;
-            Drop(DropReason.FragmentationNeeded);
-            return MuxVerdict.ReplyIcmp;
-        }
-
         var hash = FlowHash.Compute(key, state.Seed);
         DipRuntime? dip = null;
         if (Connections.TryGet(key, hash, out var remembered))
@@ -87,17 +79,41 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
                 if (current < 0 || !ReferenceEquals(state.Dips[current], dip)) dip = null;
             }
         }
+        var newFlow = dip is null;
         if (dip is null)
         {
             var index = state.Table.Lookup(hash);
             if (index < 0) return Drop(DropReason.NoBackend);
             dip = state.Dips[index];
+        }
+
+        // Second chance: a TCP packet that does not open a connection carries its slot's earlier owners.
+        var alternates = _alternates;
+        var alternateCount = 0;
+        if (state.History is { } history && flowClass == FlowClass.Transport && ip.Protocol == IpProtocol.Tcp && !OpensTcpConnection(ip))
+            alternateCount = history.Alternates(hash, dip.Address, alternates);
+        var overhead = Ipv4Header.MinimumLength + SecondChanceOption.Length(alternateCount);
+
+        if (packetLength + overhead > state.Mtu)
+        {
+            // RFC 1122: never answer an ICMP error with another one; without DF the client expects us to fragment,
+            // which the fabric would have to reassemble: drop and count instead.
+            if (!ip.DontFragment || flowClass == FlowClass.IcmpError) return Drop(DropReason.TooBigNoDf);
+            outputLength = WriteFragmentationNeeded(state, packet, state.Mtu - overhead, output);
+            counters.IcmpSent++;
+            Drop(DropReason.FragmentationNeeded);
+            return MuxVerdict.ReplyIcmp;
+        }
+
+        if (newFlow)
+        {
             Connections.Set(key, hash, (int)dip.Address);
             dip.Flows++;
             vip.Flows++;
         }
+        if (alternateCount > 0) counters.SecondChanceMarked++;
 
-        outputLength = Encapsulate(state, packet, dip.Address, output);
+        outputLength = Encapsulate(state, packet, dip.Address, alternates.AsSpan(0, alternateCount), output);
         counters.Forwarded++;
         vip.Packets++;
         vip.Bytes += packetLength;
@@ -122,29 +138,35 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         return MuxVerdict.Drop;
     }
 
-    /// <summary>Ethernet (own MAC -> gateway) + outer IPv4 (own address -> DIP, proto 4) + the inner packet.</summary>
-    private int Encapsulate(MuxState state, ReadOnlySpan<byte> inner, uint dipAddress, Span<byte> output)
+    /// <summary>
+    /// Ethernet (own MAC -> gateway) + outer IPv4 (own address -> DIP, proto 4; with alternates, the second-chance
+    /// option) + the inner packet.
+    /// </summary>
+    private int Encapsulate(MuxState state, ReadOnlySpan<byte> inner, uint dipAddress, ReadOnlySpan<uint> alternates, Span<byte> output)
     {
         var ip = new Ipv4Header(inner);
-        var outerLength = inner.Length + Ipv4Header.MinimumLength;
+        var optionLength = SecondChanceOption.Length(alternates.Length);
+        var headerLength = Ipv4Header.MinimumLength + optionLength;
+        var outerLength = inner.Length + headerLength;
         EthernetHeader.Write(output, state.GatewayMac, state.OwnMac, EthernetHeader.EtherTypeIpv4);
         var outer = output.Slice(EthernetHeader.Length, outerLength);
+        if (optionLength > 0) SecondChanceOption.Write(outer[Ipv4Header.MinimumLength..], alternates);
         // RFC 2003 3.1: copy the inner DF bit and TOS; a fresh identification for the outer header.
         Ipv4Header.Write(outer, outerLength, _identification++, ip.DontFragment ? Ipv4Header.FlagDontFragment : (ushort)0,
-            OuterTtl, IpProtocol.IpInIp, state.OwnAddress, dipAddress, ip.DscpEcn);
-        var innerCopy = outer[Ipv4Header.MinimumLength..];
+            OuterTtl, IpProtocol.IpInIp, state.OwnAddress, dipAddress, ip.DscpEcn, optionLength);
+        var innerCopy = outer[headerLength..];
         inner.CopyTo(innerCopy);
         if (TransportChecksum.FinishIfPartial(innerCopy)) Counters.ChecksumsFinished++;
         return EthernetHeader.Length + outerLength;
     }
 
     /// <summary>
-    /// ICMP "fragmentation needed" (type 3 code 4, next-hop MTU = mtu - 20) to the client, from the VIP the packet
+    /// ICMP "fragmentation needed" (type 3 code 4, next-hop MTU = mtu - the outer header) to the client, from the VIP the packet
     /// was sent to (as Katran does): the VIP is the public, routable address the client talks to, so the error passes
     /// anti-spoofing filters and NATs on the way back, where a mux's internal address might be dropped. The client's
     /// TCP matches the quoted header, so PMTU discovery then works end to end.
     /// </summary>
-    private static int WriteFragmentationNeeded(MuxState state, ReadOnlySpan<byte> offending, Span<byte> output)
+    private static int WriteFragmentationNeeded(MuxState state, ReadOnlySpan<byte> offending, int nextHopMtu, Span<byte> output)
     {
         var ip = new Ipv4Header(offending);
         var quoteLength = Math.Min(offending.Length, ip.HeaderLength + IcmpQuoteBytes);
@@ -153,7 +175,7 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         EthernetHeader.Write(output, state.GatewayMac, state.OwnMac, EthernetHeader.EtherTypeIpv4);
         var reply = output.Slice(EthernetHeader.Length, totalLength);
         Ipv4Header.Write(reply, totalLength, 0, 0, OuterTtl, IpProtocol.Icmp, ip.DestinationValue, ip.SourceValue);
-        IcmpHeader.WriteFragmentationNeeded(reply[Ipv4Header.MinimumLength..], state.Mtu - Ipv4Header.MinimumLength, offending[..quoteLength]);
+        IcmpHeader.WriteFragmentationNeeded(reply[Ipv4Header.MinimumLength..], nextHopMtu, offending[..quoteLength]);
         return EthernetHeader.Length + totalLength;
     }
 }

@@ -15,8 +15,10 @@ public sealed class MuxState
 
     /// <param name="down">Addresses (host order) of DIPs that health checking reports down; null: health checking is off.</param>
     /// <param name="weights">Runtime weight overrides by DIP name (control command `weight`); null: none.</param>
+    /// <param name="time">The clock of the second chance's pool history (null: the system's).</param>
+    /// <param name="history">Mux start: the pool history read back from disk (used when <paramref name="previous"/> has none).</param>
     public MuxState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, IReadOnlySet<string> drained, MuxState? previous = null,
-        IReadOnlySet<uint>? down = null, IReadOnlyDictionary<string, int>? weights = null)
+        IReadOnlySet<uint>? down = null, IReadOnlyDictionary<string, int>? weights = null, TimeProvider? time = null, PoolHistory? history = null)
     {
         Config = config;
         OwnAddress = config.Address.Value;
@@ -52,6 +54,28 @@ public sealed class MuxState
         Table = MaglevTable.Build(
             dips.Select(d => new MaglevBackend(d.Name, d.Config.Address, d.EffectiveWeight)).ToArray(),
             config.Hash.TableSize, config.Hash.Seed);
+        if (config.SecondChance is { Enabled: true } secondChance)
+        {
+            Owners = Table.Owners();
+            History = NextHistory(previous, history, secondChance.Retention, time ?? TimeProvider.System);
+        }
+    }
+
+    /// <summary>
+    /// The previous state's history (or the one given at start) if it is about the same table size and seed, plus
+    /// the previous table if this one differs from it: a reload, drain, undrain or health change moved slots.
+    /// </summary>
+    private PoolHistory NextHistory(MuxState? previous, PoolHistory? loaded, TimeSpan retention, TimeProvider time)
+    {
+        var size = Table.Size;
+        var seed = Table.Seed;
+        bool Fits(PoolHistory? h) => h is not null && h.TableSize == size && h.Seed == seed;
+        var history = Fits(previous?.History) ? previous!.History!.WithRetention(retention)
+            : Fits(loaded) ? loaded!.WithRetention(retention)
+            : PoolHistory.Empty(size, seed, retention, time);
+        if (previous?.Owners is { } before && before.Length == size && previous.Seed == seed && !before.AsSpan().SequenceEqual(Owners))
+            history = history.Retire(before);
+        return history;
     }
 
     public EngineConfig Config { get; }
@@ -66,6 +90,9 @@ public sealed class MuxState
     /// <summary>Indexed like <see cref="Table"/>'s backends.</summary>
     public IReadOnlyList<DipRuntime> Dips { get; }
     public MaglevTable Table { get; }
+    /// <summary>Second chance on: <see cref="Table"/>'s owner per slot, and the tables it replaced; null when off.</summary>
+    public uint[]? Owners { get; }
+    public PoolHistory? History { get; }
 
     public DipRuntime? FindDip(uint address) => _dipsByAddress.GetValueOrDefault(address);
 }

@@ -17,6 +17,8 @@ public sealed class EngineCounters
     public long DsrViolations;
     public long IcmpSent;
     public long ChecksumsFinished;
+    /// <summary>Mux: packets sent with the second-chance option (their slot had earlier owners).</summary>
+    public long SecondChanceMarked;
     public readonly long[] Drops = new long[DropReasons.Count];
 
     public long TotalDrops
