@@ -80,7 +80,7 @@ public sealed class DebugBundleTests : IDisposable
 
         await BundleArchive.WriteAsync(archive, "b", manifest.ToJson(), entries, CancellationToken.None);
 
-        var read = await ReadAsync(archive);
+        var read = await BundleReader.ReadAsync(archive);
         Assert.Equal(["b/manifest.json", "b/nodes/a1/routes.txt", "b/engines/mux-h1/engine.log", "b/nodes/a1/nexthops.txt"], read.Keys);
         Assert.Equal("", read["b/nodes/a1/nexthops.txt"]);
         Assert.Equal(manifest.Files, BundleManifest.Parse(read["b/manifest.json"]).Files);
@@ -130,20 +130,5 @@ public sealed class DebugBundleTests : IDisposable
         Assert.Contains("net.ipv4.conf.all.rp_filter", await File.ReadAllTextAsync(Path.Combine(output, "sysctls.txt")));
         var failures = BundleManifest.FailedCommands("here", await File.ReadAllTextAsync(Path.Combine(output, "commands.tsv")), f => null);
         Assert.Contains(failures, f => f.What == $"vtysh --vty_socket {Path.Combine(folder, "no-frr")} -c show bgp summary json");
-    }
-
-    private static async Task<Dictionary<string, string>> ReadAsync(string archive)
-    {
-        var result = new Dictionary<string, string>();
-        await using var file = File.OpenRead(archive);
-        await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync() is { } entry)
-        {
-            // An empty file's entry has no data stream.
-            using var reader = entry.DataStream is null ? null : new StreamReader(entry.DataStream, Encoding.UTF8);
-            result.Add(entry.Name, reader is null ? "" : await reader.ReadToEndAsync());
-        }
-        return result;
     }
 }

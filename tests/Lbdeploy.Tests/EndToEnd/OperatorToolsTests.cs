@@ -1,3 +1,4 @@
+using Lbdeploy.Tests.Debugging;
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
@@ -48,7 +49,7 @@ public sealed class OperatorToolsTests(ITestOutputHelper log)
             Assert.Equal(new FileInfo(archive).Length, result.RootElement.GetProperty("bytes").GetInt64());
             Assert.Equal(36, result.RootElement.GetProperty("nodes").GetInt32());
 
-            var files = await ReadAsync(archive);
+            var files = await BundleReader.ReadAsync(archive);
             var manifest = BundleManifest.Parse(files["x/manifest.json"]);
             Assert.Equal(files.Keys.Where(k => k != "x/manifest.json").Order(StringComparer.Ordinal), manifest.Files.Select(f => "x/" + f.Path));
             Assert.All(manifest.Nodes, n => Assert.True(n.Complete, n.Name));
@@ -84,20 +85,5 @@ public sealed class OperatorToolsTests(ITestOutputHelper log)
         log.WriteLine($"$ lbdeploy {string.Join(' ', args)}  -> exit {process.ExitCode} in {watch.Elapsed.TotalSeconds:0.00} s");
         log.WriteLine(output + error);
         return (process.ExitCode, output, error);
-    }
-
-    private static async Task<Dictionary<string, string>> ReadAsync(string archive)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var file = File.OpenRead(archive);
-        await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync() is { } entry)
-        {
-            // An empty file's entry has no data stream.
-            using var reader = entry.DataStream is null ? null : new StreamReader(entry.DataStream, Encoding.UTF8);
-            result.Add(entry.Name, reader is null ? "" : await reader.ReadToEndAsync());
-        }
-        return result;
     }
 }

@@ -46,13 +46,6 @@ public sealed class DiffTests
             : null);
     }
 
-    private static async Task<(int Code, string Output)> DiffAsync(FakeRunner rig, bool json = false)
-    {
-        var output = new StringWriter();
-        var code = await DiffCommand.ReportAsync(rig.Plan, rig.Network, json, output, rig.Environment, CancellationToken.None);
-        return (code, output.ToString());
-    }
-
     [Fact]
     public async Task A_clean_deployment_has_nothing_to_change_and_exits_0()
     {
@@ -60,7 +53,7 @@ public sealed class DiffTests
         await rig.ApplyAsync();
         var calls = rig.Shell.Calls.Count;
 
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("diff: nothing to change", output);
@@ -77,7 +70,7 @@ public sealed class DiffTests
         await rig.ApplyAsync();
         var agent = Drift(rig);
 
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Pending, code);
         Assert.Matches(@"~ switch a2\s+drift: 10\.14\.3\.0/24 missing", output);
@@ -96,7 +89,7 @@ public sealed class DiffTests
         await rig.ApplyAsync();
         var agent = Drift(rig);
 
-        var (code, output) = await DiffAsync(rig, json: true);
+        var (code, output) = await rig.DiffAsync(json: true);
 
         Assert.Equal(ExitCodes.Pending, code);
         using var document = JsonDocument.Parse(output);
@@ -138,7 +131,7 @@ public sealed class DiffTests
         Assert.Matches(@"~ vip h14\s+VIP configured again", rig.Output.ToString());
 
         Repaired(rig);
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("nothing to change", output);
     }
@@ -150,7 +143,7 @@ public sealed class DiffTests
         await rig.ApplyAsync();
         rig.Shell.Fail("c1", FibVerifier.Command, "Cannot open netlink socket");
 
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Pending, code);
         Assert.Contains("drift switch c1: `ip -4 -j route show table main` exited 2: Cannot open netlink socket", output);
@@ -197,7 +190,7 @@ public sealed class DiffTests
         rig.Shell.Answer((host, command) => host == "t1" && command == FibVerifier.Command ? new ShellResult(host, command, 0, narrowed, "") : null);
 
         var changes = await rig.Deployer().DiffAsync(rig.Plan, rig.Network);
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         // The watcher narrows t1's VIP route to the healthy muxes and re-asserts it every round: re-running t1's script
         // would send traffic to a failed mux again until the next round.

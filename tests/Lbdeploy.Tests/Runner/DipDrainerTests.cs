@@ -19,13 +19,6 @@ public sealed class DipDrainerTests
         return (code, output.ToString());
     }
 
-    private static async Task<(int Code, string Output)> DiffAsync(FakeRunner rig, Planning.DeploymentPlan? plan = null)
-    {
-        var output = new StringWriter();
-        var code = await DiffCommand.ReportAsync(plan ?? rig.Plan, rig.Network, json: false, output, rig.Environment, CancellationToken.None);
-        return (code, output.ToString());
-    }
-
     [Fact]
     public async Task Drain_sends_the_verb_to_every_mux_and_prints_one_line_each()
     {
@@ -110,7 +103,7 @@ public sealed class DipDrainerTests
         await rig.ApplyAsync();
         await RunAsync(rig, "drain", "h14");
 
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Pending, code);
         Assert.Contains("diff: apply of", output);
@@ -138,7 +131,7 @@ public sealed class DipDrainerTests
         await RunAsync(rig, "drain", "h14");
 
         var (undrained, lines) = await RunAsync(rig, "undrain", "h14");
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Success, undrained);
         Assert.Contains("mux h2: h14 undrained (gets new flows again)", lines);
@@ -159,7 +152,7 @@ public sealed class DipDrainerTests
         var changes = await rig.ApplyWithDriftAsync(plan);
         // The muxes reload their config (h14 weight 0); the engine keeps a runtime drain across a reload.
         rig.Engines.Pool = [.. plan.Dips.Select(d => (d.Host, d.Weight))];
-        var (code, output) = await DiffAsync(rig, plan);
+        var (code, output) = await rig.DiffAsync(plan);
 
         Assert.Contains(changes.Changes, c => c.Kind == ChangeKind.Update && c.Label == "mux h1");
         Assert.Equal(ExitCodes.Success, code);
@@ -173,7 +166,7 @@ public sealed class DipDrainerTests
         await rig.ApplyAsync();
         rig.Engines.Silence(rig.Socket("h1", "mux"));
 
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Pending, code);
         Assert.Contains("  drift mux h1: its DIPs' state is unreadable: no engine answers on ", output);

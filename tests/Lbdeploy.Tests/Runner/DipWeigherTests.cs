@@ -19,13 +19,6 @@ public sealed class DipWeigherTests
         return (code, output.ToString());
     }
 
-    private static async Task<(int Code, string Output)> DiffAsync(FakeRunner rig, Planning.DeploymentPlan? plan = null)
-    {
-        var output = new StringWriter();
-        var code = await DiffCommand.ReportAsync(plan ?? rig.Plan, rig.Network, json: false, output, rig.Environment, CancellationToken.None);
-        return (code, output.ToString());
-    }
-
     [Fact]
     public async Task Weight_goes_to_every_mux_and_says_what_each_holds()
     {
@@ -105,7 +98,7 @@ public sealed class DipWeigherTests
         await rig.ApplyAsync();
         await RunAsync(rig, "h14", "3");
 
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Equal(ExitCodes.Pending, code);
         Assert.Contains("  drift mux h1: DIP h14 weight 3 set at run time (lb.yaml: weight 1); lbdeploy weight h14 1, or set weight: 3 in lb.yaml", output);
@@ -123,7 +116,7 @@ public sealed class DipWeigherTests
         var (back, lines) = await RunAsync(rig, "h14", "1");
         Assert.Equal(ExitCodes.Success, back);
         Assert.Contains("mux h2: h14 weight 1 (the applied plan's weight; no runtime weight)", lines);
-        var (clean, after) = await DiffAsync(rig);
+        var (clean, after) = await rig.DiffAsync();
         Assert.Equal(ExitCodes.Success, clean);
         Assert.Contains("diff: nothing to change", after);
     }
@@ -136,7 +129,7 @@ public sealed class DipWeigherTests
         await DrainCommand.RunAsync("h14", true, new StringWriter(), rig.Environment, CancellationToken.None);
 
         var (_, lines) = await RunAsync(rig, "h14", "2");
-        var (code, output) = await DiffAsync(rig);
+        var (code, output) = await rig.DiffAsync();
 
         Assert.Contains("mux h1: h14 weight 2 at run time (applied plan: weight 1; lbdeploy weight h14 1 clears it); still drained: no new flows until lbdeploy undrain", lines);
         Assert.Equal(ExitCodes.Pending, code);

@@ -99,6 +99,14 @@ internal sealed class FakeRunner : IDisposable
         await deployer.ApplyAsync(target, Network, deployer.Diff(target, Network));
     }
 
+    /// <summary>`lbdeploy diff` on this rig: its exit code and what it printed.</summary>
+    public async Task<(int Code, string Output)> DiffAsync(DeploymentPlan? plan = null, bool json = false)
+    {
+        var output = new StringWriter();
+        var code = await Lbdeploy.Commands.DiffCommand.ReportAsync(plan ?? Plan, Network, json, output, Environment, CancellationToken.None);
+        return (code, output.ToString());
+    }
+
     public AppliedUnit Unit(UnitKind kind, string host) => Store.Load()!.Units.Single(u => u.Kind == kind && u.Host == host);
 
     /// <summary>The sha256 of the file verify fetches (verify.path in the docroot).</summary>
