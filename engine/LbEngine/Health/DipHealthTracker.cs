@@ -119,6 +119,19 @@ public sealed class DipHealthTracker
         }
     }
 
+    /// <summary>
+    /// The mux could not hear for a while (its own link was down): silence counts again from now for every DIP, whose
+    /// state is kept (a DIP that reported unhealthy stays down until it rises).
+    /// </summary>
+    public void RestartSilence()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            foreach (var entry in _entries.Values) entry.Reference = now;
+        }
+    }
+
     /// <summary>Marks down every up DIP silent for longer than dead_after; call it a few times per interval.</summary>
     public void CheckSilence(List<HealthChange> changes)
     {

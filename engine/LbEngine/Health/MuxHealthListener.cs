@@ -9,7 +9,10 @@ namespace Lb.Engine.Health;
 /// <summary>
 /// The mux's UDP socket for health reports, bound to its own address and <c>health.port</c>, on its own thread (off
 /// the packet path). Feeds <see cref="DipHealthTracker"/>, checks for silent DIPs ten times per interval, and hands
-/// state changes to <paramref name="changed"/> (which rebuilds the Maglev table).
+/// state changes to <paramref name="changed"/> (which rebuilds the Maglev table). While the mux's own link is down
+/// (<paramref name="deaf"/>) silence proves nothing about the DIPs: the check is paused, and every DIP gets dead_after
+/// again from the moment the link is back, so a cut link does not leave the mux with half its pool down (a table that
+/// would send the flows it gets back to other DIPs than the other muxes do).
 /// </summary>
 public sealed class MuxHealthListener : IDisposable
 {
@@ -18,11 +21,13 @@ public sealed class MuxHealthListener : IDisposable
     private readonly EngineLog _log;
     private readonly Socket _socket;
     private readonly Thread _thread;
+    private readonly Func<bool> _deaf;
     private volatile bool _running = true;
 
-    public MuxHealthListener(Ipv4Address address, DipHealthTracker tracker, Action<IReadOnlyList<HealthChange>> changed, EngineLog log)
+    public MuxHealthListener(Ipv4Address address, DipHealthTracker tracker, Action<IReadOnlyList<HealthChange>> changed, EngineLog log, Func<bool>? deaf = null)
     {
         _tracker = tracker;
+        _deaf = deaf ?? (() => false);
         _changed = changed;
         _log = log;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -46,6 +51,7 @@ public sealed class MuxHealthListener : IDisposable
         var buffer = new byte[512];
         var changes = new List<HealthChange>();
         EndPoint sender = new IPEndPoint(IPAddress.Any, 0);
+        var wasDeaf = false;
         while (_running)
         {
             try
@@ -64,6 +70,17 @@ public sealed class MuxHealthListener : IDisposable
                 if (!_running) return;
                 _log.Warn($"health socket receive failed: {e.Message}");
                 Thread.Sleep(100);
+            }
+            if (_deaf())
+            {
+                wasDeaf = true;
+                continue;
+            }
+            if (wasDeaf)
+            {
+                wasDeaf = false;
+                _tracker.RestartSilence();
+                _log.Info("link back: every DIP has dead_after from now to be heard again");
             }
             _tracker.CheckSilence(changes);
             if (changes.Count == 0) continue;

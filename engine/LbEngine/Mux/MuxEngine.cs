@@ -70,7 +70,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         });
         if (_health is not null)
         {
-            _healthListener = new MuxHealthListener(config.Address, _health, OnHealthChanged, Log);
+            _healthListener = new MuxHealthListener(config.Address, _health, OnHealthChanged, Log, deaf: () => _path?.Link.IsDown == true);
             var h = config.Health!;
             Log.Info($"health checking: reports on udp {config.Address}:{h.Port}; a DIP is down on an unhealthy report or after {h.DeadAfterMs} ms of silence, up after {h.Rise} healthy report(s); every DIP starts up");
         }

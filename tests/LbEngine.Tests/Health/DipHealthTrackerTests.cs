@@ -67,6 +67,25 @@ public class DipHealthTrackerTests
     }
 
     [Fact]
+    public void After_the_mux_could_not_hear_every_dip_gets_dead_after_again_and_keeps_its_state()
+    {
+        var tracker = Tracker();
+        Report(tracker, H14, healthy: false); // h14 is down by its own report: not a matter of silence
+        _changes.Clear();
+        // The mux's link was down for longer than dead_after: nothing was heard, nothing was checked.
+        _time.Advance(Defaults.DeadAfter + TimeSpan.FromSeconds(1));
+        tracker.RestartSilence();
+        _time.Advance(Defaults.DeadAfter);
+        tracker.CheckSilence(_changes);
+        Assert.Empty(_changes);
+        Assert.Equal([true, false], tracker.Snapshot().OrderBy(s => s.Name).Select(s => s.Up));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        tracker.CheckSilence(_changes);
+        Assert.Equal("h13", Assert.Single(_changes).Name); // still unheard dead_after after the link came back
+    }
+
+    [Fact]
     public void An_unhealthy_report_takes_a_dip_down_at_once_and_rise_healthy_reports_bring_it_back()
     {
         var tracker = Tracker();

@@ -90,15 +90,24 @@ public sealed class RuntimeVerbsTests(ITestOutputHelper log)
         throw new Xunit.Sdk.XunitException($"no established connection to {vip}:80 in {Client} within 10 s");
     }
 
-    /// <summary>The DIP whose server holds the connection from <paramref name="client"/>: `ss` inside each DIP (the server answers from the VIP).</summary>
+    /// <summary>
+    /// The DIP whose server holds the connection from <paramref name="client"/>: `ss` inside each DIP (the server answers
+    /// from the VIP). Polled: the client is established on the SYN-ACK, the server only once the ACK has crossed a mux.
+    /// </summary>
     private static async Task<string> ServingDipAsync(DeployedService service, string vip, string client)
     {
         string[] dips = ["h13", "h14", "h15", "h16"];
-        var found = await Task.WhenAll(dips.Select(async dip =>
-            (Dip: dip, Output: (await service.Shell.RunAsync(dip, $"ss -tnH state established src {vip}:80 dst {client}")).StandardOutput.Trim())));
-        var holding = found.Where(f => f.Output.Length > 0).Select(f => f.Dip).ToList();
-        Assert.True(holding.Count == 1, $"DIPs holding {client}: {string.Join(", ", holding)}");
-        return holding[0];
+        var since = DateTimeOffset.UtcNow;
+        while (true)
+        {
+            var found = await Task.WhenAll(dips.Select(async dip =>
+                (Dip: dip, Output: (await service.Shell.RunAsync(dip, $"ss -tnH state established src {vip}:80 dst {client}")).StandardOutput.Trim())));
+            var holding = found.Where(f => f.Output.Length > 0).Select(f => f.Dip).ToList();
+            Assert.True(holding.Count <= 1, $"DIPs holding {client}: {string.Join(", ", holding)}");
+            if (holding.Count == 1) return holding[0];
+            if (DateTimeOffset.UtcNow - since > TimeSpan.FromSeconds(5)) throw new Xunit.Sdk.XunitException($"no DIP holds {client} within 5 s");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>New flows per DIP, summed over both muxes.</summary>
