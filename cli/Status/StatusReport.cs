@@ -113,9 +113,14 @@ public sealed record EngineRow(string Role, string Host, int? Pid, double? Uptim
 }
 
 /// <summary>A DIP as the muxes see it. <see cref="Share"/>: its fraction of all new flows (null before any).</summary>
-public sealed record DipRow(string Name, string Address, string? Health, bool? ServerHealthy, int Weight, string State, long Flows, double? Share, long ActiveFlows)
+/// <see cref="WeightOverride"/>: the weight was set at run time (`lbdeploy weight`) and differs from the applied plan's
+/// <see cref="ConfigWeight"/>.
+public sealed record DipRow(string Name, string Address, string? Health, bool? ServerHealthy, int Weight, string State, long Flows, double? Share, long ActiveFlows,
+    int? ConfigWeight = null, bool WeightOverride = false)
 {
     [JsonIgnore] public string HealthText => (Health ?? "-") + (ServerHealthy == false ? " (server unhealthy)" : "");
+    /// <summary>The weight, marked when set at run time: `3*` (the table's footnote names the plan's weight).</summary>
+    [JsonIgnore] public string WeightText => WeightOverride ? $"{Weight.ToString(CultureInfo.InvariantCulture)}*" : Weight.ToString(CultureInfo.InvariantCulture);
     [JsonIgnore] public string ShareText => Share is { } s ? (100 * s).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
 
     /// <summary>A DIP row per DIP the muxes know: new flows summed over the muxes; health null without health checking.</summary>
@@ -128,7 +133,8 @@ public sealed record DipRow(string Name, string Address, string? Health, bool? S
             var healths = g.Select(d => d.Health).OfType<string>().Distinct().ToList();
             var flows = g.Sum(d => d.Flows);
             return new DipRow(g.Key, g.First().Address, healths.Count == 0 ? null : string.Join("/", healths), agents.GetValueOrDefault(g.Key)?.ServerHealthy,
-                g.First().Weight, string.Join("/", g.Select(d => d.State).Distinct()), flows, total == 0 ? null : Math.Round((double)flows / total, 4), g.Sum(d => d.ActiveFlows));
+                g.First().Weight, string.Join("/", g.Select(d => d.State).Distinct()), flows, total == 0 ? null : Math.Round((double)flows / total, 4), g.Sum(d => d.ActiveFlows),
+                g.First().ConfigWeight, g.Any(d => d.WeightOverride == true));
         })];
     }
 }

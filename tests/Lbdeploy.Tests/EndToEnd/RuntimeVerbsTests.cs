@@ -52,6 +52,10 @@ public sealed class RuntimeVerbsTests(ITestOutputHelper log)
         Assert.Contains("mux h2: h14 weight 3 at run time", weight.Output);
         var dips = (await DeployedService.StatsAsync(UnitKind.Mux, "h1")).Dips!.Single(d => d.Name == "h14");
         Assert.Equal((3, 1, true), (dips.Weight, dips.ConfigWeight, dips.WeightOverride));
+        var status = await service.RunAsync("status");
+        Assert.True(status.ExitCode == 0, status.All);
+        Assert.Matches(@"\n  h14 +\S+ +\S+ +3\* ", status.Output);
+        Assert.Contains("  * h14: weight 3 set at run time (lbdeploy weight); the applied plan gives 1", status.Output);
 
         var gets = await service.GetFromAllClientsAsync(perClient: 12);
         Assert.True(gets.Ok == gets.Total, $"{gets.Ok}/{gets.Total} GETs after the weight: {gets.Errors}");
