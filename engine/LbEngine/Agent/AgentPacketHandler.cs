@@ -85,24 +85,21 @@ public sealed class AgentPacketHandler(AgentState state, EngineCounters counters
         if (reason != DropReason.None) return Drop(reason);
         reason = vip.Admit(key, flowClass, inner);
         if (reason != DropReason.None) return Drop(reason);
+        var redirected = false;
         if (SecondChance is { } secondChance && state.SecondChance && flowClass == FlowClass.Transport && ip.Protocol == IpProtocol.Tcp)
         {
             reason = SecondChanceOption.Find(outer.Options, out var option, out var found);
             if (reason != DropReason.None) return Drop(reason);
             if ((new TcpHeader(ip.Payload).Flags & (TcpHeader.FlagSyn | TcpHeader.FlagAck)) == TcpHeader.FlagSyn)
                 secondChance.Opened(key);
-            else if (found && !secondChance.IsLocal(key) && TryRedirect(state, option, inner))
-            {
-                counters.Forwarded++;
-                vip.Packets++;
-                vip.Bytes += length;
-                return DropReason.None;
-            }
+            else redirected = found && !secondChance.IsLocal(key) && TryRedirect(state, option, inner);
         }
 
+        // A redirected packet is forwarded too (to a peer): packets_in stays forwarded + drops.
         counters.Forwarded++;
         vip.Packets++;
         vip.Bytes += length;
+        if (redirected) return DropReason.None;
         innerOffset = offset;
         innerLength = length;
         return DropReason.None;

@@ -55,18 +55,10 @@ public sealed class SourceMininetTests(ITestOutputHelper log)
     /// <summary>argv in a fresh private mount namespace arranged by the script (MODE source or none).</summary>
     private async Task<(int ExitCode, string Output)> InNamespaceAsync(string work, string mode, string? stateFolder, params string[] argv)
     {
-        var start = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("unshare");
         foreach (var arg in new[] { "-m", "--propagation", "private", "bash", Script, work, mode }.Concat(argv)) start.ArgumentList.Add(arg);
         if (stateFolder is not null) start.Environment["LBDEPLOY_STATE_DIR"] = stateFolder;
         start.Environment["LBDEPLOY_HOME"] = CliRun.RepositoryRoot;
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var output = await stdout + await stderr;
-        log.WriteLine($"$ [{mode}] {string.Join(' ', argv.Select(Path.GetFileName))}  -> exit {process.ExitCode} in {watch.Elapsed.TotalSeconds:0.0} s");
-        log.WriteLine(output);
-        return (process.ExitCode, output);
+        return await LoggedProcess.RunAsync(start, $"[{mode}] {string.Join(' ', argv.Select(Path.GetFileName))}", log);
     }
 }

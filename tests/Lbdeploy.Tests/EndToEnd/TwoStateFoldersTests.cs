@@ -85,18 +85,10 @@ public sealed class TwoStateFoldersTests(ITestOutputHelper log)
     private async Task<(int ExitCode, string Output)> RunAsync(string stateFolder, params string[] args)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "lbdeploy.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet");
         foreach (var arg in new[] { "exec", cli }.Concat(args)) start.ArgumentList.Add(arg);
         start.Environment["LBDEPLOY_STATE_DIR"] = stateFolder;
         start.Environment["LBDEPLOY_HOME"] = CliRun.RepositoryRoot;
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var output = await stdout + await stderr;
-        log.WriteLine($"$ LBDEPLOY_STATE_DIR={stateFolder} lbdeploy {string.Join(' ', args)}  -> exit {process.ExitCode} in {watch.Elapsed.TotalSeconds:0.0} s");
-        log.WriteLine(output);
-        return (process.ExitCode, output);
+        return await LoggedProcess.RunAsync(start, $"LBDEPLOY_STATE_DIR={stateFolder} lbdeploy {string.Join(' ', args)}", log);
     }
 }
