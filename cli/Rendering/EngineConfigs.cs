@@ -28,6 +28,13 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
         var muxes = spec.Muxes.Select(m => new MuxPeerConfig(m, fabric.FindHost(m)!.Address.Address)).ToImmutableArray();
         var engine = spec.Engine;
         var health = spec.Health;
+        var secondChance = engine.SecondChance;
+        // An agent passes a packet on to, and accepts passed-on packets from, every other DIP of the pool.
+        SecondChanceConfig? SecondChanceFor(string hostName, EngineRole role) => !secondChance.Enabled ? null
+            : new SecondChanceConfig(true, (int)secondChance.Retention.TotalSeconds)
+            {
+                Peers = role == EngineRole.Agent ? [.. dips.Where(d => d.Name != hostName).Select(d => new PeerConfig(d.Name, d.Address))] : [],
+            };
         EngineConfig For(string hostName, EngineRole role)
         {
             var host = fabric.FindHost(hostName)!;
@@ -56,6 +63,7 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
                 {
                     Http = health.Http is { } http ? new HttpHealthCheck(http.Path, http.ExpectStatus) : null,
                 },
+                SecondChance = SecondChanceFor(host.Name, role),
             };
         }
         return new EngineConfigs(

@@ -1,3 +1,4 @@
+using Lb.Core.Packets;
 using System.Collections.Immutable;
 using System.Text.Json;
 using Lb.Core.Config;
@@ -77,7 +78,7 @@ public static class PlanRenderer
         {
             var host = fabric.FindHost(dip.Host)!;
             var model = new DipHostModel(host.Name, host.Interface, vip, host.Gateway.ToString(), LinkMtu,
-                AdvMss: LinkMtu - EncapsulationOverhead - 20 - 20);
+                AdvMss: LinkMtu - EncapsulationOverhead - (spec.Engine.SecondChance.Enabled ? SecondChanceOption.MaxLength : 0) - 20 - 20);
             files[PlanFiles.VipUp(host.Name)] = TemplateRenderer.Render("hosts/vip-up.sh.sbn", model);
             files[PlanFiles.VipDown(host.Name)] = TemplateRenderer.Render("hosts/vip-down.sh.sbn", model);
         }

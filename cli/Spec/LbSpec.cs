@@ -110,6 +110,18 @@ public static class SwitchTargets
 public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, PacketIoKind PacketIo)
 {
     public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, EngineDefaults.PacketIo);
+
+    public SecondChanceSpec SecondChance { get; init; } = SecondChanceSpec.Default;
+}
+
+/// <summary>
+/// The second chance (engine/README.md): muxes carry a flow's earlier owners after a pool change, and a DIP's agent
+/// passes a packet of a connection it does not hold on to them. <see cref="Retention"/>: how long a replaced
+/// table's owners stay alternates.
+/// </summary>
+public sealed record SecondChanceSpec(bool Enabled, TimeSpan Retention)
+{
+    public static readonly SecondChanceSpec Default = new(EngineDefaults.SecondChanceEnabled, TimeSpan.FromSeconds(EngineDefaults.SecondChanceRetentionSeconds));
 }
 
 /// <summary>Maglev lookup table size (prime) and the flow-hash seed.</summary>

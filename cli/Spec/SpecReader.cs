@@ -26,7 +26,8 @@ public static partial class SpecReader
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
     private static readonly string[] SwitchesKeys = ["target"];
-    private static readonly string[] EngineKeys = ["hash", "connections", "packet_io"];
+    private static readonly string[] EngineKeys = ["hash", "connections", "packet_io", "second_chance"];
+    private static readonly string[] SecondChanceKeys = ["enabled", "retention"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
     private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
     private static readonly string[] HealthKeys = ["enabled", "interval", "timeout", "rise", "fall", "dead_after", "port", "http"];
@@ -131,7 +132,7 @@ public static partial class SpecReader
         ImmutableArray<string>? clients = YamlFields.Optional(top, "clients") is { } clientsField ? ReadHostList(f, clientsField, required: false) : null;
         var target = ReadTarget(f, top);
         var bgp = ReadBgp(f, top, target);
-        var engine = ReadEngine(f, top);
+        var engine = ReadEngine(f, top, target);
         var health = ReadHealth(f, top);
         var servers = ReadServers(f, top, baseDirectory);
         var verify = ReadVerify(f, top);
@@ -367,7 +368,7 @@ public static partial class SpecReader
         return new BgpSettings(asnBase, new BfdTimers(interval, multiplier));
     }
 
-    private static EngineSpec ReadEngine(YamlFields f, Dictionary<string, Field> top)
+    private static EngineSpec ReadEngine(YamlFields f, Dictionary<string, Field> top, SwitchTarget target)
     {
         var engine = YamlFields.Optional(top, "engine") is { } field ? f.Mapping(field.Value, field.Path, EngineKeys, [], $"hash: {{ table_size: {EngineDefaults.TableSize} }}") : null;
         var hash = YamlFields.Optional(engine, "hash") is { } hashField ? f.Mapping(hashField.Value, hashField.Path, HashKeys, [], $"table_size: {EngineDefaults.TableSize}, seed: {EngineDefaults.Seed}") : null;
@@ -417,7 +418,41 @@ public static partial class SpecReader
                 f.Error(ioField.Value, ioField.Path, $"unknown packet_io {TerminalText.Quote(ioText)}; use ring (AF_PACKET rings, the default) or pcap (libpcap){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
             }
         }
-        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo);
+        var secondChance = YamlFields.Optional(engine, "second_chance") is { } chanceField ? ReadSecondChance(f, chanceField, target) : SecondChanceSpec.Default;
+        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo) { SecondChance = secondChance };
+    }
+
+    /// <summary>engine.second_chance: { enabled, retention } (engine/README.md, "Second chance").</summary>
+    private static SecondChanceSpec ReadSecondChance(YamlFields f, Field field, SwitchTarget target)
+    {
+        var defaults = SecondChanceSpec.Default;
+        var chance = f.Mapping(field.Value, field.Path, SecondChanceKeys, [], $"enabled: true, retention: {Durations.Format(defaults.Retention)}");
+        if (chance is null) return defaults;
+        var enabledField = YamlFields.Optional(chance, "enabled");
+        var enabled = enabledField is { } e ? f.Bool(e) ?? defaults.Enabled : defaults.Enabled;
+        var retention = defaults.Retention;
+        if (YamlFields.Optional(chance, "retention") is { } retentionField && f.Text(retentionField, "a duration such as 10m") is { } text)
+        {
+            var limit = EngineLimits.SecondChanceRetentionSeconds;
+            if (!Durations.TryParse(text, out var parsed))
+            {
+                f.Error(retentionField.Value, retentionField.Path, $"{TerminalText.Quote(text)} is not a duration; write a number with a unit, e.g. 10m or 1h");
+            }
+            else if (!limit.Contains((long)parsed.TotalSeconds))
+            {
+                f.Error(retentionField.Value, retentionField.Path, $"retention {text} is out of range; use {Durations.Format(TimeSpan.FromSeconds(limit.Min))} to {Durations.Format(TimeSpan.FromSeconds(limit.Max))}");
+            }
+            else
+            {
+                retention = parsed;
+            }
+        }
+        // p4/ecmp.p4 recomputes a 20-byte header's checksum: an outer header with the option would leave it wrong.
+        if (enabled && target == SwitchTarget.Bmv2 && enabledField is { } located)
+        {
+            f.Error(located.Value, located.Path, "the second chance needs the linux or frr target: p4/ecmp.p4 checksums 20-byte IPv4 headers and the option makes the outer header longer; set switches.target: linux, or enabled: false");
+        }
+        return new SecondChanceSpec(enabled, retention);
     }
 
     private static long? Integer(YamlFields f, Field field, ConfigLimit limit, string what) => f.Integer(field, limit.Min, limit.Max, what);

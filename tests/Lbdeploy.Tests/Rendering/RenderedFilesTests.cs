@@ -162,6 +162,23 @@ public sealed class RenderedFilesTests
     }
 
     [Fact]
+    public void Second_chance_gives_agents_the_other_dips_as_peers_and_the_dips_room_for_the_option()
+    {
+        var plan = Planner.Create(RepoPaths.Combine("lb.yaml"), "lb.yaml",
+            File.ReadAllText(RepoPaths.Combine("lb.yaml")).Replace("engine:\n", "engine:\n  second_chance: { enabled: true, retention: 15m }\n", StringComparison.Ordinal));
+        var agent = EngineConfigLoader.Parse(plan.Files["engines/h13-agent.json"], "h13-agent.json");
+        Assert.Equal(new SecondChanceConfig(true, 900), agent.SecondChance! with { Peers = [] });
+        Assert.Equal(["h14", "h15", "h16"], agent.SecondChance!.Peers.Select(p => p.Name));
+        Assert.Equal("10.19.14.2", agent.SecondChance.Peers[0].Address.ToString());
+        var mux = EngineConfigLoader.Parse(plan.Files["engines/h1-mux.json"], "h1-mux.json");
+        Assert.True(mux.SecondChanceEnabled);
+        Assert.Empty(mux.SecondChance!.Peers);
+        // 20 bytes of IP-in-IP and up to 16 of option: MSS 1500 - 36 - 40.
+        Assert.Contains("advmss 1424", plan.Files["hosts/h13/vip-up.sh"]);
+        Assert.Null(EngineConfigLoader.Parse(Linux.Files["engines/h13-agent.json"], "h13-agent.json").SecondChance);
+    }
+
+    [Fact]
     public void The_plan_points_into_its_files()
     {
         foreach (var s in Linux.Switches)

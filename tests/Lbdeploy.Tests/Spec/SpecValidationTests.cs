@@ -145,6 +145,18 @@ public sealed class SpecValidationTests : IDisposable
             ["lb.yaml:7:32: error: engine.connections.idle_timeout: '2 minutes' is not a duration; write a number with a unit, e.g. 90s, 2m or 1h30m"]
         },
         {
+            "second chance retention not a duration", Valid + "\nengine:\n  second_chance: { enabled: true, retention: 2d }",
+            ["lb.yaml:7:46: error: engine.second_chance.retention: '2d' is not a duration; write a number with a unit, e.g. 10m or 1h"]
+        },
+        {
+            "second chance retention too long", Valid + "\nengine:\n  second_chance: { enabled: true, retention: 25h }",
+            ["lb.yaml:7:46: error: engine.second_chance.retention: retention 25h is out of range; use 1s to 24h"]
+        },
+        {
+            "second chance on bmv2", Valid + "\nswitches: { target: bmv2 }\nengine:\n  second_chance: { enabled: true }",
+            ["lb.yaml:8:29: error: engine.second_chance.enabled: the second chance needs the linux or frr target: p4/ecmp.p4 checksums 20-byte IPv4 headers and the option makes the outer header longer; set switches.target: linux, or enabled: false"]
+        },
+        {
             "not a boolean", Valid.Replace("20.0.0.1\n", "20.0.0.1\n  icmp: sometimes\n"),
             ["lb.yaml:4:9: error: vip.icmp: expected true or false, got 'sometimes'"]
         },

@@ -10,6 +10,7 @@ sysctl -qw net.ipv4.conf.all.arp_ignore=2
 sysctl -qw net.ipv4.conf.all.arp_announce=2
 sysctl -qw net.ipv4.conf.h6-eth0.arp_ignore=2
 sysctl -qw net.ipv4.conf.h6-eth0.arp_announce=2
-# The mux adds a 20-byte outer header: advertise an MSS of 1440 (not 1460) so clients' full-size
-# segments still fit the 1500-byte links once encapsulated.
+# The mux adds an outer header of up to 20 bytes (IP-in-IP, and the second chance's option when
+# on): advertise an MSS of 1440 (not 1460) so clients' full-size segments still fit the 1500-byte
+# links once encapsulated.
 ip route replace default via 10.2.6.1 dev h6-eth0 advmss 1440
