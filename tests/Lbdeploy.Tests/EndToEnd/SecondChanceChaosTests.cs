@@ -1,0 +1,117 @@
+using Lbdeploy.Common;
+using Lbdeploy.Nodes;
+using Lbdeploy.Runner;
+using Xunit.Abstractions;
+
+namespace Lbdeploy.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 13's chaos phase set: a pool change, then a flow changes muxes. Under short requests and slow 1 MB downloads
+/// from every client: the pool grown then mux h1 killed (and brought back); weights changed then h1 restarted; a DIP
+/// drained then both muxes restarted one after the other; weights changed twice then h2 killed. With
+/// `engine.second_chance` on, no established download may break; with it off (the same phases) the broken ones show
+/// what it buys. Per phase the table is printed and written to /run/lbdeploy/second-chance-{on,off}.json (README and
+/// report quote them). Short requests may fail only inside a fault's 3 s detection window, either way.
+/// </summary>
+[Collection(MininetCollection.Name)]
+public sealed class SecondChanceChaosTests(ITestOutputHelper log)
+{
+    public static string ReportFile(bool enabled) => Path.Combine(StateDirectories.Root, $"second-chance-{(enabled ? "on" : "off")}.json");
+
+    [RootFact]
+    public Task With_the_second_chance_no_download_breaks_when_flows_change_muxes_after_a_pool_change() => RunPhases(enabled: true);
+
+    [RootFact]
+    public Task Without_it_the_same_phases_run_and_are_reported() => RunPhases(enabled: false);
+
+    private async Task RunPhases(bool enabled)
+    {
+        var root = Path.Combine(CliRun.RepositoryRoot, "lb.yaml");
+        var chance = $"engine:\n  second_chance: {{ enabled: {(enabled ? "true" : "false")} }}\n";
+        string Spec(string dips) => CliRun.DeriveSpec(root, ("dips: [h13, h14, h15, h16]", "dips: " + dips), ("engine:\n", chance));
+        var three = Spec("[h13, h14, h15]");
+        var four = Spec("[h13, h14, h15, h16]");
+        var reweighted = Spec("[{ host: h13, weight: 3 }, h14, h15, h16]");
+        var drained = Spec("[{ host: h13, weight: 3 }, h14, h15, { host: h16, weight: 0 }]");
+        var again = Spec("[h13, { host: h14, weight: 2 }, h15, { host: h16, weight: 0 }]");
+        var twice = Spec("[h13, { host: h14, weight: 2 }, { host: h15, weight: 3 }, h16]");
+        await using var service = await DeployedService.StartAsync(log, three);
+
+        var phases = new List<LoadPhase>();
+        // 1 MB at 64 KB/s: each download lives about 16 s, across a pool change and the mux change after it.
+        var load = service.StartLoadAsync(seconds: 75, shortWorkers: 1, longWorkers: 2, longRate: 64 * 1024, rate: 4);
+        var mark = DateTimeOffset.UtcNow;
+        async Task Phase(string name, Func<Task<DateTimeOffset?>> act, double seconds)
+        {
+            var fault = await act();
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            var end = DateTimeOffset.UtcNow;
+            phases.Add(new LoadPhase(name, mark, end, fault));
+            mark = end;
+        }
+        async Task Apply(string spec)
+        {
+            var apply = await service.RunAsync("apply", "-f", spec, "--auto-approve");
+            Assert.True(apply.ExitCode == 0, apply.All);
+        }
+        DateTimeOffset Kill(string mux)
+        {
+            var now = DateTimeOffset.UtcNow;
+            Assert.True(Processes.Signal(DeployedService.Unit(UnitKind.Mux, mux).Pid!.Value, Processes.SigKill));
+            return now;
+        }
+        // A restart: the mux dies and `apply` starts it again (with the pool history it saved).
+        async Task<DateTimeOffset?> Restart(string mux, string spec)
+        {
+            var at = Kill(mux);
+            await Apply(spec);
+            return at;
+        }
+        async Task<DateTimeOffset?> ChangeThen(string spec, Func<Task<DateTimeOffset?>> fault)
+        {
+            await Apply(spec);
+            await Task.Delay(TimeSpan.FromSeconds(2)); // downloads started before the change are still running
+            return await fault();
+        }
+
+        await Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 8);
+        await Phase("grown, h1 killed", () => ChangeThen(four, () => Task.FromResult<DateTimeOffset?>(Kill("h1"))), 6);
+        await Phase("h1 back", async () => { await Apply(four); return null; }, 6);
+        await Phase("reweighted, h1 restarted", () => ChangeThen(reweighted, () => Restart("h1", reweighted)), 8);
+        await Phase("drained, h1 restarted", () => ChangeThen(drained, () => Restart("h1", drained)), 5);
+        await Phase("then h2 restarted", () => Restart("h2", drained), 8);
+        await Phase("weights twice, h2 killed", () => ChangeThen(again, async () =>
+        {
+            await Apply(twice);
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            return Kill("h2");
+        }), 8);
+        await Apply(twice);
+        var events = DeployedService.WithDips(await load);
+        phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
+
+        var agents = await Task.WhenAll(new[] { "h13", "h14", "h15", "h16" }.Select(d => DeployedService.StatsAsync(UnitKind.Agent, d)));
+        var redirected = agents.Sum(a => a.SecondChance?.RedirectedOut ?? 0);
+        var rows = PhaseRow.Of(events, phases);
+        var table = PhaseRow.Table(rows);
+        log.WriteLine($"second chance {(enabled ? "on" : "off")}; packets the agents passed on: {redirected}");
+        log.WriteLine(table);
+        PhaseRow.Save(ReportFile(enabled), rows);
+        foreach (var e in events.Where(e => !e.Ok)) log.WriteLine("  failed: " + e);
+        var unexplained = PhaseRow.Unexplained(events, phases);
+        foreach (var e in unexplained) log.WriteLine("  failed outside a detection window: " + e);
+
+        Assert.True(rows.Sum(r => r.Requests) > 400, "the load generator barely ran:\n" + table);
+        Assert.True(rows.Where(r => r.Phase != "baseline" && r.Phase != "tail").All(r => r.LongLived >= 10), "too few downloads across a phase to tell:\n" + table);
+        Assert.True(unexplained.Count == 0, "requests failed outside a 3 s detection window:\n" + table + string.Join('\n', unexplained));
+        if (enabled)
+        {
+            Assert.True(rows.All(r => r.Broken == 0), "downloads broke with the second chance on:\n" + table + string.Join('\n', events.Where(e => e.Broken)));
+            Assert.True(redirected > 0, "no agent passed a packet on: the phases did not move any flow");
+        }
+        else
+        {
+            Assert.True(agents.All(a => a.SecondChance is null), "the second chance is off: agents report no second-chance stats");
+        }
+    }
+}
