@@ -55,6 +55,38 @@ public sealed class ConnectionReader(RunnerEnvironment environment)
         return [.. replies.Select(r => new MuxLookup(r.Mux, r.Reply.Flow, r.Reply.Source, r.Reply.Dip, r.Reply.DipAddress, r.Reply.AgeMs, r.Reply.IdleMs, r.Reply.Alternates ?? []))];
     }
 
+    /// <summary>
+    /// `trace`'s question, which the trace goes on without: where <paramref name="mux"/> of the deployment applied from
+    /// <paramref name="specPath"/> sends the flow, or null with why it could not be asked (nothing applied, another
+    /// spec applied, the mux not running or silent).
+    /// </summary>
+    public async Task<(MuxLookup? Lookup, string? Unavailable)> TryLookupAsync(string mux, FlowKey flow, string specPath, CancellationToken ct)
+    {
+        DeployState? state;
+        try
+        {
+            state = environment.State.Load();
+        }
+        catch (Exception e) when (e is LbdeployException or IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
+        if (state is null) return (null, "nothing is applied in this state folder");
+        if (!string.Equals(Path.GetFullPath(state.SpecPath), Path.GetFullPath(specPath), StringComparison.Ordinal))
+            return (null, $"the running deployment was applied from {TerminalText.Quote(state.SpecPath)}, not this spec");
+        var unit = state.Units.FirstOrDefault(u => u.Kind == UnitKind.Mux && u.Host == mux);
+        if (unit?.ControlSocket is null || !unit.IsProcessAlive(environment.Processes)) return (null, $"mux {mux} is not running");
+        try
+        {
+            var r = await environment.Engines.LookupAsync(unit.ControlSocket, flow, ct);
+            return (new MuxLookup(mux, r.Flow, r.Source, r.Dip, r.DipAddress, r.AgeMs, r.IdleMs, r.Alternates ?? []), null);
+        }
+        catch (ControlException e)
+        {
+            return (null, $"mux {mux} did not answer: {e.Message}");
+        }
+    }
+
     /// <summary>Asks the muxes (all, or the one named) at once; a mux that is not running or does not answer is a one-line error.</summary>
     private async Task<IReadOnlyList<(string Mux, T Reply)>> AskAsync<T>(string? only, string action, Func<string, Task<T>> ask)
     {

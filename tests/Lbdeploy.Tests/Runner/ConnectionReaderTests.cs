@@ -99,6 +99,26 @@ public sealed class ConnectionReaderTests
         Assert.Equal(System.Text.Json.JsonValueKind.Null, muxes[1].GetProperty("alternates")[1].GetProperty("dip").ValueKind);
     }
 
+    [Fact]
+    public async Task Traces_lookup_says_why_a_mux_cannot_be_asked_instead_of_failing()
+    {
+        using var rig = new FakeRunner();
+        var flow = ConnectionReader.ParseFlow("tcp 10.3.0.2:40000 20.0.0.1:80");
+        var reader = new ConnectionReader(rig.Environment);
+        Assert.Equal((null, "nothing is applied in this state folder"), await reader.TryLookupAsync("h1", flow, rig.SpecPath, CancellationToken.None));
+
+        await rig.ApplyAsync();
+        rig.Engines.Alternates[rig.Socket("h1", "mux")] = [new FlowAlternate("h15", "10.20.15.2", DateTimeOffset.UnixEpoch, 1000)];
+        var (lookup, why) = await reader.TryLookupAsync("h1", flow, rig.SpecPath, CancellationToken.None);
+        Assert.Null(why);
+        Assert.Equal(("h13", "h15"), (lookup!.Dip, lookup.Alternates.Single().Dip));
+        Assert.Contains("not this spec", (await reader.TryLookupAsync("h1", flow, rig.SpecPath + ".other", CancellationToken.None)).Unavailable);
+        rig.Engines.Silence(rig.Socket("h2", "mux"));
+        Assert.StartsWith("mux h2 did not answer: ", (await reader.TryLookupAsync("h2", flow, rig.SpecPath, CancellationToken.None)).Unavailable);
+        rig.Processes.Kill(rig.Unit(UnitKind.Mux, "h1").Pid!.Value);
+        Assert.Equal("mux h1 is not running", (await reader.TryLookupAsync("h1", flow, rig.SpecPath, CancellationToken.None)).Unavailable);
+    }
+
     [Theory]
     [InlineData(null, null, "tcp 10.3.0.2:40000", "conns: --flow 'tcp 10.3.0.2:40000': a flow is 3 words, not 2: PROTO SRC:PORT DST:PORT")]
     [InlineData(null, null, "sctp 10.3.0.2:1 20.0.0.1:80", "conns: --flow 'sctp 10.3.0.2:1 20.0.0.1:80': protocol 'sctp' is not tcp or udp")]
