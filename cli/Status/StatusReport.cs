@@ -28,9 +28,10 @@ public sealed record StatusReport(
     /// </summary>
     [JsonIgnore] public bool SecondChance => Dips.Any(d => d.RedirectedOut is not null) || Engines.Any(e => e.SecondChanceMarked is not null);
 
-    /// <summary>`mux h1 marked 120 (2 pool versions), mux h2 ...`: what each mux carried alternates for; "-" for a mux with it off.</summary>
-    [JsonIgnore] public string SecondChanceMuxes => string.Join(", ", Engines.Where(e => e.Role == "mux").Select(e => e.SecondChanceMarked is { } marked
-        ? string.Create(CultureInfo.InvariantCulture, $"mux {e.Host} marked {marked} ({e.PoolVersions} pool version{(e.PoolVersions == 1 ? "" : "s")})")
+    /// <summary>`mux h1 marked 120 (2 pool versions), mux h2 off`: the packets each mux sent with alternates and the tables it keeps.</summary>
+    [JsonIgnore] public string SecondChanceMuxes => string.Join(", ", Engines.Where(e => e.Role == "mux").Select(e =>
+        e.Error is not null ? $"mux {e.Host} no stats"
+        : e.SecondChanceMarked is { } marked ? string.Create(CultureInfo.InvariantCulture, $"mux {e.Host} marked {marked} ({e.PoolVersions} pool version{(e.PoolVersions == 1 ? "" : "s")})")
         : $"mux {e.Host} off"));
 
     /// <summary>Reads every engine's stats twice, <paramref name="interval"/> apart (or against <paramref name="previous"/>).</summary>

@@ -76,6 +76,8 @@ public sealed class StatusReportTests
         var text = TemplateRenderer.Render("status.txt.sbn", report);
         Assert.DoesNotContain("second chance", text);
         Assert.DoesNotContain("redir", text);
+        var silent = report with { Dips = [report.Dips[0] with { RedirectedOut = 0, RedirectedIn = 0 }], Engines = [report.Engines[0] with { Error = "not running (pid 100)" }] };
+        Assert.Contains("  second chance: mux h1 no stats\n", TemplateRenderer.Render("status.txt.sbn", silent));
         Assert.Matches(@"\n  h13 +10\.19\.13\.2 +- +1 +active +60 +75\.0% +6\n", text);
     }
 }
