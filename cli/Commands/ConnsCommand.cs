@@ -21,7 +21,7 @@ public static class ConnsCommand
         };
         var flow = new Option<string?>("--flow")
         {
-            Description = "Instead of the table: which DIP this flow reaches on each mux, from its connection table or from Maglev: \"tcp 10.0.3.2:40000 20.0.0.1:80\"",
+            Description = "Instead of the table: which DIP this flow reaches on each mux, from its connection table or from Maglev, and its second-chance alternates: \"tcp 10.0.3.2:40000 20.0.0.1:80\"",
             HelpName = "\"PROTO SRC:PORT DST:PORT\"",
         };
         var json = JsonOutput.Option("Print the tables (or the flow's answers) as JSON");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lbdeploy.Common;
 using Lbdeploy.Planning;
 using Lbdeploy.Runner;
+using static Lbdeploy.Runner.ConnectionReader;
 using Lbdeploy.Tracing;
 using Lbdeploy.Nodes;
 
@@ -62,6 +63,7 @@ public static class TraceCommand
             var trace = context.Get(live)
                 ? await new LiveTracer(new HostShell(NetworkLocator.Deployed(plan, RunnerEnvironment.Default).Network)).TraceAsync(plan, request, token)
                 : FlowTracer.Trace(plan, request);
+            trace = await WithSecondChanceAsync(plan, trace, token);
             if (svgPath is not null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(svgPath)!);
@@ -73,5 +75,24 @@ public static class TraceCommand
             return exit;
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>With the second chance on in the plan: the traced mux's alternates for the flow, if it runs, as legs.</summary>
+    private static async Task<FlowTrace> WithSecondChanceAsync(DeploymentPlan plan, FlowTrace trace, CancellationToken ct)
+    {
+        if (SecondChanceTrace.FlowToAsk(plan, trace) is not { } flow) return SecondChanceTrace.Apply(plan, trace, null);
+        var mux = trace.Balancing!.Mux;
+        MuxLookup? lookup;
+        string? unavailable;
+        try
+        {
+            (lookup, unavailable) = await new ConnectionReader(RunnerEnvironment.Default).TryLookupAsync(mux, flow, plan.SpecPath, ct);
+        }
+        catch (LbdeployException e)
+        {
+            (lookup, unavailable) = (null, e.Message); // e.g. an unusable state folder: the trace goes on without the mux
+        }
+        var answer = lookup is null ? SecondChanceAnswer.NotAsked(mux, unavailable!) : new SecondChanceAnswer(mux, lookup.Dip, lookup.Alternates);
+        return SecondChanceTrace.Apply(plan, trace, answer);
     }
 }

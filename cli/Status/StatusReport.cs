@@ -22,6 +22,18 @@ public sealed record StatusReport(
     string? Watcher,
     IReadOnlyList<RouterRow> Routers)
 {
+    /// <summary>
+    /// The second chance is on somewhere (an agent or a mux reports its stats): the DIPs table gets the redirection
+    /// columns and a line gives the muxes' marked packets and pool versions.
+    /// </summary>
+    [JsonIgnore] public bool SecondChance => Dips.Any(d => d.RedirectedOut is not null) || Engines.Any(e => e.SecondChanceMarked is not null);
+
+    /// <summary>`mux h1 marked 120 (2 pool versions), mux h2 off`: the packets each mux sent with alternates and the tables it keeps.</summary>
+    [JsonIgnore] public string SecondChanceMuxes => string.Join(", ", Engines.Where(e => e.Role == "mux").Select(e =>
+        e.Error is not null ? $"mux {e.Host} no stats"
+        : e.SecondChanceMarked is { } marked ? string.Create(CultureInfo.InvariantCulture, $"mux {e.Host} marked {marked} ({e.PoolVersions} pool version{(e.PoolVersions == 1 ? "" : "s")})")
+        : $"mux {e.Host} off"));
+
     /// <summary>Reads every engine's stats twice, <paramref name="interval"/> apart (or against <paramref name="previous"/>).</summary>
     public static async Task<(StatusReport Report, Sample Sample)> CollectAsync(DeployState state, Sample? previous, TimeSpan interval, CancellationToken ct)
     {
@@ -81,8 +93,12 @@ public sealed record Sample(DateTimeOffset Clock, Dictionary<string, EngineStats
     }
 }
 
+/// <summary>
+/// One engine. <see cref="SecondChanceMarked"/> and <see cref="PoolVersions"/>: a mux with the second chance on, the
+/// packets it sent with alternates and the retired tables it keeps (null otherwise).
+/// </summary>
 public sealed record EngineRow(string Role, string Host, int? Pid, double? UptimeSeconds, double? PacketsInPerSecond, double? PacketsOutPerSecond,
-    long? Flows, IReadOnlyDictionary<string, long> Drops, string? Error)
+    long? Flows, IReadOnlyDictionary<string, long> Drops, string? Error, long? SecondChanceMarked = null, int? PoolVersions = null)
 {
     [JsonIgnore] public string PidText => Pid?.ToString(CultureInfo.InvariantCulture) ?? "-";
     [JsonIgnore] public string Uptime => UptimeSeconds is { } s ? Duration(s) : "-";
@@ -100,7 +116,9 @@ public sealed record EngineRow(string Role, string Host, int? Pid, double? Uptim
         var drops = now.Drops.Where(d => d.Value > 0).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
         // Mux: live flow-table entries. An agent keeps no flow table.
         long? flows = unit.Kind == UnitKind.Mux ? now.Connections : null;
-        return new EngineRow(role, unit.Host, now.Pid, Math.Round(now.UptimeSeconds, 1), Rate(s => s.PacketsIn), Rate(s => s.PacketsOut), flows, drops, null);
+        var secondChance = unit.Kind == UnitKind.Mux ? now.SecondChance : null;
+        return new EngineRow(role, unit.Host, now.Pid, Math.Round(now.UptimeSeconds, 1), Rate(s => s.PacketsIn), Rate(s => s.PacketsOut), flows, drops, null,
+            secondChance?.Marked, secondChance?.PoolVersions);
     }
 
     private static string Number(double? value) => value?.ToString("0", CultureInfo.InvariantCulture) ?? "-";
@@ -114,10 +132,13 @@ public sealed record EngineRow(string Role, string Host, int? Pid, double? Uptim
 
 /// <summary>A DIP as the muxes see it. <see cref="Share"/>: its fraction of all new flows (null before any).</summary>
 /// <see cref="WeightOverride"/>: the weight was set at run time (`lbdeploy weight`) and differs from the applied plan's
-/// <see cref="ConfigWeight"/>.
+/// <see cref="ConfigWeight"/>. <see cref="RedirectedOut"/> / <see cref="RedirectedIn"/>: with the second chance on in
+/// its agent, the packets the agent passed on to other DIPs / took from them (null when off or the agent is silent).
 public sealed record DipRow(string Name, string Address, string? Health, bool? ServerHealthy, int Weight, string State, long Flows, double? Share, long ActiveFlows,
-    int? ConfigWeight = null, bool WeightOverride = false)
+    int? ConfigWeight = null, bool WeightOverride = false, long? RedirectedOut = null, long? RedirectedIn = null)
 {
+    [JsonIgnore] public string RedirectedOutText => RedirectedOut?.ToString(CultureInfo.InvariantCulture) ?? "-";
+    [JsonIgnore] public string RedirectedInText => RedirectedIn?.ToString(CultureInfo.InvariantCulture) ?? "-";
     [JsonIgnore] public string HealthText => (Health ?? "-") + (ServerHealthy == false ? " (server unhealthy)" : "");
     /// <summary>The weight, marked when set at run time: `3*` (the table's footnote names the plan's weight).</summary>
     [JsonIgnore] public string WeightText => WeightOverride ? $"{Weight.ToString(CultureInfo.InvariantCulture)}*" : Weight.ToString(CultureInfo.InvariantCulture);
@@ -132,9 +153,10 @@ public sealed record DipRow(string Name, string Address, string? Health, bool? S
         {
             var healths = g.Select(d => d.Health).OfType<string>().Distinct().ToList();
             var flows = g.Sum(d => d.Flows);
-            return new DipRow(g.Key, g.First().Address, healths.Count == 0 ? null : string.Join("/", healths), agents.GetValueOrDefault(g.Key)?.ServerHealthy,
+            var agent = agents.GetValueOrDefault(g.Key);
+            return new DipRow(g.Key, g.First().Address, healths.Count == 0 ? null : string.Join("/", healths), agent?.ServerHealthy,
                 g.First().Weight, string.Join("/", g.Select(d => d.State).Distinct()), flows, total == 0 ? null : Math.Round((double)flows / total, 4), g.Sum(d => d.ActiveFlows),
-                g.First().ConfigWeight, g.Any(d => d.WeightOverride == true));
+                g.First().ConfigWeight, g.Any(d => d.WeightOverride == true), agent?.SecondChance?.RedirectedOut, agent?.SecondChance?.RedirectedIn);
         })];
     }
 }

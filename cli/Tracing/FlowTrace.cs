@@ -28,6 +28,10 @@ public sealed record FlowTrace(
     /// <summary>`trace --live`: what one real packet of the flow looked like at each hop, beside the prediction.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public TraceLive? Live { get; init; }
+
+    /// <summary>The plan has the second chance on: what it does for this flow (<see cref="SecondChanceTrace"/>); null when off.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TraceSecondChance? SecondChance { get; init; }
 }
 
 /// <summary>
@@ -50,6 +54,8 @@ public static class TraceLegKinds
     public const string ToMux = "to-mux";
     public const string Tunnel = "tunnel";
     public const string Reply = "reply";
+    /// <summary>A DIP's agent passes a non-SYN segment of a connection it does not hold to an earlier owner (the second chance).</summary>
+    public const string SecondChance = "second-chance";
 }
 
 /// <summary>
@@ -118,6 +124,13 @@ public sealed record TraceBranch(int Index, string Neighbor, string Interface, i
 /// </summary>
 public sealed record TraceFrame(string Link, string EthernetSource, string EthernetDestination, TraceIp? Outer, TraceIp Inner, int? SourcePort, int? DestinationPort, int? EchoIdentifier)
 {
+    /// <summary>The second-chance option in the outer header: the alternates it names, newest first; null: no option.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ImmutableArray<string>? SecondChanceOption { get; init; }
+
+    [JsonIgnore]
+    public string OptionText => SecondChanceOption is { } alternates ? $"option second-chance {string.Join(' ', alternates)}" : "";
+
     public string Ports => EchoIdentifier is { } id ? $"echo id {id}" : SourcePort is null ? "" : $"{SourcePort} -> {DestinationPort}";
 }
 
@@ -140,3 +153,15 @@ public sealed record TraceBalancing(
     string? DipAddress,
     int? DipWeight,
     string Reason);
+
+/// <summary>
+/// The second chance for this flow: a TCP segment that is not a SYN reaches <see cref="Dip"/> with the earlier owners
+/// of its Maglev slot in the outer header, and an agent that does not hold the connection passes it to the first of
+/// them that is its peer. <see cref="Mux"/> is the mux asked (`lookup`) and <see cref="Alternates"/> its answer (empty
+/// when the slot has not moved, or the mux could not be asked: <see cref="Summary"/> says which); <see cref="Peers"/>
+/// are the DIPs <see cref="Dip"/>'s agent may pass packets to (its config's second_chance.peers).
+/// </summary>
+public sealed record TraceSecondChance(string Dip, string? Mux, ImmutableArray<TraceAlternate> Alternates, ImmutableArray<string> Peers, string Summary);
+
+/// <summary>An earlier owner the mux names: the DIP (null when no longer a DIP), its address, how long ago its table was replaced.</summary>
+public sealed record TraceAlternate(string? Dip, string Address, long ReplacedMsAgo);

@@ -111,7 +111,7 @@ public static class FlowTracer
         new(Path.GetFileName(plan.SpecPath), plan.Target.Name(), flow, ecmp, legs.ToImmutable(), balancing, complete, outcome, notes.ToImmutable());
 
     /// <summary>The fields the fabric hashes: the outermost IPv4 header, with L4 ports only for TCP/UDP (ecmp.p4's metadata).</summary>
-    private static FlowTuple RoutingTuple(TraceFrame frame)
+    internal static FlowTuple RoutingTuple(TraceFrame frame)
     {
         var ip = frame.Outer ?? frame.Inner;
         var ports = frame.Outer is null && frame.SourcePort is not null;
@@ -194,7 +194,7 @@ public static class FlowTracer
     }
 
     /// <summary>Follows one packet hop by hop through the plan's tables, rewriting its headers as each switch does.</summary>
-    private sealed class PathWalker(DeploymentPlan plan, bool bmv2, ObservedBranches? observed)
+    internal sealed class PathWalker(DeploymentPlan plan, bool bmv2, ObservedBranches? observed)
     {
         private readonly ForwardingTables tables = new(plan.Forwarding);
         private readonly Fabric fabric = plan.Fabric;
@@ -300,6 +300,7 @@ public static class FlowTracer
             (TraceLegKinds.ToMux, TraceRoles.Mux) => "mux captures the VIP packet",
             (TraceLegKinds.Tunnel, TraceRoles.Dip) => "agent strips the outer header",
             (TraceLegKinds.Reply, TraceRoles.Client) => "client receives the reply from the VIP",
+            (TraceLegKinds.SecondChance, TraceRoles.Dip) => "agent strips the outer header; delivers if it holds the connection, else passes it on",
             _ => "receives the packet",
         };
 

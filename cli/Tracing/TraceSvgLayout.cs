@@ -32,13 +32,17 @@ public static class TraceSvgLayout
         var lineCount = contents.SelectMany(l => l).Select(b => b.Fixed.Count + Wrap(b.Action, wrapAt).Count).DefaultIfEmpty(1).Max();
         var boxHeight = Padding + (lineCount + 1) * LineHeight;
 
-        // Columns: lane 0 runs left to right; each next lane starts under the previous lane's last box and turns.
+        // Columns: lane 0 runs left to right; each next lane starts under the box of the previous lane where it
+        // starts (the last, the hand-over; the first for a second-chance leg, which starts at the DIP) and turns.
         var starts = new int[legs.Count];
         var directions = new int[legs.Count];
+        var handOvers = new int[legs.Count];
         for (var i = 0; i < legs.Count; i++)
         {
             directions[i] = i % 2 == 0 ? 1 : -1;
-            starts[i] = i == 0 ? 0 : starts[i - 1] + directions[i - 1] * (legs[i - 1].Hops.Length - 1);
+            if (i == 0) continue;
+            handOvers[i] = HandOver(legs[i - 1], legs[i]);
+            starts[i] = starts[i - 1] + directions[i - 1] * handOvers[i];
         }
         var lowest = Enumerable.Range(0, legs.Count).Select(i => Math.Min(starts[i], starts[i] + directions[i] * (legs[i].Hops.Length - 1))).DefaultIfEmpty(0).Min();
         var highest = Enumerable.Range(0, legs.Count).Select(i => Math.Max(starts[i], starts[i] + directions[i] * (legs[i].Hops.Length - 1))).DefaultIfEmpty(0).Max();
@@ -55,6 +59,8 @@ public static class TraceSvgLayout
         headerLines.AddRange(Wrap("ECMP: " + trace.Ecmp.Explanation, headerWrap).Select(t => (t, "note")));
         if (trace.Balancing is { } balancing)
             headerLines.AddRange(Wrap($"Maglev at {balancing.Mux}: " + balancing.Reason, headerWrap).Select(t => (t, "note")));
+        if (trace.SecondChance is { } secondChance)
+            headerLines.AddRange(Wrap(secondChance.Summary, headerWrap).Select(t => (t, "note")));
         headerLines.AddRange(Wrap((trace.Complete ? "result: " : "FAILED: ") + trace.Outcome, headerWrap).Select(t => (t, trace.Complete ? "result" : "failed")));
         foreach (var (text, cls) in headerLines)
         {
@@ -66,7 +72,9 @@ public static class TraceSvgLayout
         y += 8;
         var legend = new List<SvgLegendItem>();
         var legendX = Margin;
-        foreach (var (kind, label) in new[] { (TraceLegKinds.ToMux, "client -> mux (to the VIP)"), (TraceLegKinds.Tunnel, "IP-in-IP tunnel mux -> DIP"), (TraceLegKinds.Reply, "DSR reply DIP -> client") })
+        var kinds = new List<(string Kind, string Label)> { (TraceLegKinds.ToMux, "client -> mux (to the VIP)"), (TraceLegKinds.Tunnel, "IP-in-IP tunnel mux -> DIP"), (TraceLegKinds.Reply, "DSR reply DIP -> client") };
+        if (legs.Any(l => l.Kind == TraceLegKinds.SecondChance)) kinds.Add((TraceLegKinds.SecondChance, "second chance DIP -> earlier owner"));
+        foreach (var (kind, label) in kinds)
         {
             legend.Add(new SvgLegendItem(kind, legendX, y, legendX + 36, new SvgText(legendX + 44, y + 4, label, "legend")));
             legendX += 44 + (int)Math.Ceiling(label.Length * CharWidth) + 32;
@@ -113,12 +121,13 @@ public static class TraceSvgLayout
             var titleX = directions[i] > 0 ? boxes[0].X : boxes[^1].X;
             if (i > 0 && lanes[i - 1].Boxes.Count > 0)
             {
-                var above = lanes[i - 1].Boxes[^1];
+                var above = lanes[i - 1].Boxes[handOvers[i]];
                 var below = boxes[0];
                 var x = below.X + below.Width / 2;
                 var label = leg.Kind == TraceLegKinds.Tunnel && trace.Balancing?.Dip is { } dip
                     ? $"Maglev: {dip} ({trace.Balancing.DipAddress}), slot {trace.Balancing.Slot}"
-                    : leg.Kind == TraceLegKinds.Reply ? "decapsulate; the server answers from the VIP" : "";
+                    : leg.Kind == TraceLegKinds.Reply ? "decapsulate; the server answers from the VIP"
+                    : leg.Kind == TraceLegKinds.SecondChance ? $"second chance: {leg.From} does not hold the connection" : "";
                 var labelY = above.Y + above.Height + (below.Y - above.Y - above.Height) / 2 + 4;
                 // Labels go right of the arrow unless that runs off the picture.
                 var fitsRight = x + 8 + (int)Math.Ceiling(label.Length * CharWidth) <= width - Margin;
@@ -132,6 +141,16 @@ public static class TraceSvgLayout
         }
         var height = y - LaneGap + Margin;
         return new TraceSvgModel(width, height, FontSize, $"lbdeploy trace: {trace.Flow.Text} from {trace.Flow.Client}", header, legend, lanes, connectors);
+    }
+
+    /// <summary>The hop of <paramref name="above"/> that <paramref name="below"/> starts from: its last, unless below starts at a node above visits earlier.</summary>
+    private static int HandOver(TraceLeg above, TraceLeg below)
+    {
+        var last = above.Hops.Length - 1;
+        if (below.Kind != TraceLegKinds.SecondChance || above.Hops[last].Node == below.From) return last;
+        for (var h = last; h >= 0; h--)
+            if (above.Hops[h].Node == below.From) return h;
+        return last;
     }
 
     private sealed record BoxContent(List<SvgText> Fixed, string Action);
@@ -169,6 +188,7 @@ public static class TraceSvgLayout
             lines.Add(new(0, 0, $"eth dst {frame.EthernetDestination}", "eth"));
             if (frame.Outer is { } outer)
                 lines.Add(new(0, 0, Invariant($"outer {outer.Source} > {outer.Destination} {outer.ProtocolName} ttl {outer.Ttl}"), "outer"));
+            if (frame.OptionText.Length > 0) lines.Add(new(0, 0, frame.OptionText, "outer"));
             var inner = frame.Inner;
             lines.Add(new(0, 0, Invariant($"{(frame.Outer is null ? "ip" : "inner")} {inner.Source} > {inner.Destination} {inner.ProtocolName} ttl {inner.Ttl}"), "inner"));
             if (frame.Ports.Length > 0) lines.Add(new(0, 0, $"{(frame.EchoIdentifier is null ? "ports " : "")}{frame.Ports.Replace("->", ">", StringComparison.Ordinal)} ({verb})", "ports"));

@@ -52,6 +52,9 @@ public sealed class PoolHistory
         return new PoolHistory(TableSize, Seed, Retention, _time, [version, .. older]).Pruned();
     }
 
+    /// <summary>How long ago <paramref name="version"/>'s table was replaced, on this history's clock.</summary>
+    public TimeSpan AgeOf(PoolVersion version) => _time.GetUtcNow() - version.RetiredAt;
+
     /// <summary>The same versions with another retention (a reload changed it).</summary>
     public PoolHistory WithRetention(TimeSpan retention) =>
         retention == Retention ? Pruned() : new PoolHistory(TableSize, Seed, retention, _time, _versions).Pruned();
@@ -61,20 +64,29 @@ public sealed class PoolHistory
     /// <paramref name="primary"/> and without versions older than <see cref="Retention"/>; returns how many (at most
     /// the span's length). No allocation: called per packet.
     /// </summary>
-    public int Alternates(uint flowHash, uint primary, Span<uint> alternates)
+    public int Alternates(uint flowHash, uint primary, Span<uint> alternates) => Alternates(flowHash, primary, alternates, default);
+
+    /// <summary>
+    /// The same alternates; when <paramref name="versions"/> is not empty (as long as <paramref name="alternates"/>)
+    /// it also gets, per alternate, the index in <see cref="Versions"/> of the newest table that gave it the slot, so a
+    /// query can say when that table was replaced.
+    /// </summary>
+    public int Alternates(uint flowHash, uint primary, Span<uint> alternates, Span<int> versions)
     {
-        var versions = _versions;
-        if (versions.Length == 0 || alternates.Length == 0) return 0;
+        var history = _versions;
+        if (history.Length == 0 || alternates.Length == 0) return 0;
         var slot = (int)(flowHash % (uint)TableSize);
         // The clock is read only once a candidate turns up: most slots did not move, and their packets skip it.
         DateTimeOffset? oldest = null;
         var count = 0;
-        foreach (var version in versions)
+        for (var i = 0; i < history.Length; i++)
         {
+            var version = history[i];
             var owner = version.Owners[slot];
             if (owner == 0 || owner == primary || alternates[..count].Contains(owner)) continue;
             oldest ??= _time.GetUtcNow() - Retention;
             if (version.RetiredAt < oldest) break; // newest first: the rest are older still
+            if (!versions.IsEmpty) versions[count] = i;
             alternates[count++] = owner;
             if (count == alternates.Length) break;
         }

@@ -46,11 +46,23 @@ public sealed record FlowLookupReply
     public string? DipAddress { get; init; }
     public long? AgeMs { get; init; }
     public long? IdleMs { get; init; }
+    /// <summary>
+    /// The second chance: the earlier owners of the flow's Maglev slot that the mux would put into the outer header of
+    /// a TCP packet of this flow that is not a SYN, right now, newest first; empty when the second chance is off, the
+    /// flow is not TCP, or the slot never moved within the retention.
+    /// </summary>
+    public IReadOnlyList<FlowAlternate> Alternates { get; init; } = [];
 
     public const string FromConnectionTable = "connection_table";
     public const string FromMaglev = "maglev";
     public const string NoBackend = "none";
 }
+
+/// <summary>
+/// One second-chance alternate of a flow: the DIP (null when the address is no longer a DIP of the mux's config) that
+/// owned the flow's slot in a table the mux replaced at <see cref="ReplacedAt"/>, <see cref="ReplacedMsAgo"/> ago.
+/// </summary>
+public sealed record FlowAlternate(string? Dip, string Address, DateTimeOffset ReplacedAt, long ReplacedMsAgo);
 
 /// <summary>
 /// The reply to <c>weight NAME N</c>: the DIP's effective weight now, its config's weight, and whether a runtime

@@ -90,8 +90,8 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         // Second chance: a TCP packet that does not open a connection carries its slot's earlier owners.
         var alternates = _alternates;
         var alternateCount = 0;
-        if (state.History is { } history && flowClass == FlowClass.Transport && ip.Protocol == IpProtocol.Tcp && !OpensTcpConnection(ip))
-            alternateCount = history.Alternates(hash, dip.Address, alternates);
+        if (state.History is not null && flowClass == FlowClass.Transport && ip.Protocol == IpProtocol.Tcp && !OpensTcpConnection(ip))
+            alternateCount = state.SecondChanceAlternates(hash, dip.Address, alternates);
         var overhead = Ipv4Header.MinimumLength + SecondChanceOption.Length(alternateCount);
 
         if (packetLength + overhead > state.Mtu)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Lb.Core.Addressing;
+using Lb.Core.Config;
 using Lb.Core.Flows;
 using Lb.Core.Packets;
 using Lb.Core.Stats;
@@ -54,12 +55,34 @@ public static class MuxQueries
             {
                 Host = host, Flow = text, Source = FlowLookupReply.FromConnectionTable, Dip = kept.Name, DipAddress = kept.Config.Address.ToString(),
                 AgeMs = (long)entry.Age.TotalMilliseconds, IdleMs = (long)entry.Idle.TotalMilliseconds,
+                Alternates = Alternates(state, flow, hash, kept),
             };
         }
         var index = state.Table.Lookup(hash);
         if (index < 0) return new FlowLookupReply { Host = host, Flow = text, Source = FlowLookupReply.NoBackend };
         var dip = state.Dips[index];
-        return new FlowLookupReply { Host = host, Flow = text, Source = FlowLookupReply.FromMaglev, Dip = dip.Name, DipAddress = dip.Config.Address.ToString() };
+        return new FlowLookupReply
+        {
+            Host = host, Flow = text, Source = FlowLookupReply.FromMaglev, Dip = dip.Name, DipAddress = dip.Config.Address.ToString(),
+            Alternates = Alternates(state, flow, hash, dip),
+        };
+    }
+
+    /// <summary>What a TCP non-SYN packet of the flow sent to <paramref name="dip"/> would carry in its option (none for UDP).</summary>
+    private static IReadOnlyList<FlowAlternate> Alternates(MuxState state, in FlowKey flow, uint hash, DipRuntime dip)
+    {
+        if (flow.Protocol != IpProtocol.Tcp || state.History is not { } history) return [];
+        Span<uint> addresses = stackalloc uint[EngineLimits.MaxAlternates];
+        Span<int> versions = stackalloc int[EngineLimits.MaxAlternates];
+        var count = state.SecondChanceAlternates(hash, dip.Address, addresses, versions);
+        var alternates = new FlowAlternate[count];
+        for (var i = 0; i < count; i++)
+        {
+            var version = history.Versions[versions[i]];
+            alternates[i] = new FlowAlternate(state.FindDip(addresses[i])?.Name, new Ipv4Address(addresses[i]).ToString(),
+                version.RetiredAt, (long)history.AgeOf(version).TotalMilliseconds);
+        }
+        return alternates;
     }
 
     private static ConnectionRow RowOf(in ConnectionEntry entry, MuxState state)

@@ -95,4 +95,12 @@ public sealed class MuxState
     public PoolHistory? History { get; }
 
     public DipRuntime? FindDip(uint address) => _dipsByAddress.GetValueOrDefault(address);
+
+    /// <summary>
+    /// The second chance's alternates of a TCP packet that does not open a connection, sent to <paramref name="primary"/>:
+    /// the earlier owners of its slot (<see cref="PoolHistory.Alternates(uint, uint, Span{uint}, Span{int})"/>); 0 when
+    /// the second chance is off. The packet path and the `lookup` query both ask here, so they cannot disagree.
+    /// </summary>
+    public int SecondChanceAlternates(uint flowHash, uint primary, Span<uint> alternates, Span<int> versions = default) =>
+        History?.Alternates(flowHash, primary, alternates, versions) ?? 0;
 }

@@ -74,6 +74,51 @@ public sealed class ConnectionReaderTests
             output.TrimEnd().Split('\n'));
     }
 
+    [Fact]
+    public async Task Flow_names_the_second_chance_alternates_in_text_and_json()
+    {
+        using var rig = new FakeRunner();
+        await rig.ApplyAsync();
+        var replaced = new DateTimeOffset(2026, 12, 5, 10, 0, 0, TimeSpan.Zero);
+        rig.Engines.Alternates[rig.Socket("h2", "mux")] =
+            [new FlowAlternate("h15", "10.20.15.2", replaced, 35000), new FlowAlternate(null, "10.20.17.2", replaced.AddSeconds(-60), 95000)];
+
+        var (_, text) = await RunAsync(rig, flow: "tcp 10.3.0.2:40000 20.0.0.1:80");
+        var (_, json) = await RunAsync(rig, flow: "tcp 10.3.0.2:40000 20.0.0.1:80", json: true);
+
+        var lines = text.TrimEnd().Split('\n');
+        Assert.Equal(3, lines.Length); // h1 has none: no second line
+        Assert.Equal("  second chance: a non-SYN segment also names h15 (10.20.15.2, table replaced 35.0s ago), 10.20.17.2 (no longer a DIP, table replaced 95.0s ago); " +
+            "h13's agent passes it on when it does not hold the connection", lines[2]);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var muxes = document.RootElement.GetProperty("muxes");
+        Assert.Equal(0, muxes[0].GetProperty("alternates").GetArrayLength());
+        var first = muxes[1].GetProperty("alternates")[0];
+        Assert.Equal(("h15", "10.20.15.2", "2026-12-05T10:00:00+00:00", 35000),
+            (first.GetProperty("dip").GetString(), first.GetProperty("address").GetString(), first.GetProperty("replaced_at").GetString(), first.GetProperty("replaced_ms_ago").GetInt64()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, muxes[1].GetProperty("alternates")[1].GetProperty("dip").ValueKind);
+    }
+
+    [Fact]
+    public async Task Traces_lookup_says_why_a_mux_cannot_be_asked_instead_of_failing()
+    {
+        using var rig = new FakeRunner();
+        var flow = ConnectionReader.ParseFlow("tcp 10.3.0.2:40000 20.0.0.1:80");
+        var reader = new ConnectionReader(rig.Environment);
+        Assert.Equal((null, "nothing is applied in this state folder"), await reader.TryLookupAsync("h1", flow, rig.SpecPath, CancellationToken.None));
+
+        await rig.ApplyAsync();
+        rig.Engines.Alternates[rig.Socket("h1", "mux")] = [new FlowAlternate("h15", "10.20.15.2", DateTimeOffset.UnixEpoch, 1000)];
+        var (lookup, why) = await reader.TryLookupAsync("h1", flow, rig.SpecPath, CancellationToken.None);
+        Assert.Null(why);
+        Assert.Equal(("h13", "h15"), (lookup!.Dip, lookup.Alternates.Single().Dip));
+        Assert.Contains("not this spec", (await reader.TryLookupAsync("h1", flow, rig.SpecPath + ".other", CancellationToken.None)).Unavailable);
+        rig.Engines.Silence(rig.Socket("h2", "mux"));
+        Assert.StartsWith("mux h2 did not answer: ", (await reader.TryLookupAsync("h2", flow, rig.SpecPath, CancellationToken.None)).Unavailable);
+        rig.Processes.Kill(rig.Unit(UnitKind.Mux, "h1").Pid!.Value);
+        Assert.Equal("mux h1 is not running", (await reader.TryLookupAsync("h1", flow, rig.SpecPath, CancellationToken.None)).Unavailable);
+    }
+
     [Theory]
     [InlineData(null, null, "tcp 10.3.0.2:40000", "conns: --flow 'tcp 10.3.0.2:40000': a flow is 3 words, not 2: PROTO SRC:PORT DST:PORT")]
     [InlineData(null, null, "sctp 10.3.0.2:1 20.0.0.1:80", "conns: --flow 'sctp 10.3.0.2:1 20.0.0.1:80': protocol 'sctp' is not tcp or udp")]

@@ -120,6 +120,9 @@ internal sealed class FakeEngineControl(EventLog log) : IEngineControl
         return Task.FromResult(new ConnectionsReply { Host = socket, Limit = limit, Live = rows.Count, Truncated = rows.Count > limit, Connections = [.. rows.Take(limit)] });
     }
 
+    /// <summary>The second-chance alternates `lookup` answers on a socket (none when absent).</summary>
+    public Dictionary<string, IReadOnlyList<FlowAlternate>> Alternates { get; } = new(StringComparer.Ordinal);
+
     /// <summary>What `lookup` answers: a flow in <see cref="Tables"/> from the connection table, else Maglev's pick <c>h13</c>.</summary>
     public Task<FlowLookupReply> LookupAsync(string socket, FlowKey flow, CancellationToken cancellationToken)
     {
@@ -127,9 +130,10 @@ internal sealed class FakeEngineControl(EventLog log) : IEngineControl
         if (Silent(socket) is { } silence) return Task.FromException<FlowLookupReply>(silence);
         var client = $"{flow.SourceAddress}:{flow.SourcePort}";
         var row = (Tables.GetValueOrDefault(socket) ?? []).FirstOrDefault(r => r.Client == client);
+        var alternates = Alternates.GetValueOrDefault(socket) ?? [];
         return Task.FromResult(row is null
-            ? new FlowLookupReply { Host = socket, Flow = FlowQuery.Format(flow), Source = FlowLookupReply.FromMaglev, Dip = "h13", DipAddress = "10.19.13.2" }
-            : new FlowLookupReply { Host = socket, Flow = FlowQuery.Format(flow), Source = FlowLookupReply.FromConnectionTable, Dip = row.Dip, DipAddress = row.DipAddress, AgeMs = row.AgeMs, IdleMs = row.IdleMs });
+            ? new FlowLookupReply { Host = socket, Flow = FlowQuery.Format(flow), Source = FlowLookupReply.FromMaglev, Dip = "h13", DipAddress = "10.19.13.2", Alternates = alternates }
+            : new FlowLookupReply { Host = socket, Flow = FlowQuery.Format(flow), Source = FlowLookupReply.FromConnectionTable, Dip = row.Dip, DipAddress = row.DipAddress, AgeMs = row.AgeMs, IdleMs = row.IdleMs, Alternates = alternates });
     }
 
     public Task SetDrainedAsync(string socket, string dip, bool drain, CancellationToken cancellationToken)
