@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using Lb.Core.Config;
+using Lb.Core.Maglev;
 using Lbdeploy.Planning;
 using Lbdeploy.Common;
 
@@ -45,6 +46,13 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
 
     public bool IsProcess => Kind is UnitKind.Server or UnitKind.Agent or UnitKind.Mux or UnitKind.Router;
 
+    /// <summary>
+    /// A mux with the second chance on: where the other muxes keep their pool history. A mux that starts with no
+    /// history of its own (a new mux, or one whose runtime folder was removed) is given a copy of the newest of them,
+    /// so it can name the earlier owners of flows the fabric moves onto it. Empty for other units.
+    /// </summary>
+    public ImmutableArray<string> PoolHistorySources { get; init; } = [];
+
     /// <summary>A router's FRR instance (<see cref="Files"/>[0] is its config); null for the other kinds.</summary>
     public PlannedRouter? Router { get; init; }
 
@@ -81,7 +89,14 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         }
         foreach (var mux in plan.Muxes)
         {
-            units.Add(new DeployUnit(UnitKind.Mux, mux.Host, ComputeHash(plan, [mux.EngineConfigFile], null), [mux.EngineConfigFile], null, null) { Engine = mux.Engine });
+            ImmutableArray<string> sources = mux.Engine.SecondChanceEnabled
+                ? [.. plan.Muxes.Where(m => m.Host != mux.Host).Select(m => PoolHistoryFile.PathFor(m.Engine.ControlSocket))]
+                : [];
+            units.Add(new DeployUnit(UnitKind.Mux, mux.Host, ComputeHash(plan, [mux.EngineConfigFile], null), [mux.EngineConfigFile], null, null)
+            {
+                Engine = mux.Engine,
+                PoolHistorySources = sources,
+            });
         }
         foreach (var router in plan.Routers)
         {

@@ -1,3 +1,4 @@
+using Lb.Core.Maglev;
 using System.Globalization;
 using CliWrap;
 using CliWrap.Buffered;
@@ -104,6 +105,7 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         if (File.Exists(socket)) File.Delete(socket);
         // Only root reaches the sockets' folder: a control socket drains DIPs and reloads configs.
         Directory.CreateDirectory(Path.GetDirectoryName(socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        SeedPoolHistory(unit, socket);
         var pid = await shell.StartDaemonAsync(unit.Host, EngineBinary.CommandLine(role, config), log, ct);
         Directory.CreateDirectory(Paths.PidDirectory);
         await File.WriteAllTextAsync(Path.Combine(Paths.PidDirectory, $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
@@ -129,6 +131,23 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
             throw new RunnerException($"the {role} on {unit.Host} did not answer on {socket} within {EngineStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
         }
         return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log, ControlSocket = socket, ConfigFile = config };
+    }
+
+    /// <summary>
+    /// A mux about to start gets the newest pool history among its own and its peers' (the plan names them): a new
+    /// mux, one whose runtime folder was removed, or one that was out of the plan while the pool changed would
+    /// otherwise not know the earlier owners of the flows the fabric moves onto it. The engine reads the file at start
+    /// and drops what does not fit its table or has expired.
+    /// </summary>
+    internal static void SeedPoolHistory(DeployUnit unit, string socket)
+    {
+        if (unit.PoolHistorySources.IsEmpty) return;
+        var own = PoolHistoryFile.PathFor(socket);
+        var newest = unit.PoolHistorySources.Append(own).Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+        if (newest is null || newest == own) return;
+        var temporary = own + ".seed";
+        File.Copy(newest, temporary, overwrite: true);
+        File.Move(temporary, own, overwrite: true);
     }
 
     /// <summary>The engine's config file was rewritten: tell it to re-read it (no restart, flows survive).</summary>

@@ -8,7 +8,8 @@ namespace Lbdeploy.Tests.EndToEnd;
 /// <summary>
 /// Issue 13's chaos phase set: a pool change, then a flow changes muxes. Under short requests and slow 1 MB downloads
 /// from every client: the pool grown then mux h1 killed (and brought back); weights changed then h1 restarted; a DIP
-/// drained then both muxes restarted one after the other; weights changed twice then h2 killed. With
+/// drained then both muxes restarted one after the other; weights changed twice then h2 killed; h2 taken out of the
+/// plan, the weights changed, h2 back in (it starts with h1's newer pool history). With
 /// `engine.second_chance` on, no established download may break; with it off (the same phases) the broken ones show
 /// what it buys. Per phase the table is printed and written to /run/lbdeploy/second-chance-{on,off}.json (README and
 /// report quote them). Short requests may fail only inside a fault's 3 s detection window, either way.
@@ -28,18 +29,22 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
     {
         var root = Path.Combine(CliRun.RepositoryRoot, "lb.yaml");
         var chance = $"engine:\n  second_chance: {{ enabled: {(enabled ? "true" : "false")} }}\n";
-        string Spec(string dips) => CliRun.DeriveSpec(root, ("dips: [h13, h14, h15, h16]", "dips: " + dips), ("engine:\n", chance));
+        string Spec(string dips, string muxes = "[h1, h2]") =>
+            CliRun.DeriveSpec(root, ("dips: [h13, h14, h15, h16]", "dips: " + dips), ("muxes: [h1, h2]", "muxes: " + muxes), ("engine:\n", chance));
         var three = Spec("[h13, h14, h15]");
         var four = Spec("[h13, h14, h15, h16]");
         var reweighted = Spec("[{ host: h13, weight: 3 }, h14, h15, h16]");
         var drained = Spec("[{ host: h13, weight: 3 }, h14, h15, { host: h16, weight: 0 }]");
         var again = Spec("[h13, { host: h14, weight: 2 }, h15, { host: h16, weight: 0 }]");
         var twice = Spec("[h13, { host: h14, weight: 2 }, { host: h15, weight: 3 }, h16]");
+        var h1Alone = Spec("[h13, { host: h14, weight: 2 }, { host: h15, weight: 3 }, h16]", muxes: "[h1]");
+        var changedAlone = Spec("[h13, h14, h15, { host: h16, weight: 2 }]", muxes: "[h1]");
+        var joined = Spec("[h13, h14, h15, { host: h16, weight: 2 }]");
         await using var service = await DeployedService.StartAsync(log, three);
 
         var phases = new List<LoadPhase>();
         // 1 MB at 64 KB/s: each download lives about 16 s, across a pool change and the mux change after it.
-        var load = service.StartLoadAsync(seconds: 75, shortWorkers: 1, longWorkers: 2, longRate: 64 * 1024, rate: 4);
+        var load = service.StartLoadAsync(seconds: 95, shortWorkers: 1, longWorkers: 2, longRate: 64 * 1024, rate: 4);
         var mark = DateTimeOffset.UtcNow;
         async Task Phase(string name, Func<Task<DateTimeOffset?>> act, double seconds)
         {
@@ -86,7 +91,9 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
             await Task.Delay(TimeSpan.FromSeconds(1));
             return Kill("h2");
         }), 8);
-        await Apply(twice);
+        await Phase("h2 out of the plan", async () => { await Apply(h1Alone); return null; }, 5);
+        // h2 joins with the history h1 saved after the change (its own is older): flows the fabric moves onto it keep their DIP.
+        await Phase("reweighted, h2 joined", () => ChangeThen(changedAlone, async () => { await Apply(joined); return null; }), 8);
         var events = DeployedService.WithDips(await load);
         phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
 
@@ -108,6 +115,15 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
         {
             Assert.True(rows.All(r => r.Broken == 0), "downloads broke with the second chance on:\n" + table + string.Join('\n', events.Where(e => e.Broken)));
             Assert.True(redirected > 0, "no agent passed a packet on: the phases did not move any flow");
+            // status shows what each DIP passed on, from the same counters (the load is over: they no longer move).
+            var status = await service.RunAsync("status", "--json");
+            Assert.True(status.ExitCode == 0, status.All);
+            using var report = System.Text.Json.JsonDocument.Parse(status.Output);
+            var dips = report.RootElement.GetProperty("dips").EnumerateArray().ToList();
+            Assert.Equal(redirected, dips.Sum(d => d.GetProperty("redirected_out").GetInt64()));
+            Assert.InRange(dips.Sum(d => d.GetProperty("redirected_in").GetInt64()), 1, redirected); // what the peers took in
+            var text = await service.RunAsync("status");
+            Assert.Contains("redir out", text.Output);
         }
         else
         {

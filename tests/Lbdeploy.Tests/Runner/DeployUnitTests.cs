@@ -45,4 +45,38 @@ public sealed class DeployUnitTests
         // weights 1,1,2,1,2 (h12 drained): 12 flows for each weight-1 DIP = 84 flows over 4 clients.
         Assert.Equal(21, new Verifier(leafspine, MininetNetwork.FromNodes(new Dictionary<string, int>()), RunnerEnvironment.Default).RequestsPerClient);
     }
+
+    [Fact]
+    public void A_mux_with_the_second_chance_names_its_peers_history_and_starts_from_the_newest_one()
+    {
+        var spec = CliRun.DeriveSpec(Spec, ("engine:\n", "engine:\n  second_chance: { enabled: true }\n"));
+        var muxes = DeployUnit.FromPlan(Planner.Create(spec)).Where(u => u.Kind == UnitKind.Mux).ToList();
+        Assert.Equal([Path.Combine(Lbdeploy.Common.StateDirectories.Sockets, "h2-mux.pool-history")], muxes[0].PoolHistorySources.ToArray());
+        Assert.Empty(DeployUnit.FromPlan(Planner.Create(Spec)).Single(u => u.Kind == UnitKind.Mux && u.Host == "h1").PoolHistorySources);
+
+        var folder = Directory.CreateTempSubdirectory("lbdeploy-history-").FullName;
+        try
+        {
+            string In(string name) => Path.Combine(folder, name);
+            File.WriteAllText(In("h2-mux.pool-history"), "older");
+            File.SetLastWriteTimeUtc(In("h2-mux.pool-history"), DateTime.UtcNow.AddMinutes(-1));
+            File.WriteAllText(In("h3-mux.pool-history"), "newer");
+            var joining = muxes[0] with { PoolHistorySources = [In("h2-mux.pool-history"), In("h3-mux.pool-history"), In("h4-mux.pool-history")] };
+
+            UnitOperations.SeedPoolHistory(joining, In("h1-mux.sock"));
+            Assert.Equal("newer", File.ReadAllText(In("h1-mux.pool-history")));
+
+            File.WriteAllText(In("h1-mux.pool-history"), "its own"); // saved after the peers' last change
+            UnitOperations.SeedPoolHistory(joining, In("h1-mux.sock"));
+            Assert.Equal("its own", File.ReadAllText(In("h1-mux.pool-history")));
+
+            File.SetLastWriteTimeUtc(In("h1-mux.pool-history"), DateTime.UtcNow.AddMinutes(-2)); // out of the plan meanwhile
+            UnitOperations.SeedPoolHistory(joining, In("h1-mux.sock"));
+            Assert.Equal("newer", File.ReadAllText(In("h1-mux.pool-history")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
