@@ -42,60 +42,42 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
         var joined = Spec("[h13, h14, h15, { host: h16, weight: 2 }]");
         await using var service = await DeployedService.StartAsync(log, three);
 
-        var phases = new List<LoadPhase>();
+        var schedule = new ChaosSchedule(service);
         // 1 MB at 64 KB/s: each download lives about 16 s, across a pool change and the mux change after it.
         var load = service.StartLoadAsync(seconds: 95, shortWorkers: 1, longWorkers: 2, longRate: 64 * 1024, rate: 4);
-        var mark = DateTimeOffset.UtcNow;
-        async Task Phase(string name, Func<Task<DateTimeOffset?>> act, double seconds)
-        {
-            var fault = await act();
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var end = DateTimeOffset.UtcNow;
-            phases.Add(new LoadPhase(name, mark, end, fault));
-            mark = end;
-        }
-        async Task Apply(string spec)
-        {
-            var apply = await service.RunAsync("apply", "-f", spec, "--auto-approve");
-            Assert.True(apply.ExitCode == 0, apply.All);
-        }
-        DateTimeOffset Kill(string mux)
-        {
-            var now = DateTimeOffset.UtcNow;
-            Assert.True(Processes.Signal(DeployedService.Unit(UnitKind.Mux, mux).Pid!.Value, Processes.SigKill));
-            return now;
-        }
+        DateTimeOffset Kill(string mux) => ChaosSchedule.Kill(UnitKind.Mux, mux);
         // A restart: the mux dies and `apply` starts it again (with the pool history it saved).
         async Task<DateTimeOffset?> Restart(string mux, string spec)
         {
             var at = Kill(mux);
-            await Apply(spec);
+            await schedule.Apply(spec);
             return at;
         }
         async Task<DateTimeOffset?> ChangeThen(string spec, Func<Task<DateTimeOffset?>> fault)
         {
-            await Apply(spec);
+            await schedule.Apply(spec);
             await Task.Delay(TimeSpan.FromSeconds(2)); // downloads started before the change are still running
             return await fault();
         }
 
-        await Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 8);
-        await Phase("grown, h1 killed", () => ChangeThen(four, () => Task.FromResult<DateTimeOffset?>(Kill("h1"))), 6);
-        await Phase("h1 back", async () => { await Apply(four); return null; }, 6);
-        await Phase("reweighted, h1 restarted", () => ChangeThen(reweighted, () => Restart("h1", reweighted)), 8);
-        await Phase("drained, h1 restarted", () => ChangeThen(drained, () => Restart("h1", drained)), 5);
-        await Phase("then h2 restarted", () => Restart("h2", drained), 8);
-        await Phase("weights twice, h2 killed", () => ChangeThen(again, async () =>
+        await schedule.Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 8);
+        await schedule.Phase("grown, h1 killed", () => ChangeThen(four, () => Task.FromResult<DateTimeOffset?>(Kill("h1"))), 6);
+        await schedule.Phase("h1 back", async () => { await schedule.Apply(four); return null; }, 6);
+        await schedule.Phase("reweighted, h1 restarted", () => ChangeThen(reweighted, () => Restart("h1", reweighted)), 8);
+        await schedule.Phase("drained, h1 restarted", () => ChangeThen(drained, () => Restart("h1", drained)), 5);
+        await schedule.Phase("then h2 restarted", () => Restart("h2", drained), 8);
+        await schedule.Phase("weights twice, h2 killed", () => ChangeThen(again, async () =>
         {
-            await Apply(twice);
+            await schedule.Apply(twice);
             await Task.Delay(TimeSpan.FromSeconds(1));
             return Kill("h2");
         }), 8);
-        await Phase("h2 out of the plan", async () => { await Apply(h1Alone); return null; }, 5);
+        await schedule.Phase("h2 out of the plan", async () => { await schedule.Apply(h1Alone); return null; }, 5);
         // h2 joins with the history h1 saved after the change (its own is older): flows the fabric moves onto it keep their DIP.
-        await Phase("reweighted, h2 joined", () => ChangeThen(changedAlone, async () => { await Apply(joined); return null; }), 8);
+        await schedule.Phase("reweighted, h2 joined", () => ChangeThen(changedAlone, async () => { await schedule.Apply(joined); return null; }), 8);
         var events = DeployedService.WithDips(await load);
-        phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
+        schedule.Tail();
+        var phases = schedule.Phases;
 
         var agents = await Task.WhenAll(new[] { "h13", "h14", "h15", "h16" }.Select(d => DeployedService.StatsAsync(UnitKind.Agent, d)));
         var redirected = agents.Sum(a => a.SecondChance?.RedirectedOut ?? 0);
