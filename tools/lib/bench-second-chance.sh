@@ -197,3 +197,9 @@ done
 for round in $(seq "$rounds"); do
   measure "agent on, option, new flow each packet (sock_diag): redirected (round $round)" fresh back_on agent-on
 done
+
+echo
+lb_python stats.py rate-summary "$work/rows.md" \
+  "mux, second chance on, 3 earlier pools=mux, second chance off" \
+  "agent on, no option: delivered=agent off, no option" \
+  "agent on, option, own flow: delivered=agent off, option (ignored)"
