@@ -2,7 +2,7 @@
 # Throughput of lbengine on a veth path driven by trafgen, side by side with the kernel over the same path.
 #   tools/bench-engine.sh [--seconds N] [--rate PPS]      (root; about a minute)
 #   tools/bench-engine.sh --second-chance [--rounds N] [--seconds N]
-#                                                        (root; about a minute a round, 2 rounds by default) only the
+#                                                        (root; about 2 minutes a round, 2 rounds by default) only the
 #                                                        second chance's cost rows, off and on side by side, unpaced
 #                                                        (tools/lib/bench-second-chance.sh)
 # Two namespaces, one veth pair: lbe-bench-gen (trafgen + sink) <-> lbe-bench-dut (device under test).

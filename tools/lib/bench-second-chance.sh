@@ -1,10 +1,10 @@
 # The second chance's cost, sourced by `tools/bench-engine.sh --second-chance` after its set-up (namespaces $GEN and
 # $DUT on lbe-bg/lbe-bd, the sink, run(), the engine build). Off and on run side by side: the "off" engine in $DUT, the
-# "on" engine in a second namespace $DUT2 (its own veth pair lbe-bg2/lbe-bd2 from $GEN), both started once and
-# measured at the same time, round after round, so a busy machine weighs on both alike.
-# Every row is unpaced (trafgen's pacing falls far short of its target on a busy machine) and each off/on pair runs
-# at the same time, one generator each: the engine CPU per packet is the figure to compare; the summary at the end
-# gives each row's median and the on/off ratios round by round.
+# "on" engine in a second namespace $DUT2 (its own veth pair lbe-bg2/lbe-bd2 from $GEN), both started once; each
+# off/on pair is measured at the same time, one generator each, round after round, so a busy machine weighs on both
+# alike. Every row is unpaced (trafgen's pacing can fall far short of its target on a busy machine): the engine CPU
+# per packet is the figure to compare; the summary at the end gives each row's median and the on/off ratios round by
+# round.
 #  mux:   TCP ACK frames to the VIP over 64256 flows (source address byte x source port byte). The "on" mux started
 #         with pool A and was reloaded to B, C and D (four DIPs each, no address shared), so every slot has three
 #         earlier owners: every packet is marked with the largest option (3 alternates), the worst case. The "off"
