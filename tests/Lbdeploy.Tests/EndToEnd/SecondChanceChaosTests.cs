@@ -106,10 +106,44 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
             Assert.InRange(dips.Sum(d => d.GetProperty("redirected_in").GetInt64()), 1, redirected); // what the peers took in
             var text = await service.RunAsync("status");
             Assert.Contains("redir out", text.Output);
+            await TraceShowsTheSecondChanceLeg(service, joined);
         }
         else
         {
             Assert.True(agents.All(a => a.SecondChance is null), "the second chance is off: agents report no second-chance stats");
         }
     }
+
+    /// <summary>
+    /// After these pool changes most slots have earlier owners: the first of h3's flows (source ports from 40000) that
+    /// the mux names alternates for is traced, and the trace draws a second-chance leg to the first of them, as
+    /// `conns --flow` names them.
+    /// </summary>
+    private static async Task TraceShowsTheSecondChanceLeg(DeployedService service, string spec)
+    {
+        for (var sport = 40000; sport < 40010; sport++)
+        {
+            var trace = await service.RunAsync("trace", "-f", spec, "--from", "h3", "--sport", sport.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+            Assert.True(trace.ExitCode == 0, trace.All);
+            using var document = System.Text.Json.JsonDocument.Parse(trace.Output);
+            var chance = document.RootElement.GetProperty("second_chance");
+            var alternates = chance.GetProperty("alternates").EnumerateArray().Select(a => a.GetProperty("address").GetString()).ToList();
+            if (alternates.Count == 0) continue;
+            var legs = document.RootElement.GetProperty("legs").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "second-chance").ToList();
+            Assert.True(legs.Count >= 1, trace.Output);
+            Assert.True(legs[0].GetProperty("reached").GetBoolean(), trace.Output);
+            var mux = chance.GetProperty("mux").GetString()!;
+            var conns = await service.RunAsync("conns", "--mux", mux, "--flow", $"tcp {ClientAddress(document)}:{sport} {service.ServiceVip}:80", "--json");
+            Assert.True(conns.ExitCode == 0, conns.All);
+            using var lookup = System.Text.Json.JsonDocument.Parse(conns.Output);
+            var named = lookup.RootElement.GetProperty("muxes")[0].GetProperty("alternates").EnumerateArray().Select(a => a.GetProperty("address").GetString()).ToList();
+            Assert.Equal(alternates, named);
+            return;
+        }
+        Assert.Fail("none of h3's flows 40000-40009 has earlier owners after four pool changes");
+    }
+
+    /// <summary>The client's address: the source of the first frame the trace shows.</summary>
+    private static string ClientAddress(System.Text.Json.JsonDocument trace) =>
+        trace.RootElement.GetProperty("legs")[0].GetProperty("hops")[0].GetProperty("sent").GetProperty("inner").GetProperty("source").GetString()!;
 }
