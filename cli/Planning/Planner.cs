@@ -161,7 +161,7 @@ public static class Planner
     }
 
     /// <summary>A spread far from even is the fabric's shape: one line at switches.target naming the pair, the hot and the idle links and the figure.</summary>
-    private static SpecException SpreadFailure(LbSpec spec, VerificationCheck check) =>
+    internal static SpecException SpreadFailure(LbSpec spec, VerificationCheck check) =>
         new([spec.Source.At("switches.target",
             $"static check '{check.Name}' failed: {check.Detail}; bmv2's ECMP hash cannot split this fabric's equal-cost paths evenly: make its tiers regular (the same number of next hops per tier) or use switches.target: linux")]);
 

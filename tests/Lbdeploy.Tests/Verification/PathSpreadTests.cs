@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Lb.Core.Addressing;
+using Lbdeploy.Planning;
 using Lbdeploy.Routing;
 using Lbdeploy.Tests.Topology;
 using Lbdeploy.Topology;
@@ -61,6 +62,18 @@ public sealed class PathSpreadTests(ITestOutputHelper output)
         Assert.False(check.Passed);
         Assert.Contains("carries none of the flows (an equal-cost path unused)", check.Detail);
         Assert.All(check.Failures, f => Assert.Equal(FailureKind.UnevenSpread, f.Kind));
+    }
+
+    [Fact]
+    public void A_failed_spread_is_one_located_line_naming_the_links_and_the_figure()
+    {
+        var yaml = File.ReadAllText(RepoPaths.Of("lb.yaml")).Replace("target: linux", "target: bmv2", StringComparison.Ordinal);
+        var spec = SpecLoader.Load(RepoPaths.Of("lb.yaml"), "lb.yaml", yaml).Spec;
+        var check = Check(Course, CourseScope, new Bmv2NextHopChooser(EcmpLayout.Plain));
+        var line = Assert.Single(Planner.SpreadFailure(spec, check).Diagnostics).ToString();
+        output.WriteLine(line);
+        Assert.Matches(@"^lb\.yaml:\d+:\d+: error: switches\.target: static check 'path spread' failed: 4000 flows per pair: t3's clients -> 20\.0\.0\.1: a\d->c\d carries none of the flows \(an equal-cost path unused\) while a\d->c\d carries 2000, hop 2 of 4 equal-cost links; ", line);
+        Assert.DoesNotContain('\n', line);
     }
 
     [Fact]
