@@ -44,7 +44,7 @@ public static class FlowTracer
         // The frr target forwards with the same Linux kernel multipath as the linux target; only who installs the routes differs.
         var kernel = plan.Target == Spec.SwitchTarget.Frr ? "linux kernel (routes from FRR)" : "linux";
         var ecmp = bmv2
-            ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): member = crc16(src, dst, sport, dport, proto) of the packet (the inner one when tunnelled) mod the group's members, member -> branch (member / stride) mod branches; each branch shown is the one this flow takes")
+            ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): member = crc16(src, dst, sport, dport, proto) of the packet (the inner one when tunnelled) mod the group's members, member -> branch (member / stride + member mod stride) mod branches (the plan's layout, see README); each branch shown is the one this flow takes")
             : observed is not null
                 ? new TraceEcmp(false, $"{kernel}: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
                 : new TraceEcmp(false, $"{kernel}: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
@@ -300,7 +300,7 @@ public static class FlowTracer
                 $"crc16({tuple.Source}, {tuple.Destination}, {tuple.SourcePort}, {tuple.DestinationPort}, {tuple.Protocol}) = {crc}");
             return new TraceDecision(prefix, kind, branches, chosen, true, crc, stride == 1
                 ? string.Create(CultureInfo.InvariantCulture, $"{crcText}; {crc} mod {branches.Length} = {chosen}")
-                : string.Create(CultureInfo.InvariantCulture, $"{crcText}; {crc} mod {members} members = {member}; member {member} / stride {stride} mod {branches.Length} = {chosen}"));
+                : string.Create(CultureInfo.InvariantCulture, $"{crcText}; {crc} mod {members} members = {member}; member {member}, stride {stride}: ({member} / {stride} + {member} mod {stride}) mod {branches.Length} = {chosen}"));
         }
 
         private string RoleOf(string host, string kind, bool first)

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Lb.Core.Addressing;
 using Lbdeploy.Routing;
@@ -6,21 +5,22 @@ using Lbdeploy.Topology;
 
 namespace Lbdeploy.Verification;
 
-/// <summary>
-/// How evenly real flows spread over the equal-cost paths, which branch-by-branch reachability cannot see: sampled
-/// flows of each client switch toward the VIP and of each mux-DIP tunnel are walked through the plan with the
-/// target's own next-hop choice (<see cref="INextHopChooser"/>), and each link's load is compared, hop by hop, with
-/// what an even split at every switch would give it. A link of a pair's paths that no flow takes, or links at one hop
-/// whose loads (relative to that even share) differ more than <see cref="MaxRatio"/>, fail the check.
-/// <para>Clients behind one switch share every path, so each client switch is one pair whose flows take turns
-/// among its clients' addresses.</para>
-/// </summary>
 /// <summary>What <see cref="PathSpread"/> samples: the target's next-hop choice, the service port the client flows go to.</summary>
 public sealed record PathSpreadRequest(INextHopChooser Chooser, ushort VipPort, byte Protocol, int Flows = PathSpread.DefaultFlows)
 {
     public int Flows { get; } = Flows >= 1 ? Flows : throw new ArgumentOutOfRangeException(nameof(Flows), Flows, "at least one flow per pair");
 }
 
+/// <summary>
+/// How evenly real flows spread over the equal-cost paths, which branch-by-branch reachability cannot see: sampled
+/// flows of each client switch toward the VIP and of each mux-DIP tunnel are walked through the plan with the
+/// target's own next-hop choice (<see cref="INextHopChooser"/>), and each link's load is compared, hop by hop, with
+/// what an even split at every switch would give it. A link of a pair's paths that no flow takes, or links at one hop
+/// whose loads (relative to that even share) differ more than <see cref="MaxRatio"/>, fail the check.
+/// <para>Clients behind one switch share every path, so each client switch is one pair, its flows coming from a few
+/// of its clients, each opening consecutive source ports; a tunnel's flows are such client flows inside the mux's
+/// outer header.</para>
+/// </summary>
 public static class PathSpread
 {
     public const string Name = "path spread";
