@@ -9,17 +9,18 @@
  *   table_add ecmp_group_to_nhop set_nhop 1 0 => 02:00:00:01:00:03 3
  * The ECMP member of a flow is crc16(srcAddr, dstAddr, srcPort, dstPort, protocol) % num_nhops: the fields and the
  * order of the course's ecmp.p4 (nsg-ethz p4-learning, exercises 05-ECMP and 08-Simple_Routing solutions:
- * { hdr.ipv4.srcAddr, hdr.ipv4.dstAddr, hdr.tcp.srcPort, hdr.tcp.dstPort, hdr.ipv4.protocol }). As in the course's
- * final project, an IP-in-IP packet (protocol 4) is hashed on its inner header and inner ports, so the flows a mux
- * tunnels to one DIP spread over the fabric instead of sharing the outer pair's one path. Unlike the course's, UDP
- * ports count too (the course hashes the TCP header only, zeros for UDP).
+ * { hdr.ipv4.srcAddr, hdr.ipv4.dstAddr, hdr.tcp.srcPort, hdr.tcp.dstPort, hdr.ipv4.protocol }). An IP-in-IP
+ * packet (protocol 4) is hashed on its inner header and inner ports, as the course's final-project program does
+ * (lbdeploy issue 15; that program's source was not at hand, the field order is the exercises'), so the flows a mux
+ * tunnels to one DIP spread over the fabric instead of sharing the outer pair's one path. Unlike the exercises, UDP
+ * ports count too (they hash the TCP header only: zeros for UDP).
  *
  * Polarisation: every switch computes the same crc16 of a flow, so a switch that took the flow's crc mod 2 to pick
  * an uplink would, at the next tier, meet only flows of one residue. lbdeploy's rules remove that with the member
  * layout alone (the interface stays the course's): a group of n next hops at a switch with stride S gets n*S
  * members, member i -> next hop (i / S + i mod S) mod n, so each tier reads another digit of the hash. Rules
- * written for the course (stride 1) still load and behave as the course's program does. A flow always takes the same path (and
- * reaches the same mux); lbdeploy's `trace` and the plan's path-spread check predict it.
+ * written for the course (stride 1) still load and behave as the course's program does. A flow always takes the
+ * same path (and reaches the same mux); lbdeploy's `trace` and the plan's path-spread check predict it.
  */
 #include <core.p4>
 #include <v1model.p4>
