@@ -168,7 +168,8 @@ public static class TraceSvgLayout
             if (decision.IsEcmp && decision.Predicted)
             {
                 lines.Add(new(0, 0, $"ECMP {decision.Chosen} of {decision.Branches.Length} -> {chosen.Neighbor}", "ecmp"));
-                lines.Add(new(0, 0, Invariant($"crc16 {decision.Hash} mod {decision.Branches.Length} = {decision.Chosen}"), "ecmp"));
+                // The member layout may repeat next hops (stride): the box names the hash, the reason the arithmetic.
+                lines.Add(new(0, 0, Invariant($"crc16 {decision.Hash} -> branch {decision.Chosen}"), "ecmp"));
             }
             else if (decision.Observed)
             {

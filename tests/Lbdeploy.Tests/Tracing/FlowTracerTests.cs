@@ -97,15 +97,21 @@ public sealed class FlowTracerTests
         {
             var first = leg.Hops[0].Sent!;
             var tuple = Tuple(first);
+            // What ecmp.p4 hashes: the client's header, the inner one in the tunnel.
+            var hashed = new FlowTuple(Ipv4Address.Parse(first.Inner.Source), Ipv4Address.Parse(first.Inner.Destination), (byte)first.Inner.Protocol,
+                (ushort)(first.SourcePort ?? 0), (ushort)(first.DestinationPort ?? 0));
+            var layout = EcmpLayout.Of(plan.Forwarding);
             foreach (var hop in leg.Hops.Where(h => h.Decision is { IsEcmp: true }))
             {
                 var decision = hop.Decision!;
                 Assert.Equal(bmv2, decision.Predicted);
-                // bmv2: ecmp.p4's crc16 choice. linux: the first branch, marked as an assumption.
-                Assert.Equal(bmv2 ? tuple.Bmv2EcmpIndex(decision.Branches.Length) : 0, decision.Chosen);
+                // bmv2: ecmp.p4's crc16 choice with the plan's member layout. linux: the first branch, marked as an assumption.
+                var route = plan.Forwarding.For(hop.Node).Routes.First(r => r.Destination.ToString() == decision.Prefix);
+                Assert.Equal(bmv2 ? hashed.Bmv2EcmpIndex(decision.Branches.Length, layout.StrideOf(hop.Node, route)) : 0, decision.Chosen);
             }
             // The same path as the verifier's tracer with the same branch choices.
-            var selector = bmv2 ? ForwardingTracer.Bmv2 : (_, _, _) => 0;
+            var bmv2Choice = ForwardingTracer.Bmv2With(plan.Forwarding, layout, tuple.Destination);
+            EcmpSelector selector = bmv2 ? (sw, _, n) => bmv2Choice(sw, hashed, n) : (_, _, _) => 0;
             var traced = ForwardingTracer.Trace(plan.Forwarding, leg.From, tuple, selector);
             Assert.Equal(traced.Nodes, leg.Hops.Select(h => h.Node));
         }
