@@ -122,10 +122,31 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 
-    /// <summary>Names and sizes of the docroot's files: a changed site restarts the servers.</summary>
-    private static string DocRootFingerprint(string docRoot) =>
-        Directory.Exists(docRoot)
-            ? string.Join("\n", Directory.EnumerateFiles(docRoot, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                .Select(f => $"{Path.GetRelativePath(docRoot, f)} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f).Ticks}"))
-            : "";
+    /// <summary>At most this many of the docroot's files make its fingerprint: a docroot such as / (the spec warns) is not walked whole.</summary>
+    internal const int DocRootFingerprintFiles = 10_000;
+
+    /// <summary>
+    /// Names, sizes and times of the docroot's files: a changed site restarts the servers. Unreadable folders, links
+    /// and files that vanish meanwhile (a docroot over /proc) are skipped, never an error.
+    /// </summary>
+    internal static string DocRootFingerprint(string docRoot)
+    {
+        if (!Directory.Exists(docRoot)) return "";
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        var lines = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(docRoot, "*", options).Take(DocRootFingerprintFiles))
+        {
+            try
+            {
+                var info = new FileInfo(file);
+                lines.Add($"{Path.GetRelativePath(docRoot, file)} {info.Length} {info.LastWriteTimeUtc.Ticks}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone or unreadable since it was listed: not part of the site
+            }
+        }
+        lines.Sort(StringComparer.Ordinal);
+        return string.Join("\n", lines);
+    }
 }

@@ -79,4 +79,13 @@ public sealed class DeployUnitTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_docroot_over_proc_is_fingerprinted_in_bounds_without_an_error()
+    {
+        // A docroot of / (the spec warns) reaches /proc: files vanish and some cannot be read while they are walked.
+        var fingerprint = DeployUnit.DocRootFingerprint("/proc");
+        Assert.InRange(fingerprint.Split('\n').Length, 1, DeployUnit.DocRootFingerprintFiles);
+        Assert.Equal("", DeployUnit.DocRootFingerprint("/nonexistent-docroot"));
+    }
 }
