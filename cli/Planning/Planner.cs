@@ -225,6 +225,7 @@ public static class Planner
             [.. switches], [.. muxes], [.. dips], clients, rendered.Files)
         {
             Summary = rendered.Summary,
+            FabricHashSeed = spec.FabricHashSeed,
         };
     }
 

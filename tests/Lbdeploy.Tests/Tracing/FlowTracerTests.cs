@@ -92,21 +92,26 @@ public sealed class FlowTracerTests
         });
 
         var bmv2 = plan.Target == Lbdeploy.Spec.SwitchTarget.Bmv2;
-        Assert.Equal(bmv2, trace.Ecmp.Predicted);
+        var linux = plan.Target == Lbdeploy.Spec.SwitchTarget.Linux;
+        Assert.Equal(bmv2 || linux, trace.Ecmp.Predicted);
         foreach (var leg in trace.Legs)
         {
             var first = leg.Hops[0].Sent!;
             var tuple = Tuple(first);
+            var inner = FlowTracer.InnerTuple(first);
+            // bmv2: ecmp.p4's crc16 choice. linux: the kernel's hash with the switch's seed. frr: the first branch, marked as an assumption.
+            int Expected(string switchName, FlowTuple flow, int branches) =>
+                bmv2 ? flow.Bmv2EcmpIndex(branches)
+                : linux ? KernelMultipath.Select(KernelMultipath.Hash(KernelMultipath.SwitchSeed(plan.FabricHashSeed, switchName), flow, inner), branches)
+                : 0;
             foreach (var hop in leg.Hops.Where(h => h.Decision is { IsEcmp: true }))
             {
                 var decision = hop.Decision!;
-                Assert.Equal(bmv2, decision.Predicted);
-                // bmv2: ecmp.p4's crc16 choice. linux: the first branch, marked as an assumption.
-                Assert.Equal(bmv2 ? tuple.Bmv2EcmpIndex(decision.Branches.Length) : 0, decision.Chosen);
+                Assert.Equal(bmv2 || linux, decision.Predicted);
+                Assert.Equal(Expected(hop.Node, tuple, decision.Branches.Length), decision.Chosen);
             }
             // The same path as the verifier's tracer with the same branch choices.
-            var selector = bmv2 ? ForwardingTracer.Bmv2 : (_, _, _) => 0;
-            var traced = ForwardingTracer.Trace(plan.Forwarding, leg.From, tuple, selector);
+            var traced = ForwardingTracer.Trace(plan.Forwarding, leg.From, tuple, Expected);
             Assert.Equal(traced.Nodes, leg.Hops.Select(h => h.Node));
         }
     }
