@@ -30,7 +30,7 @@ public static class FlowTracer
     public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request) => Trace(plan, request, null);
 
     /// <summary>
-    /// The trace with the linux ECMP branches that a live capture saw (<see cref="ObservedBranches"/>) instead of the
+    /// The trace with the frr target's ECMP branches that a live capture saw (<see cref="ObservedBranches"/>) instead of the
     /// assumed lowest ones: `trace --live` re-walks the path the packet really took before comparing headers.
     /// </summary>
     public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request, ObservedBranches? observed)
@@ -52,8 +52,8 @@ public static class FlowTracer
                 ? new TraceEcmp(true, $"linux: the kernel's multipath hash (policy 3, fields {KernelMultipath.FieldsText}: the 5-tuple and, in the tunnel, the inner 5-tuple) " +
                     $"with each switch's pinned seed (from switches.hash_seed {plan.FabricHashSeed}), hash-threshold over the branches in route order; each branch shown is the one this flow takes (kernels from 6.11)")
             : observed is not null
-                ? new TraceEcmp(false, $"{kernel}: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
-                : new TraceEcmp(false, $"{kernel}: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
+                ? new TraceEcmp(false, $"{kernel}: FRR orders the next hops it installs, which decides the kernel's branch; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
+                : new TraceEcmp(false, $"{kernel}: the switches' seeds are pinned, but FRR orders the next hops it installs and that order decides the branch; " +
                     "every equal-cost branch is listed and the first (lowest port) is assumed for the rest of the path (marked 'assumed')");
 
         var client = fabric.FindHost(flow.Client)!;
