@@ -20,12 +20,12 @@ public sealed record LinuxSwitchModel(
 
 /// <summary>
 /// templates/switches/forwarding.sh.sbn: the switch's fib_multipath_hash_fields and its pinned
-/// fib_multipath_hash_seed (<see cref="Verification.KernelMultipath"/>), which is what makes its ECMP choice computable.
+/// fib_multipath_hash_seed (<see cref="Ecmp.KernelMultipath"/>), which is what makes its ECMP choice computable.
 /// </summary>
 public sealed record MultipathHashModel(string Fields, uint Seed)
 {
     public static MultipathHashModel Of(uint fabricSeed, string switchName) =>
-        new(Verification.KernelMultipath.FieldsText, Verification.KernelMultipath.SwitchSeed(fabricSeed, switchName));
+        new(Ecmp.KernelMultipath.FieldsText, Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName));
 }
 
 /// <summary>`NAME='nexthop via A dev X nexthop via B dev Y'`.</summary>

@@ -11,6 +11,7 @@ using Lbdeploy.Topology;
 using Lbdeploy.Verification;
 
 using Lbdeploy.Spec;
+using Lbdeploy.Ecmp;
 
 namespace Lbdeploy.Tracing;
 

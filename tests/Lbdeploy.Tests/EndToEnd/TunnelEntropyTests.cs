@@ -2,6 +2,7 @@ using System.Globalization;
 using Lbdeploy.Nodes;
 using Lbdeploy.Planning;
 using Xunit.Abstractions;
+using Lbdeploy.Ecmp;
 
 namespace Lbdeploy.Tests.EndToEnd;
 

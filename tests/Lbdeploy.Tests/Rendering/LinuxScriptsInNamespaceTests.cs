@@ -3,6 +3,7 @@ using Lbdeploy.Planning;
 using Lbdeploy.Tests.Spec;
 
 using Lbdeploy.Verification;
+using Lbdeploy.Ecmp;
 
 namespace Lbdeploy.Tests.Rendering;
 

@@ -8,6 +8,7 @@ using Lbdeploy.Routing;
 using Lbdeploy.Spec;
 using Lbdeploy.Tracing;
 using Lbdeploy.Verification;
+using Lbdeploy.Ecmp;
 
 namespace Lbdeploy.Tests.Tracing;
 

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
-namespace Lbdeploy.Verification;
+using Lbdeploy.Verification;
+
+namespace Lbdeploy.Ecmp;
 
 /// <summary>
 /// The Linux kernel's IPv4 ECMP choice on a forwarded packet, as the linux and frr targets configure every switch:

@@ -3,8 +3,9 @@ using System.Text.Json;
 using Lb.Core.Addressing;
 using Lbdeploy.Tests.Spec;
 using Lbdeploy.Verification;
+using Lbdeploy.Ecmp;
 
-namespace Lbdeploy.Tests.Verification;
+namespace Lbdeploy.Tests.Ecmp;
 
 /// <summary>
 /// <see cref="KernelMultipath"/> against the running kernel: a router namespace with 2, 3 and 4 equal next hops
@@ -63,7 +64,7 @@ public sealed class KernelMultipathInNamespaceTests
                 : new { outer = Fields(f.Outer) })));
             var prefix = $"lbkm{Environment.ProcessId % 100000}{branches}";
             var start = new ProcessStartInfo("python3",
-                [RepoPaths.Combine("tests", "Lbdeploy.Tests", "Verification", "kernel_multipath_probe.py"), prefix, $"{branches}", $"{seed}", KernelMultipath.FieldsText, file])
+                [RepoPaths.Combine("tests", "Lbdeploy.Tests", "Ecmp", "kernel_multipath_probe.py"), prefix, $"{branches}", $"{seed}", KernelMultipath.FieldsText, file])
             { RedirectStandardOutput = true, RedirectStandardError = true };
             using var process = Process.Start(start)!;
             var output = process.StandardOutput.ReadToEnd();

@@ -1,7 +1,8 @@
 using Lb.Core.Addressing;
 using Lbdeploy.Verification;
+using Lbdeploy.Ecmp;
 
-namespace Lbdeploy.Tests.Verification;
+namespace Lbdeploy.Tests.Ecmp;
 
 /// <summary>
 /// The kernel's multipath choice as <see cref="KernelMultipath"/> computes it. The expected values are what a 6.18
