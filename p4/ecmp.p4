@@ -7,8 +7,20 @@
  *   table_add ipv4_lpm set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02 1
  *   table_add ipv4_lpm ecmp_group 10.19.13.0/24 => 1 2
  *   table_add ecmp_group_to_nhop set_nhop 1 0 => 02:00:00:01:00:03 3
- * The ECMP member of a flow is crc16(srcAddr, dstAddr, protocol, l4 srcPort, l4 dstPort) % num_nhops, so one
- * TCP or UDP connection always takes the same path (and reaches the same mux); lbdeploy's `trace` predicts it.
+ * The ECMP member of a flow is crc16(srcAddr, dstAddr, srcPort, dstPort, protocol) % num_nhops: the fields and the
+ * order of the course's ecmp.p4 (nsg-ethz p4-learning, exercises 05-ECMP and 08-Simple_Routing solutions:
+ * { hdr.ipv4.srcAddr, hdr.ipv4.dstAddr, hdr.tcp.srcPort, hdr.tcp.dstPort, hdr.ipv4.protocol }). An IP-in-IP
+ * packet (protocol 4) is hashed on its inner header and inner ports, as the course's final-project program does
+ * (lbdeploy issue 15; that program's source was not at hand, the field order is the exercises'), so the flows a mux
+ * tunnels to one DIP spread over the fabric instead of sharing the outer pair's one path. Unlike the exercises, UDP
+ * ports count too (they hash the TCP header only: zeros for UDP).
+ *
+ * Polarisation: every switch computes the same crc16 of a flow, so a switch that took the flow's crc mod 2 to pick
+ * an uplink would, at the next tier, meet only flows of one residue. lbdeploy's rules remove that with the member
+ * layout alone (the interface stays the course's): a group of n next hops at a switch with stride S gets n*S
+ * members, member i -> next hop (i / S + i mod S) mod n, so each tier reads another digit of the hash. Rules
+ * written for the course (stride 1) still load and behave as the course's program does. A flow always takes the
+ * same path (and reaches the same mux); lbdeploy's `trace` and the plan's path-spread check predict it.
  */
 #include <core.p4>
 #include <v1model.p4>
@@ -16,6 +28,7 @@
 const bit<16> TYPE_IPV4 = 0x0800;
 const bit<8>  PROTO_TCP = 6;
 const bit<8>  PROTO_UDP = 17;
+const bit<8>  PROTO_IPIP = 4;
 
 typedef bit<9>  egressSpec_t;
 typedef bit<48> macAddr_t;
@@ -70,14 +83,19 @@ header udp_t {
 struct metadata {
     bit<14> ecmp_hash;
     bit<14> ecmp_group_id;
-    /* the L4 ports of TCP or UDP, 0 otherwise (ICMP, IP-in-IP), so one hash covers both protocols */
-    bit<16> l4_src_port;
-    bit<16> l4_dst_port;
+    /* The flow the fabric hashes: the IPv4 header, or the inner one of an IP-in-IP packet; the L4 ports of TCP or
+       UDP, 0 otherwise (ICMP), so one hash covers both protocols and both kinds of packet. */
+    ip4Addr_t flow_src_addr;
+    ip4Addr_t flow_dst_addr;
+    bit<8>    flow_protocol;
+    bit<16>   l4_src_port;
+    bit<16>   l4_dst_port;
 }
 
 struct headers {
     ethernet_t ethernet;
     ipv4_t     ipv4;
+    ipv4_t     inner_ipv4;
     tcp_t      tcp;
     udp_t      udp;
 }
@@ -105,8 +123,25 @@ parser MyParser(packet_in packet,
 
     state parse_ipv4 {
         packet.extract(hdr.ipv4);
-        /* L4 headers only in first fragments without IP options: elsewhere the bytes are not a TCP/UDP header */
+        meta.flow_src_addr = hdr.ipv4.srcAddr;
+        meta.flow_dst_addr = hdr.ipv4.dstAddr;
+        meta.flow_protocol = hdr.ipv4.protocol;
+        /* Headers behind this one only in first fragments without IP options: elsewhere the bytes are not one. */
         transition select(hdr.ipv4.ihl, hdr.ipv4.fragOffset, hdr.ipv4.protocol) {
+            (4w5, 13w0, PROTO_TCP): parse_tcp;
+            (4w5, 13w0, PROTO_UDP): parse_udp;
+            (4w5, 13w0, PROTO_IPIP): parse_inner_ipv4;
+            default: accept;
+        }
+    }
+
+    /* A mux's tunnel to a DIP: the inner (client) header names the flow. */
+    state parse_inner_ipv4 {
+        packet.extract(hdr.inner_ipv4);
+        meta.flow_src_addr = hdr.inner_ipv4.srcAddr;
+        meta.flow_dst_addr = hdr.inner_ipv4.dstAddr;
+        meta.flow_protocol = hdr.inner_ipv4.protocol;
+        transition select(hdr.inner_ipv4.ihl, hdr.inner_ipv4.fragOffset, hdr.inner_ipv4.protocol) {
             (4w5, 13w0, PROTO_TCP): parse_tcp;
             (4w5, 13w0, PROTO_UDP): parse_udp;
             default: accept;
@@ -148,16 +183,16 @@ control MyIngress(inout headers hdr,
         mark_to_drop(standard_metadata);
     }
 
-    /* Pick the group member of this flow: crc16 over the 5-tuple, modulo the group size. */
+    /* Pick the group member of this flow: crc16 over the (inner) 5-tuple in the course's order, modulo the group size. */
     action ecmp_group(bit<14> ecmp_group_id, bit<16> num_nhops) {
         hash(meta.ecmp_hash,
              HashAlgorithm.crc16,
              (bit<1>)0,
-             { hdr.ipv4.srcAddr,
-               hdr.ipv4.dstAddr,
-               hdr.ipv4.protocol,
+             { meta.flow_src_addr,
+               meta.flow_dst_addr,
                meta.l4_src_port,
-               meta.l4_dst_port },
+               meta.l4_dst_port,
+               meta.flow_protocol },
              num_nhops);
         meta.ecmp_group_id = ecmp_group_id;
     }
@@ -179,7 +214,8 @@ control MyIngress(inout headers hdr,
             drop;
             set_nhop;
         }
-        size = 1024;
+        /* room for the replicated members of the layout (n * stride per group) */
+        size = 16384;
         default_action = drop();
     }
 
@@ -255,6 +291,7 @@ control MyDeparser(packet_out packet, in headers hdr) {
     apply {
         packet.emit(hdr.ethernet);
         packet.emit(hdr.ipv4);
+        packet.emit(hdr.inner_ipv4);
         packet.emit(hdr.tcp);
         packet.emit(hdr.udp);
     }

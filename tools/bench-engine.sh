@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of lbengine on a veth path driven by trafgen, side by side with the kernel over the same path.
 #   tools/bench-engine.sh [--seconds N] [--rate PPS]      (root; about a minute)
+#   tools/bench-engine.sh --second-chance [--rounds N] [--seconds N]
+#                                                        (root; about 2 minutes a round, 2 rounds by default) only the
+#                                                        second chance's cost rows, off and on side by side, unpaced
+#                                                        (tools/lib/bench-second-chance.sh)
 # Two namespaces, one veth pair: lbe-bench-gen (trafgen + sink) <-> lbe-bench-dut (device under test).
 #  mux:    trafgen sends 60-byte UDP frames to the VIP; the dut (lbengine mux, or kernel forwarding) sends them back
 #          (encapsulated to a DIP via the gen side as gateway / routed back); the gen side counts what comes back
@@ -15,13 +19,20 @@ source "$(dirname "$0")/lib/common.sh"
 cd "$LB_ROOT"
 seconds=4
 rate=250000
+second_chance=0
+rounds=2
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --second-chance) second_chance=1; shift ;;
+    --rounds) rounds=$2; shift 2 ;;
     *) lb_usage 2 ;;
   esac
 done
+lb_check_range --seconds "$seconds" 1 600
+lb_check_range --rate "$rate" 1000 10000000
+lb_check_range --rounds "$rounds" 1 20
 lb_need_root "network namespaces"
 lb_need_command trafgen netsniff-ng
 
@@ -99,24 +110,36 @@ start_engine() { # role config
   echo "lbengine $1 did not start:" >&2; cat "$work/$1.log" >&2; exit 1
 }
 
-# run NAME CFG RATE COUNTER: offers packets, prints offered/received pps and CPU per packet.
-# COUNTER is a command printing the cumulative count of packets the dut handled.
+# run NAME CFG RATE COUNTER [PID [SOCKET]]: offers packets, prints offered/received pps and CPU per packet.
+# COUNTER is a command printing the cumulative count of packets the dut handled; trafgen sends on $gen_dev.
+# With SOCKET, a last column says what the engine's second chance did meanwhile (from its stats).
+gen_dev=lbe-bg
 run() {
-  local name=$1 cfg=$2 pps=$3 counter=$4 pid=${5:-}
+  local name=$1 cfg=$2 pps=$3 counter=$4 pid=${5:-} socket=${6:-} note=()
   local count pace
   if [[ $pps == max ]]; then count=$((400000 * seconds)); pace=(); else count=$((pps * seconds)); pace=(--rate "${pps}pps"); fi
   local tx0 rx0 busy0 proc0 t0 tx1 rx1 busy1 proc1 t1
-  tx0=$(stat_of $GEN lbe-bg tx_packets); rx0=$($counter); busy0=$(busy_jiffies); proc0=0
+  tx0=$(stat_of $GEN "$gen_dev" tx_packets); rx0=$($counter); busy0=$(busy_jiffies); proc0=0
   [[ -n $pid ]] && proc0=$(proc_jiffies "$pid")
+  [[ -n $socket ]] && lb_python deployment.py engine-json "$socket" >"$work/stats-before.json"
   t0=$(date +%s.%N)
-  ip netns exec $GEN trafgen --dev lbe-bg --conf "$2" --num "$count" "${pace[@]}" --cpus 1 -q -C >/dev/null 2>&1 || true
+  ip netns exec $GEN trafgen --dev "$gen_dev" --conf "$2" --num "$count" "${pace[@]}" --cpus 1 -q -C >/dev/null 2>&1 || true
   sleep 0.5
   t1=$(date +%s.%N)
-  tx1=$(stat_of $GEN lbe-bg tx_packets); rx1=$($counter); busy1=$(busy_jiffies); proc1=0
+  tx1=$(stat_of $GEN "$gen_dev" tx_packets); rx1=$($counter); busy1=$(busy_jiffies); proc1=0
   [[ -n $pid ]] && proc1=$(proc_jiffies "$pid")
+  if [[ -n $socket ]]; then
+    lb_python deployment.py engine-json "$socket" >"$work/stats-after.json"
+    note=("$(lb_python stats.py second-chance-note "$work/stats-before.json" "$work/stats-after.json")")
+  fi
   lb_python stats.py rate-row "$name" $((tx1 - tx0)) $((rx1 - rx0)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a - 0.5 }')" \
-    $((busy1 - busy0)) "$([[ -n $pid ]] && echo $((proc1 - proc0)) || echo -)"
+    $((busy1 - busy0)) "$([[ -n $pid ]] && echo $((proc1 - proc0)) || echo -)" "${note[@]}"
 }
+
+if ((second_chance)); then
+  source "$LB_LIB/bench-second-chance.sh"
+  exit 0
+fi
 
 rx_back() { stat_of $GEN lbe-bg rx_packets; }
 mux_forwarded() { control "$work/mux.sock" forwarded; }

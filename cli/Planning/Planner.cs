@@ -112,8 +112,9 @@ public static class Planner
     private static VerificationReport Verify(LbSpec spec, ForwardingPlan forwarding, ImmutableArray<string> clients)
     {
         var scope = new VerificationScope(clients, spec.Muxes, [.. spec.Dips.Select(d => d.Host)], [spec.Vip.Address]);
-        var report = ForwardingVerifier.Verify(forwarding, scope);
+        var report = ForwardingVerifier.Verify(forwarding, scope, spec.Target == SwitchTarget.Bmv2 ? SpreadRequest(spec, forwarding) : null);
         if (report.Passed) return report;
+        if (report.Failed.All(c => c.Name == PathSpread.Name)) throw SpreadFailure(spec, report.Failed.First());
 
         // What the service needs (muxes reach every DIP, clients reach the VIP, an even split) explains a broken
         // fabric best; whole-fabric checks (every host pair, loops, black holes) only speak when those pass.
@@ -146,6 +147,23 @@ public static class Planner
         }
         throw new SpecException([.. diagnostics.OrderBy(d => d.Location)]);
     }
+
+    /// <summary>
+    /// bmv2 only: sampled flows through the plan with p4/ecmp.p4's hash and the plan's member layout must spread evenly
+    /// over the equal-cost links (the Linux routers' spread is not sampled here yet), toward the VIP's first
+    /// TCP port (else its first port).
+    /// </summary>
+    private static PathSpreadRequest SpreadRequest(LbSpec spec, ForwardingPlan forwarding)
+    {
+        var port = spec.Vip.Ports.FirstOrDefault(p => p.Protocol == TransportProtocol.Tcp) ?? spec.Vip.Ports.FirstOrDefault();
+        var protocol = port?.Protocol == TransportProtocol.Udp ? FlowTuple.Udp : FlowTuple.Tcp;
+        return new PathSpreadRequest(new Bmv2NextHopChooser(EcmpLayout.Of(forwarding)), (ushort)(port?.Port ?? 80), protocol);
+    }
+
+    /// <summary>A spread far from even is the fabric's shape: one line at switches.target naming the pair, the hot and the idle links and the figure.</summary>
+    internal static SpecException SpreadFailure(LbSpec spec, VerificationCheck check) =>
+        new([spec.Source.At("switches.target",
+            $"static check '{check.Name}' failed: {check.Detail}; bmv2's ECMP hash cannot split this fabric's equal-cost paths evenly: make its tiers regular (the same number of next hops per tier) or use switches.target: linux")]);
 
     private static bool IsServiceFailure(LbSpec spec, ImmutableArray<string> clients, VerificationFailure failure) =>
         failure.Kind == FailureKind.UnevenSplit

@@ -40,6 +40,7 @@ public static class PlanRenderer
         // target's files are rendered, the switches in parallel (each render has its own context; the output does not
         // depend on the order). The summary's bmv2 counts are counted, not rendered, for the linux target.
         var prefixes = new PrefixNames();
+        var layout = EcmpLayout.Of(forwarding);
         var bmv2Counts = new Bmv2Counts[forwarding.Switches.Length];
         var switchFiles = new (string Path, string Text)[forwarding.Switches.Length][];
         Parallel.For(0, forwarding.Switches.Length, i =>
@@ -48,12 +49,12 @@ public static class PlanRenderer
             var name = switchForwarding.Switch.Name;
             if (spec.Target == SwitchTarget.Bmv2)
             {
-                var bmv2 = SwitchRules.Bmv2(switchForwarding, prefixes);
+                var bmv2 = SwitchRules.Bmv2(switchForwarding, prefixes, layout);
                 bmv2Counts[i] = Bmv2Counts.Of(bmv2);
                 switchFiles[i] = [(PlanFiles.Bmv2Commands(name), TemplateRenderer.Render("switches/bmv2.txt.sbn", bmv2))];
                 return;
             }
-            bmv2Counts[i] = SwitchRules.CountBmv2(switchForwarding);
+            bmv2Counts[i] = SwitchRules.CountBmv2(switchForwarding, layout);
             var interfaces = fabric.LinksOf(name).Select(l => l.End(name).Name).ToList();
             if (spec.Target == SwitchTarget.Frr)
             {

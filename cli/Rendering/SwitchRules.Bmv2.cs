@@ -8,12 +8,14 @@ public static partial class SwitchRules
 {
     /// <summary>
     /// bmv2 entries in route order. ECMP groups are numbered per switch by first use of a next-hop set (1, 2, ...),
-    /// as the course's routing controller does, so equal sets share one group.
+    /// as the course's routing controller does, so equal sets share one group; each group's members follow the
+    /// plan's <see cref="EcmpLayout"/> (n next hops, each repeated stride times, interleaved).
     /// </summary>
-    public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding, PrefixNames prefixes)
+    public static Bmv2SwitchModel Bmv2(SwitchForwarding forwarding, PrefixNames prefixes, EcmpLayout layout)
     {
+        var name = forwarding.Switch.Name;
         var groups = new Dictionary<(ulong Mac, int Port)[], int>(MemberListComparer.Instance);
-        var groupOfList = new Dictionary<NextHop[], int>(ReferenceEqualityComparer.Instance);
+        var groupOfList = new Dictionary<NextHop[], (int Id, int Members)>(ReferenceEqualityComparer.Instance);
         var nhopArguments = new Dictionary<NextHop, string>(ReferenceEqualityComparer.Instance);
         var blocks = new List<Bmv2BlockModel>();
         List<string>? entries = null;
@@ -32,20 +34,28 @@ public static partial class SwitchRules
                 entries.Add($"set_nhop {prefix} => {arguments}");
                 continue;
             }
-            if (!groupOfList.TryGetValue(ListOf(route), out var id))
+            if (!groupOfList.TryGetValue(ListOf(route), out var group))
             {
-                var key = GroupKey(route);
-                if (!groups.TryGetValue(key, out id))
+                var stride = layout.StrideOf(name, route);
+                var key = GroupKey(route, stride);
+                if (!groups.TryGetValue(key, out var id))
                 {
                     id = groups.Count + 1;
                     groups[key] = id;
-                    var members = route.NextHops.Select((hop, i) => new Bmv2MemberModel(i, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor)).ToList();
+                    var count = EcmpLayout.Members(route.NextHops.Length, stride);
+                    var members = new List<Bmv2MemberModel>(count);
+                    for (var member = 0; member < count; member++)
+                    {
+                        var hop = route.NextHops[EcmpLayout.NextHopOf(member, route.NextHops.Length, stride)];
+                        members.Add(new Bmv2MemberModel(member, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor));
+                    }
                     blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, members), entries = []));
                 }
-                groupOfList[ListOf(route)] = id;
+                group = (id, EcmpLayout.Members(route.NextHops.Length, stride));
+                groupOfList[ListOf(route)] = group;
             }
             if (entries is null) blocks.Add(new Bmv2BlockModel(null, entries = []));
-            entries.Add(Invariant($"ecmp_group {prefix} => {id} {route.NextHops.Length}"));
+            entries.Add(Invariant($"ecmp_group {prefix} => {group.Id} {group.Members}"));
         }
         return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, blocks);
     }
@@ -55,23 +65,26 @@ public static partial class SwitchRules
     /// target, and a linux plan has no other use for the bmv2 model. One ipv4_lpm entry per route, plus the members
     /// of each distinct group.
     /// </summary>
-    public static Bmv2Counts CountBmv2(SwitchForwarding forwarding)
+    public static Bmv2Counts CountBmv2(SwitchForwarding forwarding, EcmpLayout layout)
     {
         var groups = new HashSet<(ulong Mac, int Port)[]>(MemberListComparer.Instance);
         var seenLists = new HashSet<NextHop[]>(ReferenceEqualityComparer.Instance);
         var members = 0;
         foreach (var route in forwarding.Routes)
         {
-            if (route.IsEcmp && seenLists.Add(ListOf(route)) && groups.Add(GroupKey(route))) members += route.NextHops.Length;
+            if (!route.IsEcmp || !seenLists.Add(ListOf(route))) continue;
+            var stride = layout.StrideOf(forwarding.Switch.Name, route);
+            if (groups.Add(GroupKey(route, stride))) members += EcmpLayout.Members(route.NextHops.Length, stride);
         }
         return new Bmv2Counts(forwarding.Routes.Length + members, groups.Count);
     }
 
-    /// <summary>A group is its member list (neighbour MAC, port), compared as numbers.</summary>
-    private static (ulong Mac, int Port)[] GroupKey(Route route)
+    /// <summary>A group is its next hops (neighbour MAC, port), compared as numbers, and its stride (last, as port -stride).</summary>
+    private static (ulong Mac, int Port)[] GroupKey(Route route, int stride)
     {
-        var key = new (ulong, int)[route.NextHops.Length];
-        for (var i = 0; i < key.Length; i++) key[i] = (route.NextHops[i].Ingress.Mac.Value, route.NextHops[i].Egress.Port);
+        var key = new (ulong, int)[route.NextHops.Length + 1];
+        for (var i = 0; i < route.NextHops.Length; i++) key[i] = (route.NextHops[i].Ingress.Mac.Value, route.NextHops[i].Egress.Port);
+        key[^1] = (0, -stride);
         return key;
     }
 

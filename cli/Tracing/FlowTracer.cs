@@ -48,7 +48,7 @@ public static class FlowTracer
         // The frr target forwards with the same Linux kernel multipath as the linux target; only who installs the routes differs.
         var kernel = plan.Target == Spec.SwitchTarget.Frr ? "linux kernel (routes from FRR)" : "linux";
         var ecmp = bmv2
-            ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): branch = crc16(src, dst, proto, sport, dport) mod branches; each branch shown is the one this flow takes")
+            ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): member = crc16(src, dst, sport, dport, proto) of the packet (the inner one when tunnelled) mod the group's members, member -> branch (member / stride + member mod stride) mod branches (the plan's layout, see README); each branch shown is the one this flow takes")
             : computed
                 ? new TraceEcmp(true, $"linux: the kernel's multipath hash (policy 3, fields {KernelMultipath.FieldsText}: the 5-tuple and, in the tunnel, the inner 5-tuple) " +
                     $"with each switch's pinned seed (from switches.hash_seed {plan.FabricHashSeed}), hash-threshold over the branches in route order; each branch shown is the one this flow takes (kernels from 6.11)")
@@ -129,7 +129,15 @@ public static class FlowTracer
             : new FlowTuple(Ipv4Address.Parse(frame.Inner.Source), Ipv4Address.Parse(frame.Inner.Destination), (byte)frame.Inner.Protocol,
                 (ushort)(frame.SourcePort ?? 0), (ushort)(frame.DestinationPort ?? 0));
 
-    /// <summary>The fields the fabric hashes: the outermost IPv4 header, with L4 ports only for TCP/UDP (ecmp.p4's metadata).</summary>
+    /// <summary>
+    /// What p4/ecmp.p4 hashes: the client's header (the inner one of a tunnelled packet) with its L4 ports (0 for
+    /// ICMP), as its parser fills the flow metadata.
+    /// </summary>
+    internal static FlowTuple Bmv2HashedTuple(TraceFrame frame) =>
+        new(Ipv4Address.Parse(frame.Inner.Source), Ipv4Address.Parse(frame.Inner.Destination), (byte)frame.Inner.Protocol,
+            (ushort)(frame.SourcePort ?? 0), (ushort)(frame.DestinationPort ?? 0));
+
+    /// <summary>The fields the fabric routes on: the outermost IPv4 header, with L4 ports only for TCP/UDP.</summary>
     internal static FlowTuple RoutingTuple(TraceFrame frame)
     {
         var ip = frame.Outer ?? frame.Inner;
@@ -216,6 +224,7 @@ public static class FlowTracer
     internal sealed class PathWalker(DeploymentPlan plan, bool bmv2, ObservedBranches? observed)
     {
         private readonly ForwardingTables tables = new(plan.Forwarding);
+        private readonly EcmpLayout layout = bmv2 ? EcmpLayout.Of(plan.Forwarding) : EcmpLayout.Plain;
         private readonly Fabric fabric = plan.Fabric;
 
         /// <param name="kind">The leg kind.</param>
@@ -236,6 +245,7 @@ public static class FlowTracer
             var hops = ImmutableArray.CreateBuilder<TraceHop>();
             hops.Add(new TraceHop(host.Name, RoleOf(host.Name, kind, first: true), received is null ? null : Port(hostEnd), Port(hostEnd), null, received, frame, action));
 
+            var hashed = bmv2 ? Bmv2HashedTuple(sent) : tuple;
             var visited = new HashSet<string>(StringComparer.Ordinal);
             var current = gatewaySwitch.Name;
             var ingress = switchEnd;
@@ -248,7 +258,7 @@ public static class FlowTracer
                     return Stop(hops, new TraceHop(current, TraceRoles.Switch, Port(ingress), null, null, frame, null, $"drops: no route to {tuple.Destination}"),
                         $"no route to {tuple.Destination} at {current}");
 
-                var decision = Decide(route, tuple, frame, kind, current);
+                var decision = Decide(route, hashed, frame, kind, current);
                 var next = route.NextHops[decision.Chosen];
                 var ip = frame.Outer ?? frame.Inner;
                 var forwarded = frame with
@@ -313,9 +323,15 @@ public static class FlowTracer
                     $"kernel hash with the switch's pinned seed, over next hops FRR orders itself: any of {branches.Length} branches; assumed 0 (lowest port)");
             }
             var crc = tuple.Bmv2Crc16();
-            var chosen = tuple.Bmv2EcmpIndex(route.NextHops.Length);
-            return new TraceDecision(prefix, kind, branches, chosen, true, crc, string.Create(CultureInfo.InvariantCulture,
-                $"crc16({tuple.Source}, {tuple.Destination}, {tuple.Protocol}, {tuple.SourcePort}, {tuple.DestinationPort}) = {crc}; {crc} mod {branches.Length} = {chosen}"));
+            var stride = layout.StrideOf(switchName, route);
+            var members = EcmpLayout.Members(branches.Length, stride);
+            var member = EcmpLayout.MemberOf(crc, branches.Length, stride);
+            var chosen = EcmpLayout.NextHopOf(member, branches.Length, stride);
+            var crcText = string.Create(CultureInfo.InvariantCulture,
+                $"crc16({tuple.Source}, {tuple.Destination}, {tuple.SourcePort}, {tuple.DestinationPort}, {tuple.Protocol}) = {crc}");
+            return new TraceDecision(prefix, kind, branches, chosen, true, crc, stride == 1
+                ? string.Create(CultureInfo.InvariantCulture, $"{crcText}; {crc} mod {branches.Length} = {chosen}")
+                : string.Create(CultureInfo.InvariantCulture, $"{crcText}; {crc} mod {members} members = {member}; member {member}, stride {stride}: ({member} / {stride} + {member} mod {stride}) mod {branches.Length} = {chosen}"));
         }
 
         private string RoleOf(string host, string kind, bool first)

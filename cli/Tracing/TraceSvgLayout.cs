@@ -169,9 +169,10 @@ public static class TraceSvgLayout
             if (decision.IsEcmp && decision.Predicted)
             {
                 lines.Add(new(0, 0, $"ECMP {decision.Chosen} of {decision.Branches.Length} -> {chosen.Neighbor}", "ecmp"));
+                // The member layout may repeat next hops (stride): the box names the hash, the reason the arithmetic.
                 lines.Add(new(0, 0, bmv2
-                    ? Invariant($"crc16 {decision.Hash} mod {decision.Branches.Length} = {decision.Chosen}")
-                    : Invariant($"kernel hash {decision.Hash} -> {decision.Chosen}"), "ecmp"));
+                    ? Invariant($"crc16 {decision.Hash} -> branch {decision.Chosen}")
+                    : Invariant($"kernel hash {decision.Hash} -> branch {decision.Chosen}"), "ecmp"));
             }
             else if (decision.Observed)
             {

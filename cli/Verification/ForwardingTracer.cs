@@ -15,8 +15,19 @@ public sealed record TracedPath(ImmutableArray<string> Nodes, string? Delivered,
 /// <summary>Follows one concrete flow through a <see cref="ForwardingPlan"/> (for `lbdeploy trace`).</summary>
 public static class ForwardingTracer
 {
-    /// <summary>bmv2's choice (see <see cref="FlowTuple.Bmv2EcmpIndex"/>); next hops in plan order, as the renderer installs them.</summary>
+    /// <summary>bmv2's choice with the course controller's plain layout (see <see cref="FlowTuple.Bmv2EcmpIndex"/>).</summary>
     public static readonly EcmpSelector Bmv2 = (_, flow, count) => flow.Bmv2EcmpIndex(count);
+
+    /// <summary>
+    /// bmv2's choice with the plan's member layout (what lbdeploy's rules install): <paramref name="flow"/> is what
+    /// ecmp.p4 hashes; the stride is the one the switch's group for the flow's route has.
+    /// </summary>
+    public static EcmpSelector Bmv2With(ForwardingPlan plan, EcmpLayout layout, Lb.Core.Addressing.Ipv4Address routedTo)
+    {
+        var tables = new ForwardingTables(plan);
+        return (switchName, flow, count) =>
+            flow.Bmv2EcmpIndex(count, tables.IndexOf(switchName) is { } i && tables.Lookup(i, routedTo) is { } route ? layout.StrideOf(switchName, route) : 1);
+    }
 
     public static TracedPath Trace(ForwardingPlan plan, string sourceHost, FlowTuple flow, EcmpSelector? select = null)
     {

@@ -17,7 +17,8 @@ public static class ForwardingVerifier
 {
     public const int MaxFailuresPerCheck = 10;
 
-    public static VerificationReport Verify(ForwardingPlan plan, VerificationScope scope)
+    /// <param name="spread">When given, and every other check passes, sampled flows check the path spread too (<see cref="PathSpread"/>).</param>
+    public static VerificationReport Verify(ForwardingPlan plan, VerificationScope scope, PathSpreadRequest? spread = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(scope);
@@ -95,6 +96,8 @@ public static class ForwardingVerifier
         checks.Add(muxToDip.ToCheck());
         checks.Add(loops.ToCheck());
         checks.Add(blackHoles.ToCheck());
+        // Loads only mean something once every path delivers.
+        if (spread is not null && checks.All(c => c.Passed)) checks.Add(PathSpread.Check(tables, scope, spread));
         return new VerificationReport([.. checks]);
     }
 

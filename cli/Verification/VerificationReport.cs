@@ -33,6 +33,9 @@ public enum FailureKind
     /// <summary>The ECMP split toward the muxes is not even.</summary>
     UnevenSplit,
 
+    /// <summary>Sampled flows leave an equal-cost link unused, or load the links of one hop far from evenly.</summary>
+    UnevenSpread,
+
     /// <summary>The scope names a host the fabric does not have.</summary>
     UnknownHost,
 

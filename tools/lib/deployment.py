@@ -10,7 +10,9 @@
   deployment.py mux-stats APPLIED
       {host: stats} of every mux, asked on its control socket (a Unix socket: nothing crosses the fabric)
   deployment.py engine-stat SOCKET KEY
-      one field of an engine's stats reply
+      one field of an engine's stats reply (KEY may name a nested one: second_chance.marked)
+  deployment.py engine-json SOCKET [COMMAND]
+      an engine's whole reply to COMMAND (stats), as JSON
 """
 import json
 import shlex
@@ -89,7 +91,12 @@ def main(argv):
     elif command == "mux-stats" and len(args) == 1:
         mux_stats(args[0])
     elif command == "engine-stat" and len(args) == 2:
-        print(ask(args[0])[args[1]])
+        value = ask(args[0])
+        for key in args[1].split("."):
+            value = value[key]
+        print(value)
+    elif command == "engine-json" and len(args) in (1, 2):
+        print(json.dumps(ask(*args)))
     else:
         sys.exit(__doc__)
 

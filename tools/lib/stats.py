@@ -7,13 +7,21 @@
       over loadgen.py outputs (JSON lines) matching GLOB: "requests errors req/s p50 p99 max" (ms)
   stats.py mux-delta BEFORE_JSON AFTER_JSON SECONDS
       per mux: packets in (and per second), forwarded and drops between two deployment.py mux-stats snapshots
-  stats.py rate-row NAME SENT GOT SECONDS BUSY_JIFFIES PROCESS_JIFFIES|-
-      one bench-engine.sh table row: offered and handled pps, their ratio, CPU ns per handled packet
+  stats.py rate-row NAME SENT GOT SECONDS BUSY_JIFFIES|- PROCESS_JIFFIES|- [NOTE]
+      one bench-engine.sh table row: offered and handled pps, their ratio, CPU ns per handled packet (and NOTE)
+  stats.py rate-summary ROWS.md [ROW=BASELINE...]
+      per row name (rate-row lines named "NAME (round N)"): rounds, median and range of handled pps and engine CPU
+      ns per packet; then for each ROW=BASELINE pair the ratio of their engine CPU per packet, round by round
+  stats.py second-chance-note BEFORE.json AFTER.json
+      what an engine's second chance did between two stats replies: the mux's share of forwarded packets marked,
+      the agent's redirects and sock_diag lookups (count, mean ns)
   stats.py pps-row SENT DELIVERED SECONDS MUX_JIFFIES AGENT_JIFFIES
       one bench-scapy.sh table row: offered and delivered pps, their ratio, mux and agent CPU us per delivered packet
 """
 import glob
 import json
+import re
+import statistics
 import sys
 
 JIFFY_NS = 1e7  # USER_HZ = 100
@@ -67,11 +75,56 @@ def mux_delta(before, after, seconds):
               % (host, delta("packets_in"), delta("packets_in") / seconds, delta("forwarded"), drops or "none"))
 
 
-def rate_row(name, sent, got, seconds, busy, process):
-    machine = busy * JIFFY_NS / max(got, 1)
+def rate_row(name, sent, got, seconds, busy, process, note=None):
+    machine = "%7.0f" % (busy * JIFFY_NS / max(got, 1)) if busy is not None else "      -"
     engine = "%7.0f" % (process * JIFFY_NS / max(got, 1)) if process is not None else "      -"
-    print("| %s | %8.0fk | %8.0fk | %6.2f%% | %7.0f | %s |"
-          % (name, sent / seconds / 1e3, got / seconds / 1e3, 100 * got / max(sent, 1), machine, engine))
+    print("| %s | %8.0fk | %8.0fk | %6.2f%% | %s | %s |%s"
+          % (name, sent / seconds / 1e3, got / seconds / 1e3, 100 * got / max(sent, 1), machine, engine,
+             "" if note is None else " %s |" % note))
+
+
+def rate_summary(path, pairs):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            match = re.fullmatch(r"(.*) \(round (\d+)\)", cells[0])
+            if not match or cells[5] == "-":
+                continue
+            rows.setdefault(match.group(1), {})[int(match.group(2))] = (float(cells[2].rstrip("k")), float(cells[5]))
+    spread = lambda values: "%.0f (%.0f-%.0f)" % (statistics.median(values), min(values), max(values))
+    print("| row | rounds | handled kpps, median (range) | engine CPU ns/pkt, median (range) |")
+    print("|---|---|---|---|")
+    for name, rounds in rows.items():
+        print("| %s | %d | %s | %s |" % (name, len(rounds), spread([r[0] for r in rounds.values()]), spread([r[1] for r in rounds.values()])))
+    print()
+    print("| engine CPU per packet | ratio per round | median |")
+    print("|---|---|---|")
+    for pair in pairs:
+        row, baseline = pair.split("=", 1)
+        common = sorted(set(rows.get(row, {})) & set(rows.get(baseline, {})))
+        ratios = [rows[row][r][1] / rows[baseline][r][1] for r in common]
+        if ratios:
+            print("| %s / %s | %s | **%+.1f%%** |" % (row, baseline, ", ".join("%.3f" % x for x in ratios), 100 * (statistics.median(ratios) - 1)))
+
+
+def second_chance_note(before_path, after_path):
+    with open(before_path) as f:
+        before = json.load(f)
+    with open(after_path) as f:
+        after = json.load(f)
+    section_before, section = before.get("second_chance") or {}, after.get("second_chance")
+    if section is None:
+        print("off")
+        return
+    delta = lambda key: section.get(key, 0) - section_before.get(key, 0)
+    if after["role"] == "mux":
+        forwarded = after["forwarded"] - before["forwarded"]
+        print("marked %.1f%% of %d" % (100 * delta("marked") / max(forwarded, 1), forwarded))
+        return
+    lookups = delta("sock_diag_lookups")
+    mean = "%.0f ns" % (delta("sock_diag_nanoseconds") / lookups) if lookups else "-"
+    print("redirected %d, sock_diag lookups %d (mean %s)" % (delta("redirected_out"), lookups, mean))
 
 
 def pps_row(sent, delivered, seconds, mux, agent):
@@ -88,8 +141,14 @@ def main(argv):
         requests(float(args[0]), args[1])
     elif command == "mux-delta" and len(args) == 3:
         mux_delta(json.loads(args[0]), json.loads(args[1]), float(args[2]))
-    elif command == "rate-row" and len(args) == 6:
-        rate_row(args[0], int(args[1]), int(args[2]), float(args[3]), int(args[4]), None if args[5] == "-" else int(args[5]))
+    elif command == "rate-row" and len(args) in (6, 7):
+        rate_row(args[0], int(args[1]), int(args[2]), float(args[3]), None if args[4] == "-" else int(args[4]),
+                 None if args[5] == "-" else int(args[5]),
+                 args[6] if len(args) == 7 else None)
+    elif command == "rate-summary" and len(args) >= 1:
+        rate_summary(args[0], args[1:])
+    elif command == "second-chance-note" and len(args) == 2:
+        second_chance_note(*args)
     elif command == "pps-row" and len(args) == 5:
         pps_row(int(args[0]), int(args[1]), float(args[2]), int(args[3]), int(args[4]))
     else:

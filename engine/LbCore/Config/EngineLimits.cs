@@ -42,8 +42,9 @@ public static partial class EngineLimits
     public static readonly ConfigLimit SecondChanceRetentionSeconds = new("second_chance.retention_seconds", 1, 86_400, EngineDefaults.SecondChanceRetentionSeconds);
 
     /// <summary>
-    /// Retired Maglev tables a mux keeps for the second chance: its memory is at most this many times the table size
-    /// times 4 bytes (1 MiB with the default 65537 slots; 256 MiB at the largest table size).
+    /// Retired Maglev tables a mux keeps for the second chance: its memory is at most twice this many times the table
+    /// size times 4 bytes (the versions, and their owners slot by slot for the packet path: 2 MiB with the default
+    /// 65537 slots; 512 MiB at the largest table size).
     /// </summary>
     public const int MaxPoolVersions = 4;
 

@@ -14,6 +14,11 @@ public sealed class ConnectionTable
     public const int Ways = 8;
 
     private readonly Entry[] _entries;
+    /// <summary>
+    /// The hash each slot's flow was stored with: <see cref="TryGet"/> reads a bucket's 8 tags (one cache line) and
+    /// then only the entry whose tag matches, where comparing keys would walk the bucket's entries (several lines).
+    /// </summary>
+    private readonly uint[] _tags;
     private readonly int _bucketMask;
     private readonly TimeProvider _time;
     private readonly long _idleTicks;
@@ -24,6 +29,7 @@ public sealed class ConnectionTable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleTimeout, TimeSpan.Zero);
         var buckets = (int)Math.Max(1, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((capacity + Ways - 1) / Ways)));
         _entries = new Entry[buckets * Ways];
+        _tags = new uint[buckets * Ways];
         _bucketMask = buckets - 1;
         _time = time;
         _idleTicks = (long)(idleTimeout.TotalSeconds * time.TimestampFrequency);
@@ -38,13 +44,17 @@ public sealed class ConnectionTable
     /// <summary>Flows whose entry was reused after it had been idle for the timeout.</summary>
     public long Expirations { get; private set; }
 
-    /// <summary>Looks a flow up and, when found and not idle past the timeout, marks it used now.</summary>
+    /// <summary>
+    /// Looks a flow up and, when found and not idle past the timeout, marks it used now. <paramref name="hash"/> is the
+    /// one the flow was <see cref="Set"/> with.
+    /// </summary>
     public bool TryGet(in FlowKey key, uint hash, out int value)
     {
         var now = _time.GetTimestamp();
         var start = (int)(hash & (uint)_bucketMask) * Ways;
         for (var i = start; i < start + Ways; i++)
         {
+            if (_tags[i] != hash) continue;
             ref var entry = ref _entries[i];
             if (entry.InUse && entry.Key == key)
             {
@@ -85,6 +95,7 @@ public sealed class ConnectionTable
                 entry.Value = value;
                 entry.LastSeen = now;
                 entry.Created = now;
+                _tags[i] = hash;
                 return;
             }
             if (now - entry.LastSeen > _idleTicks)
@@ -104,6 +115,7 @@ public sealed class ConnectionTable
             Evictions++;
         }
         _entries[free] = new Entry { Key = key, Value = value, LastSeen = now, Created = now, InUse = true };
+        _tags[free] = hash;
     }
 
     public bool Remove(in FlowKey key, uint hash)

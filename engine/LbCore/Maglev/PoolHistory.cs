@@ -9,12 +9,25 @@ public sealed record PoolVersion(long Version, DateTimeOffset RetiredAt, uint[] 
 /// The mux's memory of earlier pools for the second chance: every time its Maglev table changes, the old table's
 /// owner per slot is kept (newest first) for <see cref="Retention"/>, at most <see cref="EngineLimits.MaxPoolVersions"/>
 /// of them, so a flow hashed by the new table can name the DIPs that owned its slot before. Immutable: a change
-/// builds a new history, swapped in with the mux state. Memory: versions x table size x 4 bytes.
+/// builds a new history, swapped in with the mux state. Memory: twice versions x table size x 4 bytes (the versions,
+/// and the same owners laid out slot by slot for the packet path).
 /// </summary>
 public sealed class PoolHistory
 {
     private readonly PoolVersion[] _versions;
     private readonly TimeProvider _time;
+    /// <summary>
+    /// Slot s's owner in version v (newest first) at <c>s * versions + v</c>: a packet reads one cache line, where the
+    /// versions' own arrays would cost a miss each on a large table.
+    /// </summary>
+    private readonly uint[] _ownersBySlot;
+    /// <summary>When each version leaves the retention, on the clock <see cref="Now"/> reads (milliseconds).</summary>
+    private readonly long[] _deadlines;
+    /// <summary>
+    /// With the system clock, <see cref="Environment.TickCount64"/> (a coarse clock, a few ns to read, where
+    /// DateTimeOffset.UtcNow costs several times more per marked packet); any other provider (tests) is asked directly.
+    /// </summary>
+    private readonly bool _coarseClock;
 
     private PoolHistory(int tableSize, uint seed, TimeSpan retention, TimeProvider time, PoolVersion[] versions)
     {
@@ -23,6 +36,18 @@ public sealed class PoolHistory
         Retention = retention;
         _time = time;
         _versions = versions;
+        _coarseClock = ReferenceEquals(time, TimeProvider.System);
+        _ownersBySlot = new uint[versions.Length * tableSize];
+        _deadlines = new long[versions.Length];
+        var utcNow = time.GetUtcNow();
+        var now = Now();
+        for (var v = 0; v < versions.Length; v++)
+        {
+            var owners = versions[v].Owners;
+            for (var slot = 0; slot < tableSize; slot++) _ownersBySlot[slot * versions.Length + v] = owners[slot];
+            var deadline = versions[v].RetiredAt + retention;
+            _deadlines[v] = _coarseClock ? now + (long)Math.Ceiling((deadline - utcNow).TotalMilliseconds) : deadline.ToUnixTimeMilliseconds();
+        }
     }
 
     public int TableSize { get; }
@@ -30,7 +55,7 @@ public sealed class PoolHistory
     public TimeSpan Retention { get; }
     /// <summary>Newest first.</summary>
     public IReadOnlyList<PoolVersion> Versions => _versions;
-    public long MemoryBytes => (long)_versions.Length * TableSize * sizeof(uint);
+    public long MemoryBytes => 2L * _versions.Length * TableSize * sizeof(uint);
 
     public static PoolHistory Empty(int tableSize, uint seed, TimeSpan retention, TimeProvider time) => new(tableSize, seed, retention, time, []);
 
@@ -73,25 +98,26 @@ public sealed class PoolHistory
     /// </summary>
     public int Alternates(uint flowHash, uint primary, Span<uint> alternates, Span<int> versions)
     {
-        var history = _versions;
-        if (history.Length == 0 || alternates.Length == 0) return 0;
-        var slot = (int)(flowHash % (uint)TableSize);
+        var depth = _versions.Length;
+        if (depth == 0 || alternates.Length == 0) return 0;
+        var owners = _ownersBySlot.AsSpan((int)(flowHash % (uint)TableSize) * depth, depth);
         // The clock is read only once a candidate turns up: most slots did not move, and their packets skip it.
-        DateTimeOffset? oldest = null;
+        long now = -1;
         var count = 0;
-        for (var i = 0; i < history.Length; i++)
+        for (var v = 0; v < owners.Length; v++)
         {
-            var version = history[i];
-            var owner = version.Owners[slot];
+            var owner = owners[v];
             if (owner == 0 || owner == primary || alternates[..count].Contains(owner)) continue;
-            oldest ??= _time.GetUtcNow() - Retention;
-            if (version.RetiredAt < oldest) break; // newest first: the rest are older still
-            if (!versions.IsEmpty) versions[count] = i;
+            if (now < 0) now = Now();
+            if (now > _deadlines[v]) break; // newest first: the rest are older still
+            if (!versions.IsEmpty) versions[count] = v;
             alternates[count++] = owner;
             if (count == alternates.Length) break;
         }
         return count;
     }
+
+    private long Now() => _coarseClock ? Environment.TickCount64 : _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private PoolHistory Pruned()
     {

@@ -71,6 +71,6 @@ public class AgentPacketHandlerTests
         handler.Handle(packet, out _, out _);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10_000; i++) handler.Handle(packet, out _, out _);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.NothingPerCall(GC.GetAllocatedBytesForCurrentThread() - before, 10_000);
     }
 }

@@ -1,3 +1,4 @@
+using Lb.Engine.Tests.Support;
 using Lb.Core.Addressing;
 using Lb.Core.Flows;
 using Microsoft.Extensions.Time.Testing;
@@ -66,7 +67,7 @@ public class ConnectionTableTests
         {
             if (!table.TryGet(keys[i], hashes[i], out _)) table.Set(keys[i], hashes[i], i);
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.NothingPerCall(GC.GetAllocatedBytesForCurrentThread() - before, keys.Length);
     }
 
     [Fact]

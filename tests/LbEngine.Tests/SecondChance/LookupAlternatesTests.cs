@@ -11,21 +11,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Lb.Engine.Tests.SecondChance;
 
 /// <summary>`lookup` names the alternates the packet path would put into the option, with when each table was replaced.</summary>
-public class LookupAlternatesTests
+public class LookupAlternatesTests : SecondChanceMuxTests
 {
-    private readonly byte[] _output = new byte[MuxPacketHandler.OutputBufferSize];
-    private readonly FakeTimeProvider _time = new();
-
-    private static readonly EngineConfig Config = TestConfigs.Mux(("a", "10.0.1.2", 1), ("b", "10.0.2.2", 1), ("c", "10.0.3.2", 1))
-        with { SecondChance = new SecondChanceConfig { Enabled = true } };
-
-    private MuxPacketHandler Handler(EngineConfig config) =>
-        new(new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>(), time: _time),
-            new ConnectionTable(1024, TimeSpan.FromSeconds(120), _time), new EngineCounters());
-
-    private void Drain(MuxPacketHandler handler, params string[] names) =>
-        handler.State = new MuxState(handler.State.Config, TestFrames.MuxMac, TestFrames.GatewayMac, names.ToHashSet(), handler.State, time: _time);
-
     private static FlowKey Flow(ushort port, byte protocol = IpProtocol.Tcp) =>
         FlowKey.Create(Ipv4Address.Parse("10.5.3.2"), port, Ipv4Address.Parse(TestConfigs.Vip), protocol == IpProtocol.Tcp ? (ushort)80 : (ushort)53, protocol);
 

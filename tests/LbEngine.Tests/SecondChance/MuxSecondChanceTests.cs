@@ -12,21 +12,8 @@ using PacketDotNet.Utils;
 
 namespace Lb.Engine.Tests.SecondChance;
 
-public class MuxSecondChanceTests
+public class MuxSecondChanceTests : SecondChanceMuxTests
 {
-    private readonly byte[] _output = new byte[MuxPacketHandler.OutputBufferSize];
-    private readonly FakeTimeProvider _time = new();
-
-    private static readonly EngineConfig Config = TestConfigs.Mux(("a", "10.0.1.2", 1), ("b", "10.0.2.2", 1), ("c", "10.0.3.2", 1))
-        with { SecondChance = new SecondChanceConfig { Enabled = true } };
-
-    private MuxPacketHandler Handler(EngineConfig config, IReadOnlySet<string>? drained = null) =>
-        new(new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, drained ?? new HashSet<string>(), time: _time),
-            new ConnectionTable(1024, TimeSpan.FromSeconds(120), _time), new EngineCounters());
-
-    private void Drain(MuxPacketHandler handler, params string[] names) =>
-        handler.State = new MuxState(handler.State.Config, TestFrames.MuxMac, TestFrames.GatewayMac, names.ToHashSet(), handler.State, time: _time);
-
     /// <summary>A client port whose flow the old table sent to <paramref name="was"/> (it has moved since the drain).</summary>
     private static ushort PortOnce(MuxState before, string was)
     {

@@ -28,49 +28,31 @@ public sealed class ChaosTests(ITestOutputHelper log)
         var three = Spec("[h13, h14, h15]");
         await using var service = await DeployedService.StartAsync(log, three);
 
-        var phases = new List<LoadPhase>();
+        var schedule = new ChaosSchedule(service);
         var load = service.StartLoadAsync(seconds: 50, shortWorkers: 2, longWorkers: 1, longRate: 128 * 1024, rate: 8);
-        var mark = DateTimeOffset.UtcNow;
-        async Task Phase(string name, Func<Task<DateTimeOffset?>> act, double seconds)
-        {
-            var fault = await act();
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var end = DateTimeOffset.UtcNow;
-            phases.Add(new LoadPhase(name, mark, end, fault));
-            mark = end;
-        }
-        async Task Apply(string spec)
-        {
-            var apply = await service.RunAsync("apply", "-f", spec, "--auto-approve");
-            Assert.True(apply.ExitCode == 0, apply.All);
-        }
-        DateTimeOffset Kill(UnitKind kind, string host)
-        {
-            var now = DateTimeOffset.UtcNow;
-            Assert.True(Processes.Signal(DeployedService.Unit(kind, host).Pid!.Value, Processes.SigKill));
-            return now;
-        }
+        DateTimeOffset Kill(UnitKind kind, string host) => ChaosSchedule.Kill(kind, host);
 
-        await Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 5);
-        await Phase("server h14 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Server, "h14")), 5);
-        await Phase("server h14 restarted", async () => { await Apply(three); return null; }, 4);
-        await Phase("dip h16 added", async () => { await Apply(Spec("[h13, h14, h15, h16]")); return null; }, 4);
+        await schedule.Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 5);
+        await schedule.Phase("server h14 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Server, "h14")), 5);
+        await schedule.Phase("server h14 restarted", async () => { await schedule.Apply(three); return null; }, 4);
+        await schedule.Phase("dip h16 added", async () => { await schedule.Apply(Spec("[h13, h14, h15, h16]")); return null; }, 4);
         var drainApplied = DateTimeOffset.MaxValue;
-        await Phase("dip h16 drained", async () =>
+        await schedule.Phase("dip h16 drained", async () =>
         {
-            await Apply(Spec("[h13, h14, h15, { host: h16, weight: 0 }]"));
+            await schedule.Apply(Spec("[h13, h14, h15, { host: h16, weight: 0 }]"));
             drainApplied = DateTimeOffset.UtcNow;
             return null;
         }, 9);
-        await Phase("dip h16 removed", async () => { await Apply(three); return null; }, 3);
-        await Phase("mux h1 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Mux, "h1")), 5);
-        await Phase("mux h1 restarted", async () => { await Apply(three); return null; }, 4);
+        await schedule.Phase("dip h16 removed", async () => { await schedule.Apply(three); return null; }, 3);
+        await schedule.Phase("mux h1 killed", () => Task.FromResult<DateTimeOffset?>(Kill(UnitKind.Mux, "h1")), 5);
+        await schedule.Phase("mux h1 restarted", async () => { await schedule.Apply(three); return null; }, 4);
         var events = DeployedService.WithDips(await load);
-        phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
+        schedule.Tail();
+        var phases = schedule.Phases;
 
         // The access log has whole seconds: count h16's accepts that surely fall between the drain and the removal,
         // apart from its agent's health probes (they come from the VIP itself).
-        var removalStarted = phases.Single(p => p.Name == "dip h16 removed").Start;
+        var removalStarted = schedule["dip h16 removed"].Start;
         var acceptedWhileDrained = DeployedService.ServedBy().SelectMany(s => s.Value.Select(a => (Src: s.Key, a.At, a.Dip)))
             .Where(a => a.Dip == "h16" && !a.Src.StartsWith(DeployedService.Vip + ":", StringComparison.Ordinal) && a.At >= drainApplied.AddSeconds(1) && a.At.AddSeconds(1) <= removalStarted).ToList();
 

@@ -42,60 +42,42 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
         var joined = Spec("[h13, h14, h15, { host: h16, weight: 2 }]");
         await using var service = await DeployedService.StartAsync(log, three);
 
-        var phases = new List<LoadPhase>();
+        var schedule = new ChaosSchedule(service);
         // 1 MB at 64 KB/s: each download lives about 16 s, across a pool change and the mux change after it.
         var load = service.StartLoadAsync(seconds: 95, shortWorkers: 1, longWorkers: 2, longRate: 64 * 1024, rate: 4);
-        var mark = DateTimeOffset.UtcNow;
-        async Task Phase(string name, Func<Task<DateTimeOffset?>> act, double seconds)
-        {
-            var fault = await act();
-            await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var end = DateTimeOffset.UtcNow;
-            phases.Add(new LoadPhase(name, mark, end, fault));
-            mark = end;
-        }
-        async Task Apply(string spec)
-        {
-            var apply = await service.RunAsync("apply", "-f", spec, "--auto-approve");
-            Assert.True(apply.ExitCode == 0, apply.All);
-        }
-        DateTimeOffset Kill(string mux)
-        {
-            var now = DateTimeOffset.UtcNow;
-            Assert.True(Processes.Signal(DeployedService.Unit(UnitKind.Mux, mux).Pid!.Value, Processes.SigKill));
-            return now;
-        }
+        DateTimeOffset Kill(string mux) => ChaosSchedule.Kill(UnitKind.Mux, mux);
         // A restart: the mux dies and `apply` starts it again (with the pool history it saved).
         async Task<DateTimeOffset?> Restart(string mux, string spec)
         {
             var at = Kill(mux);
-            await Apply(spec);
+            await schedule.Apply(spec);
             return at;
         }
         async Task<DateTimeOffset?> ChangeThen(string spec, Func<Task<DateTimeOffset?>> fault)
         {
-            await Apply(spec);
+            await schedule.Apply(spec);
             await Task.Delay(TimeSpan.FromSeconds(2)); // downloads started before the change are still running
             return await fault();
         }
 
-        await Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 8);
-        await Phase("grown, h1 killed", () => ChangeThen(four, () => Task.FromResult<DateTimeOffset?>(Kill("h1"))), 6);
-        await Phase("h1 back", async () => { await Apply(four); return null; }, 6);
-        await Phase("reweighted, h1 restarted", () => ChangeThen(reweighted, () => Restart("h1", reweighted)), 8);
-        await Phase("drained, h1 restarted", () => ChangeThen(drained, () => Restart("h1", drained)), 5);
-        await Phase("then h2 restarted", () => Restart("h2", drained), 8);
-        await Phase("weights twice, h2 killed", () => ChangeThen(again, async () =>
+        await schedule.Phase("baseline", () => Task.FromResult<DateTimeOffset?>(null), 8);
+        await schedule.Phase("grown, h1 killed", () => ChangeThen(four, () => Task.FromResult<DateTimeOffset?>(Kill("h1"))), 6);
+        await schedule.Phase("h1 back", async () => { await schedule.Apply(four); return null; }, 6);
+        await schedule.Phase("reweighted, h1 restarted", () => ChangeThen(reweighted, () => Restart("h1", reweighted)), 8);
+        await schedule.Phase("drained, h1 restarted", () => ChangeThen(drained, () => Restart("h1", drained)), 5);
+        await schedule.Phase("then h2 restarted", () => Restart("h2", drained), 8);
+        await schedule.Phase("weights twice, h2 killed", () => ChangeThen(again, async () =>
         {
-            await Apply(twice);
+            await schedule.Apply(twice);
             await Task.Delay(TimeSpan.FromSeconds(1));
             return Kill("h2");
         }), 8);
-        await Phase("h2 out of the plan", async () => { await Apply(h1Alone); return null; }, 5);
+        await schedule.Phase("h2 out of the plan", async () => { await schedule.Apply(h1Alone); return null; }, 5);
         // h2 joins with the history h1 saved after the change (its own is older): flows the fabric moves onto it keep their DIP.
-        await Phase("reweighted, h2 joined", () => ChangeThen(changedAlone, async () => { await Apply(joined); return null; }), 8);
+        await schedule.Phase("reweighted, h2 joined", () => ChangeThen(changedAlone, async () => { await schedule.Apply(joined); return null; }), 8);
         var events = DeployedService.WithDips(await load);
-        phases.Add(new LoadPhase("tail", mark, DateTimeOffset.UtcNow.AddSeconds(1)));
+        schedule.Tail();
+        var phases = schedule.Phases;
 
         var agents = await Task.WhenAll(new[] { "h13", "h14", "h15", "h16" }.Select(d => DeployedService.StatsAsync(UnitKind.Agent, d)));
         var redirected = agents.Sum(a => a.SecondChance?.RedirectedOut ?? 0);
@@ -124,10 +106,44 @@ public sealed class SecondChanceChaosTests(ITestOutputHelper log)
             Assert.InRange(dips.Sum(d => d.GetProperty("redirected_in").GetInt64()), 1, redirected); // what the peers took in
             var text = await service.RunAsync("status");
             Assert.Contains("redir out", text.Output);
+            await TraceShowsTheSecondChanceLeg(service, joined);
         }
         else
         {
             Assert.True(agents.All(a => a.SecondChance is null), "the second chance is off: agents report no second-chance stats");
         }
     }
+
+    /// <summary>
+    /// After these pool changes most slots have earlier owners: the first of h3's flows (source ports from 40000) that
+    /// the mux names alternates for is traced, and the trace draws a second-chance leg to the first of them, as
+    /// `conns --flow` names them.
+    /// </summary>
+    private static async Task TraceShowsTheSecondChanceLeg(DeployedService service, string spec)
+    {
+        for (var sport = 40000; sport < 40010; sport++)
+        {
+            var trace = await service.RunAsync("trace", "-f", spec, "--from", "h3", "--sport", sport.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+            Assert.True(trace.ExitCode == 0, trace.All);
+            using var document = System.Text.Json.JsonDocument.Parse(trace.Output);
+            var chance = document.RootElement.GetProperty("second_chance");
+            var alternates = chance.GetProperty("alternates").EnumerateArray().Select(a => a.GetProperty("address").GetString()).ToList();
+            if (alternates.Count == 0) continue;
+            var legs = document.RootElement.GetProperty("legs").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "second-chance").ToList();
+            Assert.True(legs.Count >= 1, trace.Output);
+            Assert.True(legs[0].GetProperty("reached").GetBoolean(), trace.Output);
+            var mux = chance.GetProperty("mux").GetString()!;
+            var conns = await service.RunAsync("conns", "--mux", mux, "--flow", $"tcp {ClientAddress(document)}:{sport} {service.ServiceVip}:80", "--json");
+            Assert.True(conns.ExitCode == 0, conns.All);
+            using var lookup = System.Text.Json.JsonDocument.Parse(conns.Output);
+            var named = lookup.RootElement.GetProperty("muxes")[0].GetProperty("alternates").EnumerateArray().Select(a => a.GetProperty("address").GetString()).ToList();
+            Assert.Equal(alternates, named);
+            return;
+        }
+        Assert.Fail("none of h3's flows 40000-40009 has earlier owners after four pool changes");
+    }
+
+    /// <summary>The client's address: the source of the first frame the trace shows.</summary>
+    private static string ClientAddress(System.Text.Json.JsonDocument trace) =>
+        trace.RootElement.GetProperty("legs")[0].GetProperty("hops")[0].GetProperty("sent").GetProperty("inner").GetProperty("source").GetString()!;
 }

@@ -81,15 +81,34 @@ public sealed class EcmpProgramTests
     }
 
     [Fact]
-    public void Hash_covers_the_five_tuple_in_flow_tuple_order()
+    public void Hash_covers_the_five_tuple_in_the_course_order()
     {
-        // FlowTuple.Bmv2Crc16 hashes srcAddr, dstAddr, protocol, srcPort, dstPort in this order
+        // FlowTuple.Bmv2Crc16 hashes srcAddr, dstAddr, srcPort, dstPort, protocol in this order (the course's ecmp.p4)
         var source = File.ReadAllText(RepoPaths.Of("p4", "ecmp.p4"));
         var hash = source[source.IndexOf("HashAlgorithm.crc16", StringComparison.Ordinal)..];
         hash = hash[..hash.IndexOf("num_nhops", StringComparison.Ordinal)];
-        var order = new[] { "hdr.ipv4.srcAddr", "hdr.ipv4.dstAddr", "hdr.ipv4.protocol", "meta.l4_src_port", "meta.l4_dst_port" }
+        var order = new[] { "meta.flow_src_addr", "meta.flow_dst_addr", "meta.l4_src_port", "meta.l4_dst_port", "meta.flow_protocol" }
             .Select(f => hash.IndexOf(f, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, order);
         Assert.Equal(order.Order(), order);
+    }
+
+    [Fact]
+    public void Tunnelled_packets_are_hashed_on_the_inner_header()
+    {
+        // the parser moves the flow fields to the inner header of an IP-in-IP packet, and its ports follow it
+        var source = File.ReadAllText(RepoPaths.Of("p4", "ecmp.p4"));
+        Assert.Contains("(4w5, 13w0, PROTO_IPIP): parse_inner_ipv4;", source);
+        var inner = source[source.IndexOf("state parse_inner_ipv4", StringComparison.Ordinal)..];
+        inner = inner[..inner.IndexOf("\n    }", StringComparison.Ordinal)];
+        Assert.Contains("meta.flow_src_addr = hdr.inner_ipv4.srcAddr;", inner);
+        Assert.Contains("meta.flow_dst_addr = hdr.inner_ipv4.dstAddr;", inner);
+        Assert.Contains("meta.flow_protocol = hdr.inner_ipv4.protocol;", inner);
+        Assert.Contains("parse_tcp;", inner);
+        Assert.Contains("parse_udp;", inner);
+        // and the deparser puts the inner header back between the outer one and the ports
+        var deparser = source[source.IndexOf("control MyDeparser", StringComparison.Ordinal)..];
+        Assert.True(deparser.IndexOf("hdr.ipv4)", StringComparison.Ordinal) < deparser.IndexOf("hdr.inner_ipv4)", StringComparison.Ordinal));
+        Assert.True(deparser.IndexOf("hdr.inner_ipv4)", StringComparison.Ordinal) < deparser.IndexOf("hdr.tcp)", StringComparison.Ordinal));
     }
 }

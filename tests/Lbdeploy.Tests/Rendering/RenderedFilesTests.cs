@@ -124,13 +124,16 @@ public sealed class RenderedFilesTests
         Assert.Contains("# simple_switch_CLI --thrift-port 9102", Bmv2.Files["switches/bmv2/t1.txt"]);
         // Group 1: the two uplinks, used by every remote host subnet; group 2: the two muxes, used by the VIP.
         Assert.Equal(14, lines.Count(l => l.StartsWith("table_add ipv4_lpm ecmp_group ", StringComparison.Ordinal) && l.EndsWith("=> 1 2", StringComparison.Ordinal)));
-        Assert.Contains("table_add ipv4_lpm ecmp_group 20.0.0.1/32 => 2 2", lines);
-        Assert.Contains("table_add ecmp_group_to_nhop set_nhop 2 0 => 00:00:0a:0d:01:02 1", lines);
-        Assert.Contains("table_add ecmp_group_to_nhop set_nhop 2 1 => 00:00:0a:0d:02:02 2", lines);
+        // The VIP is the third decision a flow meets (after the leaf and aggregation uplinks): stride 4, 8 members,
+        // member i -> mux (i / 4 + i mod 4) mod 2.
+        Assert.Contains("table_add ipv4_lpm ecmp_group 20.0.0.1/32 => 2 8", lines);
+        string[] muxMacs = ["00:00:0a:0d:01:02 1", "00:00:0a:0d:02:02 2"];
+        for (var member = 0; member < 8; member++)
+            Assert.Contains($"table_add ecmp_group_to_nhop set_nhop 2 {member} => {muxMacs[(member / 4 + member % 4) % 2]}", lines);
         Assert.Contains("table_add ipv4_lpm set_nhop 10.13.1.2/32 => 00:00:0a:0d:01:02 1", lines);
         // Members of a group come before the first entry that uses it.
-        Assert.True(Array.IndexOf(lines, "table_add ecmp_group_to_nhop set_nhop 2 1 => 00:00:0a:0d:02:02 2")
-            < Array.IndexOf(lines, "table_add ipv4_lpm ecmp_group 20.0.0.1/32 => 2 2"));
+        Assert.True(Array.IndexOf(lines, "table_add ecmp_group_to_nhop set_nhop 2 7 => 00:00:0a:0d:01:02 1")
+            < Array.IndexOf(lines, "table_add ipv4_lpm ecmp_group 20.0.0.1/32 => 2 8"));
     }
 
     [Fact]
