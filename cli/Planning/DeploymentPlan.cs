@@ -36,6 +36,9 @@ public sealed record DeploymentPlan(
 
     /// <summary>The frr target: one FRR instance per switch and per mux host, in design order; empty for the other targets.</summary>
     public ImmutableArray<PlannedRouter> Routers { get; init; } = [];
+
+    /// <summary>switches.hash_seed: each Linux-router switch's multipath seed is derived from it (<see cref="Ecmp.KernelMultipath.SwitchSeed"/>).</summary>
+    public uint FabricHashSeed { get; init; } = LbSpec.DefaultFabricHashSeed;
 }
 
 /// <summary>

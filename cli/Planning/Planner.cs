@@ -150,7 +150,7 @@ public static class Planner
 
     /// <summary>
     /// bmv2 only: sampled flows through the plan with p4/ecmp.p4's hash and the plan's member layout must spread evenly
-    /// over the equal-cost links (the kernel's hash on the other targets is keyed at boot), toward the VIP's first
+    /// over the equal-cost links (the Linux routers' spread is not sampled here yet), toward the VIP's first
     /// TCP port (else its first port).
     /// </summary>
     private static PathSpreadRequest SpreadRequest(LbSpec spec, ForwardingPlan forwarding)
@@ -243,6 +243,7 @@ public static class Planner
             [.. switches], [.. muxes], [.. dips], clients, rendered.Files)
         {
             Summary = rendered.Summary,
+            FabricHashSeed = spec.FabricHashSeed,
         };
     }
 

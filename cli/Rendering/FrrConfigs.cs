@@ -52,7 +52,8 @@ public static class FrrConfigs
             neighbors);
     }
 
-    public static FrrSwitchKernelModel Kernel(string switchName, IReadOnlyList<string> interfaces) => new(switchName, interfaces);
+    public static FrrSwitchKernelModel Kernel(string switchName, IReadOnlyList<string> interfaces, uint fabricSeed) =>
+        new(switchName, interfaces, MultipathHashModel.Of(fabricSeed, switchName));
 
     private static string Word(string value) =>
         FrrWords.IsWord(value) ? value : throw new ArgumentException($"refusing to put {Common.TerminalText.Quote(value)} into an FRR config: it is not one word");

@@ -61,11 +61,11 @@ public static class PlanRenderer
                 switchFiles[i] =
                 [
                     (PlanFiles.FrrSwitchConfig(name), TemplateRenderer.Render("frr/frr.conf.sbn", FrrConfigs.Of(bgp!, bgp!.Speaker(name)))),
-                    (PlanFiles.FrrSwitchKernel(name), TemplateRenderer.Render("frr/switch.sh.sbn", FrrConfigs.Kernel(name, interfaces))),
+                    (PlanFiles.FrrSwitchKernel(name), TemplateRenderer.Render("frr/switch.sh.sbn", FrrConfigs.Kernel(name, interfaces, spec.FabricHashSeed))),
                 ];
                 return;
             }
-            var linux = SwitchRules.Linux(switchForwarding, interfaces, prefixes);
+            var linux = SwitchRules.Linux(switchForwarding, interfaces, prefixes, spec.FabricHashSeed);
             switchFiles[i] =
             [
                 (PlanFiles.LinuxSwitchScript(name), TemplateRenderer.Render("switches/linux.sh.sbn", linux)),

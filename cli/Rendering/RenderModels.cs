@@ -13,9 +13,20 @@ namespace Lbdeploy.Rendering;
 public sealed record LinuxSwitchModel(
     string Switch,
     IReadOnlyList<string> Interfaces,
+    MultipathHashModel Multipath,
     IReadOnlyList<LinuxEcmpSetModel> EcmpSets,
     IReadOnlyList<LinuxRouteGroupModel> RouteGroups,
     IReadOnlyList<string> Prefixes);
+
+/// <summary>
+/// templates/switches/forwarding.sh.sbn: the switch's fib_multipath_hash_fields and its pinned
+/// fib_multipath_hash_seed (<see cref="Ecmp.KernelMultipath"/>), which is what makes its ECMP choice computable.
+/// </summary>
+public sealed record MultipathHashModel(string Fields, uint Seed)
+{
+    public static MultipathHashModel Of(uint fabricSeed, string switchName) =>
+        new(Ecmp.KernelMultipath.FieldsText, Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName));
+}
 
 /// <summary>`NAME='nexthop via A dev X nexthop via B dev Y'`.</summary>
 public sealed record LinuxEcmpSetModel(string Name, string NextHops);
@@ -94,4 +105,4 @@ public sealed record FrrBfdModel(string Profile, int IntervalMilliseconds, int M
 public sealed record FrrNeighborModel(string Address, uint RemoteAs, string Peer, string Interface, bool Bfd, string Import, string Export);
 
 /// <summary>templates/frr/switch.sh.sbn: a switch's kernel settings under FRR (forwarding, ECMP hash, rp_filter).</summary>
-public sealed record FrrSwitchKernelModel(string Switch, IReadOnlyList<string> Interfaces);
+public sealed record FrrSwitchKernelModel(string Switch, IReadOnlyList<string> Interfaces, MultipathHashModel Multipath);

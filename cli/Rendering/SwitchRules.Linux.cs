@@ -8,7 +8,7 @@ namespace Lbdeploy.Rendering;
 /// <summary>The linux target: `ip route` scripts (templates/switches/linux.sh.sbn and linux.down.sh.sbn).</summary>
 public static partial class SwitchRules
 {
-    public static LinuxSwitchModel Linux(SwitchForwarding forwarding, IReadOnlyList<string> interfaces, PrefixNames prefixes)
+    public static LinuxSwitchModel Linux(SwitchForwarding forwarding, IReadOnlyList<string> interfaces, PrefixNames prefixes, uint fabricSeed)
     {
         // (next hop, attached host?) -> the next hop as `ip route` spells it; an attached host is reached by `dev` alone.
         var formatted = new Dictionary<(NextHop, bool), LinuxNextHop>(ReferenceFlagComparer<NextHop>.Instance);
@@ -69,7 +69,7 @@ public static partial class SwitchRules
             allPrefixes[i] = prefix;
             group.Add(prefix + " " + target);
         }
-        return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, ecmpSets, groups, allPrefixes);
+        return new LinuxSwitchModel(forwarding.Switch.Name, interfaces, MultipathHashModel.Of(fabricSeed, forwarding.Switch.Name), ecmpSets, groups, allPrefixes);
     }
 
     /// <summary>One next hop; <see cref="Via"/> is null for an attached host. <see cref="Target"/>: the route's target when it is the only hop.</summary>

@@ -33,6 +33,12 @@ public sealed record LbSpec(
 
     /// <summary>The BGP settings of the frr target (its defaults on the other targets, which run no BGP).</summary>
     public BgpSettings Bgp { get; init; } = BgpSettings.Default;
+
+    /// <summary>switches.hash_seed when lb.yaml gives none.</summary>
+    public const uint DefaultFabricHashSeed = 1;
+
+    /// <summary>switches.hash_seed: what each Linux-router switch's fib_multipath_hash_seed is derived from (KernelMultipath.SwitchSeed).</summary>
+    public uint FabricHashSeed { get; init; } = DefaultFabricHashSeed;
 }
 
 /// <summary>

@@ -25,7 +25,7 @@ public static partial class SpecReader
     private static readonly string[] VipKeys = ["address", "ports", "icmp"];
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
-    private static readonly string[] SwitchesKeys = ["target"];
+    private static readonly string[] SwitchesKeys = ["target", "hash_seed"];
     private static readonly string[] EngineKeys = ["hash", "connections", "packet_io", "second_chance"];
     private static readonly string[] SecondChanceKeys = ["enabled", "retention"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
@@ -130,8 +130,10 @@ public static partial class SpecReader
         var muxes = ReadHostList(f, YamlFields.Optional(top, "muxes"), required: true);
         var dips = ReadDips(f, YamlFields.Optional(top, "dips"));
         ImmutableArray<string>? clients = YamlFields.Optional(top, "clients") is { } clientsField ? ReadHostList(f, clientsField, required: false) : null;
-        var target = ReadTarget(f, top);
+        var switches = YamlFields.Optional(top, "switches") is { } switchesField ? f.Mapping(switchesField.Value, switchesField.Path, SwitchesKeys, [], "target: linux") : null;
+        var target = ReadTarget(f, switches);
         var bgp = ReadBgp(f, top, target);
+        var fabricSeed = ReadFabricSeed(f, switches, target);
         var engine = ReadEngine(f, top, target);
         var health = ReadHealth(f, top);
         var servers = ReadServers(f, top, baseDirectory);
@@ -152,7 +154,7 @@ public static partial class SpecReader
             engine,
             servers,
             verify,
-            new SpecSourceMap(displayPath, f.Values, f.Keys)) { Health = health, Bgp = bgp };
+            new SpecSourceMap(displayPath, f.Values, f.Keys)) { Health = health, Bgp = bgp, FabricHashSeed = fabricSeed };
     }
 
     private static VipSpec ReadVip(YamlFields f, Dictionary<string, Field> top)
@@ -306,15 +308,29 @@ public static partial class SpecReader
         return [.. dips];
     }
 
-    private static SwitchTarget ReadTarget(YamlFields f, Dictionary<string, Field> top)
+    private static SwitchTarget ReadTarget(YamlFields f, Dictionary<string, Field>? switches)
     {
-        var switches = YamlFields.Optional(top, "switches") is { } field ? f.Mapping(field.Value, field.Path, SwitchesKeys, [], "target: linux") : null;
         if (YamlFields.Optional(switches, "target") is not { } targetField) return SwitchTarget.Linux;
         if (f.Text(targetField, "linux, bmv2 or frr") is not { } text) return SwitchTarget.Linux;
         if (SwitchTargets.Parse(text) is { } target) return target;
         var suggestion = Suggestions.Closest(text, SwitchTargets.Names);
         f.Error(targetField.Value, targetField.Path, $"unknown target {TerminalText.Quote(text)}; use linux, bmv2 or frr{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
         return SwitchTarget.Linux;
+    }
+
+    /// <summary>
+    /// switches.hash_seed: the seed every Linux-router switch's multipath hash is derived from (1..2^32-1; the kernel
+    /// reads 0 as "random", which would make the ECMP branch unpredictable). bmv2 switches do not use it.
+    /// </summary>
+    private static uint ReadFabricSeed(YamlFields f, Dictionary<string, Field>? switches, SwitchTarget target)
+    {
+        if (YamlFields.Optional(switches, "hash_seed") is not { } seedField) return LbSpec.DefaultFabricHashSeed;
+        if (target == SwitchTarget.Bmv2)
+        {
+            f.Error(seedField.Key, seedField.Path, "hash_seed seeds the Linux routers' multipath hash and the bmv2 target has none; remove it or set switches.target: linux or frr");
+            return LbSpec.DefaultFabricHashSeed;
+        }
+        return f.Integer(seedField, 1, uint.MaxValue, "hash_seed") is { } seed ? (uint)seed : LbSpec.DefaultFabricHashSeed;
     }
 
     /// <summary>

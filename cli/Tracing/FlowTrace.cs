@@ -101,16 +101,16 @@ public sealed record TracePort(string Interface, int Port, string Mac, string? A
 /// <summary>
 /// A switch's forwarding decision: the longest-prefix route that matched, its equal-cost branches (in the order
 /// the plan installs them: bmv2 member index), the branch taken and why. <see cref="Predicted"/> is false when the
-/// target's hash cannot be computed from outside (linux): the branch is then the one a live capture saw
-/// (<see cref="Observed"/>) or an assumption, chosen deterministically. <see cref="Hash"/> is bmv2's crc16 of the flow
-/// when the route is ECMP.
+/// plan alone does not settle the branch (frr: FRR orders the next hops): the branch is then the one a live capture saw
+/// (<see cref="Observed"/>) or an assumption, chosen deterministically. <see cref="Hash"/> is bmv2's crc16 of the flow,
+/// or on linux the kernel's 31-bit multipath hash, when the route is ECMP.
 /// </summary>
 public sealed record TraceDecision(string Prefix, string RouteKind, ImmutableArray<TraceBranch> Branches, int Chosen, bool Predicted, int? Hash, string Reason,
     bool Observed = false)
 {
     public bool IsEcmp => Branches.Length > 1;
 
-    /// <summary>A linux ECMP branch that neither the plan nor a capture settled.</summary>
+    /// <summary>An frr ECMP branch that neither the plan nor a capture settled.</summary>
     public bool IsAssumed => IsEcmp && !Predicted && !Observed;
 }
 

@@ -11,6 +11,7 @@ using Lbdeploy.Topology;
 using Lbdeploy.Verification;
 
 using Lbdeploy.Spec;
+using Lbdeploy.Ecmp;
 
 namespace Lbdeploy.Tracing;
 
@@ -18,7 +19,8 @@ namespace Lbdeploy.Tracing;
 /// Predicts, from a <see cref="DeploymentPlan"/> alone, the path and headers of one client flow through the load
 /// balancer: client -> (fabric ECMP) -> mux -> (Maglev) -> IP-in-IP tunnel -> DIP -> DSR reply -> client.
 /// Forwarding follows the plan's routes with bmv2's longest-prefix match; the ECMP branch is the one p4/ecmp.p4
-/// computes (crc16 over the 5-tuple) on bmv2 and a marked assumption on linux; the DIP is the one the mux's Maglev
+/// computes (crc16 over the 5-tuple) on bmv2, the kernel's (<see cref="KernelMultipath"/>) on linux and a marked
+/// assumption on frr; the DIP is the one the mux's Maglev
 /// table (Lb.Core, built from the mux's engine config in the plan) gives.
 /// </summary>
 public static class FlowTracer
@@ -29,7 +31,7 @@ public static class FlowTracer
     public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request) => Trace(plan, request, null);
 
     /// <summary>
-    /// The trace with the linux ECMP branches that a live capture saw (<see cref="ObservedBranches"/>) instead of the
+    /// The trace with the frr target's ECMP branches that a live capture saw (<see cref="ObservedBranches"/>) instead of the
     /// assumed lowest ones: `trace --live` re-walks the path the packet really took before comparing headers.
     /// </summary>
     public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request, ObservedBranches? observed)
@@ -37,17 +39,22 @@ public static class FlowTracer
         var fabric = plan.Fabric;
         var flow = ResolveFlow(plan, request);
         var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
-        // bmv2's branches are computed: a capture that differs is a difference to flag, never an override.
-        var walker = new PathWalker(plan, bmv2, bmv2 ? null : observed);
+        // bmv2's and the linux target's branches are computed: a capture that differs is a difference to flag, never
+        // an override. FRR's zebra orders the next hops it installs itself, so there the branch is observed or assumed.
+        var computed = ComputesBranches(plan);
+        var walker = new PathWalker(plan, bmv2, computed ? null : observed);
         var legs = ImmutableArray.CreateBuilder<TraceLeg>();
         var notes = ImmutableArray.CreateBuilder<string>();
         // The frr target forwards with the same Linux kernel multipath as the linux target; only who installs the routes differs.
         var kernel = plan.Target == Spec.SwitchTarget.Frr ? "linux kernel (routes from FRR)" : "linux";
         var ecmp = bmv2
             ? new TraceEcmp(true, "bmv2 (p4/ecmp.p4): member = crc16(src, dst, sport, dport, proto) of the packet (the inner one when tunnelled) mod the group's members, member -> branch (member / stride + member mod stride) mod branches (the plan's layout, see README); each branch shown is the one this flow takes")
+            : computed
+                ? new TraceEcmp(true, $"linux: the kernel's multipath hash (policy 3, fields {KernelMultipath.FieldsText}: the 5-tuple and, in the tunnel, the inner 5-tuple) " +
+                    $"with each switch's pinned seed (from switches.hash_seed {plan.FabricHashSeed}), hash-threshold over the branches in route order; each branch shown is the one this flow takes (kernels from 6.11)")
             : observed is not null
-                ? new TraceEcmp(false, $"{kernel}: the kernel's hash is keyed at boot; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
-                : new TraceEcmp(false, $"{kernel}: the kernel hashes the 5-tuple with a key drawn at boot, so the branch cannot be computed from outside; " +
+                ? new TraceEcmp(false, $"{kernel}: FRR orders the next hops it installs, which decides the kernel's branch; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
+                : new TraceEcmp(false, $"{kernel}: the switches' seeds are pinned, but FRR orders the next hops it installs and that order decides the branch; " +
                     "every equal-cost branch is listed and the first (lowest port) is assumed for the rest of the path (marked 'assumed')");
 
         var client = fabric.FindHost(flow.Client)!;
@@ -101,7 +108,7 @@ public static class FlowTracer
             return Finish(plan, flow, ecmp, legs, balancing, $"the reply never reaches {client.Name}: {dsr.Outcome}", notes);
 
         if (legs.Any(l => l.Hops.Any(h => h.Decision is { IsAssumed: true })))
-            notes.Add("linux target: ECMP branches marked 'assumed' may differ on the running network (the kernel's hash is keyed at boot)");
+            notes.Add("frr target: ECMP branches marked 'assumed' may differ on the running network (FRR orders the next hops it installs)");
         return Finish(plan, flow, ecmp, legs, balancing,
             $"{client.Name} -> {mux} (mux) -> {dipHost.Name} (DIP) -> {client.Name}: the reply reaches the client without the mux (DSR)", notes, complete: true);
     }
@@ -109,6 +116,18 @@ public static class FlowTracer
     private static FlowTrace Finish(DeploymentPlan plan, TraceFlow flow, TraceEcmp ecmp, ImmutableArray<TraceLeg>.Builder legs,
         TraceBalancing? balancing, string outcome, ImmutableArray<string>.Builder notes, bool complete = false) =>
         new(Path.GetFileName(plan.SpecPath), plan.Target.Name(), flow, ecmp, legs.ToImmutable(), balancing, complete, outcome, notes.ToImmutable());
+
+    /// <summary>
+    /// Whether the plan alone settles every ECMP branch: bmv2 (crc16) and the linux target (the kernel hash with the
+    /// plan's seeds over the next hops in the order the plan's scripts install them).
+    /// </summary>
+    internal static bool ComputesBranches(DeploymentPlan plan) => plan.Target is Spec.SwitchTarget.Bmv2 or Spec.SwitchTarget.Linux;
+
+    /// <summary>The tunnelled packet's 5-tuple, which the kernel hashes too (the inner fields); null when not tunnelled.</summary>
+    internal static FlowTuple? InnerTuple(TraceFrame frame) =>
+        frame.Outer is null ? null
+            : new FlowTuple(Ipv4Address.Parse(frame.Inner.Source), Ipv4Address.Parse(frame.Inner.Destination), (byte)frame.Inner.Protocol,
+                (ushort)(frame.SourcePort ?? 0), (ushort)(frame.DestinationPort ?? 0));
 
     /// <summary>
     /// What p4/ecmp.p4 hashes: the client's header (the inner one of a tunnelled packet) with its L4 ports (0 for
@@ -239,7 +258,7 @@ public static class FlowTracer
                     return Stop(hops, new TraceHop(current, TraceRoles.Switch, Port(ingress), null, null, frame, null, $"drops: no route to {tuple.Destination}"),
                         $"no route to {tuple.Destination} at {current}");
 
-                var decision = Decide(route, hashed, kind, current);
+                var decision = Decide(route, hashed, frame, kind, current);
                 var next = route.NextHops[decision.Chosen];
                 var ip = frame.Outer ?? frame.Inner;
                 var forwarded = frame with
@@ -275,7 +294,7 @@ public static class FlowTracer
             }
         }
 
-        private TraceDecision Decide(Route route, FlowTuple tuple, string legKind, string switchName)
+        private TraceDecision Decide(Route route, FlowTuple tuple, TraceFrame frame, string legKind, string switchName)
         {
             var branches = route.NextHops.Select((hop, i) => new TraceBranch(i, hop.Neighbor, hop.Egress.Name, hop.Egress.Port, hop.Ingress.Mac.ToString())).ToImmutableArray();
             var prefix = route.Destination.ToString();
@@ -284,12 +303,24 @@ public static class FlowTracer
             if (observed?.Egress(legKind, switchName) is { } seen && branches.FirstOrDefault(b => b.Interface == seen) is { } taken)
             {
                 return new TraceDecision(prefix, kind, branches, taken.Index, false, null,
-                    $"kernel hash over the 5-tuple, keyed at boot: any of {branches.Length} branches; branch {taken.Index} observed on the wire", Observed: true);
+                    $"kernel hash over next hops FRR orders itself: any of {branches.Length} branches; branch {taken.Index} observed on the wire", Observed: true);
+            }
+            if (plan.Target == Spec.SwitchTarget.Linux)
+            {
+                var seed = KernelMultipath.SwitchSeed(plan.FabricHashSeed, switchName);
+                var inner = InnerTuple(frame);
+                var hash = KernelMultipath.Hash(seed, tuple, inner);
+                var branch = KernelMultipath.Select(hash, branches.Length);
+                var hashed = inner is { } i
+                    ? $"outer {tuple.Source} -> {tuple.Destination} proto {tuple.Protocol}, inner {i.Source}:{i.SourcePort} -> {i.Destination}:{i.DestinationPort} proto {i.Protocol}"
+                    : $"{tuple.Source}:{tuple.SourcePort} -> {tuple.Destination}:{tuple.DestinationPort} proto {tuple.Protocol}";
+                return new TraceDecision(prefix, kind, branches, branch, true, (int)hash, string.Create(CultureInfo.InvariantCulture,
+                    $"kernel hash({hashed}; seed {seed}) = {hash}; hash-threshold over {branches.Length} branches = {branch}"));
             }
             if (!bmv2)
             {
                 return new TraceDecision(prefix, kind, branches, 0, false, null,
-                    $"kernel hash over the 5-tuple, keyed at boot: any of {branches.Length} branches; assumed 0 (lowest port)");
+                    $"kernel hash with the switch's pinned seed, over next hops FRR orders itself: any of {branches.Length} branches; assumed 0 (lowest port)");
             }
             var crc = tuple.Bmv2Crc16();
             var stride = layout.StrideOf(switchName, route);

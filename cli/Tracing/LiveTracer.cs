@@ -19,8 +19,8 @@ namespace Lbdeploy.Tracing;
 /// node on every interface the packet may cross (all equal-cost branches, every mux, every DIP), each writing a pcap
 /// file, then reads the files (<see cref="CaptureFile"/>) and lays each captured frame beside the predicted one. The
 /// captures end as soon as every hop of every leg was captured, or <see cref="CaptureSeconds"/> after the packet. On
-/// linux the kernel's ECMP choice cannot be predicted: the trace is re-walked along the branches the packet took,
-/// which are reported rather than flagged. Everything runs in the nodes through <see cref="HostShell"/>.
+/// frr the order of the kernel's next hops is FRR's, so the ECMP choice is not predicted: the trace is re-walked along
+/// the branches the packet took, which are reported rather than flagged (bmv2 and linux: a different branch is flagged). Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
 public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
 {
@@ -263,7 +263,7 @@ public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
     private static TraceLive Compare(DeploymentPlan plan, FlowTrace predicted, FlowTrace walked,
         Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures)
     {
-        var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
+        var computed = FlowTracer.ComputesBranches(plan);
         var hops = ImmutableArray.CreateBuilder<LiveHop>();
         var all = ImmutableArray.CreateBuilder<string>();
         TraceFrame? Find(string leg, string node, string iface, string direction) =>
@@ -285,7 +285,7 @@ public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
                 {
                     var taken = decision.Branches[decision.Chosen];
                     var assumed = predicted.Leg(leg.Kind)?.Hops.FirstOrDefault(h => h.Node == hop.Node)?.Decision?.Chosen;
-                    if (!bmv2)
+                    if (!computed)
                     {
                         branch = captured is null ? $"no branch of {decision.Branches.Length} saw the packet"
                             : $"took branch {taken.Index} of {decision.Branches.Length} ({taken.Neighbor} via {taken.Interface})" +

@@ -25,7 +25,8 @@ public static class TraceSvgLayout
     public static TraceSvgModel Of(FlowTrace trace)
     {
         var legs = trace.Legs.Where(l => l.Hops.Length > 0).ToList();
-        var contents = legs.Select(l => l.Hops.Select(h => BoxLines(h)).ToList()).ToList();
+        var bmv2 = trace.Target == Spec.SwitchTargets.Name(Spec.SwitchTarget.Bmv2);
+        var contents = legs.Select(l => l.Hops.Select(h => BoxLines(h, bmv2)).ToList()).ToList();
         var widest = contents.SelectMany(l => l).SelectMany(b => b.Fixed).Select(t => t.Text.Length).DefaultIfEmpty(0).Max();
         var boxWidth = Math.Max(MinimumBoxWidth, (int)Math.Ceiling(widest * CharWidth) + 2 * Padding);
         var wrapAt = (int)((boxWidth - 2 * Padding) / CharWidth);
@@ -156,7 +157,7 @@ public static class TraceSvgLayout
     private sealed record BoxContent(List<SvgText> Fixed, string Action);
 
     /// <summary>The text of one hop's box: name and role, interfaces, the route decision and the headers seen there.</summary>
-    private static BoxContent BoxLines(TraceHop hop)
+    private static BoxContent BoxLines(TraceHop hop, bool bmv2)
     {
         var lines = new List<SvgText> { new(0, 0, $"{hop.Node} ({hop.Role})", "title") };
         if (hop.Ingress is { } ingress) lines.Add(new(0, 0, $"in  {ingress.Interface} [{ingress.Port}]", "iface"));
@@ -169,7 +170,9 @@ public static class TraceSvgLayout
             {
                 lines.Add(new(0, 0, $"ECMP {decision.Chosen} of {decision.Branches.Length} -> {chosen.Neighbor}", "ecmp"));
                 // The member layout may repeat next hops (stride): the box names the hash, the reason the arithmetic.
-                lines.Add(new(0, 0, Invariant($"crc16 {decision.Hash} -> branch {decision.Chosen}"), "ecmp"));
+                lines.Add(new(0, 0, bmv2
+                    ? Invariant($"crc16 {decision.Hash} -> branch {decision.Chosen}")
+                    : Invariant($"kernel hash {decision.Hash} -> branch {decision.Chosen}"), "ecmp"));
             }
             else if (decision.Observed)
             {

@@ -35,11 +35,9 @@ COMMON_SYSCTLS = [
     "net.ipv4.conf.default.rp_filter=2",
 ]
 
-# 5-tuple ECMP (policy 3 + fields 0x0037) so a flow stays on one branch even when TCP re-rolls its socket hash.
+# The multipath hash (policy, fields, seed) is the plan's: each switch's script sets it before its routes.
 SWITCH_SYSCTLS = [
     "net.ipv4.ip_forward=1",
-    "net.ipv4.fib_multipath_hash_policy=3",
-    "net.ipv4.fib_multipath_hash_fields=0x0037",
     "net.ipv4.conf.all.send_redirects=0",
     "net.ipv4.conf.default.send_redirects=0",
 ]

@@ -7,7 +7,8 @@ namespace Lbdeploy.Tests.EndToEnd;
 
 /// <summary>
 /// `lbdeploy trace --live` on the running course deployment: one real packet per client, captured at every hop,
-/// matches the prediction (re-walked along the ECMP branches the linux kernel took) and the reply skips the muxes.
+/// matches the prediction (every ECMP branch computed from the plan: the kernel hash with the switches' pinned seeds) and
+/// the reply skips the muxes.
 /// </summary>
 [Collection(MininetCollection.Name)]
 public sealed class LiveTraceTests(ITestOutputHelper log)

@@ -84,7 +84,7 @@ public sealed class HostileRenderTests : IDisposable
         var error = Assert.ThrowsAny<Exception>(() => PlanRenderer.Render(spec, fabric, forwarding, SpecLoader.Clients(spec, fabric), EngineConfigs.Build(spec, fabric), () => new SummaryVerification(0, []), bgp: design));
         Assert.Contains("into an FRR config: it is not one word", error.InnerException?.InnerException?.Message ?? error.InnerException?.Message ?? error.Message, StringComparison.Ordinal);
 
-        var kernel = TemplateRenderer.Render("frr/switch.sh.sbn", FrrConfigs.Kernel(fabric.Switches[0].Name, [.. fabric.LinksOf(fabric.Switches[0].Name).Select(l => l.End(fabric.Switches[0].Name).Name)]));
+        var kernel = TemplateRenderer.Render("frr/switch.sh.sbn", FrrConfigs.Kernel(fabric.Switches[0].Name, [.. fabric.LinksOf(fabric.Switches[0].Name).Select(l => l.End(fabric.Switches[0].Name).Name)], Lbdeploy.Spec.LbSpec.DefaultFabricHashSeed));
         File.WriteAllText(Path.Combine(folder, "script-frr.sh"), kernel);
         var (exit, stderr) = RunStubbed("script-frr.sh");
         Assert.True(exit == 0, stderr);

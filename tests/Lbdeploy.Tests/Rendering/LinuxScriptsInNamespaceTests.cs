@@ -2,6 +2,9 @@ using System.Diagnostics;
 using Lbdeploy.Planning;
 using Lbdeploy.Tests.Spec;
 
+using Lbdeploy.Verification;
+using Lbdeploy.Ecmp;
+
 namespace Lbdeploy.Tests.Rendering;
 
 /// <summary>
@@ -41,7 +44,8 @@ public sealed class LinuxScriptsInNamespaceTests : IDisposable
         Assert.Contains("nexthop via 10.13.1.2 dev t1-eth1", vip);
         Assert.Contains("nexthop via 10.13.2.2 dev t1-eth2", vip);
         Assert.Contains("nexthop via 20.13.2.2 dev t1-eth4", InNamespace("ip route show 10.19.13.0/24"));
-        Assert.Equal("3\n55\n2\n", InNamespace("sysctl -n net.ipv4.fib_multipath_hash_policy net.ipv4.fib_multipath_hash_fields net.ipv4.conf.t1-eth3.rp_filter"));
+        Assert.Equal("3\n3575\n2\n", InNamespace("sysctl -n net.ipv4.fib_multipath_hash_policy net.ipv4.fib_multipath_hash_fields net.ipv4.conf.t1-eth3.rp_filter"));
+        Assert.Equal($"{KernelMultipath.SwitchSeed(Lbdeploy.Spec.LbSpec.DefaultFabricHashSeed, "t1")}\n", InNamespace("sysctl -n net.ipv4.fib_multipath_hash_seed"));
 
         InNamespace($"sh {Save("switches/linux/t1.down.sh")}");
         var left = InNamespace("ip route show");

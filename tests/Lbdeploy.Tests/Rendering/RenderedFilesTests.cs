@@ -144,7 +144,8 @@ public sealed class RenderedFilesTests
         // ECMP: each next-hop set is spelled once as a variable, the routes expand it.
         Assert.Contains("\necmp2='nexthop via 10.13.1.2 dev t1-eth1 nexthop via 10.13.2.2 dev t1-eth2'\n", t1);
         Assert.Contains("\nip route replace 20.0.0.1/32 $ecmp2\n", t1);
-        Assert.Contains("\nsysctl -qw net.ipv4.fib_multipath_hash_policy=3\nsysctl -qw net.ipv4.fib_multipath_hash_fields=0x0037\n", t1);
+        Assert.Contains("\nsysctl -qw net.ipv4.fib_multipath_hash_policy=3\nsysctl -qw net.ipv4.fib_multipath_hash_fields=0x0df7\n", t1);
+        Assert.Contains($"\n  sysctl -qw net.ipv4.fib_multipath_hash_seed={Lbdeploy.Ecmp.KernelMultipath.SwitchSeed(1, "t1")}\n", t1);
         Assert.Contains("\nsysctl -qw net.ipv4.conf.t1-eth4.rp_filter=2\n", t1);
         // A core switch has one way down to each pod: plain `via` routes.
         Assert.Matches(@"\nip route replace 10\.13\.1\.0/24 via 20\.\d+\.\d+\.\d+ dev c1-eth\d\n", Linux.Files["switches/linux/c1.sh"]);

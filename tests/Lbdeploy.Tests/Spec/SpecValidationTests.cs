@@ -153,6 +153,14 @@ public sealed class SpecValidationTests : IDisposable
             ["lb.yaml:7:46: error: engine.second_chance.retention: retention 25h is out of range; use 1s to 24h"]
         },
         {
+            "hash seed on bmv2", Valid + "\nswitches: { target: bmv2, hash_seed: 7 }",
+            ["lb.yaml:6:27: error: switches.hash_seed: hash_seed seeds the Linux routers' multipath hash and the bmv2 target has none; remove it or set switches.target: linux or frr"]
+        },
+        {
+            "hash seed 0 (the kernel's random)", Valid + "\nswitches: { hash_seed: 0 }",
+            ["lb.yaml:6:24: error: switches.hash_seed: hash_seed 0 is out of range; use 1-4294967295"]
+        },
+        {
             "second chance on bmv2", Valid + "\nswitches: { target: bmv2 }\nengine:\n  second_chance: { enabled: true }",
             ["lb.yaml:8:29: error: engine.second_chance.enabled: the second chance needs the linux or frr target: p4/ecmp.p4 checksums 20-byte IPv4 headers and the option makes the outer header longer; set switches.target: linux, or enabled: false"]
         },
@@ -272,6 +280,7 @@ public sealed class SpecValidationTests : IDisposable
         Assert.Equal([new PortSpec(80, TransportProtocol.Tcp)], spec.Vip.Ports.ToArray());
         Assert.True(spec.Vip.Icmp);
         Assert.Equal(SwitchTarget.Linux, spec.Target);
+        Assert.Equal(Lbdeploy.Spec.LbSpec.DefaultFabricHashSeed, spec.FabricHashSeed);
         Assert.Equal(EngineSpec.Default, spec.Engine);
         Assert.Equal(new HealthSpec(true, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(300), 2, 2, TimeSpan.FromMilliseconds(1500), 9199), spec.Health);
         Assert.Equal(ServersSpec.DefaultCommand, spec.Servers.Command);

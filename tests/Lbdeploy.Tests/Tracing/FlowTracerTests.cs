@@ -8,6 +8,7 @@ using Lbdeploy.Routing;
 using Lbdeploy.Spec;
 using Lbdeploy.Tracing;
 using Lbdeploy.Verification;
+using Lbdeploy.Ecmp;
 
 namespace Lbdeploy.Tests.Tracing;
 
@@ -92,27 +93,34 @@ public sealed class FlowTracerTests
         });
 
         var bmv2 = plan.Target == Lbdeploy.Spec.SwitchTarget.Bmv2;
-        Assert.Equal(bmv2, trace.Ecmp.Predicted);
+        var linux = plan.Target == Lbdeploy.Spec.SwitchTarget.Linux;
+        Assert.Equal(bmv2 || linux, trace.Ecmp.Predicted);
         foreach (var leg in trace.Legs)
         {
             var first = leg.Hops[0].Sent!;
             var tuple = Tuple(first);
+            var inner = FlowTracer.InnerTuple(first);
             // What ecmp.p4 hashes: the client's header, the inner one in the tunnel.
             var hashed = new FlowTuple(Ipv4Address.Parse(first.Inner.Source), Ipv4Address.Parse(first.Inner.Destination), (byte)first.Inner.Protocol,
                 (ushort)(first.SourcePort ?? 0), (ushort)(first.DestinationPort ?? 0));
             var layout = EcmpLayout.Of(plan.Forwarding);
+            var bmv2Choice = ForwardingTracer.Bmv2With(plan.Forwarding, layout, tuple.Destination);
+            // bmv2: ecmp.p4's crc16 choice with the plan's member layout. linux: the kernel's hash with the switch's
+            // seed over the outer and inner 5-tuples. frr: the first branch, marked as an assumption.
+            int Expected(string switchName, FlowTuple flow, int branches) =>
+                bmv2 ? bmv2Choice(switchName, hashed, branches)
+                : linux ? KernelMultipath.Select(KernelMultipath.Hash(KernelMultipath.SwitchSeed(plan.FabricHashSeed, switchName), flow, inner), branches)
+                : 0;
             foreach (var hop in leg.Hops.Where(h => h.Decision is { IsEcmp: true }))
             {
                 var decision = hop.Decision!;
-                Assert.Equal(bmv2, decision.Predicted);
-                // bmv2: ecmp.p4's crc16 choice with the plan's member layout. linux: the first branch, marked as an assumption.
+                Assert.Equal(bmv2 || linux, decision.Predicted);
                 var route = plan.Forwarding.For(hop.Node).Routes.First(r => r.Destination.ToString() == decision.Prefix);
-                Assert.Equal(bmv2 ? hashed.Bmv2EcmpIndex(decision.Branches.Length, layout.StrideOf(hop.Node, route)) : 0, decision.Chosen);
+                Assert.Equal(bmv2 ? hashed.Bmv2EcmpIndex(decision.Branches.Length, layout.StrideOf(hop.Node, route)) : Expected(hop.Node, tuple, decision.Branches.Length),
+                    decision.Chosen);
             }
             // The same path as the verifier's tracer with the same branch choices.
-            var bmv2Choice = ForwardingTracer.Bmv2With(plan.Forwarding, layout, tuple.Destination);
-            EcmpSelector selector = bmv2 ? (sw, _, n) => bmv2Choice(sw, hashed, n) : (_, _, _) => 0;
-            var traced = ForwardingTracer.Trace(plan.Forwarding, leg.From, tuple, selector);
+            var traced = ForwardingTracer.Trace(plan.Forwarding, leg.From, tuple, Expected);
             Assert.Equal(traced.Nodes, leg.Hops.Select(h => h.Node));
         }
     }
