@@ -21,10 +21,13 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
 
     private IDeployStateStore Store => environment.State;
 
-    /// <summary>The mininet nodes a plan runs commands in: its hosts and, for linux and frr switches, the switches.</summary>
+    /// <summary>
+    /// The mininet nodes a plan runs commands in: every host of the fabric (verify's pingall covers hosts outside the
+    /// spec's roles too) and, for linux and frr switches, the switches.
+    /// </summary>
     public static IEnumerable<string> NodesOf(DeploymentPlan plan)
     {
-        var nodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Concat(plan.Clients);
+        var nodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Concat(plan.Clients).Concat(plan.Fabric.Hosts.Select(h => h.Name));
         if (plan.Target != SwitchTarget.Bmv2) nodes = nodes.Concat(plan.Switches.Select(s => s.Name));
         return nodes.Distinct(StringComparer.Ordinal);
     }

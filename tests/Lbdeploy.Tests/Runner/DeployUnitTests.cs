@@ -88,4 +88,13 @@ public sealed class DeployUnitTests
         Assert.InRange(fingerprint.Split('\n').Length, 1, DeployUnit.DocRootFingerprintFiles);
         Assert.Equal("", DeployUnit.DocRootFingerprint("/nonexistent-docroot"));
     }
+
+    [Fact]
+    public void The_applied_network_records_every_host_not_only_the_roles_so_pingall_reaches_them()
+    {
+        var spec = CliRun.DeriveSpec(Spec, ("muxes: [h1, h2]", "muxes: [h1]"), ("dips: [h13, h14, h15, h16]", "dips: [h14]\nclients: [h3, h4]"));
+        var nodes = Deployer.NodesOf(Planner.Create(spec)).ToHashSet();
+        Assert.Equal(16 + 20, nodes.Count); // h2 and h13 have no role, and pingall still pings them
+        Assert.Contains("h2", nodes);
+    }
 }
