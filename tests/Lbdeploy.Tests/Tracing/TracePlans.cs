@@ -27,7 +27,7 @@ internal static class TracePlans
 
     public static (string Path, string? Text) SpecOf(string name) => name switch
     {
-        "fattree-linux" or "fattree-bmv2" => GoldenPlanTests.SpecOf(name),
+        "fattree-linux" or "fattree-bmv2" or "fattree-frr" => GoldenPlanTests.SpecOf(name),
         "leafspine-bmv2" => GoldenPlanTests.SpecOf("leafspine"),
         "leafspine-linux" => (RepoPaths.Combine("examples", "leafspine.yaml"),
             File.ReadAllText(RepoPaths.Combine("examples", "leafspine.yaml")).Replace("target: bmv2", "target: linux", StringComparison.Ordinal)),
