@@ -47,19 +47,25 @@ engine=$PWD/engine/LbEngine/bin/Release/net10.0/lbengine.dll
 
 lb_netns_fresh $GEN $DUT
 lb_on_exit stop_engine   # registered last, so it runs first: the engine stops before its namespace goes
-ip link add lbe-bg netns $GEN type veth peer name lbe-bd netns $DUT
-ip -n $GEN addr add 10.91.0.2/24 dev lbe-bg
-ip -n $DUT addr add 10.91.0.1/24 dev lbe-bd
-for pair in $GEN:lbe-bg $DUT:lbe-bd; do
-  ip -n "${pair%%:*}" link set "${pair#*:}" up
-  ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
-done
-ip netns exec $GEN sysctl -qw net.ipv4.ip_forward=0
+# One bench link: a veth pair from the generator's namespace to a device under test, offloads off, with a sink.
 # The sink: frames coming back to the gen side are counted (rx_packets, counted by veth before any hook) and dropped
 # at its ingress hook, so the receiving end costs next to nothing and the CPU figures measure the device under test
 # (a real mux's frames leave the machine through its NIC). ARP still passes (the kernel baseline needs it).
-ip netns exec $GEN nft 'add table netdev lbe_sink; add chain netdev lbe_sink ingress { type filter hook ingress device "lbe-bg" priority 0; policy accept; }; add rule netdev lbe_sink ingress meta protocol ip drop'
-ip netns exec $DUT sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.lbe-bd.send_redirects=0
+#   bench_link GEN_IF DUT_NS DUT_IF GEN_ADDR/24 DUT_ADDR/24
+bench_link() {
+  local gen_if=$1 dut_ns=$2 dut_if=$3 sink=sink_${1//-/_}
+  ip link add "$gen_if" netns $GEN type veth peer name "$dut_if" netns "$dut_ns"
+  ip -n $GEN addr add "$4" dev "$gen_if"
+  ip -n "$dut_ns" addr add "$5" dev "$dut_if"
+  for pair in "$GEN:$gen_if" "$dut_ns:$dut_if"; do
+    ip -n "${pair%%:*}" link set "${pair#*:}" up
+    ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
+  done
+  ip netns exec $GEN nft "add table netdev $sink; add chain netdev $sink ingress { type filter hook ingress device \"$gen_if\" priority 0; policy accept; }; add rule netdev $sink ingress meta protocol ip drop"
+  ip netns exec "$dut_ns" sysctl -qw net.ipv4.conf.all.send_redirects=0 "net.ipv4.conf.$dut_if.send_redirects=0"
+}
+bench_link lbe-bg $DUT lbe-bd 10.91.0.2/24 10.91.0.1/24
+ip netns exec $GEN sysctl -qw net.ipv4.ip_forward=0
 gen_mac=$(ip netns exec $GEN cat /sys/class/net/lbe-bg/address)
 dut_mac=$(ip netns exec $DUT cat /sys/class/net/lbe-bd/address)
 

@@ -23,15 +23,7 @@
 #         sock_diag) is not measured: trafgen cannot hold connections open; its answer is cached like "away".
 DUT2=lbe-bench-dut2
 lb_netns_fresh $DUT2
-ip link add lbe-bg2 netns $GEN type veth peer name lbe-bd2 netns $DUT2
-ip -n $GEN addr add 10.91.1.2/24 dev lbe-bg2
-ip -n $DUT2 addr add 10.91.1.1/24 dev lbe-bd2
-for pair in $GEN:lbe-bg2 $DUT2:lbe-bd2; do
-  ip -n "${pair%%:*}" link set "${pair#*:}" up
-  ip netns exec "${pair%%:*}" ethtool -K "${pair#*:}" rx off tx off sg off tso off gso off gro off >/dev/null 2>&1 || true
-done
-ip netns exec $GEN nft 'add table netdev lbe_sink2; add chain netdev lbe_sink2 ingress { type filter hook ingress device "lbe-bg2" priority 0; policy accept; }; add rule netdev lbe_sink2 ingress meta protocol ip drop'
-ip netns exec $DUT2 sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.lbe-bd2.send_redirects=0
+bench_link lbe-bg2 $DUT2 lbe-bd2 10.91.1.2/24 10.91.1.1/24
 gen2_mac=$(ip netns exec $GEN cat /sys/class/net/lbe-bg2/address)
 dut2_mac=$(ip netns exec $DUT2 cat /sys/class/net/lbe-bd2/address)
 for ns in $DUT $DUT2; do
