@@ -88,7 +88,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         if (_handler!.SecondChance is not null) return;
         _sockDiag = SockDiag.Open();
         _redirectSender = new RawIpSender();
-        _handler.SecondChance = new AgentSecondChance(config.Connections, new SockDiagConnections(_sockDiag), TimeProvider.System);
+        _handler.SecondChance = new AgentSecondChance(config.Connections, new SockDiagConnections(_sockDiag), CoarseTimeProvider.Instance);
         Log.Info($"second chance: TCP segments of connections this host does not have go on to the alternate DIPs the mux lists; peers {string.Join(", ", config.SecondChance!.Peers.Select(p => $"{p.Name}={p.Address}"))}");
     }
 

@@ -116,4 +116,16 @@ public class FlowFingerprintSetTests
         }
         AllocationAssert.NothingPerCall(GC.GetAllocatedBytesForCurrentThread() - before, keys.Length);
     }
+
+    [Fact]
+    public void On_the_coarse_system_clock_time_moves_in_half_second_units()
+    {
+        var set = new FlowFingerprintSet(64, TimeSpan.FromSeconds(1), CoarseTimeProvider.Instance);
+        Assert.Equal(0.512, set.TimeUnitSeconds);
+        set.Add(Key(1));
+        Assert.True(set.Contains(Key(1)));
+        var start = CoarseTimeProvider.Instance.GetTimestamp();
+        Thread.Sleep(20);
+        Assert.InRange(CoarseTimeProvider.Instance.GetElapsedTime(start).TotalMilliseconds, 10, 10_000);
+    }
 }
