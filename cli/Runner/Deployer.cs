@@ -196,7 +196,11 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
             // processes can have survived, and those are stopped by pid.
-            foreach (var unit in state.Units) await UnitOperations.StopAsync(unit, environment);
+            foreach (var unit in state.Units)
+            {
+                await UnitOperations.StopAsync(unit, environment);
+                UnitOperations.ForgetPoolHistory(unit);
+            }
             foreach (var folder in state.Units.Select(u => u.RuntimeDirectory).OfType<string>().Where(Directory.Exists)) Directory.Delete(folder, recursive: true);
             Store.Delete();
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
@@ -212,6 +216,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                 try
                 {
                     await RemoveAsync(ops, unit, ct);
+                    UnitOperations.ForgetPoolHistory(unit);
                     lock (removed) removed.Add(unit.Label);
                     Say($"  - {unit.Label,-12} removed");
                 }

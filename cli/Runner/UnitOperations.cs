@@ -150,6 +150,18 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         File.Move(temporary, own, overwrite: true);
     }
 
+    /// <summary>
+    /// The deployment is being destroyed: a stopped mux's pool history (and any half-written copy) goes with it. Not on
+    /// a restart within a deployment, where the history is what lets the mux come back knowing the earlier owners.
+    /// </summary>
+    internal static void ForgetPoolHistory(AppliedUnit unit)
+    {
+        if (unit.Kind != UnitKind.Mux || unit.ControlSocket is not { } socket) return;
+        var history = PoolHistoryFile.PathFor(socket);
+        foreach (var file in new[] { history, history + ".tmp", history + ".seed" })
+            if (File.Exists(file)) File.Delete(file);
+    }
+
     /// <summary>The engine's config file was rewritten: tell it to re-read it (no restart, flows survive).</summary>
     public async Task<AppliedUnit> ReloadEngineAsync(DeployUnit unit, AppliedUnit running, CancellationToken ct)
     {
