@@ -22,10 +22,10 @@ public sealed record LinuxSwitchModel(
 /// templates/switches/forwarding.sh.sbn: the switch's fib_multipath_hash_fields and its pinned
 /// fib_multipath_hash_seed (<see cref="Ecmp.KernelMultipath"/>), which is what makes its ECMP choice computable.
 /// </summary>
-public sealed record MultipathHashModel(string Fields, uint Seed)
+public sealed record MultipathHashModel(int Policy, string Fields, uint Seed)
 {
     public static MultipathHashModel Of(uint fabricSeed, string switchName) =>
-        new(Ecmp.KernelMultipath.FieldsText, Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName));
+        new(Ecmp.KernelMultipath.Policy, Ecmp.KernelMultipath.FieldsText, Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName));
 }
 
 /// <summary>`NAME='nexthop via A dev X nexthop via B dev Y'`.</summary>

@@ -123,6 +123,9 @@ internal sealed class FakeRunner : IDisposable
         Shell.Answer((host, command) => command == FibVerifier.Command && Plan.Fabric.IsSwitch(host)
             ? new ShellResult(host, command, 0, frr ? KernelTables.Frr(Plan.Forwarding.For(host), Plan.Fabric) : KernelTables.Linux(Plan.Forwarding.For(host), Plan.Fabric), "")
             : null);
+        Shell.Answer((host, command) => command == MultipathDrift.Command && Plan.Fabric.IsSwitch(host)
+            ? new ShellResult(host, command, 0, KernelTables.MultipathSettings(Plan.FabricHashSeed, host), "")
+            : null);
         Shell.DaemonStarted = BgpSamples.OpenSockets;
         if (Plan.Bgp is { } design)
         {
