@@ -19,7 +19,7 @@ namespace Lb.Core.Flows;
 /// </summary>
 public sealed class FlowFingerprintSet
 {
-    public const int Ways = 8;
+    public const int Ways = ConnectionTable.Ways;
     public const int FingerprintBits = 40;
     private const int TimeBits = 64 - FingerprintBits;
     private const ulong FingerprintMask = (1UL << FingerprintBits) - 1;
@@ -38,9 +38,7 @@ public sealed class FlowFingerprintSet
 
     public FlowFingerprintSet(int capacity, TimeSpan idleTimeout, TimeProvider time)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleTimeout, TimeSpan.Zero);
-        var buckets = (int)Math.Max(1, BitOperations.RoundUpToPowerOf2((uint)((capacity + Ways - 1) / Ways)));
+        var buckets = ConnectionTable.Buckets(capacity, idleTimeout);
         var slack = CacheLine / sizeof(ulong);
         _words = GC.AllocateArray<ulong>(buckets * Ways + slack, pinned: true);
         _origin = AlignedOrigin(_words);
