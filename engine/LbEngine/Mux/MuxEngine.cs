@@ -49,7 +49,8 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             Log.Warn($"IP forwarding is on for {config.Interface} in this namespace: the kernel will also route the VIP packets the mux captures; set net.ipv4.conf.{config.Interface}.forwarding=0");
         _gatewayMac = GatewayResolver.Resolve(config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
 
-        var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
+        // The coarse clock: every packet reads it, and idle timeouts are seconds.
+        var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), CoarseTimeProvider.Instance);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
         var state = NewState(config, _ownMac, _gatewayMac, history: LoadHistory(config));
         _handler = new MuxPacketHandler(state, connections, _counters);
