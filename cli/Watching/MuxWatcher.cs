@@ -28,6 +28,9 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
 
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromMilliseconds(400);
 
+    /// <summary>Most simple_switch_CLI runs at once (each is a Python process that loads the switch's JSON).</summary>
+    private const int Bmv2CliRuns = 8;
+
     /// <summary>How long one bmv2 switch's change (two simple_switch_CLI runs, each loading the switch's JSON first) may take.</summary>
     internal TimeSpan Bmv2CliTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -256,7 +259,13 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         }
         foreach (var wave in pending.GroupBy(p => p.Variant.Hops).OrderBy(g => g.Key))
         {
-            var written = await Task.WhenAll(wave.Select(p => WriteEntryAsync(bmv2, p.Switch, p.Variant, ct)));
+            using var slots = new SemaphoreSlim(Bmv2CliRuns);
+            var written = await Task.WhenAll(wave.Select(async p =>
+            {
+                await slots.WaitAsync(ct);
+                try { return await WriteEntryAsync(bmv2, p.Switch, p.Variant, ct); }
+                finally { slots.Release(); }
+            }));
             if (written.All(ok => ok)) continue;
             var later = pending.Where(p => p.Variant.Hops > wave.Key).Select(p => p.Switch.Name).ToList();
             if (later.Count > 0) Log($"not changing {string.Join(", ", later)} yet: a switch nearer the muxes did not take its entry");
