@@ -144,7 +144,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         }
         Save();
         DeleteStalePlanFiles(plan);
-        // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
+        // 5. The mux watcher: started once, restarted when the muxes or VIP routes it watches change.
         state = state with { Watcher = await watcherProcess.EnsureAsync(plan, state, output, ct) };
         Store.Save(state);
         // 6. The frr target's routes come from BGP: done when every planned session is up and every switch's
