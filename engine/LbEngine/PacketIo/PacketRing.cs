@@ -372,4 +372,6 @@ public enum RingExit
     SocketError,
     /// <summary>The idle loop found the link not usable (no carrier, down, or removed) without a socket error.</summary>
     LinkDown,
+    /// <summary>The processor threw on a frame, which was dropped (the AF_XDP loop; the ring's loop lets it propagate).</summary>
+    ProcessorFailed,
 }
