@@ -16,6 +16,8 @@ internal sealed class XdpFramePath : IFramePath
     private readonly int _frameSize;
     private readonly string _programPath;
     private readonly EngineLog _log;
+    // The agent's output leaves through an AF_PACKET transmit ring on lo; the mux's through the socket itself.
+    private readonly PacketRing? _transmit;
     private readonly CancellationTokenSource _stop = new();
     // Replaced when the interface is re-created; SetVips and KernelDrops come from other threads.
     private readonly Lock _sessionLock = new();
@@ -25,8 +27,9 @@ internal sealed class XdpFramePath : IFramePath
     private Thread? _thread;
 
     private XdpFramePath(XdpSession session, IReadOnlyDictionary<uint, XdpMatch> targets, Func<IReadOnlyList<uint>, IReadOnlyDictionary<uint, XdpMatch>> targetsFor,
-        int frameSize, string programPath, EngineLog log, LinkLimits? limits, ILinkProbe? probe, TimeProvider? time)
+        int frameSize, string programPath, PacketRing? transmit, EngineLog log, LinkLimits? limits, ILinkProbe? probe, TimeProvider? time)
     {
+        _transmit = transmit;
         _session = session;
         _targets = targets;
         _targetsFor = targetsFor;
@@ -39,15 +42,16 @@ internal sealed class XdpFramePath : IFramePath
     /// <summary>
     /// Opens the path on <paramref name="interfaceName"/> steering what <paramref name="targetsFor"/> makes of
     /// <paramref name="vips"/>; throws <see cref="XdpUnavailableException"/> (the caller falls back to its rings).
+    /// Output frames go back out of the socket, or to <paramref name="transmit"/> (owned from then on) when given.
     /// </summary>
     public static XdpFramePath Open(string interfaceName, int mtu, int outputOverhead, IReadOnlyList<uint> vips,
-        Func<IReadOnlyList<uint>, IReadOnlyDictionary<uint, XdpMatch>> targetsFor, EngineLog log, string? programPath = null)
+        Func<IReadOnlyList<uint>, IReadOnlyDictionary<uint, XdpMatch>> targetsFor, EngineLog log, PacketRing? transmit = null, string? programPath = null)
     {
         var frameSize = FrameSize(mtu, outputOverhead);
         var path = programPath ?? XdpSteering.DefaultProgramPath;
         var targets = targetsFor(vips);
         var session = XdpSession.Open(interfaceName, frameSize, targets, path, log.Verbose);
-        return new XdpFramePath(session, targets, targetsFor, frameSize, path, log, null, null, null);
+        return new XdpFramePath(session, targets, targetsFor, frameSize, path, transmit, log, null, null, null);
     }
 
     /// <summary>
@@ -66,7 +70,7 @@ internal sealed class XdpFramePath : IFramePath
 
     public LinkMonitor Link { get; }
 
-    public string Description => _session.Description;
+    public string Description => _transmit is null ? _session.Description : $"{_session.Description}, transmit ring on {_transmit.Interface}";
 
     public void Start(IFrameProcessor processor, Action<string> failed)
     {
@@ -89,7 +93,7 @@ internal sealed class XdpFramePath : IFramePath
         while (!stop.IsCancellationRequested)
         {
             var loop = _session.Loop;
-            var action = loop.Run(processor, stop, linkUsable) switch
+            var action = loop.Run(processor, stop, linkUsable, _transmit) switch
             {
                 RingExit.SocketError => Link.OnError(loop.SocketError == PacketSocket.ENetDown, $"the AF_XDP socket reported errno {loop.SocketError}", stop),
                 RingExit.LinkDown => LinkAction.Wait,
@@ -164,6 +168,7 @@ internal sealed class XdpFramePath : IFramePath
     {
         Stop();
         lock (_sessionLock) _session.Dispose();
+        _transmit?.Dispose();
         _stop.Dispose();
     }
 }

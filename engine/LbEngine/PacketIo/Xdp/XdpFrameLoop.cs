@@ -54,7 +54,15 @@ internal sealed unsafe class XdpFrameLoop
     /// the link is gone; the same exits as <see cref="PacketRing.Run"/>. After a batch in which the processor threw,
     /// returns <see cref="RingExit.ProcessorFailed"/> (the frame dropped, the rings consistent).
     /// </summary>
-    public RingExit Run(IFrameProcessor processor, CancellationToken stop, Func<bool>? linkUsable)
+    public RingExit Run(IFrameProcessor processor, CancellationToken stop, Func<bool>? linkUsable, PacketRing? transmitElsewhere = null)
+    {
+        if (transmitElsewhere is null) return Run(processor, stop, linkUsable, lease: null);
+        using var lease = transmitElsewhere.LeaseTransmit();
+        return Run(processor, stop, linkUsable, lease);
+    }
+
+    /// <summary>The loop; with a <paramref name="lease"/>, output frames go to that AF_PACKET transmit ring instead of this socket.</summary>
+    private RingExit Run(IFrameProcessor processor, CancellationToken stop, Func<bool>? linkUsable, PacketRing.TransmitLease? lease)
     {
         var socket = _socket;
         var receive = socket.Receive;
@@ -88,6 +96,21 @@ internal sealed unsafe class XdpFrameLoop
             {
                 ref readonly var descriptor = ref receive.Descriptor(rxIndex + i);
                 var frame = new ReadOnlySpan<byte>(area + descriptor.Address, (int)descriptor.Length);
+                if (lease is not null)
+                {
+                    var slot = lease.Slot();
+                    if (slot is null)
+                    {
+                        if (Process(processor, frame, _scratch) > 0) processor.OnSendFailed();
+                    }
+                    else
+                    {
+                        var length = Process(processor, frame, lease.Data(slot));
+                        if (length > 0) lease.Queue(slot, length);
+                    }
+                    fill.Address(fillIndex + i) = descriptor.Address - descriptor.Address % (ulong)frameSize;
+                    continue;
+                }
                 var output = TakeTransmitFrame();
                 if (output == ulong.MaxValue)
                 {
@@ -114,6 +137,7 @@ internal sealed unsafe class XdpFrameLoop
             }
             receive.Release(received);
             fill.Submit(received);
+            lease?.Flush();
             if (queued > 0)
             {
                 transmit.Submit(queued);
