@@ -5,7 +5,7 @@ namespace Lb.Engine.Interop;
 /// <summary>
 /// libxdp (Debian's libxdp1: the XDP program loader with its multi-program dispatcher, and the AF_XDP socket set-up)
 /// and the few libbpf calls it leaves to its caller (map updates). The rings' accessors are static inline in xsk.h;
-/// <see cref="PacketIo.Xdp.XskProducerRing"/> and <see cref="PacketIo.Xdp.XskConsumerRing"/> are their C# form.
+/// PacketIo/Xdp/XskRings.cs is their C# form.
 /// Functions returning an int return 0 or a negative errno.
 /// </summary>
 internal static unsafe partial class LibXdp

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Lb.Engine.Interop;
-using Lb.Engine.PacketIo;
 using Lb.Engine.PacketIo.Xdp;
 
 namespace Lb.Engine.Tests.PacketIo;

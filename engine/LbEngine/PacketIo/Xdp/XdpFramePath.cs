@@ -1,8 +1,7 @@
 using Lb.Engine.Interop;
-using Lb.Engine.PacketIo.Xdp;
 using Lb.Engine.Runtime;
 
-namespace Lb.Engine.PacketIo;
+namespace Lb.Engine.PacketIo.Xdp;
 
 /// <summary>
 /// The AF_XDP frame path (<c>packet_io: xdp</c>): lbengine's XDP program steers the frames the engine handles into an
