@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throughput of lbengine on a veth path driven by trafgen, side by side with the kernel over the same path.
-#   tools/bench-engine.sh [--seconds N] [--rate PPS]      (root; about a minute)
+#   tools/bench-engine.sh [--seconds N] [--rate PPS] [--paths "ring pcap xdp"]   (root; a few minutes)
 #   tools/bench-engine.sh --second-chance [--rounds N] [--seconds N]
 #                                                        (root; about 2 minutes a round, 2 rounds by default) only the
 #                                                        second chance's cost rows, off and on side by side, unpaced
@@ -22,18 +22,21 @@ seconds=4
 rate=250000
 second_chance=0
 rounds=2
+paths="ring pcap xdp"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --second-chance) second_chance=1; shift ;;
     --rounds) rounds=$2; shift 2 ;;
+    --paths) paths=$2; shift 2 ;;
     *) lb_usage 2 ;;
   esac
 done
 lb_check_range --seconds "$seconds" 1 600
 lb_check_range --rate "$rate" 1000 10000000
 lb_check_range --rounds "$rounds" 1 20
+for io in $paths; do [[ $io =~ ^(ring|pcap|xdp)$ ]] || lb_die "--paths: unknown packet_io '$io'; use ring, pcap and/or xdp"; done
 lb_need_root "network namespaces"
 lb_need_command trafgen netsniff-ng
 
@@ -163,7 +166,7 @@ mux_forwarded() { control "$work/mux.sock" forwarded; }
 echo "| run | offered pps | handled pps | handled/offered | machine CPU ns/pkt | engine CPU ns/pkt |"
 echo "|---|---|---|---|---|---|"
 # Mux vs kernel forwarding (hairpin back over the same veth).
-for io in ring pcap xdp; do
+for io in $paths; do
   start_engine mux "$work/mux-$io.json"
   run "lbengine mux ($io) @${rate}" "$work/mux.cfg" "$rate" rx_back "$engine_pid"
   run "lbengine mux ($io) @max" "$work/mux.cfg" max rx_back "$engine_pid"
@@ -187,7 +190,7 @@ ip -n $DUT addr add 20.0.0.1/32 dev lo   # the agent delivers to a local VIP
 
 # Agent vs the kernel receiving the inner packets itself. Both are counted where the kernel UDP layer sees them (a
 # closed port: Udp NoPorts), so "handled" means delivered to the local stack.
-for io in ring pcap xdp; do
+for io in $paths; do
   start_engine agent "$work/agent-$io.json"
   run "lbengine agent ($io) @${rate}" "$work/agent.cfg" "$rate" udp_noports "$engine_pid"
   run "lbengine agent ($io) @max" "$work/agent.cfg" max udp_noports "$engine_pid"

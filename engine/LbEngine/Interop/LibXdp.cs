@@ -126,6 +126,27 @@ internal static unsafe partial class LibXdp
     [LibraryImport(Library)]
     public static partial nint xdp_program__bpf_obj(nint program);
 
+    /// <summary>The program's name (a C string owned by the program).</summary>
+    [LibraryImport(Library)]
+    public static partial nint xdp_program__name(nint program);
+
+    /// <summary>What is attached to an interface (null, or an ERR_PTR, when nothing or unreadable).</summary>
+    [LibraryImport(Library)]
+    public static partial nint xdp_multiprog__get_from_ifindex(int ifIndex);
+
+    [LibraryImport(Library)]
+    public static partial nint xdp_multiprog__main_prog(nint multiprog);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool xdp_multiprog__is_legacy(nint multiprog);
+
+    [LibraryImport(Library)]
+    public static partial int xdp_multiprog__detach(nint multiprog);
+
+    [LibraryImport(Library)]
+    public static partial void xdp_multiprog__close(nint multiprog);
+
     /// <summary>The error a returned pointer encodes (libxdp returns ERR_PTR values), or 0.</summary>
     [LibraryImport(Library)]
     public static partial long libxdp_get_error(nint pointer);

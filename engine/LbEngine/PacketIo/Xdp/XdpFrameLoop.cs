@@ -8,8 +8,9 @@ namespace Lb.Engine.PacketIo.Xdp;
 /// The packet thread's loop over one <see cref="XskSocket"/>. Frame ownership: the first half of the UMEM is lent to
 /// the kernel through the fill ring for receiving; a received frame is handed to the processor in place and goes
 /// straight back to the fill ring. The second half is a pool of transmit frames: the processor writes its output
-/// into one, which goes to the transmit ring and comes back through the completion ring. So the fill ring never
-/// holds more than its size and neither does the transmit ring. Batches of up to <see cref="BatchSize"/> frames:
+/// into one, which goes to the transmit ring and comes back through the completion ring. The kernel publishes its
+/// fill-ring consumer index lazily, so the ring may look full although the frames it took are already back in the
+/// receive ring: frames that do not fit wait in a pending list and go back first in the next batch. Batches of up to <see cref="BatchSize"/> frames:
 /// one release store per ring per batch, at most a few system calls per batch (the transmit kick), none while busy
 /// receiving in copy mode. No allocation per packet.
 /// </summary>
@@ -22,14 +23,17 @@ internal sealed unsafe class XdpFrameLoop
 
     private readonly XskSocket _socket;
     private readonly ulong[] _freeTransmitFrames;
+    private readonly ulong[] _pendingFill;
     private readonly byte[] _scratch;
     private int _freeCount;
+    private int _pendingCount;
     private Exception? _processorFailure;
 
     public XdpFrameLoop(XskSocket socket)
     {
         _socket = socket;
         _freeTransmitFrames = new ulong[socket.RingSize];
+        _pendingFill = new ulong[socket.RingSize];
         _scratch = new byte[socket.FrameSize];
         for (var i = 0u; i < socket.RingSize; i++) _freeTransmitFrames[_freeCount++] = (ulong)(socket.RingSize + i) * (ulong)socket.FrameSize;
         var fill = socket.Fill;
@@ -77,6 +81,7 @@ internal sealed unsafe class XdpFrameLoop
             if (received == 0)
             {
                 Complete();
+                Refill();
                 if (transmit.Free(socket.RingSize) < socket.RingSize) Kick();
                 poll.Revents = 0;
                 var ready = PacketSocket.poll(&poll, 1, PollTimeoutMs);
@@ -89,8 +94,6 @@ internal sealed unsafe class XdpFrameLoop
                 if (ready == 0 && linkUsable is not null && !linkUsable()) return RingExit.LinkDown;
                 continue;
             }
-            // Every received frame came from the fill ring, so there is room to give it back.
-            if (fill.Reserve(received, out var fillIndex) != received) throw new InvalidOperationException("AF_XDP fill ring overrun");
             var queued = 0u;
             for (var i = 0u; i < received; i++)
             {
@@ -108,7 +111,7 @@ internal sealed unsafe class XdpFrameLoop
                         var length = Process(processor, frame, lease.Data(slot));
                         if (length > 0) lease.Queue(slot, length);
                     }
-                    fill.Address(fillIndex + i) = descriptor.Address - descriptor.Address % (ulong)frameSize;
+                    _pendingFill[_pendingCount++] = descriptor.Address - descriptor.Address % (ulong)frameSize;
                     continue;
                 }
                 var output = TakeTransmitFrame();
@@ -133,10 +136,10 @@ internal sealed unsafe class XdpFrameLoop
                     }
                 }
                 // The frame's start, whatever headroom the kernel put in front of the packet.
-                fill.Address(fillIndex + i) = descriptor.Address - descriptor.Address % (ulong)frameSize;
+                _pendingFill[_pendingCount++] = descriptor.Address - descriptor.Address % (ulong)frameSize;
             }
             receive.Release(received);
-            fill.Submit(received);
+            Refill();
             lease?.Flush();
             if (queued > 0)
             {
@@ -167,6 +170,18 @@ internal sealed unsafe class XdpFrameLoop
             _processorFailure ??= e;
             return 0;
         }
+    }
+
+    /// <summary>Gives the received frames back to the kernel through the fill ring, as many as it has room for.</summary>
+    private void Refill()
+    {
+        if (_pendingCount == 0) return;
+        var fill = _socket.Fill;
+        var room = fill.Free((uint)_pendingCount);
+        var count = room < (uint)_pendingCount ? room : (uint)_pendingCount;
+        if (count == 0 || fill.Reserve(count, out var index) != count) return;
+        for (var i = 0u; i < count; i++) fill.Address(index + i) = _pendingFill[--_pendingCount];
+        fill.Submit(count);
     }
 
     /// <summary>A free transmit frame, or <see cref="ulong.MaxValue"/> if the kernel still holds all of them.</summary>

@@ -92,13 +92,23 @@ internal sealed class XdpFramePath : IFramePath
         while (!stop.IsCancellationRequested)
         {
             var loop = _session.Loop;
-            var action = loop.Run(processor, stop, linkUsable, _transmit) switch
+            LinkAction action;
+            try
             {
-                RingExit.SocketError => Link.OnError(loop.SocketError == PacketSocket.ENetDown, $"the AF_XDP socket reported errno {loop.SocketError}", stop),
-                RingExit.LinkDown => LinkAction.Wait,
-                RingExit.ProcessorFailed => ProcessorFailed(loop, stop),
-                _ => LinkAction.Stopped,
-            };
+                action = loop.Run(processor, stop, linkUsable, _transmit) switch
+                {
+                    RingExit.SocketError => Link.OnError(loop.SocketError == PacketSocket.ENetDown, $"the AF_XDP socket reported errno {loop.SocketError}", stop),
+                    RingExit.LinkDown => LinkAction.Wait,
+                    RingExit.ProcessorFailed => ProcessorFailed(loop, stop),
+                    _ => LinkAction.Stopped,
+                };
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug in the loop itself: reported and counted like a processor failure, never a crash of the engine.
+                if (_log.Verbose) _log.Trace(e.ToString());
+                action = Link.CountError($"AF_XDP loop failed: {e.GetType().Name}: {e.Message}", stop) ? LinkAction.Resume : LinkAction.Stopped;
+            }
             if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
             while (action == LinkAction.Reopen)
             {

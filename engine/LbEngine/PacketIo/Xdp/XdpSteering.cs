@@ -13,6 +13,8 @@ namespace Lb.Engine.PacketIo.Xdp;
 internal sealed unsafe class XdpSteering : IDisposable
 {
     public const string ProgramFileName = "lb_steer.bpf.o";
+    /// <summary>The program's name in the kernel (its function in lb_steer.bpf.c).</summary>
+    public const string ProgramName = "lb_steer";
     private const string TargetsMap = "lb_targets";
     private const string SocketsMap = "lb_xsks";
 
@@ -62,6 +64,7 @@ internal sealed unsafe class XdpSteering : IDisposable
         var program = new SafeXdpProgram(raw);
         try
         {
+            RemoveStale(ifIndex);
             var mode = LibXdp.AttachMode.Native;
             var result = LibXdp.xdp_program__attach(raw, ifIndex, mode, 0);
             if (result != 0)
@@ -85,6 +88,29 @@ internal sealed unsafe class XdpSteering : IDisposable
         {
             program.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Detaches an lb_steer left attached alone by an engine that was killed (without libxdp's dispatcher, the kernel
+    /// keeps a program attached after its process is gone), as a stale nftables table is replaced. Anything else
+    /// attached is left alone (the attach then fails and the engine falls back).
+    /// </summary>
+    private static void RemoveStale(int ifIndex)
+    {
+        var attached = LibXdp.xdp_multiprog__get_from_ifindex(ifIndex);
+        if (attached == 0 || LibXdp.libxdp_get_error(attached) != 0) return;
+        try
+        {
+            if (!LibXdp.xdp_multiprog__is_legacy(attached)) return;
+            var main = LibXdp.xdp_multiprog__main_prog(attached);
+            if (main == 0) return;
+            var name = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(LibXdp.xdp_program__name(main));
+            if (name == ProgramName) LibXdp.xdp_multiprog__detach(attached);
+        }
+        finally
+        {
+            LibXdp.xdp_multiprog__close(attached);
         }
     }
 
