@@ -9,7 +9,8 @@ namespace Lb.Engine.Tests.Integration;
 /// A real lbengine mux on <c>packet_io: xdp</c> in a namespace of its own, on a veth whose peer (the "gateway"
 /// namespace) pings the VIP and counts the IP-in-IP packets the mux sends back (nft counter). The XDP program must
 /// steer only VIP frames to the engine: a ping to the mux's own address is answered by its kernel. When XDP cannot
-/// attach (another program holds the interface) the mux falls back to its rings, saying so once. Namespaces
+/// attach (another program holds the interface) the mux falls back to its rings, saying so once; its own program left
+/// by a killed engine is replaced. Namespaces
 /// <c>lbx-PID-RAND-*</c>, deleted by exact name; processes stopped by pid. Run under <c>flock /tmp/lbdeploy-testbed.lock</c>.
 /// </summary>
 [Collection(nameof(NetnsCollection))]
@@ -52,9 +53,10 @@ public sealed partial class XdpInNamespaceTests : IDisposable
     public async Task Where_xdp_cannot_attach_the_mux_says_so_once_and_uses_its_rings()
     {
         BuildLab();
-        // Another program already holds the interface (attached without libxdp, so libxdp cannot share it).
-        var program = Path.Combine(AppContext.BaseDirectory, "xdp", "lb_steer.bpf.o");
-        NetnsLab.Sh($"ip -n {MuxNs} link set dev {MuxDev} xdp obj {program} sec xdp");
+        // Another program already holds the interface (xdp-tools' filter; libxdp's dispatcher does not load on every
+        // kernel, and then two programs cannot share it).
+        NetnsLab.Exec(MuxNs, $"sh -c 'mount -t bpf bpf /sys/fs/bpf; xdp-loader load -m native {MuxDev} /usr/lib/*/bpf/xdpfilt_alw_ip.o'");
+        Assert.Contains("xdpfilt_alw_ip", NetnsLab.Sh($"ip -n {MuxNs} link show dev {MuxDev}"));
         var (_, _) = await StartMux();
         var log = Log();
         Assert.Single(Regex.Matches(log, "AF_XDP path unavailable"));
@@ -62,6 +64,21 @@ public sealed partial class XdpInNamespaceTests : IDisposable
         Assert.Contains($"AF_PACKET rings on {MuxDev}", log);
         NetnsLab.Exec(GatewayNs, $"ping -q -c 20 -i 0.01 -W 1 {Vip}", check: false);
         Assert.True(await Eventually(() => Task.FromResult(Tunnelled() >= 20), TimeSpan.FromSeconds(5)), $"{Tunnelled()} of 20 VIP pings tunnelled on the rings: {Log()}");
+    }
+
+    [RootFact("it creates network namespaces and attaches XDP programs")]
+    public async Task A_steering_program_left_by_a_killed_engine_is_replaced()
+    {
+        BuildLab();
+        var program = Path.Combine(AppContext.BaseDirectory, "xdp", "lb_steer.bpf.o");
+        NetnsLab.Sh($"ip -n {MuxNs} link set dev {MuxDev} xdp obj {program} sec xdp");
+        var (mux, _) = await StartMux();
+        Assert.DoesNotContain("AF_XDP path unavailable", Log());
+        Assert.Contains($"AF_XDP socket on {MuxDev}", Log());
+        NetnsLab.Exec(GatewayNs, $"ping -q -c 20 -i 0.01 -W 1 {Vip}", check: false);
+        Assert.True(await Eventually(() => Task.FromResult(Tunnelled() >= 20), TimeSpan.FromSeconds(5)), $"{Tunnelled()} of 20 VIP pings tunnelled: {Log()}");
+        Assert.True(NetnsLab.Terminate(mux, TimeSpan.FromSeconds(10)), "the mux did not stop");
+        Assert.DoesNotContain("prog/xdp", NetnsLab.Sh($"ip -n {MuxNs} link show dev {MuxDev}"));
     }
 
     private async Task<(Process Mux, ControlClient Control)> StartMux()
