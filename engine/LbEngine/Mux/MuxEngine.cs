@@ -61,6 +61,8 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         string? nftError = null;
         if (_path is not XdpFramePath)
             _kernelDrop = KernelIngressDrop.TryInstall("mux", config.Interface, KernelIngressDrop.VipRule(VipAddresses(config)), Log, out nftError);
+        else
+            KernelIngressDrop.RemoveStale("mux", config.Interface); // a ring-path mux killed here may have left its table
         if (_kernelDrop is null && nftError is not null)
             Log.Warn($"cannot install the nftables ingress drop for the VIPs on {config.Interface} ({nftError}); the mux works, but the host's IP stack also processes every VIP packet (apt-get install nftables)");
         _path.Link.Restored += OnLinkRestored;
