@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$LB_ROOT"
 
-APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools)
+APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools libxdp1 xdp-tools clang-14 libbpf-dev libxdp-dev)
 dry_run=0
 for option in "$@"; do
   case $option in
