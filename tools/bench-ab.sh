@@ -26,7 +26,7 @@ lb_check_range -c "$concurrency" 1 1000
 lb_check_range -r "$rounds" 1 20
 [[ $path =~ ^/[A-Za-z0-9._/-]*$ ]] || lb_die "-p must be a URL path such as /index.html" 2
 lb_need_root "mnexec"
-command -v ab >/dev/null || lb_die "ab not found: apt-get install apache2-utils"
+command -v ab >/dev/null || lb_die "ab not found: tools/bootstrap.sh --with-bench-tools (or apt-get install apache2-utils)"
 lb_deployment_require "${LBDEPLOY_STATE_DIR:-/run/lbdeploy}"
 lb_workdir lbdeploy-bench-ab
 work=$LB_WORK

@@ -6,7 +6,7 @@
 # package is installed only when one of the two is missing.
 # --with-test-tools: the test suite also renders the trace picture in a headless browser (chromium) and loads the
 #   zsh completion script in zsh.
-# --with-bench-tools: tools/bench-scapy.sh runs the scapy baseline (python3-scapy).
+# --with-bench-tools: tools/bench-scapy.sh runs the scapy baseline (python3-scapy), tools/bench-ab.sh runs ab (apache2-utils).
 # --dry-run: print what it would apt-get install, which mininet and dotnet it found, and change nothing.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -17,7 +17,7 @@ dry_run=0
 for option in "$@"; do
   case $option in
     --with-test-tools) APT_PACKAGES+=(chromium zsh) ;;
-    --with-bench-tools) APT_PACKAGES+=(python3-scapy) ;;
+    --with-bench-tools) APT_PACKAGES+=(python3-scapy apache2-utils) ;;
     --dry-run) dry_run=1 ;;
     *) lb_usage 2 ;;
   esac
