@@ -77,14 +77,7 @@ internal sealed class RingFramePath : IFramePath
                 receive.SkipFrame();
                 action = Link.CountError($"packet thread failed: {e.GetType().Name}: {e.Message}", stop) ? LinkAction.Resume : LinkAction.Stopped;
             }
-            if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
-            while (action == LinkAction.Reopen)
-            {
-                action = Reopen(stop);
-                if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
-            }
-            if (action == LinkAction.GiveUp) return Link.GiveUpMessage;
-            if (action == LinkAction.Stopped) return null;
+            if (Link.Settle(action, Reopen, stop) is { } end) return end.Length > 0 ? end : null;
         }
         return null;
     }

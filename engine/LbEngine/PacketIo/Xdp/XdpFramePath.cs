@@ -109,14 +109,7 @@ internal sealed class XdpFramePath : IFramePath
                 if (_log.Verbose) _log.Trace(e.ToString());
                 action = Link.CountError($"AF_XDP loop failed: {e.GetType().Name}: {e.Message}", stop) ? LinkAction.Resume : LinkAction.Stopped;
             }
-            if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
-            while (action == LinkAction.Reopen)
-            {
-                action = Reopen(stop);
-                if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
-            }
-            if (action == LinkAction.GiveUp) return Link.GiveUpMessage;
-            if (action == LinkAction.Stopped) return null;
+            if (Link.Settle(action, Reopen, stop) is { } end) return end.Length > 0 ? end : null;
         }
         return null;
     }
