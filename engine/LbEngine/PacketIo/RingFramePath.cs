@@ -40,16 +40,7 @@ internal sealed class RingFramePath : IFramePath
 
     public void Start(IFrameProcessor processor, Action<string> failed)
     {
-        _thread = new Thread(() =>
-        {
-            if (!HostEnvironment.RaisePacketThreadPriority()) _log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the ring may overflow");
-            if (Supervise(processor, _stop.Token) is { } error) failed(error);
-        })
-        {
-            Name = "lbengine-ring",
-            IsBackground = true,
-        };
-        _thread.Start();
+        _thread = PacketThread.Start("lbengine-ring", "the ring", _log, () => Supervise(processor, _stop.Token), failed);
     }
 
     /// <summary>Runs the ring until stopped; between runs, rides out link failures. Returns why it gave up, or null.</summary>

@@ -73,16 +73,7 @@ internal sealed class XdpFramePath : IFramePath
 
     public void Start(IFrameProcessor processor, Action<string> failed)
     {
-        _thread = new Thread(() =>
-        {
-            if (!HostEnvironment.RaisePacketThreadPriority()) _log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the socket's rings may overflow");
-            if (Supervise(processor, _stop.Token) is { } error) failed(error);
-        })
-        {
-            Name = "lbengine-xdp",
-            IsBackground = true,
-        };
-        _thread.Start();
+        _thread = PacketThread.Start("lbengine-xdp", "the socket's rings", _log, () => Supervise(processor, _stop.Token), failed);
     }
 
     /// <summary>Runs the loop until stopped; between runs, rides out link failures. Returns why it gave up, or null.</summary>
