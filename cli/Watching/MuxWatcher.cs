@@ -23,7 +23,9 @@ namespace Lbdeploy.Watching;
 /// </summary>
 public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnvironment environment)
 {
-    public const int FailuresToDown = 2;
+    /// <summary>Rounds a live mux's socket must stay silent before it is withdrawn: three (1.5 s at the default interval), so a
+    /// stall of a second on a starved machine (GC, a CPU-bound testbed) moves no flows; a dead process counts at once.</summary>
+    public const int FailuresToDown = 3;
     public const int SuccessesToUp = 2;
 
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromMilliseconds(400);
