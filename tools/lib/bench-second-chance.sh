@@ -7,8 +7,10 @@
 # round.
 #  mux:   TCP ACK frames to the VIP over 64256 flows (source address byte x source port byte). The "on" mux started
 #         with pool A and was reloaded to B, C and D (four DIPs each, no address shared), so every slot has three
-#         earlier owners: every packet is marked with the largest option (3 alternates), the worst case. The "off"
-#         mux serves pool D with no second_chance section.
+#         earlier owners: every packet of a flow met mid-stream is marked with the largest option (3 alternates), the
+#         worst case. The "off" mux serves pool D with no second_chance section.
+#         opened  ACKs of other flows whose SYNs both muxes forwarded before the row: the "on" mux knows their DIP
+#                 holds the connection and adds no option (the steady state after a pool change)
 #  agent: IP-in-IP frames from the generator (the agents' "mux") carrying TCP segments to the VIP:
 #         plain    ACKs without the option: delivered (the path of every packet of an unmoved slot)
 #         option   ACKs with the option (one alternate, a peer) for flows whose SYN the agent delivered before the
@@ -56,6 +58,8 @@ frames() {
   local option="0x47, 0x00, c16(74), c16(1), 0x40, 0x00, 64, 4, csumip(14, 41), ${gen_ip//./, }, ${dut_ip//./, },
   94, 8, 0x10, 0x00, ${PEER//./, }"
   echo "{ $eth, $(inner_segment 14 "$LOCAL_FLOWS" $ACK) }" >"$work/$name-mux.cfg"
+  echo "{ $eth, $(inner_segment 14 "$AWAY_FLOWS" $SYN) }" >"$work/$name-mux-syn.cfg"
+  echo "{ $eth, $(inner_segment 14 "$AWAY_FLOWS" $ACK) }" >"$work/$name-mux-opened.cfg"
   echo "{ $eth, $plain, $(inner_segment 34 "$LOCAL_FLOWS" $ACK) }" >"$work/$name-plain.cfg"
   echo "{ $eth, $plain, $(inner_segment 34 "$LOCAL_FLOWS" $SYN) }" >"$work/$name-syn.cfg"
   echo "{ $eth, $option, $(inner_segment 42 "$LOCAL_FLOWS" $ACK) }" >"$work/$name-option.cfg"
@@ -162,6 +166,12 @@ for round in $(seq "$rounds"); do
   side_by_side "mux, second chance off (round $round)" mux back_off \
     "mux, second chance on, 3 earlier pools (round $round)" mux back_on mux
 done
+warm lbe-bg "$work/off-mux-syn.cfg" $((2 * FLOWS)) "$sc_warm_pps"
+warm lbe-bg2 "$work/on-mux-syn.cfg" $((2 * FLOWS)) "$sc_warm_pps"
+for round in $(seq "$rounds"); do
+  side_by_side "mux off, flows opened by SYN (round $round)" mux-opened back_off \
+    "mux on, 3 earlier pools, flows whose SYN it sent (round $round)" mux-opened back_on mux
+done
 lb_stop_pid "${engine_pids[mux-off]}"
 lb_stop_pid "${engine_pids[mux-on]}"
 
@@ -193,5 +203,6 @@ done
 echo
 lb_python stats.py rate-summary "$work/rows.md" \
   "mux, second chance on, 3 earlier pools=mux, second chance off" \
+  "mux on, 3 earlier pools, flows whose SYN it sent=mux off, flows opened by SYN" \
   "agent on, no option: delivered=agent off, no option" \
   "agent on, option, own flow: delivered=agent off, option (ignored)"

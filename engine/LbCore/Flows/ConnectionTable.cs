@@ -57,7 +57,10 @@ public sealed class ConnectionTable
     /// Looks a flow up and, when found and not idle past the timeout, marks it used now. <paramref name="hash"/> is the
     /// one the flow was <see cref="Set"/> with.
     /// </summary>
-    public bool TryGet(in FlowKey key, uint hash, out int value)
+    public bool TryGet(in FlowKey key, uint hash, out int value) => TryGet(key, hash, out value, out _);
+
+    /// <summary><see cref="TryGet(in FlowKey, uint, out int)"/>, and whether the entry was set by the flow's opening packet.</summary>
+    public bool TryGet(in FlowKey key, uint hash, out int value, out bool opened)
     {
         var now = _time.GetTimestamp();
         var start = (int)(hash & (uint)_bucketMask) * Ways;
@@ -75,15 +78,21 @@ public sealed class ConnectionTable
                 }
                 entry.LastSeen = now;
                 value = entry.Value;
+                opened = entry.Opened;
                 return true;
             }
         }
         value = 0;
+        opened = false;
         return false;
     }
 
-    /// <summary>Inserts or updates a flow; reuses a free or idle slot, else evicts the bucket's least recently used flow.</summary>
-    public void Set(in FlowKey key, uint hash, int value)
+    /// <summary>
+    /// Inserts or updates a flow; reuses a free or idle slot, else evicts the bucket's least recently used flow.
+    /// <paramref name="opened"/>: the value was chosen for the packet that opens the flow (a TCP SYN), so it is where
+    /// the connection lives; false for a flow first seen mid-stream.
+    /// </summary>
+    public void Set(in FlowKey key, uint hash, int value, bool opened = false)
     {
         var now = _time.GetTimestamp();
         var start = (int)(hash & (uint)_bucketMask) * Ways;
@@ -102,6 +111,7 @@ public sealed class ConnectionTable
             {
                 // A new pick for a known 5-tuple is a new connection (a SYN on a reused port): its age starts again.
                 entry.Value = value;
+                entry.Opened = opened;
                 entry.LastSeen = now;
                 entry.Created = now;
                 _tags[i] = hash;
@@ -123,7 +133,7 @@ public sealed class ConnectionTable
             free = victim;
             Evictions++;
         }
-        _entries[free] = new Entry { Key = key, Value = value, LastSeen = now, Created = now, InUse = true };
+        _entries[free] = new Entry { Key = key, Value = value, LastSeen = now, Created = now, InUse = true, Opened = opened };
         _tags[free] = hash;
     }
 
@@ -212,7 +222,7 @@ public sealed class ConnectionTable
     }
 
     private ConnectionEntry EntryOf(in Entry entry, long now) =>
-        new(entry.Key, entry.Value, Elapsed(entry.Created, now), Elapsed(entry.LastSeen, now));
+        new(entry.Key, entry.Value, Elapsed(entry.Created, now), Elapsed(entry.LastSeen, now), entry.Opened);
 
     private TimeSpan Elapsed(long since, long now) =>
         TimeSpan.FromSeconds(Math.Max(0, now - since) / (double)_time.TimestampFrequency);
@@ -224,11 +234,15 @@ public sealed class ConnectionTable
         public long LastSeen;
         public long Created;
         public bool InUse;
+        public bool Opened;
     }
 }
 
-/// <summary>A live flow as read from the table: its key, its value (the mux: a DIP address), since when and how long idle.</summary>
-public readonly record struct ConnectionEntry(FlowKey Key, int Value, TimeSpan Age, TimeSpan Idle);
+/// <summary>
+/// A live flow as read from the table: its key, its value (the mux: a DIP address), since when and how long idle, and
+/// whether the value was chosen for the flow's opening packet.
+/// </summary>
+public readonly record struct ConnectionEntry(FlowKey Key, int Value, TimeSpan Age, TimeSpan Idle, bool Opened = false);
 
 /// <summary>Some live flows (most recently used first) and how many were live during the scan.</summary>
 public sealed record ConnectionSnapshot(IReadOnlyList<ConnectionEntry> Entries, int Live)

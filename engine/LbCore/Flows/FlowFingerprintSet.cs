@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lb.Core.Flows;
 
@@ -74,6 +75,17 @@ public sealed class FlowFingerprintSet
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Starts loading the flow's bucket into the cache (a hint: no effect on the set), so a <see cref="Contains"/>
+    /// for it a little later does not wait for memory.
+    /// </summary>
+    public unsafe void Prefetch(in FlowKey key)
+    {
+        if (!Sse.IsSupported) return;
+        var start = _origin + (int)(FlowHash.Compute(key, 0) & (uint)_bucketMask) * Ways;
+        Sse.Prefetch0(Unsafe.AsPointer(ref _words[start]));
     }
 
     /// <summary>Adds the flow (or marks it seen now); reuses a free or idle slot, else evicts the least recently seen.</summary>

@@ -219,6 +219,11 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         return EthernetHeader.Length + innerLength;
     }
 
+    public void Prefetch(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length > EthernetHeader.Length) _handler!.Prefetch(frame[EthernetHeader.Length..]);
+    }
+
     public void OnSendFailed() => CountDeliverFailed(errno: 0);
 
     /// <summary>A packet counted out could not be delivered after all: the ring stayed full (errno 0) or sendmmsg failed.</summary>

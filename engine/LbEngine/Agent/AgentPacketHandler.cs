@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Lb.Core.Config;
 using Lb.Core.Flows;
 using Lb.Core.Packets;
@@ -45,6 +46,26 @@ public sealed class AgentPacketHandler(AgentState state, EngineCounters counters
     public bool Redirected => _redirectLength > 0;
     /// <summary>The peer the last redirected packet went to.</summary>
     public PeerRuntime? LastPeer { get; private set; }
+
+    /// <summary>
+    /// A hint for the packet the loop hands over next: when it may carry the second chance's option (an outer header
+    /// with options around a TCP segment), start loading the agent's flow-set bucket for it, so that lookup overlaps
+    /// the work on the packet before it. Reads only within the span's bounds, decides and counts nothing: the packet
+    /// is checked when it is handled.
+    /// </summary>
+    public void Prefetch(ReadOnlySpan<byte> packet)
+    {
+        if (SecondChance is not { } secondChance || !_state.SecondChance || packet.Length < Ipv4Header.MinimumLength) return;
+        var outerLength = (packet[0] & 0x0F) * 4;
+        if (outerLength <= Ipv4Header.MinimumLength || packet[9] != IpProtocol.IpInIp || packet.Length < outerLength + Ipv4Header.MinimumLength) return;
+        var inner = packet[outerLength..];
+        var innerLength = (inner[0] & 0x0F) * 4;
+        if (inner[9] != IpProtocol.Tcp || innerLength < Ipv4Header.MinimumLength || inner.Length < innerLength + 4) return;
+        secondChance.Prefetch(new FlowKey(
+            BinaryPrimitives.ReadUInt32BigEndian(inner[12..]), BinaryPrimitives.ReadUInt32BigEndian(inner[16..]),
+            BinaryPrimitives.ReadUInt16BigEndian(inner[innerLength..]), BinaryPrimitives.ReadUInt16BigEndian(inner[(innerLength + 2)..]),
+            IpProtocol.Tcp));
+    }
 
     /// <summary>
     /// Checks an encapsulated packet: outer IPv4 proto 4 to this host from a configured mux (or, with the second

@@ -24,6 +24,9 @@ public sealed class AgentSecondChance(ConnectionsConfig connections, IKernelConn
         _notLocal.Remove(flow);
     }
 
+    /// <summary>Starts loading what <see cref="IsLocal"/> reads first for the flow (its bucket of the agent's own set).</summary>
+    public void Prefetch(in FlowKey flow) => _local.Prefetch(flow);
+
     /// <summary>Whether this host has the flow's connection: its own record, else the redirect cache, else the kernel (cached).</summary>
     public bool IsLocal(in FlowKey flow)
     {

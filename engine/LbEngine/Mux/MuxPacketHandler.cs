@@ -68,18 +68,22 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
         if (reason != DropReason.None) return Drop(reason);
 
         var hash = FlowHash.Compute(key, state.Seed);
+        var opens = flowClass == FlowClass.Transport && OpensTcpConnection(ip);
         DipRuntime? dip = null;
-        if (Connections.TryGet(key, hash, out var remembered))
+        var openedHere = false;
+        if (Connections.TryGet(key, hash, out var remembered, out openedHere))
         {
             dip = state.FindDip((uint)remembered); // null when the DIP left the pool: pick again below
             if (dip is { Down: true }) dip = null; // health checking took it out: re-hash (a drained DIP keeps its flows)
             // A SYN opens a new connection: what the table remembers is an earlier one on the same 5-tuple (the client
             // reused its port), and the pool may have changed since (a drained DIP must get no new connection). Pick
             // by the current table, as Katran does; a retransmitted SYN with the pool unchanged lands where it did.
-            if (dip is not null && flowClass == FlowClass.Transport && OpensTcpConnection(ip))
+            if (dip is not null && opens)
             {
                 var current = state.Table.Lookup(hash);
                 if (current < 0 || !ReferenceEquals(state.Dips[current], dip)) dip = null;
+                else if (!openedHere) Connections.Set(key, hash, (int)dip.Address, opened: true);
+                openedHere = true;
             }
         }
         var newFlow = dip is null;
@@ -90,10 +94,12 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
             dip = state.Dips[index];
         }
 
-        // Second chance: a TCP packet that does not open a connection carries its slot's earlier owners.
+        // Second chance: a TCP packet that does not open a connection carries its slot's earlier owners, unless this
+        // mux sent the connection's SYN to the DIP it goes to (that DIP holds the connection: nothing to look for).
         var alternates = _alternates;
         var alternateCount = 0;
-        if (state.History is not null && flowClass == FlowClass.Transport && ip.Protocol == IpProtocol.Tcp && !OpensTcpConnection(ip))
+        var synSentThere = openedHere && !newFlow;
+        if (state.History is not null && flowClass == FlowClass.Transport && ip.Protocol == IpProtocol.Tcp && !opens && !synSentThere)
             alternateCount = state.SecondChanceAlternates(hash, dip.Address, alternates);
         var overhead = Ipv4Header.MinimumLength + SecondChanceOption.Length(alternateCount);
 
@@ -110,7 +116,7 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
 
         if (newFlow)
         {
-            Connections.Set(key, hash, (int)dip.Address);
+            Connections.Set(key, hash, (int)dip.Address, opened: opens);
             dip.Flows++;
             vip.Flows++;
         }

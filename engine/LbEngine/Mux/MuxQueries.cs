@@ -30,7 +30,8 @@ public static class MuxQueries
 
     /// <summary>
     /// Where the flow's next packet (not a SYN, which always follows Maglev) goes, as <see cref="MuxPacketHandler"/>
-    /// decides it: the connection table's DIP while it is in the pool and not down, else Maglev's. Null with
+    /// decides it: the connection table's DIP while it is in the pool and not down, else Maglev's; and the second
+    /// chance's alternates it carries (none when this mux sent the flow's SYN to that DIP). Null with
     /// <paramref name="error"/> when the mux would not balance the flow at all (not a VIP, a port it does not serve).
     /// </summary>
     public static FlowLookupReply? Lookup(string host, MuxState state, ConnectionTable table, in FlowKey flow, out string? error)
@@ -55,7 +56,7 @@ public static class MuxQueries
             {
                 Host = host, Flow = text, Source = FlowLookupReply.FromConnectionTable, Dip = kept.Name, DipAddress = kept.Config.Address.ToString(),
                 AgeMs = (long)entry.Age.TotalMilliseconds, IdleMs = (long)entry.Idle.TotalMilliseconds,
-                Alternates = Alternates(state, flow, hash, kept),
+                Alternates = entry.Opened ? [] : Alternates(state, flow, hash, kept),
             };
         }
         var index = state.Table.Lookup(hash);

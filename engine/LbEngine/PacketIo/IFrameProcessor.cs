@@ -9,6 +9,13 @@ public interface IFrameProcessor
     /// </summary>
     int Process(ReadOnlySpan<byte> frame, Span<byte> output);
 
+    /// <summary>
+    /// The frame the loop will hand to <see cref="Process"/> after the one it is about to: start loading the memory
+    /// its handling will read, so that wait overlaps the work on the frame before it. A hint: it changes nothing,
+    /// counts nothing and must not throw, whatever the frame holds.
+    /// </summary>
+    void Prefetch(ReadOnlySpan<byte> frame);
+
     /// <summary>The frame <see cref="Process"/> produced could not be queued (the transmit ring stayed full).</summary>
     void OnSendFailed();
 }

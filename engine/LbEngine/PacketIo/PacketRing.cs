@@ -200,6 +200,10 @@ public sealed unsafe class PacketRing : IDisposable
                 var snapLength = *(uint*)(header + 8);
                 var macOffset = *(ushort*)(header + 12);
                 var frame = new ReadOnlySpan<byte>(header + macOffset, (int)snapLength);
+                var nextIndex = _rxIndex + 1 == _rxFrames ? 0 : _rxIndex + 1;
+                var next = rx + (nint)nextIndex * _frameSize;
+                if ((Volatile.Read(ref *(uint*)next) & TpStatusUser) != 0)
+                    processor.Prefetch(new ReadOnlySpan<byte>(next + *(ushort*)(next + 12), (int)*(uint*)(next + 8)));
                 var slot = ring.TransmitSlot(transmit.Slots, transmit.Fd);
                 if (slot is null)
                 {

@@ -32,6 +32,22 @@ public class ConnectionTableTests
     }
 
     [Fact]
+    public void An_entry_says_whether_the_flows_opening_packet_set_it_until_it_is_set_again()
+    {
+        var table = new ConnectionTable(1024, TimeSpan.FromSeconds(120), new FakeTimeProvider());
+        var (opened, midstream) = (Key(1), Key(2));
+        table.Set(opened, Hash(opened), 7, opened: true);
+        table.Set(midstream, Hash(midstream), 8);
+
+        Assert.True(table.TryGet(opened, Hash(opened), out _, out var wasOpened) && wasOpened);
+        Assert.True(table.TryGet(midstream, Hash(midstream), out _, out wasOpened) && !wasOpened);
+        Assert.True(table.TryPeek(opened, Hash(opened), out var entry) && entry.Opened);
+        Assert.Equal([true], table.Snapshot(10).Entries.Where(e => e.Key == opened).Select(e => e.Opened));
+        table.Set(opened, Hash(opened), 9); // a new pick mid-stream (its DIP left the pool)
+        Assert.True(table.TryGet(opened, Hash(opened), out var value, out wasOpened) && !wasOpened && value == 9);
+    }
+
+    [Fact]
     public void A_full_bucket_evicts_its_least_recently_used_flow()
     {
         var time = new FakeTimeProvider();

@@ -81,6 +81,27 @@ public class AgentSecondChanceTests
     }
 
     [Fact]
+    public void A_prefetch_hint_changes_nothing_and_takes_any_bytes()
+    {
+        var handler = Handler();
+        var packet = Encapsulated(Segment(), alternates: PeerB);
+        for (var length = 0; length <= packet.Length; length++) handler.Prefetch(packet.AsSpan(0, length));
+        var random = new Random(7);
+        var noise = new byte[80];
+        for (var i = 0; i < 2000; i++)
+        {
+            random.NextBytes(noise);
+            noise[0] = (byte)(0x40 | (noise[0] & 0x0F)); // any header length, options or not
+            handler.Prefetch(noise.AsSpan(0, random.Next(noise.Length + 1)));
+        }
+        Assert.Equal(0, handler.Counters.PacketsIn);
+        Assert.Equal(0, _kernel.Questions);
+        // The hinted flow is handled as it would be without the hint: not local, so redirected.
+        Assert.Equal(DropReason.None, handler.Handle(packet, out _, out _));
+        Assert.True(handler.Redirected);
+    }
+
+    [Fact]
     public void A_connection_the_kernel_has_is_local_and_asked_about_once()
     {
         var handler = Handler();

@@ -77,6 +77,52 @@ public class MuxSecondChanceTests : SecondChanceMuxTests
     }
 
     [Fact]
+    public void A_connection_whose_syn_this_mux_sent_goes_without_the_option_to_the_dip_that_has_it()
+    {
+        var handler = Handler(Config);
+        var before = handler.State;
+        var port = PortOnce(before, "b");
+        Assert.Equal(20, HeaderLengthOf(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80, syn: true)));
+        // Two pool changes under the open connection: its slot went from b to another DIP and back, the connection stays on b.
+        Drain(handler, "b");
+        var between = handler.State.Table.Lookup(Key(port))!.Name;
+        Drain(handler, between);
+
+        var outer = new Ipv4Header(Forward(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80, 100)));
+        Assert.Equal((20, Ipv4Address.Parse("10.0.2.2").Value), (outer.HeaderLength, outer.DestinationValue));
+        Assert.Empty(MuxQueries.Lookup("h1", handler.State, handler.Connections, Key(port), out _)!.Alternates); // as lookup says
+        // A connection of the same slot history met mid-stream (its SYN went through another mux) is marked.
+        var other = (ushort)(port + 1);
+        while (before.Table.Lookup(Key(other))!.Name != "b") other++;
+        Assert.Equal(28, HeaderLengthOf(handler, TestFrames.Tcp("10.5.3.2", other, TestConfigs.Vip, 80, 100)));
+        Assert.Equal(1, handler.Counters.SecondChanceMarked);
+    }
+
+    [Fact]
+    public void A_connection_opened_here_whose_dip_went_down_is_marked_where_it_is_hashed_again()
+    {
+        var handler = Handler(Config);
+        var port = PortOnce(handler.State, "b");
+        Forward(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80, syn: true));
+        Drain(handler, "b");
+        Assert.Equal(20, HeaderLengthOf(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80))); // drained: b keeps it
+        handler.State = new MuxState(Config, TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>(), handler.State,
+            down: new HashSet<uint> { Ipv4Address.Parse("10.0.2.2").Value }, time: _time);
+
+        var outer = new Ipv4Header(Forward(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80)));
+        Assert.NotEqual(Ipv4Address.Parse("10.0.2.2").Value, outer.DestinationValue);
+        Assert.Equal(DropReason.None, SecondChanceOption.Find(outer.Options, out var option, out var found));
+        Assert.True(found);
+        Assert.Equal(Ipv4Address.Parse("10.0.2.2").Value, option[0]);
+    }
+
+    private static FlowKey Key(ushort port)
+    {
+        FlowKeyExtractor.Extract(TestFrames.IpOf(TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80)), out var key, out _);
+        return key;
+    }
+
+    [Fact]
     public void Without_the_second_chance_nothing_is_remembered_or_added()
     {
         var handler = Handler(Config with { SecondChance = null });

@@ -99,6 +99,11 @@ internal sealed unsafe class XdpFrameLoop
             {
                 ref readonly var descriptor = ref receive.Descriptor(rxIndex + i);
                 var frame = new ReadOnlySpan<byte>(area + descriptor.Address, (int)descriptor.Length);
+                if (i + 1 < received)
+                {
+                    ref readonly var following = ref receive.Descriptor(rxIndex + i + 1);
+                    processor.Prefetch(new ReadOnlySpan<byte>(area + following.Address, (int)following.Length));
+                }
                 if (lease is not null)
                 {
                     var slot = lease.Slot();
