@@ -21,13 +21,11 @@ public sealed class PoolHistory
     /// versions' own arrays would cost a miss each on a large table.
     /// </summary>
     private readonly uint[] _ownersBySlot;
-    /// <summary>When each version leaves the retention, on the clock <see cref="Now"/> reads (milliseconds).</summary>
-    private readonly long[] _deadlines;
     /// <summary>
-    /// With the system clock, <see cref="Environment.TickCount64"/> (a coarse clock, a few ns to read, where
-    /// DateTimeOffset.UtcNow costs several times more per marked packet); any other provider (tests) is asked directly.
+    /// When each version leaves the retention, as a timestamp of the provider's monotonic clock: a marked packet reads
+    /// that clock (the engine gives <see cref="Flows.CoarseTimeProvider"/>, a few ns a read), never the wall clock.
     /// </summary>
-    private readonly bool _coarseClock;
+    private readonly long[] _deadlines;
 
     private PoolHistory(int tableSize, uint seed, TimeSpan retention, TimeProvider time, PoolVersion[] versions)
     {
@@ -36,17 +34,16 @@ public sealed class PoolHistory
         Retention = retention;
         _time = time;
         _versions = versions;
-        _coarseClock = ReferenceEquals(time, TimeProvider.System);
         _ownersBySlot = new uint[versions.Length * tableSize];
         _deadlines = new long[versions.Length];
         var utcNow = time.GetUtcNow();
-        var now = Now();
+        var now = time.GetTimestamp();
         for (var v = 0; v < versions.Length; v++)
         {
             var owners = versions[v].Owners;
             for (var slot = 0; slot < tableSize; slot++) _ownersBySlot[slot * versions.Length + v] = owners[slot];
             var deadline = versions[v].RetiredAt + retention;
-            _deadlines[v] = _coarseClock ? now + (long)Math.Ceiling((deadline - utcNow).TotalMilliseconds) : deadline.ToUnixTimeMilliseconds();
+            _deadlines[v] = now + (long)Math.Ceiling((deadline - utcNow).TotalSeconds * time.TimestampFrequency);
         }
     }
 
@@ -108,7 +105,7 @@ public sealed class PoolHistory
         {
             var owner = owners[v];
             if (owner == 0 || owner == primary || alternates[..count].Contains(owner)) continue;
-            if (now < 0) now = Now();
+            if (now < 0) now = _time.GetTimestamp();
             if (now > _deadlines[v]) break; // newest first: the rest are older still
             if (!versions.IsEmpty) versions[count] = v;
             alternates[count++] = owner;
@@ -116,8 +113,6 @@ public sealed class PoolHistory
         }
         return count;
     }
-
-    private long Now() => _coarseClock ? Environment.TickCount64 : _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private PoolHistory Pruned()
     {

@@ -227,7 +227,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         var path = PoolHistoryFile.PathFor(config.ControlSocket);
         try
         {
-            var history = PoolHistoryFile.Read(path, config.Hash.TableSize, config.Hash.Seed, secondChance.Retention, TimeProvider.System, out var why);
+            var history = PoolHistoryFile.Read(path, config.Hash.TableSize, config.Hash.Seed, secondChance.Retention, CoarseTimeProvider.Instance, out var why);
             if (why is not null) Log.Warn($"pool history {path} ignored: {why}");
             else if (history is not null) Log.Info($"pool history: {history.Versions.Count} earlier pool(s) within {secondChance.RetentionSeconds} s read from {path}");
             return history;

@@ -1,5 +1,6 @@
 using Lb.Core.Addressing;
 using Lb.Core.Config;
+using Lb.Core.Flows;
 using Lb.Core.Maglev;
 using Lb.Engine.Policy;
 
@@ -15,7 +16,7 @@ public sealed class MuxState
 
     /// <param name="down">Addresses (host order) of DIPs that health checking reports down; null: health checking is off.</param>
     /// <param name="weights">Runtime weight overrides by DIP name (control command `weight`); null: none.</param>
-    /// <param name="time">The clock of the second chance's pool history (null: the system's).</param>
+    /// <param name="time">The clock of the second chance's pool history (null: the system's, read coarsely: <see cref="CoarseTimeProvider"/>).</param>
     /// <param name="history">Mux start: the pool history read back from disk (used when <paramref name="previous"/> has none).</param>
     public MuxState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, IReadOnlySet<string> drained, MuxState? previous = null,
         IReadOnlySet<uint>? down = null, IReadOnlyDictionary<string, int>? weights = null, TimeProvider? time = null, PoolHistory? history = null)
@@ -57,7 +58,7 @@ public sealed class MuxState
         if (config.SecondChance is { Enabled: true } secondChance)
         {
             Owners = Table.Owners();
-            History = NextHistory(previous, history, secondChance.Retention, time ?? TimeProvider.System);
+            History = NextHistory(previous, history, secondChance.Retention, time ?? CoarseTimeProvider.Instance);
         }
     }
 
