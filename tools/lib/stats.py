@@ -20,6 +20,9 @@
       CPU per request through the VIP and direct; then the medians over the rounds and VIP/direct
   stats.py pps-row SENT DELIVERED SECONDS MUX_JIFFIES AGENT_JIFFIES
       one bench-scapy.sh table row: offered and delivered pps, their ratio, mux and agent CPU us per delivered packet
+  stats.py ping-report WORKDIR ROUNDS PINGS
+      bench-latency.sh's runs (RATE.TARGET.ROUND.txt, ping's output): per rate and round, replies, p50/p99 round trip
+      through the VIP and direct (us) and what the VIP adds; then the medians over the rounds
 """
 import glob
 import json
@@ -177,6 +180,37 @@ def ab_report(workdir, rounds):
             print("requests on a kept-alive connection (VIP, direct) per round: %s" % ", ".join("%d, %d" % k for k in kept))
 
 
+PING_RATES = (("low", "low rate (100 echoes/s, engines idle between them)"), ("high", "high rate (the same while the other clients flood the VIP)"))
+
+
+def ping_run(workdir, rate, target, round_number):
+    """One ping run's round trips in microseconds, sorted."""
+    text = open("%s/%s.%s.%d.txt" % (workdir, rate, target, round_number)).read()
+    return sorted(float(ms) * 1000 for ms in re.findall(r"time=([0-9.]+) ms", text))
+
+
+def ping_report(workdir, rounds, pings):
+    median = statistics.median
+    for rate, title in PING_RATES:
+        print()
+        print("%s:" % title)
+        print("| round | VIP replies | VIP p50 / p99 us | direct replies | direct p50 / p99 us | added p50 / p99 us |")
+        print("|---|---|---|---|---|---|")
+        added50, added99 = [], []
+        for number in range(1, rounds + 1):
+            vip, direct = ping_run(workdir, rate, "vip", number), ping_run(workdir, rate, "direct", number)
+            if not vip or not direct:
+                print("| %d | %d/%d | - | %d/%d | - | - |" % (number, len(vip), pings, len(direct), pings))
+                continue
+            v50, v99, d50, d99 = percentile(vip, 0.5), percentile(vip, 0.99), percentile(direct, 0.5), percentile(direct, 0.99)
+            added50.append(v50 - d50)
+            added99.append(v99 - d99)
+            print("| %d | %d/%d | %.0f / %.0f | %d/%d | %.0f / %.0f | %+.0f / %+.0f |" % (
+                number, len(vip), pings, v50, v99, len(direct), pings, d50, d99, v50 - d50, v99 - d99))
+        if added50:
+            print("added by the VIP path, median over the rounds: **p50 %+.0f us, p99 %+.0f us**" % (median(added50), median(added99)))
+
+
 def pps_row(sent, delivered, seconds, mux, agent):
     per_packet = lambda jiffies: jiffies * JIFFY_NS / 1e3 / max(delivered, 1)
     print("| %8.0f | %9.0f | %6.1f%% | %7.0f | %7.0f |"
@@ -201,6 +235,8 @@ def main(argv):
         second_chance_note(*args)
     elif command == "ab-report" and len(args) == 2:
         ab_report(args[0], int(args[1]))
+    elif command == "ping-report" and len(args) == 3:
+        ping_report(args[0], int(args[1]), int(args[2]))
     elif command == "pps-row" and len(args) == 5:
         pps_row(int(args[0]), int(args[1]), float(args[2]), int(args[3]), int(args[4]))
     else:
