@@ -32,13 +32,7 @@ lb_workdir lbdeploy-bench-ab
 work=$LB_WORK
 
 eval "$(lb_python deployment.py shell-vars "$LB_PLAN" "$LB_NODES" "$LB_APPLIED")"
-client_entry=${clients[0]}
-if [[ -n $client ]]; then
-  client_entry=""
-  for c in "${clients[@]}"; do [[ ${c%%:*} == "$client" ]] && client_entry=$c; done
-  [[ -n $client_entry ]] || lb_die "-C $client is not a client of the deployment (clients: ${clients[*]%%:*})" 2
-fi
-client_pid=${client_entry#*:}
+lb_deployment_client "$client"
 
 lb_start_direct_server "$server_pid" "$dip_pid" "$vip:$port" "$dip_addr:8080" "$work/direct.log"
 
@@ -70,10 +64,9 @@ run() {
 
 echo "bench-ab: from ${client_entry%%:*}, GET $path; $requests requests at -c $concurrency (latency: $((requests / 2)) at -c 1); $rounds round(s)"
 echo "through the VIP $vip:$port (${#dips[@]} DIPs, ${#mux_pids[@]} muxes) against straight to $dip ($dip_addr:8080)"
-echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
+lb_load_line
 for ((round = 1; round <= rounds; round++)); do
-  order=(vip direct)
-  ((round % 2)) || order=(direct vip)
+  read -ra order <<<"$(lb_round_order "$round")"
   for mode in new keepalive latency; do
     for target in "${order[@]}"; do run "$mode" "$target" "$round"; done
   done

@@ -27,13 +27,7 @@ lb_workdir lbdeploy-bench-latency
 work=$LB_WORK
 
 eval "$(lb_python deployment.py shell-vars "$LB_PLAN" "$LB_NODES" "$LB_APPLIED")"
-client_entry=${clients[0]}
-if [[ -n $client ]]; then
-  client_entry=""
-  for c in "${clients[@]}"; do [[ ${c%%:*} == "$client" ]] && client_entry=$c; done
-  [[ -n $client_entry ]] || lb_die "-C $client is not a client of the deployment (clients: ${clients[*]%%:*})" 2
-fi
-client_pid=${client_entry#*:}
+lb_deployment_client "$client"
 flooders=()
 for c in "${clients[@]}"; do [[ $c == "$client_entry" ]] || flooders+=("${c#*:}"); done
 
@@ -62,10 +56,9 @@ flood_end() {
 seconds=$(((pings + 99) / 100))
 echo "bench-latency: ICMP echo from ${client_entry%%:*}, $pings per run at 100/s; $rounds round(s)"
 echo "through the VIP $vip (${#dips[@]} DIPs, ${#mux_pids[@]} muxes) against straight to $dip ($dip_addr); high rate: ${#flooders[@]} other clients flood the VIP"
-echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
+lb_load_line
 for ((round = 1; round <= rounds; round++)); do
-  order=(vip direct)
-  ((round % 2)) || order=(direct vip)
+  read -ra order <<<"$(lb_round_order "$round")"
   for rate in low high; do
     for target in "${order[@]}"; do
       address=$vip

@@ -97,6 +97,29 @@ lb_deployment_require() {
   done
 }
 
+# lb_deployment_client NAME: after `eval "$(lb_python deployment.py shell-vars ...)"`, sets client_entry (NAME:PID)
+# and client_pid for the client NAME, or the deployment's first client when NAME is empty (exit 2 for another name).
+lb_deployment_client() {
+  local name=$1 c
+  client_entry=${clients[0]}
+  if [[ -n $name ]]; then
+    client_entry=""
+    for c in "${clients[@]}"; do [[ ${c%%:*} == "$name" ]] && client_entry=$c; done
+    [[ -n $client_entry ]] || lb_die "-C $name is not a client of the deployment (clients: ${clients[*]%%:*})" 2
+  fi
+  client_pid=${client_entry#*:}
+}
+
+# lb_load_line: the load average and CPU count at the start of a benchmark, for its header.
+lb_load_line() {
+  echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
+}
+
+# lb_round_order ROUND: "vip direct" in odd rounds, "direct vip" in even ones (neither target always goes first).
+lb_round_order() {
+  (($1 % 2)) && echo "vip direct" || echo "direct vip"
+}
+
 lb_python() {
   local script=$1
   shift
