@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics.X86;
-
 namespace Lb.Core.Flows;
 
 /// <summary>
@@ -60,16 +58,6 @@ public sealed class ConnectionTable
     /// one the flow was <see cref="Set"/> with.
     /// </summary>
     public bool TryGet(in FlowKey key, uint hash, out int value) => TryGet(key, hash, out value, out _);
-
-    /// <summary>
-    /// Starts loading the tag line <see cref="TryGet(in FlowKey, uint, out int)"/> reads first for a flow of
-    /// <paramref name="hash"/> (a hint: no effect on the table).
-    /// </summary>
-    public unsafe void Prefetch(uint hash)
-    {
-        if (!Sse.IsSupported) return;
-        fixed (uint* tag = &_tags[(int)(hash & (uint)_bucketMask) * Ways]) Sse.Prefetch0(tag);
-    }
 
     /// <summary><see cref="TryGet(in FlowKey, uint, out int)"/>, and whether the entry was set by the flow's opening packet.</summary>
     public bool TryGet(in FlowKey key, uint hash, out int value, out bool opened)

@@ -87,13 +87,6 @@ public sealed class MaglevTable
     /// <summary>The backend index (into <see cref="Backends"/>) for a flow hash, or -1 when no backend has weight.</summary>
     public int Lookup(uint flowHash) => _slots[(int)(flowHash % (uint)_slots.Length)];
 
-    /// <summary>Starts loading the slot <see cref="Lookup(uint)"/> reads for <paramref name="flowHash"/> (a hint).</summary>
-    public unsafe void Prefetch(uint flowHash)
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        fixed (int* slot = &_slots[(int)(flowHash % (uint)_slots.Length)]) System.Runtime.Intrinsics.X86.Sse.Prefetch0(slot);
-    }
-
     /// <summary>The backend a flow reaches, hashing the key with the table's seed; null when no backend has weight.</summary>
     public MaglevBackend? Lookup(in FlowKey key)
     {

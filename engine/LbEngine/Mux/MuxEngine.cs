@@ -239,7 +239,10 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         }
     }
 
-    public void Prefetch(ReadOnlySpan<byte> frame) => _handler!.Prefetch(frame);
+    /// <summary>No hint: the mux's reads (connection-table tags, Maglev slot) depend on the full flow hash, which costs about what a miss does.</summary>
+    public void Prefetch(ReadOnlySpan<byte> frame)
+    {
+    }
 
     public void OnSendFailed()
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Lb.Core.Config;
 using Lb.Core.Flows;
 using Lb.Core.Packets;
@@ -39,29 +38,6 @@ public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections
     public DropReason LastDrop { get; private set; }
     /// <summary>The DIP the last forwarded packet went to; for the --verbose trace.</summary>
     public DipRuntime? LastDip { get; private set; }
-
-    /// <summary>
-    /// A hint for the frame the loop hands over next: for a TCP or UDP packet, start loading the connection table's
-    /// tag line and the Maglev slot of its flow, so those reads overlap the work on the frame before it. Reads only
-    /// within the span's bounds, decides and counts nothing: the frame is checked when it is handled.
-    /// </summary>
-    public void Prefetch(ReadOnlySpan<byte> frame)
-    {
-        if (frame.Length < EthernetHeader.Length + Ipv4Header.MinimumLength
-            || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EthernetHeader.EtherTypeIpv4) return;
-        var packet = frame[EthernetHeader.Length..];
-        var headerLength = (packet[0] & 0x0F) * 4;
-        var protocol = packet[9];
-        if ((protocol != IpProtocol.Tcp && protocol != IpProtocol.Udp) || headerLength < Ipv4Header.MinimumLength
-            || packet.Length < headerLength + 4 || (BinaryPrimitives.ReadUInt16BigEndian(packet[6..]) & 0x3FFF) != 0) return;
-        var state = _state;
-        var hash = FlowHash.Compute(new FlowKey(
-            BinaryPrimitives.ReadUInt32BigEndian(packet[12..]), BinaryPrimitives.ReadUInt32BigEndian(packet[16..]),
-            BinaryPrimitives.ReadUInt16BigEndian(packet[headerLength..]), BinaryPrimitives.ReadUInt16BigEndian(packet[(headerLength + 2)..]),
-            protocol), state.Seed);
-        Connections.Prefetch(hash);
-        state.Table.Prefetch(hash);
-    }
 
     public MuxVerdict Handle(ReadOnlySpan<byte> frame, Span<byte> output, out int outputLength)
     {
