@@ -239,7 +239,10 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         }
     }
 
-    /// <summary>No hint: the mux's reads (connection-table tags, Maglev slot) depend on the full flow hash, which costs about what a miss does.</summary>
+    /// <summary>
+    /// No hint yet: loading the connection table's and Maglev's lines ahead would cost a flow hash per frame, and
+    /// whether that pays on the mux is not measured.
+    /// </summary>
     public void Prefetch(ReadOnlySpan<byte> frame)
     {
     }
