@@ -3,14 +3,12 @@ using Lbdeploy.Common;
 namespace Lbdeploy.Nodes;
 
 /// <summary>
-/// Runs commands inside the nodes of one mininet network (<see cref="HostShell"/> is the real one, through mnexec).
-/// Every value on a command line is quoted by the caller with <see cref="ShellQuoting.Quote"/>.
+/// Runs commands on the nodes of one deployment, whatever carries them: <see cref="HostShell"/> enters a testbed
+/// node with mnexec, the SSH shell (cli/Remote) reaches a real machine. Every value on a command line is quoted by
+/// the caller with <see cref="ShellQuoting.Quote"/>.
 /// </summary>
 public interface INodeShell
 {
-    /// <summary>The network whose nodes the commands run in.</summary>
-    MininetNetwork Network { get; }
-
     /// <summary>Runs <paramref name="command"/> with /bin/sh -c inside <paramref name="host"/> (a host or a switch); never throws on a non-zero exit.</summary>
     Task<ShellResult> RunAsync(string host, string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 

@@ -22,7 +22,7 @@ namespace Lbdeploy.Tracing;
 /// frr the order of the kernel's next hops is FRR's, so the ECMP choice is not predicted: the trace is re-walked along
 /// the branches the packet took, which are reported rather than flagged (bmv2 and linux: a different branch is flagged). Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
-public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
+public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
 {
     /// <summary>How long the captures wait, once the packet is sent, for a hop not yet seen: the exchange takes milliseconds.</summary>
     public const int CaptureSeconds = 3;
