@@ -17,9 +17,22 @@ namespace Lbdeploy.Runner;
 /// </summary>
 public static class NetworkLocator
 {
+    /// <summary>
+    /// A plan whose spec names an inventory is for real machines over SSH: it must never land on the testbed's nodes.
+    /// Until apply goes over SSH (cli/Remote is the transport), it is refused before anything runs.
+    /// </summary>
+    public static void RequireTestbedPlan(DeploymentPlan plan)
+    {
+        if (plan.Inventory is { } inventory)
+        {
+            throw new RunnerException($"{plan.SpecPath} names the inventory {inventory.DisplayPath}, and this lbdeploy cannot deploy onto machines over SSH yet (plan checks the inventory); remove inventory: from lb.yaml to deploy onto the testbed");
+        }
+    }
+
     /// <summary>The network `apply` may deploy <paramref name="plan"/> onto.</summary>
     public static async Task<MininetNetwork> ForApplyAsync(DeploymentPlan plan, CancellationToken ct)
     {
+        RequireTestbedPlan(plan);
         LinuxTestbed.RequireRootAndMininet();
         var testbed = TestbedState.Default;
         if (plan.Target == Spec.SwitchTarget.Bmv2)

@@ -205,5 +205,12 @@ public sealed class InventoryReaderTests : IDisposable
         var loaded = SpecLoader.Load(spec, "lb.yaml");
         Assert.Equal(36, loaded.Inventory!.Hosts.Count);
         Assert.Equal("192.0.2.13", loaded.Inventory.HostOf("h13").Address);
+
+        // The plan carries it, and apply refuses to put a plan for real machines onto the testbed.
+        var plan = Planner.Create(spec, "lb.yaml");
+        Assert.Same(plan.Inventory!.HostOf("h1"), plan.Inventory.HostOf("h1"));
+        var refusal = Assert.Throws<RunnerException>(() => Lbdeploy.Runner.NetworkLocator.RequireTestbedPlan(plan));
+        Assert.Equal($"{spec} names the inventory hosts.yml, and this lbdeploy cannot deploy onto machines over SSH yet (plan checks the inventory); remove inventory: from lb.yaml to deploy onto the testbed",
+            refusal.Message.Replace(directory.Path + "/hosts.yml", "hosts.yml", StringComparison.Ordinal));
     }
 }
