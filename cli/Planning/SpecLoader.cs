@@ -58,7 +58,7 @@ public static class SpecLoader
             // until that is fixed.
             if (EngineConfigs.CanBuild(spec, fabric))
             {
-                engines = EngineConfigs.Build(spec, fabric);
+                engines = EngineConfigs.Build(spec, fabric, inventory);
                 diagnostics.AddRange(engines.Check(spec, [.. diagnostics.Select(d => d.Path)]));
             }
         }

@@ -16,7 +16,7 @@ public sealed record RemoteLayout(string Root)
     public string Plan => Root + "/plan";
     public string Logs => Root + "/logs";
     public string Run => Root + "/run";
-    public string Sockets => Root + "/sockets";
+    public string Sockets => Root + "/" + Common.StateDirectories.SocketsFolder;
 
     public string PlanFile(string name) => Plan + "/" + name;
     public string LogFile(string name) => Logs + "/" + name + ".log";

@@ -58,10 +58,10 @@ public static class InventoryVariables
     public const string DefaultRoot = "/opt/lbdeploy";
 
     /// <summary>
-    /// Longest lbdeploy_root: the engines' control sockets live below it, and a Unix socket path holds at most 107
-    /// bytes.
+    /// Longest lbdeploy_root: the engines' control sockets live below it as below a state folder
+    /// (ROOT/sockets/NODE-agent.sock), so the state folder's bound holds.
     /// </summary>
-    public const int MaxRootLength = 64;
+    public const int MaxRootLength = Common.StateDirectories.MaxRootLength;
 
     /// <summary>Longest ansible_host (a DNS name's limit).</summary>
     public const int MaxAddressLength = 253;

@@ -129,11 +129,11 @@ public sealed class InventoryReaderTests : IDisposable
         },
         {
             "a relative root", "all:\n  vars: { lbdeploy_root: opt/lb }\n  hosts: { h1: , h2: }\n",
-            ["hosts.yml:2:26: error: all.vars.lbdeploy_root: 'opt/lb' is not a folder lbdeploy can own; write an absolute path of letters, digits, '_', '.', '-' (no '..', not /), at most 64 characters, e.g. /opt/lbdeploy"]
+            ["hosts.yml:2:26: error: all.vars.lbdeploy_root: 'opt/lb' is not a folder lbdeploy can own; write an absolute path of letters, digits, '_', '.', '-' (no '..', not /), at most 55 characters, e.g. /opt/lbdeploy"]
         },
         {
             "a root that climbs out", "all:\n  vars: { lbdeploy_root: /opt/../etc }\n  hosts: { h1: , h2: }\n",
-            ["hosts.yml:2:26: error: all.vars.lbdeploy_root: '/opt/../etc' is not a folder lbdeploy can own; write an absolute path of letters, digits, '_', '.', '-' (no '..', not /), at most 64 characters, e.g. /opt/lbdeploy"]
+            ["hosts.yml:2:26: error: all.vars.lbdeploy_root: '/opt/../etc' is not a folder lbdeploy can own; write an absolute path of letters, digits, '_', '.', '-' (no '..', not /), at most 55 characters, e.g. /opt/lbdeploy"]
         },
         {
             "two nodes sharing one machine and root", "all:\n  hosts:\n    h1: { ansible_host: 192.0.2.1 }\n    h2: { ansible_host: 192.0.2.1 }\n",
@@ -205,6 +205,10 @@ public sealed class InventoryReaderTests : IDisposable
         var loaded = SpecLoader.Load(spec, "lb.yaml");
         Assert.Equal(36, loaded.Inventory!.Hosts.Count);
         Assert.Equal("192.0.2.13", loaded.Inventory.HostOf("h13").Address);
+
+        // Each engine's control socket lies below its machine's lbdeploy_root, as the engines run there.
+        Assert.Equal("/opt/lbdeploy/sockets/h1-mux.sock", loaded.Engines.Muxes.Single(m => m.Host == "h1").ControlSocket);
+        Assert.Equal("/opt/lbdeploy/sockets/h13-agent.sock", loaded.Engines.Agents.Single(a => a.Host == "h13").ControlSocket);
 
         // The plan carries it, and apply refuses to put a plan for real machines onto the testbed.
         var plan = Planner.Create(spec, "lb.yaml");
