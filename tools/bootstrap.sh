@@ -7,18 +7,18 @@
 # --with-test-tools: the test suite also renders the trace picture in a headless browser (chromium), loads the
 #   zsh completion script in zsh, and runs an sshd inside testbed hosts to stand in for real machines
 #   (openssh-server; its service is not needed and the tests start their own sshd).
-# --with-bench-tools: tools/bench-scapy.sh runs the scapy baseline (python3-scapy).
+# --with-bench-tools: tools/bench-scapy.sh runs the scapy baseline (python3-scapy), tools/bench-ab.sh runs ab (apache2-utils).
 # --dry-run: print what it would apt-get install, which mininet and dotnet it found, and change nothing.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$LB_ROOT"
 
-APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools openssh-client)
+APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools libxdp1 xdp-tools clang-14 libbpf-dev libxdp-dev openssh-client)
 dry_run=0
 for option in "$@"; do
   case $option in
     --with-test-tools) APT_PACKAGES+=(chromium zsh openssh-server) ;;
-    --with-bench-tools) APT_PACKAGES+=(python3-scapy) ;;
+    --with-bench-tools) APT_PACKAGES+=(python3-scapy apache2-utils) ;;
     --dry-run) dry_run=1 ;;
     *) lb_usage 2 ;;
   esac

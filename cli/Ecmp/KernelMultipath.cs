@@ -26,6 +26,9 @@ public static class KernelMultipath
     public const uint Fields = SourceIp | DestinationIp | IpProtocol | SourcePort | DestinationPort
         | InnerSourceIp | InnerDestinationIp | InnerIpProtocol | InnerSourcePort | InnerDestinationPort;
 
+    /// <summary>fib_multipath_hash_policy 3: hash the fields <see cref="Fields"/> names (custom multipath hash).</summary>
+    public const int Policy = 3;
+
     /// <summary>fib_multipath_hash_fields as a sysctl value (0x0df7).</summary>
     public static string FieldsText => $"0x{Fields:x4}";
 

@@ -42,6 +42,7 @@ public static class PlanRenderer
         var prefixes = new PrefixNames();
         var layout = EcmpLayout.Of(forwarding);
         var bmv2Counts = new Bmv2Counts[forwarding.Switches.Length];
+        var bmv2Models = new Bmv2SwitchModel[forwarding.Switches.Length];
         var switchFiles = new (string Path, string Text)[forwarding.Switches.Length][];
         Parallel.For(0, forwarding.Switches.Length, i =>
         {
@@ -50,6 +51,7 @@ public static class PlanRenderer
             if (spec.Target == SwitchTarget.Bmv2)
             {
                 var bmv2 = SwitchRules.Bmv2(switchForwarding, prefixes, layout);
+                bmv2Models[i] = bmv2;
                 bmv2Counts[i] = Bmv2Counts.Of(bmv2);
                 switchFiles[i] = [(PlanFiles.Bmv2Commands(name), TemplateRenderer.Render("switches/bmv2.txt.sbn", bmv2))];
                 return;
@@ -98,10 +100,15 @@ public static class PlanRenderer
         }
 
         // The linux target's mux watcher narrows the switches' VIP routes to the healthy muxes: its config is planned
-        // here like every other file (bmv2 switches would need their ECMP groups rewritten over thrift instead).
+        // here like every other file.
         if (spec.Target == SwitchTarget.Linux)
         {
             files[PlanFiles.Watcher] = WatchConfig.Of(spec.Vip.Address, spec.Muxes, forwarding).ToJson();
+        }
+        // The bmv2 target's watcher rewrites the VIP entries over thrift, to the ones planned for the live muxes.
+        if (spec.Target == SwitchTarget.Bmv2 && Bmv2Failover.Of(spec.Vip.Address, spec.Muxes, forwarding, layout, bmv2Models) is { } failover)
+        {
+            files[PlanFiles.Watcher] = WatchConfig.Thrift(spec.Vip.Address, spec.Muxes, failover).ToJson();
         }
         // The frr target's watcher gates each mux's VIP announcement on its engine's health.
         if (spec.Target == SwitchTarget.Frr)

@@ -22,10 +22,10 @@ public sealed record LinuxSwitchModel(
 /// templates/switches/forwarding.sh.sbn: the switch's fib_multipath_hash_fields and its pinned
 /// fib_multipath_hash_seed (<see cref="Ecmp.KernelMultipath"/>), which is what makes its ECMP choice computable.
 /// </summary>
-public sealed record MultipathHashModel(string Fields, uint Seed)
+public sealed record MultipathHashModel(int Policy, string Fields, uint Seed)
 {
     public static MultipathHashModel Of(uint fabricSeed, string switchName) =>
-        new(Ecmp.KernelMultipath.FieldsText, Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName));
+        new(Ecmp.KernelMultipath.Policy, Ecmp.KernelMultipath.FieldsText, Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName));
 }
 
 /// <summary>`NAME='nexthop via A dev X nexthop via B dev Y'`.</summary>
@@ -38,7 +38,14 @@ public sealed record LinuxEcmpSetModel(string Name, string NextHops);
 public sealed record LinuxRouteGroupModel(string Kind, IReadOnlyList<string> Routes);
 
 /// <summary>templates/switches/bmv2.txt.sbn: simple_switch_CLI commands for p4/ecmp.p4.</summary>
-public sealed record Bmv2SwitchModel(string Switch, int DeviceId, int ThriftPort, IReadOnlyList<Bmv2BlockModel> Blocks);
+public sealed record Bmv2SwitchModel(string Switch, int DeviceId, int ThriftPort, IReadOnlyList<Bmv2BlockModel> Blocks)
+{
+    /// <summary>The ECMP group each VIP prefix's entry uses (absent for a set_nhop entry): the mux watcher restores it.</summary>
+    public IReadOnlyDictionary<string, int> VipGroups { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>How many ECMP groups the commands install (ids 1..Groups); the mux watcher's own groups come after.</summary>
+    public int Groups { get; init; }
+}
 
 /// <summary>
 /// ipv4_lpm entries in route order, cut before each entry that uses an ECMP group first: <see cref="NewGroup"/>'s

@@ -18,6 +18,7 @@ public static partial class SwitchRules
         var groupOfList = new Dictionary<NextHop[], (int Id, int Members)>(ReferenceEqualityComparer.Instance);
         var nhopArguments = new Dictionary<NextHop, string>(ReferenceEqualityComparer.Instance);
         var blocks = new List<Bmv2BlockModel>();
+        var vipGroups = new Dictionary<string, int>(StringComparer.Ordinal);
         List<string>? entries = null;
         foreach (var route in forwarding.Routes)
         {
@@ -42,22 +43,36 @@ public static partial class SwitchRules
                 {
                     id = groups.Count + 1;
                     groups[key] = id;
-                    var count = EcmpLayout.Members(route.NextHops.Length, stride);
-                    var members = new List<Bmv2MemberModel>(count);
-                    for (var member = 0; member < count; member++)
-                    {
-                        var hop = route.NextHops[EcmpLayout.NextHopOf(member, route.NextHops.Length, stride)];
-                        members.Add(new Bmv2MemberModel(member, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor));
-                    }
-                    blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, members), entries = []));
+                    blocks.Add(new Bmv2BlockModel(new Bmv2GroupModel(id, Bmv2Members(route.NextHops, stride)), entries = []));
                 }
                 group = (id, EcmpLayout.Members(route.NextHops.Length, stride));
                 groupOfList[ListOf(route)] = group;
             }
             if (entries is null) blocks.Add(new Bmv2BlockModel(null, entries = []));
             entries.Add(Invariant($"ecmp_group {prefix} => {group.Id} {group.Members}"));
+            if (route.Kind == RouteKind.Vip) vipGroups[prefix] = group.Id;
         }
-        return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, blocks);
+        return new Bmv2SwitchModel(forwarding.Switch.Name, forwarding.Switch.DeviceId, forwarding.Switch.ThriftPort, blocks)
+        {
+            VipGroups = vipGroups,
+            Groups = groups.Count,
+        };
+    }
+
+    /// <summary>
+    /// The members of a group over <paramref name="nextHops"/> with <paramref name="stride"/>: n * stride of them,
+    /// member i forwarding to next hop <see cref="EcmpLayout.NextHopOf"/>(i) (the plan's polarisation layout).
+    /// </summary>
+    public static List<Bmv2MemberModel> Bmv2Members(IReadOnlyList<NextHop> nextHops, int stride)
+    {
+        var count = EcmpLayout.Members(nextHops.Count, stride);
+        var members = new List<Bmv2MemberModel>(count);
+        for (var member = 0; member < count; member++)
+        {
+            var hop = nextHops[EcmpLayout.NextHopOf(member, nextHops.Count, stride)];
+            members.Add(new Bmv2MemberModel(member, hop.Ingress.Mac.ToString(), hop.Egress.Port, hop.Neighbor));
+        }
+        return members;
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Lbdeploy.Rendering;
 /// socket and what it does about a mux's health. Linux target: for every switch whose VIP route leads straight to mux
 /// hosts, that route's full set of next hops (the rendered switch script stays the source of truth for it; the
 /// watcher only narrows it). frr target: the prefix each mux host announces while its engine is healthy (the watcher
-/// adds and removes the route that gates the announcement; BGP does the rest).
+/// adds and removes the route that gates the announcement; BGP does the rest). bmv2 target: <see cref="Bmv2"/>.
 /// </summary>
 public sealed record WatchConfig
 {
@@ -21,6 +21,26 @@ public sealed record WatchConfig
     public required ImmutableArray<WatchedMux> Muxes { get; init; }
     public required ImmutableArray<WatchedSwitch> Switches { get; init; }
     public ImmutableArray<WatchedAnnouncement> Announcements { get; init; } = [];
+
+    /// <summary>The bmv2 target: the VIP entries to rewrite over thrift for each set of live muxes (null elsewhere).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Bmv2Failover? Bmv2 { get; init; }
+
+    /// <summary>The bmv2 target's watch config: the switches whose VIP entry changes when muxes fail.</summary>
+    public static WatchConfig Thrift(Ipv4Address vip, IReadOnlyList<string> muxHosts, Bmv2Failover failover) => new()
+    {
+        Vip = vip.ToString(),
+        Muxes = [.. muxHosts.Select(m => new WatchedMux(m, PlanFiles.ControlSocket(m, "mux")))],
+        Switches = [],
+        Bmv2 = failover,
+    };
+
+    /// <summary>The names of the switches the watcher changes (linux and bmv2) or hosts it gates (frr), for its log lines.</summary>
+    [JsonIgnore]
+    public string Acts =>
+        Bmv2 is { } bmv2 ? $"VIP entries on {string.Join(", ", bmv2.Switches.Select(s => s.Name))} over thrift"
+        : Announcements.IsEmpty ? $"VIP routes on {string.Join(", ", Switches.Select(s => s.Name).Distinct())}"
+        : $"gating the VIP announcements of {string.Join(", ", Announcements.Select(a => a.Host))}";
 
     /// <summary>The frr target's watch config: each mux host's announcement of the VIP, gated by its engine's health.</summary>
     public static WatchConfig Gating(Ipv4Address vip, IReadOnlyList<string> muxHosts) => new()

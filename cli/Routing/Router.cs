@@ -29,8 +29,9 @@ public static class Router
         for (var i = 0; i < graph.Count; i++) hostsBySwitch[i] = [];
         foreach (var host in fabric.Hosts) hostsBySwitch[graph.IndexOf(fabric.AttachmentOf(host).Name)].Add(host);
 
-        var distances = new int[]?[graph.Count];
-        int[] DistancesTo(int target) => distances[target] ??= graph.Bfs(target);
+        // One BFS per destination switch, shared by the host routes and the VIP routes.
+        var vipRouting = new VipRouting(fabric, graph);
+        int[] DistancesTo(int target) => vipRouting.DistancesTo(target);
 
         var perSwitch = new List<Route>[graph.Count];
         for (var i = 0; i < graph.Count; i++) perSwitch[i] = new List<Route>(fabric.Hosts.Length + vips.Count);
@@ -57,30 +58,10 @@ public static class Router
 
         foreach (var vip in vips)
         {
-            var muxSwitches = vip.Muxes.Select(m => graph.IndexOf(fabric.AttachmentOf(fabric.FindHost(m)!).Name)).Distinct().ToArray();
-            var destination = Ipv4Prefix.Host(vip.Vip);
+            var routes = vipRouting.RoutesOf(vip.Vip, vip.Muxes);
             for (var s = 0; s < graph.Count; s++)
             {
-                ImmutableArray<NextHop> nextHops;
-                if (muxSwitches.Contains(s))
-                {
-                    nextHops = [.. vip.Muxes
-                        .Where(m => hostsBySwitch[s].Any(h => h.Name == m))
-                        .Select(m => graph.HostNextHop(s, m))
-                        .DistinctBy(n => n.Neighbor)
-                        .OrderBy(n => n.Egress.Port)];
-                }
-                else
-                {
-                    var nearest = muxSwitches.Select(m => DistancesTo(m)[s]).Min();
-                    if (nearest == SwitchGraph.Unreachable) continue;
-                    nextHops = [.. muxSwitches
-                        .Where(m => DistancesTo(m)[s] == nearest)
-                        .SelectMany(m => graph.NextHopsToward(s, DistancesTo(m)))
-                        .DistinctBy(n => n.Neighbor)
-                        .OrderBy(n => n.Egress.Port)];
-                }
-                perSwitch[s].Add(new Route(destination, RouteKind.Vip, nextHops));
+                if (routes[s] is { } route) perSwitch[s].Add(route);
             }
         }
 

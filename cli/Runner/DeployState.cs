@@ -22,7 +22,7 @@ public sealed record DeployState
     /// <summary>What the fabric was when applied (<see cref="NetworkLocator.Fingerprint"/>): verify refuses a plan of another.</summary>
     public string? FabricFingerprint { get; init; }
 
-    /// <summary>The mux watcher apply started (linux target), or null.</summary>
+    /// <summary>The mux watcher apply started, or null.</summary>
     public AppliedWatcher? Watcher { get; init; }
 
     /// <summary>True when every node this state was applied to still runs with the same shell pid.</summary>

@@ -144,7 +144,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         }
         Save();
         DeleteStalePlanFiles(plan);
-        // 5. The mux watcher (linux target): started once, restarted when the muxes or VIP routes it watches change.
+        // 5. The mux watcher: started once, restarted when the muxes or VIP routes it watches change.
         state = state with { Watcher = await watcherProcess.EnsureAsync(plan, state, output, ct) };
         Store.Save(state);
         // 6. The frr target's routes come from BGP: done when every planned session is up and every switch's
@@ -196,7 +196,11 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
             // processes can have survived, and those are stopped by pid.
-            foreach (var unit in state.Units) await UnitOperations.StopAsync(unit, environment);
+            foreach (var unit in state.Units)
+            {
+                await UnitOperations.StopAsync(unit, environment);
+                UnitOperations.ForgetPoolHistory(unit);
+            }
             foreach (var folder in state.Units.Select(u => u.RuntimeDirectory).OfType<string>().Where(Directory.Exists)) Directory.Delete(folder, recursive: true);
             Store.Delete();
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
@@ -212,6 +216,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                 try
                 {
                     await RemoveAsync(ops, unit, ct);
+                    UnitOperations.ForgetPoolHistory(unit);
                     lock (removed) removed.Add(unit.Label);
                     Say($"  - {unit.Label,-12} removed");
                 }

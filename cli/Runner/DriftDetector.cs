@@ -10,7 +10,8 @@ namespace Lbdeploy.Runner;
 /// <summary>
 /// Reads the live state of applied units whose hash did not change and says where it drifted from the plan, read-only
 /// and inside the nodes: a switch's kernel FIB against its planned routes (<see cref="FibDrift"/>, linux and frr
-/// targets; on frr the routes are the router unit's, so drift there is the router's), and the VIP on each DIP's
+/// targets; on frr the routes are the router unit's, so drift there is the router's) and its ECMP hash settings
+/// (<see cref="MultipathDrift"/>, the switch unit's on both), and the VIP on each DIP's
 /// interface, as vip-up.sh installs it (`ip -j addr`), and DIPs a mux drained (`lbdeploy drain`) or weighted
 /// (`lbdeploy weight`) at run time against lb.yaml (observed, not repaired: see <see cref="RuntimeChangesAsync"/>). Dead processes are not its business: the change set sees them
 /// from the process table. The <see cref="Deployer"/> receives it, so `diff` shows and `apply` repairs the same drift.
@@ -50,6 +51,16 @@ public sealed class DriftDetector(RunnerEnvironment environment)
                 })]));
             }
         }
+        if (FibVerifier.AppliesTo(plan))
+        {
+            // Both targets' switch units set the kernel's ECMP hash (linux: the switch script; frr: its kernel script).
+            foreach (var planned in plan.Forwarding.Switches)
+            {
+                var name = planned.Switch.Name;
+                if (!byKey.TryGetValue($"switch:{name}", out var unit)) continue;
+                reads.Add(async () => (unit.Key, [.. (await HashSettingsAsync(name, plan.FabricHashSeed, shell, ct)).Select(what => new Drift(unit.Label, name, what))]));
+            }
+        }
         foreach (var dip in plan.Dips)
         {
             if (!byKey.TryGetValue($"vip:{dip.Host}", out var unit) || plan.Fabric.FindHost(dip.Host) is not { } host) continue;
@@ -75,7 +86,9 @@ public sealed class DriftDetector(RunnerEnvironment environment)
                 gate.Release();
             }
         }));
-        return results.Where(r => !r.Drift.IsEmpty).ToDictionary(r => r.Key, r => r.Drift, StringComparer.Ordinal);
+        // A switch unit is read twice (its FIB and its hash settings on linux): one unit, all its drift.
+        return results.Where(r => !r.Drift.IsEmpty).GroupBy(r => r.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.SelectMany(r => r.Drift).ToImmutableArray(), StringComparer.Ordinal);
     }
 
     /// <summary>The VIP routes the mux watcher narrows to the healthy muxes while it runs (linux target), by switch.</summary>
@@ -95,6 +108,13 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [$"`{FibVerifier.Command}` gave an unreadable table: {error}"];
         var prefix = name + ": ";
         return [.. FibDrift.Compare(planned, table, target).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
+    }
+
+    /// <summary>A switch's ECMP hash settings against the plan (<see cref="MultipathDrift"/>); unreadable settings are one difference.</summary>
+    private static async Task<IReadOnlyList<string>> HashSettingsAsync(string name, uint fabricSeed, INodeShell shell, CancellationToken ct)
+    {
+        var result = await RunAsync(shell, name, MultipathDrift.Command, ct);
+        return result is { Succeeded: true } ? MultipathDrift.Compare(result.StandardOutput, fabricSeed, name) : [Unreadable(result, MultipathDrift.Command)];
     }
 
     /// <summary>What `diff` says after a runtime drain (apply leaves an operator's drain alone).</summary>

@@ -9,7 +9,7 @@ namespace Lbdeploy.Runner;
 
 /// <summary>
 /// The verify row "switch FIBs": every switch's kernel routing table, read inside the switch node, holds exactly the
-/// plan's routes (<see cref="FibDrift"/>). For the targets whose switches are Linux routers (linux, frr); a bmv2
+/// plan's routes (<see cref="FibDrift"/>), and its kernel hashes ECMP as planned (<see cref="MultipathDrift"/>). For the targets whose switches are Linux routers (linux, frr); a bmv2
 /// switch has no kernel table to read.
 /// </summary>
 public static class FibVerifier
@@ -39,7 +39,7 @@ public static class FibVerifier
             await gate.WaitAsync(ct);
             try
             {
-                differences[i] = await CompareAsync(planned, plan.Target, shell, ct);
+                differences[i] = [.. await CompareAsync(planned, plan.Target, shell, ct), .. await CompareHashAsync(planned.Switch.Name, plan.FabricHashSeed, shell, ct)];
             }
             finally
             {
@@ -51,11 +51,27 @@ public static class FibVerifier
         var prefixes = switches.Sum(s => s.Routes.Length);
         if (all.Count == 0)
         {
-            return new VerifyCheck(CheckName, true, string.Create(CultureInfo.InvariantCulture, $"{switches.Length} switches hold exactly the plan's routes ({prefixes} prefixes)"));
+            return new VerifyCheck(CheckName, true, string.Create(CultureInfo.InvariantCulture, $"{switches.Length} switches hold exactly the plan's routes ({prefixes} prefixes) and ECMP hash settings"));
         }
         var drifting = differences.Count(d => d.Count > 0);
         return new VerifyCheck(CheckName, false, string.Create(CultureInfo.InvariantCulture,
             $"{drifting}/{switches.Length} switches differ from the plan ({all.Count} {(all.Count == 1 ? "difference" : "differences")}): {string.Join(" | ", all.Take(ShownDifferences))}{(all.Count > ShownDifferences ? " | ..." : "")}"));
+    }
+
+    /// <summary>One switch's ECMP hash settings against the plan (<see cref="MultipathDrift"/>); unreadable settings are one difference.</summary>
+    private static async Task<IReadOnlyList<string>> CompareHashAsync(string name, uint fabricSeed, INodeShell shell, CancellationToken ct)
+    {
+        ShellResult result;
+        try
+        {
+            result = await shell.RunAsync(name, MultipathDrift.Command, CommandTimeout, ct);
+        }
+        catch (RunnerException e)
+        {
+            return [$"{name}: {e.Message}"];
+        }
+        if (!result.Succeeded) return [result.Summary()];
+        return [.. MultipathDrift.Compare(result.StandardOutput, fabricSeed, name).Select(d => $"{name}: {d}")];
     }
 
     /// <summary>One switch's differences; a table that cannot be read is one.</summary>

@@ -41,7 +41,7 @@ public static class NetworkLocator
             {
                 throw new RunnerException($"{plan.SpecPath} targets bmv2 switches but the network of {StateDirectories.Root} is lbdeploy's testbed (Linux-router switches); set switches.target: linux, or run the fabric with p4run and use another {StateDirectories.Variable}");
             }
-            if (!ExistsOnPath("simple_switch_CLI"))
+            if (!ExistsOnPath(Bmv2Cli.DefaultProgram))
             {
                 throw new RunnerException("switches.target is bmv2 but simple_switch_CLI is not installed; install bmv2 (p4-utils) or set switches.target: linux");
             }

@@ -4,7 +4,7 @@ namespace Lbdeploy.Runner;
 
 /// <summary>
 /// Everything apply, destroy, verify and the mux watcher act through: the state record, the nodes' shells, the
-/// process table, daemons started on this machine, the engines' control sockets and the clock. Commands use
+/// process table, daemons started on this machine, the engines' control sockets, the clock and the bmv2 CLI. Commands use
 /// <see cref="Default"/>; tests pass fakes, so the runner's decisions run without a network.
 /// </summary>
 public sealed record RunnerEnvironment(
@@ -13,7 +13,8 @@ public sealed record RunnerEnvironment(
     IProcessTable Processes,
     IDaemonLauncher Daemons,
     IEngineControl Engines,
-    TimeProvider Time)
+    TimeProvider Time,
+    string Bmv2CliProgram = Bmv2Cli.DefaultProgram)
 {
     /// <summary>The real machine, with the state folder this process uses.</summary>
     public static RunnerEnvironment Default => new(

@@ -150,6 +150,18 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         File.Move(temporary, own, overwrite: true);
     }
 
+    /// <summary>
+    /// The deployment is being destroyed: a stopped mux's pool history (and any half-written copy) goes with it. Not on
+    /// a restart within a deployment, where the history is what lets the mux come back knowing the earlier owners.
+    /// </summary>
+    internal static void ForgetPoolHistory(AppliedUnit unit)
+    {
+        if (unit.Kind != UnitKind.Mux || unit.ControlSocket is not { } socket) return;
+        var history = PoolHistoryFile.PathFor(socket);
+        foreach (var file in new[] { history, history + ".tmp", history + ".seed" })
+            if (File.Exists(file)) File.Delete(file);
+    }
+
     /// <summary>The engine's config file was rewritten: tell it to re-read it (no restart, flows survive).</summary>
     public async Task<AppliedUnit> ReloadEngineAsync(DeployUnit unit, AppliedUnit running, CancellationToken ct)
     {
@@ -296,22 +308,6 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
 
     private string Fingerprint(int pid) => environment.Processes.Fingerprint(pid);
 
-    /// <summary>simple_switch_CLI answers "Unknown syntax" to the plan's `#` header lines: send commands only.</summary>
-    private static string WithoutComments(string commands) =>
-        string.Join('\n', commands.Split('\n').Where(line => !line.TrimStart().StartsWith('#') && line.Trim().Length > 0)) + "\n";
-
-    private static async Task Bmv2CliAsync(string sw, int thriftPort, string commands, CancellationToken ct)
-    {
-        var result = await Cli.Wrap("simple_switch_CLI")
-            .WithArguments(["--thrift-port", thriftPort.ToString(CultureInfo.InvariantCulture)])
-            .WithStandardInputPipe(PipeSource.FromString(WithoutComments(commands)))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(ct);
-        var failed = result.StandardOutput.Split('\n')
-            .Where(l => l.Contains("Error", StringComparison.Ordinal) || l.Contains("Invalid", StringComparison.Ordinal)).ToList();
-        if (result.ExitCode != 0 || failed.Count > 0)
-        {
-            throw new RunnerException($"switch {sw} (thrift port {thriftPort}): simple_switch_CLI failed: {string.Join(" | ", failed.Take(3))}{result.StandardError.Trim()}");
-        }
-    }
+    private Task Bmv2CliAsync(string sw, int thriftPort, string commands, CancellationToken ct) =>
+        new Bmv2Cli(environment.Bmv2CliProgram).RunAsync(sw, thriftPort, commands, ct);
 }

@@ -75,8 +75,23 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
         checks.Add(await PingallAsync(ct));
         checks.AddRange(await ClientChecksAsync(ct));
         var after = await ReadStatsAsync(engines, checks, recordHealth: false, ct);
-        checks.AddRange(TrafficChecks(before, after));
+        var settled = await SettledMuxStatsAsync(engines, after, ct);
+        checks.AddRange(TrafficChecks(before, after, settled));
         return checks;
+    }
+
+    /// <summary>
+    /// When a mux sees a DIP down at the end of verify, the muxes' stats read again once health could have taken it back
+    /// (rise good probes): a DIP that fails for a moment on a starved machine and recovers is a flap, named as such;
+    /// one still down is a failure. Null when every DIP was up.
+    /// </summary>
+    private async Task<Dictionary<string, EngineStats>?> SettledMuxStatsAsync(List<AppliedUnit> engines, Dictionary<string, EngineStats> after, CancellationToken ct)
+    {
+        var anyDown = plan.Muxes.Any(m => after.TryGetValue($"mux:{m.Host}", out var s) && s.Dips?.Any(d => d.Health is not null && d.Health != "up") == true);
+        if (!anyDown || plan.Muxes.FirstOrDefault()?.Engine.Health is not { Enabled: true } health) return null;
+        var settle = TimeSpan.FromMilliseconds((health.Rise + 1) * health.IntervalMs + health.TimeoutMs);
+        await Task.Delay(settle, environment.Time, ct);
+        return await ReadStatsAsync(engines.Where(e => e.Kind == UnitKind.Mux).ToList(), [], recordHealth: false, ct);
     }
 
     /// <summary>The mux watcher runs and finished a round recently (it rewrites its status every round).</summary>
@@ -203,7 +218,8 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
         return stats;
     }
 
-    private IEnumerable<VerifyCheck> TrafficChecks(Dictionary<string, EngineStats> before, Dictionary<string, EngineStats> after)
+    private IEnumerable<VerifyCheck> TrafficChecks(Dictionary<string, EngineStats> before, Dictionary<string, EngineStats> after,
+        Dictionary<string, EngineStats>? settled)
     {
         long Delta(string key, Func<EngineStats, long> counter) =>
             after.TryGetValue(key, out var a) ? counter(a) - (before.TryGetValue(key, out var b) ? counter(b) : 0) : 0;
@@ -235,9 +251,19 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
                 .Where(v => v.Dip?.Health is not null)
                 .ToList();
             if (views.Count == 0) continue;
-            var down = views.Where(v => v.Dip!.Health != "up").Select(v => v.Mux).ToList();
+            var flapped = views.Where(v => v.Dip!.Health != "up").Select(v => v.Mux).ToList();
+            var down = flapped;
+            if (flapped.Count > 0 && settled is not null)
+            {
+                views = muxKeys.Where(settled.ContainsKey)
+                    .Select(key => (Mux: settled[key].Host, Dip: settled[key].Dips?.FirstOrDefault(d => d.Name == dip.Host)))
+                    .Where(v => v.Dip?.Health is not null)
+                    .ToList();
+                down = views.Count == 0 ? flapped : views.Where(v => v.Dip!.Health != "up").Select(v => v.Mux).ToList();
+            }
+            var flap = flapped.Count > 0 ? $"; it flapped: DOWN on {string.Join(", ", flapped)} a moment before, check its agent log" : "";
             yield return new VerifyCheck($"health dip {dip.Host}", down.Count == 0, down.Count == 0
-                ? $"up on every mux ({string.Join(", ", views.Select(v => $"{v.Mux}: last report {v.Dip!.LastReportMs} ms ago"))})"
+                ? $"up on every mux ({string.Join(", ", views.Select(v => $"{v.Mux}: last report {v.Dip!.LastReportMs} ms ago"))}){flap}"
                 : $"DOWN on {string.Join(", ", down)}: its server fails the agent's probe or the agent is silent; check the server on {dip.Host} and its agent log");
         }
 

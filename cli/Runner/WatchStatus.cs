@@ -6,7 +6,7 @@ namespace Lbdeploy.Runner;
 
 /// <summary>
 /// What the watcher last saw and did, rewritten every round (<see cref="DeployPaths.WatchStatusFile"/>); verify and
-/// status read it. <see cref="Routes"/>: the linux target's VIP routes as installed; <see cref="Announcing"/>: the frr
+/// status read it. <see cref="Routes"/>: the VIP routes (linux) or entries (bmv2) as installed; <see cref="Announcing"/>: the frr
 /// target's mux hosts whose announcement is on (null on the linux target).
 /// </summary>
 public sealed record WatchStatus(

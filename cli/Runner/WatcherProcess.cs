@@ -9,9 +9,9 @@ namespace Lbdeploy.Runner;
 /// <summary>
 /// Starts and stops the mux watcher (`lbdeploy watch`, a hidden command) as a daemon in lbdeploy's own (root)
 /// namespace: it only reads control sockets (Unix sockets on the shared filesystem) and /proc, and runs `ip route`
-/// inside switch nodes (linux target) or the gating script inside mux hosts (frr target) through <see cref="HostShell"/>.
-/// Log <see cref="DeployPaths.WatcherLog"/>, pid <see cref="DeployPaths.WatcherPid"/>. Not on bmv2: its switches would
-/// need their ECMP group members rewritten over thrift, which it does not do.
+/// inside switch nodes (linux target) or the gating script inside mux hosts (frr target) through <see cref="HostShell"/>,
+/// or simple_switch_CLI on the bmv2 switches' thrift ports (localhost, bmv2 target).
+/// Log <see cref="DeployPaths.WatcherLog"/>, pid <see cref="DeployPaths.WatcherPid"/>.
 /// </summary>
 public sealed class WatcherProcess(RunnerEnvironment environment)
 {
@@ -22,7 +22,7 @@ public sealed class WatcherProcess(RunnerEnvironment environment)
 
     private DeployPaths Paths => environment.Paths;
 
-    /// <summary>The plan has a watcher (it planned its config: linux and frr targets).</summary>
+    /// <summary>The plan has a watcher (it planned its config: every target, bmv2 up to <see cref="Bmv2Failover.MaxMuxes"/> muxes).</summary>
     public static bool IsWanted(DeploymentPlan plan) => plan.Files.ContainsKey(PlanFiles.Watcher);
 
     /// <summary>(Re)starts the watcher when it is not running or the plan's watch config changed; stops it when the plan has none.</summary>
@@ -39,10 +39,7 @@ public sealed class WatcherProcess(RunnerEnvironment environment)
         if (state.Watcher is { } stale) await StopAsync(stale);
         var config = WatchConfig.Load(Paths.WatchConfigFile);
         var watcher = await StartAsync(ct) with { ConfigHash = hash };
-        var acts = config.Announcements.IsEmpty
-            ? $"VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name).Distinct())}"
-            : $"gating the VIP announcements of {string.Join(", ", config.Announcements.Select(a => a.Host))}";
-        output.WriteLine($"  + watcher      watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} ({acts}), pid {watcher.Pid}");
+        output.WriteLine($"  + watcher      watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} ({config.Acts}), pid {watcher.Pid}");
         return watcher;
     }
 

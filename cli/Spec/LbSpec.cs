@@ -119,8 +119,8 @@ public static class SwitchTargets
 }
 
 /// <summary>
-/// The engines' settings. <see cref="PacketIo"/>: how the engines move packets, "ring" (AF_PACKET rings) or "pcap"
-/// (the mux uses libpcap, the agent raw IP sockets).
+/// The engines' settings. <see cref="PacketIo"/>: how the engines move packets, "ring" (AF_PACKET rings), "pcap"
+/// (the mux uses libpcap, the agent raw IP sockets) or "xdp" (AF_XDP, falling back to rings).
 /// </summary>
 public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, PacketIoKind PacketIo)
 {

@@ -446,7 +446,7 @@ public static partial class SpecReader
             }
         }
         var packetIo = EngineSpec.Default.PacketIo;
-        if (YamlFields.Optional(engine, "packet_io") is { } ioField && f.Text(ioField, "ring or pcap") is { } ioText)
+        if (YamlFields.Optional(engine, "packet_io") is { } ioField && f.Text(ioField, "ring, pcap or xdp") is { } ioText)
         {
             if (PacketIoNames.Parse(ioText) is { } kind)
             {
@@ -455,7 +455,7 @@ public static partial class SpecReader
             else
             {
                 var suggestion = Suggestions.Closest(ioText, PacketIoNames.All);
-                f.Error(ioField.Value, ioField.Path, $"unknown packet_io {TerminalText.Quote(ioText)}; use ring (AF_PACKET rings, the default) or pcap (libpcap){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+                f.Error(ioField.Value, ioField.Path, $"unknown packet_io {TerminalText.Quote(ioText)}; use ring (AF_PACKET rings, the default), pcap (libpcap) or xdp (AF_XDP){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
             }
         }
         var secondChance = YamlFields.Optional(engine, "second_chance") is { } chanceField ? ReadSecondChance(f, chanceField, target) : SecondChanceSpec.Default;

@@ -34,15 +34,17 @@ public static class FlowTracer
     /// The trace with the frr target's ECMP branches that a live capture saw (<see cref="ObservedBranches"/>) instead of the
     /// assumed lowest ones: `trace --live` re-walks the path the packet really took before comparing headers.
     /// </summary>
-    public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request, ObservedBranches? observed)
+    /// <param name="randomSeeds">linux target: why the switches' seeds are not the plan's (a kernel without
+    /// fib_multipath_hash_seed keeps a random one), or null. Then the branches are observed or assumed, as on frr.</param>
+    public static FlowTrace Trace(DeploymentPlan plan, TraceRequest request, ObservedBranches? observed, string? randomSeeds = null)
     {
         var fabric = plan.Fabric;
         var flow = ResolveFlow(plan, request);
         var bmv2 = plan.Target == Spec.SwitchTarget.Bmv2;
         // bmv2's and the linux target's branches are computed: a capture that differs is a difference to flag, never
         // an override. FRR's zebra orders the next hops it installs itself, so there the branch is observed or assumed.
-        var computed = ComputesBranches(plan);
-        var walker = new PathWalker(plan, bmv2, computed ? null : observed);
+        var computed = ComputesBranches(plan, randomSeeds);
+        var walker = new PathWalker(plan, bmv2, computed ? null : observed, randomSeeds);
         var legs = ImmutableArray.CreateBuilder<TraceLeg>();
         var notes = ImmutableArray.CreateBuilder<string>();
         // The frr target forwards with the same Linux kernel multipath as the linux target; only who installs the routes differs.
@@ -52,6 +54,8 @@ public static class FlowTracer
             : computed
                 ? new TraceEcmp(true, $"linux: the kernel's multipath hash (policy 3, fields {KernelMultipath.FieldsText}: the 5-tuple and, in the tunnel, the inner 5-tuple) " +
                     $"with each switch's pinned seed (from switches.hash_seed {plan.FabricHashSeed}), hash-threshold over the branches in route order; each branch shown is the one this flow takes (kernels from 6.11)")
+            : randomSeeds is not null
+                ? new TraceEcmp(false, $"linux: {randomSeeds}, so the switches hash with a random seed; every equal-cost branch is listed and the one the captured packet took is marked (observed)")
             : observed is not null
                 ? new TraceEcmp(false, $"{kernel}: FRR orders the next hops it installs, which decides the kernel's branch; --live shows every equal-cost branch and marks the one the captured packet took (observed)")
                 : new TraceEcmp(false, $"{kernel}: the switches' seeds are pinned, but FRR orders the next hops it installs and that order decides the branch; " +
@@ -108,7 +112,9 @@ public static class FlowTracer
             return Finish(plan, flow, ecmp, legs, balancing, $"the reply never reaches {client.Name}: {dsr.Outcome}", notes);
 
         if (legs.Any(l => l.Hops.Any(h => h.Decision is { IsAssumed: true })))
-            notes.Add("frr target: ECMP branches marked 'assumed' may differ on the running network (FRR orders the next hops it installs)");
+            notes.Add(randomSeeds is null
+                ? "frr target: ECMP branches marked 'assumed' may differ on the running network (FRR orders the next hops it installs)"
+                : "linux target: ECMP branches marked 'assumed' were not seen on the wire and may differ (random seeds)");
         return Finish(plan, flow, ecmp, legs, balancing,
             $"{client.Name} -> {mux} (mux) -> {dipHost.Name} (DIP) -> {client.Name}: the reply reaches the client without the mux (DSR)", notes, complete: true);
     }
@@ -121,7 +127,8 @@ public static class FlowTracer
     /// Whether the plan alone settles every ECMP branch: bmv2 (crc16) and the linux target (the kernel hash with the
     /// plan's seeds over the next hops in the order the plan's scripts install them).
     /// </summary>
-    internal static bool ComputesBranches(DeploymentPlan plan) => plan.Target is Spec.SwitchTarget.Bmv2 or Spec.SwitchTarget.Linux;
+    internal static bool ComputesBranches(DeploymentPlan plan, string? randomSeeds = null) =>
+        plan.Target == Spec.SwitchTarget.Bmv2 || (plan.Target == Spec.SwitchTarget.Linux && randomSeeds is null);
 
     /// <summary>The tunnelled packet's 5-tuple, which the kernel hashes too (the inner fields); null when not tunnelled.</summary>
     internal static FlowTuple? InnerTuple(TraceFrame frame) =>
@@ -221,7 +228,7 @@ public static class FlowTracer
     }
 
     /// <summary>Follows one packet hop by hop through the plan's tables, rewriting its headers as each switch does.</summary>
-    internal sealed class PathWalker(DeploymentPlan plan, bool bmv2, ObservedBranches? observed)
+    internal sealed class PathWalker(DeploymentPlan plan, bool bmv2, ObservedBranches? observed, string? randomSeeds = null)
     {
         private readonly ForwardingTables tables = new(plan.Forwarding);
         private readonly EcmpLayout layout = bmv2 ? EcmpLayout.Of(plan.Forwarding) : EcmpLayout.Plain;
@@ -302,8 +309,14 @@ public static class FlowTracer
             if (!route.IsEcmp) return new TraceDecision(prefix, kind, branches, 0, true, null, "single next hop");
             if (observed?.Egress(legKind, switchName) is { } seen && branches.FirstOrDefault(b => b.Interface == seen) is { } taken)
             {
-                return new TraceDecision(prefix, kind, branches, taken.Index, false, null,
-                    $"kernel hash over next hops FRR orders itself: any of {branches.Length} branches; branch {taken.Index} observed on the wire", Observed: true);
+                return new TraceDecision(prefix, kind, branches, taken.Index, false, null, randomSeeds is null
+                    ? $"kernel hash over next hops FRR orders itself: any of {branches.Length} branches; branch {taken.Index} observed on the wire"
+                    : $"kernel hash with a random seed: any of {branches.Length} branches; branch {taken.Index} observed on the wire", Observed: true);
+            }
+            if (randomSeeds is not null)
+            {
+                return new TraceDecision(prefix, kind, branches, 0, false, null,
+                    $"kernel hash with a random seed: any of {branches.Length} branches; assumed 0 (lowest port)");
             }
             if (plan.Target == Spec.SwitchTarget.Linux)
             {

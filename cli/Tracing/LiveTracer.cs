@@ -20,7 +20,9 @@ namespace Lbdeploy.Tracing;
 /// file, then reads the files (<see cref="CaptureFile"/>) and lays each captured frame beside the predicted one. The
 /// captures end as soon as every hop of every leg was captured, or <see cref="CaptureSeconds"/> after the packet. On
 /// frr the order of the kernel's next hops is FRR's, so the ECMP choice is not predicted: the trace is re-walked along
-/// the branches the packet took, which are reported rather than flagged (bmv2 and linux: a different branch is flagged). Everything runs in the nodes through <see cref="HostShell"/>.
+/// the branches the packet took, which are reported rather than flagged (bmv2 and linux: a different branch is flagged;
+/// linux switches whose kernel lacks fib_multipath_hash_seed hash with a random seed, and are treated like frr's).
+/// Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
 public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
 {
@@ -47,13 +49,39 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
     public async Task<FlowTrace> TraceAsync(DeploymentPlan plan, TraceRequest request, CancellationToken cancellationToken = default)
     {
         var started = clock.GetTimestamp();
-        var predicted = FlowTracer.Trace(plan, request);
-        var flow = predicted.Flow;
+        var flow = FlowTracer.Trace(plan, request).Flow;
         var points = CapturePoints(plan, flow);
-        var (frames, wait) = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen)), seen), cancellationToken);
-        var walked = FlowTracer.Trace(plan, request, Observe(plan, frames));
-        var live = Compare(plan, predicted, walked, frames, Sender(flow), (clock.GetElapsedTime(started), wait), points.Count);
-        return walked with { Live = live };
+        if (!points.Keys.All(p => shell.Network.Contains(p.Node)))
+        {
+            throw new TraceException($"trace --live: the nodes of {flow.Client}'s paths are not running ({shell.Network.Describe()}); start the deployment (lbdeploy up) first");
+        }
+        var randomSeeds = plan.Target == Spec.SwitchTarget.Linux
+            ? await MissingSeedsAsync(shell, points.Keys.Select(p => p.Node).Where(plan.Fabric.IsSwitch).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), cancellationToken)
+            : null;
+        var predicted = FlowTracer.Trace(plan, request, null, randomSeeds);
+        var (frames, wait) = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen), randomSeeds), seen), cancellationToken);
+        var walked = FlowTracer.Trace(plan, request, Observe(plan, frames), randomSeeds);
+        var live = Compare(plan, predicted, walked, frames, Sender(flow), (clock.GetElapsedTime(started), wait), points.Count, FlowTracer.ComputesBranches(plan, randomSeeds));
+        return randomSeeds is null
+            ? walked with { Live = live }
+            : walked with { Live = live, Notes = walked.Notes.Insert(0, $"{randomSeeds}: the ECMP branches shown are the ones the packet took (observed), not computed from the plan's seeds") };
+    }
+
+    /// <summary>The sysctl the linux target pins each switch's ECMP seed with (kernels from 6.11).</summary>
+    internal const string SeedSysctl = "/proc/sys/net/ipv4/fib_multipath_hash_seed";
+
+    /// <summary>
+    /// Which of <paramref name="switches"/> have no <see cref="SeedSysctl"/> (read inside each switch node, no
+    /// traffic), as one phrase naming them and the kernel; null when every one has it.
+    /// </summary>
+    internal static async Task<string?> MissingSeedsAsync(INodeShell shell, IReadOnlyList<string> switches, CancellationToken ct)
+    {
+        var reads = await Task.WhenAll(switches.Select(sw => shell.RunAsync(sw, $"cat {SeedSysctl}", TimeSpan.FromSeconds(5), ct)));
+        var missing = switches.Where((_, i) => !reads[i].Succeeded).ToList();
+        if (missing.Count == 0) return null;
+        var release = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "unknown";
+        var names = missing.Count <= 4 ? string.Join(", ", missing) : $"{string.Join(", ", missing.Take(4))} and {missing.Count - 4} more";
+        return $"{names} {(missing.Count == 1 ? "has" : "have")} no net.ipv4.fib_multipath_hash_seed (kernel {release}; it needs 6.11)";
     }
 
     /// <summary>The egress interface each switch sent each leg on, as captured.</summary>
@@ -154,10 +182,6 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         Dictionary<(string Node, string Interface, string Direction), int> points, TraceFlow flow,
         Func<Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>, bool> complete, CancellationToken cancellationToken)
     {
-        if (!points.Keys.All(p => shell.Network.Contains(p.Node)))
-        {
-            throw new TraceException($"trace --live: the nodes of {flow.Client}'s paths are not running ({shell.Network.Describe()}); start the deployment (lbdeploy up) first");
-        }
         var dir = Directory.CreateTempSubdirectory("lbdeploy-live-").FullName;
         var runs = new Dictionary<string, Task<ShellResult>>(StringComparer.Ordinal);
         string FileOf((string Node, string Interface, string Direction) p) => Path.Combine(dir, $"{p.Node}_{p.Interface}_{p.Direction}");
@@ -261,9 +285,9 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         : null;
 
     private static TraceLive Compare(DeploymentPlan plan, FlowTrace predicted, FlowTrace walked,
-        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures)
+        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures,
+        bool computed)
     {
-        var computed = FlowTracer.ComputesBranches(plan);
         var hops = ImmutableArray.CreateBuilder<LiveHop>();
         var all = ImmutableArray.CreateBuilder<string>();
         TraceFrame? Find(string leg, string node, string iface, string direction) =>

@@ -20,6 +20,17 @@ public sealed partial record P4Interface(ImmutableArray<P4Table> Tables, Immutab
 
     public static P4Interface Load(string path) => Parse(File.ReadAllText(path));
 
+    /// <summary>p4/ecmp.p4 as embedded in this build: the program the bmv2 target's switches run.</summary>
+    public static P4Interface Ecmp => EcmpProgram.Value;
+
+    private static readonly Lazy<P4Interface> EcmpProgram = new(() =>
+    {
+        using var stream = typeof(P4Interface).Assembly.GetManifestResourceStream("p4/ecmp.p4")
+            ?? throw new InvalidOperationException("p4/ecmp.p4 is not embedded; add it to the EmbeddedResource items of cli/Lbdeploy.csproj");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd());
+    });
+
     public static P4Interface Parse(string source)
     {
         var text = StripComments(source);
@@ -91,37 +102,45 @@ public sealed partial record P4Interface(ImmutableArray<P4Table> Tables, Immutab
 
     /// <summary>
     /// Problems of one simple_switch_CLI command against this program (empty when it would load): supports
-    /// <c>table_add TABLE ACTION KEY... =&gt; PARAM...</c>, <c>table_set_default TABLE ACTION PARAM...</c> and
-    /// <c>table_clear TABLE</c>.
+    /// <c>table_add TABLE ACTION KEY... =&gt; PARAM...</c>, <c>table_set_default TABLE ACTION PARAM...</c>,
+    /// <c>table_clear TABLE</c>, and what the mux watcher sends: <c>table_modify TABLE ACTION HANDLE =&gt; PARAM...</c>,
+    /// <c>table_delete TABLE HANDLE</c> and <c>table_dump_entry_from_key TABLE KEY...</c>.
     /// </summary>
     public ImmutableArray<string> CheckCommand(string line)
     {
         var errors = ImmutableArray.CreateBuilder<string>();
         var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         if (words.Length == 0 || words[0].StartsWith('#')) return [];
-        if (words[0] == "table_clear")
+        if (words[0] is "table_clear" or "table_delete" or "table_dump_entry_from_key")
         {
-            if (words.Length != 2) return [$"'{line}': expected table_clear TABLE"];
-            return FindTable(words[1]) is null ? [$"no table '{words[1]}' (the program has {string.Join(", ", Tables.Select(t => t.Name))})"] : [];
+            if (words.Length < 2) return [$"'{line}': expected {words[0]} TABLE ..."];
+            var target = FindTable(words[1]);
+            if (target is null) return [$"no table '{words[1]}' (the program has {string.Join(", ", Tables.Select(t => t.Name))})"];
+            if (words[0] == "table_clear") return words.Length == 2 ? [] : [$"'{line}': expected table_clear TABLE"];
+            if (words[0] == "table_delete") return words.Length == 3 && IsHandle(words[2]) ? [] : [$"'{line}': expected table_delete TABLE HANDLE"];
+            CheckKeys(target, words[2..], errors);
+            return errors.ToImmutable();
         }
         var isAdd = words[0] == "table_add";
-        if (!isAdd && words[0] != "table_set_default") return [$"unsupported command '{words[0]}'"];
+        var isModify = words[0] == "table_modify";
+        if (!isAdd && !isModify && words[0] != "table_set_default") return [$"unsupported command '{words[0]}'"];
         if (words.Length < 3) return [$"'{line}': expected {words[0]} TABLE ACTION ..."];
         var table = FindTable(words[1]);
         if (table is null) return [$"no table '{words[1]}' (the program has {string.Join(", ", Tables.Select(t => t.Name))})"];
         var action = FindAction(words[2]);
         if (action is null || !table.Actions.Contains(action.Name)) return [$"table {table.Name} has no action '{words[2]}' (it has {string.Join(", ", table.Actions)})"];
 
-        string[] keys, parameters;
+        string[] parameters;
         if (isAdd)
         {
             var arrow = Array.IndexOf(words, "=>");
-            keys = arrow < 0 ? words[3..] : words[3..arrow];
             parameters = arrow < 0 ? [] : words[(arrow + 1)..];
-            if (keys.Length != table.Keys.Length)
-                errors.Add($"table {table.Name} takes {table.Keys.Length} key(s) ({string.Join(", ", table.Keys.Select(k => k.Field))}), got {keys.Length}");
-            else
-                for (var i = 0; i < keys.Length; i++) CheckKey(table.Keys[i], keys[i], errors);
+            CheckKeys(table, arrow < 0 ? words[3..] : words[3..arrow], errors);
+        }
+        else if (isModify)
+        {
+            if (words.Length < 4 || !IsHandle(words[3])) return [$"'{line}': expected table_modify TABLE ACTION HANDLE => PARAM..."];
+            parameters = words.Length > 4 && words[4] == "=>" ? words[5..] : words[4..];
         }
         else
         {
@@ -135,6 +154,17 @@ public sealed partial record P4Interface(ImmutableArray<P4Table> Tables, Immutab
                     errors.Add($"{action.Name} parameter {action.Parameters[i].Name} = '{parameters[i]}' does not fit bit<{action.Parameters[i].Width}>");
         return errors.ToImmutable();
     }
+
+    private static void CheckKeys(P4Table table, string[] keys, ImmutableArray<string>.Builder errors)
+    {
+        if (keys.Length != table.Keys.Length)
+            errors.Add($"table {table.Name} takes {table.Keys.Length} key(s) ({string.Join(", ", table.Keys.Select(k => k.Field))}), got {keys.Length}");
+        else
+            for (var i = 0; i < keys.Length; i++) CheckKey(table.Keys[i], keys[i], errors);
+    }
+
+    /// <summary>An entry handle as the CLI reads it (a decimal integer).</summary>
+    private static bool IsHandle(string word) => long.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out _);
 
     private static void CheckKey(P4Key key, string value, ImmutableArray<string>.Builder errors)
     {

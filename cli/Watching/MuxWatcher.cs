@@ -17,14 +17,24 @@ namespace Lbdeploy.Watching;
 /// does the rest. A dead process counts at once; a silent socket after <see cref="FailuresToDown"/> rounds; a mux is
 /// back after <see cref="SuccessesToUp"/> good rounds. Routes and announcements are re-asserted whenever apply
 /// rewrites the state (a re-installed switch script restores the full set, a restarted FRR starts without the
-/// gate). Exits when the deployment or the network it watches is gone.
+/// gate). bmv2 target: it puts on each switch of <see cref="WatchConfig.Bmv2"/> the VIP entry the plan gives for the
+/// healthy muxes, over thrift (<see cref="Bmv2VipWriter"/>); with no mux healthy it keeps the entries as they are.
+/// Exits when the deployment or the network it watches is gone.
 /// </summary>
 public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnvironment environment)
 {
-    public const int FailuresToDown = 2;
+    /// <summary>Rounds a live mux's socket must stay silent before it is withdrawn: three (1.5 s at the default interval), so a
+    /// stall of a second on a starved machine (GC, a CPU-bound testbed) moves no flows; a dead process counts at once.</summary>
+    public const int FailuresToDown = 3;
     public const int SuccessesToUp = 2;
 
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>Most simple_switch_CLI runs at once (each is a Python process that loads the switch's JSON).</summary>
+    private const int Bmv2CliRuns = 8;
+
+    /// <summary>How long one bmv2 switch's change (two simple_switch_CLI runs, each loading the switch's JSON first) may take.</summary>
+    internal TimeSpan Bmv2CliTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Between rounds the watcher looks this often for a mux process that died (a /proc read, no socket, no shell): a
@@ -35,6 +45,9 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
     private readonly Dictionary<string, MuxHealth> health = config.Muxes.ToDictionary(m => m.Host, _ => new MuxHealth(), StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableArray<WatchedNextHop>> installed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> announced = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Bmv2VipVariant> entries = new(StringComparer.Ordinal);
+    private readonly Bmv2VipWriter? bmv2Writer = config.Bmv2 is { } bmv2 ? new Bmv2VipWriter(new Bmv2Cli(environment.Bmv2CliProgram), bmv2.Prefix) : null;
+    private bool allDownLogged;
     private readonly TimeProvider time = environment.Time;
     private DateTimeOffset? stateSavedAt;
     private DeployState? lastState;
@@ -42,10 +55,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        var acts = config.Announcements.IsEmpty
-            ? $"VIP routes on {string.Join(", ", config.Switches.Select(s => s.Name))}"
-            : $"gating the VIP announcements of {string.Join(", ", config.Announcements.Select(a => a.Host))}";
-        Log($"watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} every {config.IntervalMilliseconds} ms; {acts}");
+        Log($"watching muxes {string.Join(", ", config.Muxes.Select(m => m.Host))} every {config.IntervalMilliseconds} ms; {config.Acts}");
         var interval = TimeSpan.FromMilliseconds(config.IntervalMilliseconds);
         while (!ct.IsCancellationRequested)
         {
@@ -73,8 +83,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
             Log("the deployment is gone (no applied.json): stopping");
             return false;
         }
-        if (config.Switches.Select(s => s.Name).Concat(config.Announcements.Select(a => a.Host))
-            .Any(node => !state.Network.TryGetValue(node, out var pid) || !environment.Processes.IsAlive(pid)))
+        if (WatchedNodes().Any(node => !state.Network.TryGetValue(node, out var pid) || !environment.Processes.IsAlive(pid)))
         {
             Log("a watched node is gone (the network stopped): stopping");
             return false;
@@ -87,9 +96,19 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         var shell = environment.ShellFor(MininetNetwork.FromNodes(state.Network));
         await UpdateRoutesAsync(shell, reassert, ct);
         await UpdateAnnouncementsAsync(shell, reassert, ct);
+        await UpdateBmv2EntriesAsync(reassert, ct);
         WriteStatus();
         return true;
     }
+
+    /// <summary>
+    /// The nodes whose end means the network stopped: the switches it routes in (linux), the hosts it gates (frr), the
+    /// mux hosts (bmv2: its switches are simple_switch processes, not nodes lbdeploy records).
+    /// </summary>
+    private IEnumerable<string> WatchedNodes() =>
+        config.Switches.Select(s => s.Name)
+            .Concat(config.Announcements.Select(a => a.Host))
+            .Concat(config.Bmv2 is null ? [] : config.Muxes.Select(m => m.Host));
 
     /// <summary>A mux the last round found up whose process is gone since.</summary>
     private bool AnUpMuxDied()
@@ -217,13 +236,82 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         }));
     }
 
+    /// <summary>bmv2: each watched switch's VIP entry becomes the one planned for the healthy muxes.</summary>
+    private async Task UpdateBmv2EntriesAsync(bool reassert, CancellationToken ct)
+    {
+        if (config.Bmv2 is not { } bmv2 || bmv2Writer is null) return;
+        var up = health.Where(kv => kv.Value.Up).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        if (up.Count == 0)
+        {
+            // An empty group would drop the VIP: keep the last set, which the muxes may come back to.
+            if (!allDownLogged) Log($"every mux failed: the VIP entries on {string.Join(", ", bmv2.Switches.Select(s => s.Name))} stay as they are");
+            allDownLogged = true;
+            if (reassert) lock (entries) entries.Clear(); // apply re-installed them: write the next set in full
+            return;
+        }
+        allDownLogged = false;
+        // Nearest the live muxes first, a wave at a time: a switch changes only once the switches its new entry
+        // leads to hold theirs. A wave that failed stops the later ones (they could loop through it); next round retries.
+        var pending = new List<(Bmv2WatchedSwitch Switch, Bmv2VipVariant Variant)>();
+        foreach (var sw in bmv2.Switches)
+        {
+            if (sw.VariantFor(up) is not { } variant) continue;
+            if (!reassert && entries.TryGetValue(KeyOf(sw), out var current) && current.SameEntry(variant)) continue;
+            pending.Add((sw, variant));
+        }
+        foreach (var wave in pending.GroupBy(p => p.Variant.Hops).OrderBy(g => g.Key))
+        {
+            using var slots = new SemaphoreSlim(Bmv2CliRuns);
+            var written = await Task.WhenAll(wave.Select(async p =>
+            {
+                await slots.WaitAsync(ct);
+                try { return await WriteEntryAsync(bmv2, p.Switch, p.Variant, ct); }
+                finally { slots.Release(); }
+            }));
+            if (written.All(ok => ok)) continue;
+            var later = pending.Where(p => p.Variant.Hops > wave.Key).Select(p => p.Switch.Name).ToList();
+            if (later.Count > 0) Log($"not changing {string.Join(", ", later)} yet: a switch nearer the muxes did not take its entry");
+            return;
+        }
+    }
+
+    private string KeyOf(Bmv2WatchedSwitch sw) => sw.Name + " " + config.Bmv2!.Prefix;
+
+    private async Task<bool> WriteEntryAsync(Bmv2Failover bmv2, Bmv2WatchedSwitch sw, Bmv2VipVariant variant, CancellationToken ct)
+    {
+        var key = KeyOf(sw);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Bmv2CliTimeout);
+            await bmv2Writer!.WriteAsync(sw, variant, timeout.Token);
+        }
+        catch (Exception e) when (e is RunnerException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            Log(e is RunnerException ? e.Message : $"switch {sw.Name} (thrift port {sw.ThriftPort}): simple_switch_CLI did not finish within {Bmv2CliTimeout.TotalSeconds:0} s");
+            lock (entries) entries.Remove(key); // try again next round
+            return false;
+        }
+        lock (entries)
+        {
+            var changed = !entries.TryGetValue(key, out var before) || !before.SameEntry(variant);
+            entries[key] = variant;
+            if (!changed) return true;
+            if (!variant.Planned) failovers++;
+            Log($"{sw.Name}: {bmv2.Prefix} -> {string.Join(", ", variant.Neighbors)}{(variant.Planned ? "" : " (failed muxes withdrawn)")}");
+        }
+        return true;
+    }
+
     private void WriteStatus()
     {
         var status = new WatchStatus(
             Environment.ProcessId,
             time.GetUtcNow(),
             health.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Up, StringComparer.Ordinal),
-            installed.ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value.Select(h => h.Neighbor).ToImmutableArray(), StringComparer.Ordinal),
+            installed.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Select(h => h.Neighbor).ToImmutableArray()))
+                .Concat(entries.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Neighbors)))
+                .ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
             failovers,
             config.Announcements.IsEmpty ? null : announced.Where(kv => kv.Value).Select(kv => kv.Key).ToImmutableSortedSet(StringComparer.Ordinal));
         try

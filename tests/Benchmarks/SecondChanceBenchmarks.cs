@@ -57,7 +57,7 @@ public class SecondChanceBenchmarks
         _plain = _frames.Select(f => Encapsulated(plainMux, f)).ToArray();
         _marked = _frames.Select(f => Encapsulated(markingMux, f)).ToArray();
         var agentConfig = EngineBenchmarkConfigs.Agent() with { SecondChance = SecondChance ? on : null };
-        var secondChance = SecondChance ? new AgentSecondChance(agentConfig.Connections with { Capacity = 4 * Flows }, new NoKernelConnections(), time) : null;
+        var secondChance = SecondChance ? new AgentSecondChance(agentConfig.Connections with { Capacity = 4 * Flows }, new NoKernelConnections(), CoarseTimeProvider.Instance) : null;
         _agent = new AgentPacketHandler(new AgentState(agentConfig), new EngineCounters(), secondChance);
         foreach (var client in clients) secondChance?.Opened(FlowKey.Create(new Ipv4Address(client.Address), client.Port, new Ipv4Address(Vip), 80, IpProtocol.Tcp));
 

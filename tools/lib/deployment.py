@@ -56,6 +56,8 @@ def shell_vars(plan_path, nodes_path, applied_path):
         "clients": ["%s:%d" % (c, pid(c)) for c in plan["clients"]],
         "muxes": ["%s:%d" % (m["host"], pid(m["host"])) for m in plan["muxes"]],
         "dips": ["%s:%d:%s" % (d["host"], pid(d["host"]), d["address"]) for d in plan["dips"]],
+        "mux_pids": [str(u["pid"]) for u in applied["units"] if u["kind"] == "mux"],
+        "agent_pids": [str(u["pid"]) for u in applied["units"] if u["kind"] == "agent"],
     }
     for name, items in arrays.items():
         print("%s=(%s)" % (name, " ".join(shlex.quote(i) for i in items)))

@@ -15,6 +15,9 @@
   stats.py second-chance-note BEFORE.json AFTER.json
       what an engine's second chance did between two stats replies: the mux's share of forwarded packets marked,
       the agent's redirects and sock_diag lookups (count, mean ns)
+  stats.py ab-report WORKDIR ROUNDS
+      bench-ab.sh's runs (MODE.TARGET.ROUND.txt, .csv, .cpu): per mode and round, req/s, p50/p99 and the engines'
+      CPU per request through the VIP and direct; then the medians over the rounds and VIP/direct
   stats.py pps-row SENT DELIVERED SECONDS MUX_JIFFIES AGENT_JIFFIES
       one bench-scapy.sh table row: offered and delivered pps, their ratio, mux and agent CPU us per delivered packet
 """
@@ -127,6 +130,53 @@ def second_chance_note(before_path, after_path):
     print("redirected %d, sock_diag lookups %d (mean %s)" % (delta("redirected_out"), lookups, mean))
 
 
+AB_MODES = (("new", "new connection per request"), ("keepalive", "keep-alive"), ("latency", "new connection per request, -c 1"))
+
+
+def ab_run(workdir, mode, target, round_number):
+    """One ab run: requests per second, completed and failed requests, p50 and p99 (us), engine CPU ns (VIP runs)."""
+    stem = "%s/%s.%s.%d" % (workdir, mode, target, round_number)
+    text = open(stem + ".txt").read()
+    number = lambda label: float(re.search(r"^%s:\s+([0-9.]+)" % label, text, re.M).group(1))
+    percent = {}
+    for line in open(stem + ".csv").read().splitlines()[1:]:
+        at, ms = line.split(",")
+        percent[int(at)] = float(ms) * 1000
+    mux_ns, agent_ns = (int(v) for v in open(stem + ".cpu").read().split())
+    return {"rps": number("Requests per second"), "done": number("Complete requests"),
+            "failed": number("Failed requests"), "p50": percent[50], "p99": percent[99],
+            "kept": number("Keep-Alive requests") if re.search(r"^Keep-Alive requests:", text, re.M) else None,
+            "mux_ns": mux_ns, "agent_ns": agent_ns}
+
+
+def ab_report(workdir, rounds):
+    median = statistics.median
+    for mode, title in AB_MODES:
+        runs = [(ab_run(workdir, mode, "vip", r), ab_run(workdir, mode, "direct", r)) for r in range(1, rounds + 1)]
+        print()
+        print("%s:" % title)
+        print("| round | VIP req/s | direct req/s | VIP/direct | VIP p50 / p99 us | direct p50 / p99 us | failed | mux CPU us/req | agent CPU us/req |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        per_request = lambda run, key: run[key] / 1e3 / max(run["done"], 1)
+        for number, (vip, direct) in enumerate(runs, 1):
+            print("| %d | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %d + %d | %.1f | %.1f |" % (
+                number, vip["rps"], direct["rps"], vip["rps"] / direct["rps"], vip["p50"], vip["p99"],
+                direct["p50"], direct["p99"], vip["failed"], direct["failed"],
+                per_request(vip, "mux_ns"), per_request(vip, "agent_ns")))
+        ratios = [vip["rps"] / direct["rps"] for vip, direct in runs]
+        added = [vip["p50"] - direct["p50"] for vip, direct in runs]
+        print("| **median** | %.0f | %.0f | **%.2f** | %.0f / %.0f | %.0f / %.0f | | %.1f | %.1f |" % (
+            median(v["rps"] for v, _ in runs), median(d["rps"] for _, d in runs), median(ratios),
+            median(v["p50"] for v, _ in runs), median(v["p99"] for v, _ in runs),
+            median(d["p50"] for _, d in runs), median(d["p99"] for _, d in runs),
+            median(per_request(v, "mux_ns") for v, _ in runs), median(per_request(v, "agent_ns") for v, _ in runs)))
+        print("VIP/direct per round: %s; p50 added by the VIP path: %s us (median %.0f us)" % (
+            ", ".join("%.2f" % r for r in ratios), ", ".join("%.0f" % a for a in added), median(added)))
+        kept = [(v["kept"], d["kept"]) for v, d in runs if v["kept"] is not None]
+        if kept:
+            print("requests on a kept-alive connection (VIP, direct) per round: %s" % ", ".join("%d, %d" % k for k in kept))
+
+
 def pps_row(sent, delivered, seconds, mux, agent):
     per_packet = lambda jiffies: jiffies * JIFFY_NS / 1e3 / max(delivered, 1)
     print("| %8.0f | %9.0f | %6.1f%% | %7.0f | %7.0f |"
@@ -149,6 +199,8 @@ def main(argv):
         rate_summary(args[0], args[1:])
     elif command == "second-chance-note" and len(args) == 2:
         second_chance_note(*args)
+    elif command == "ab-report" and len(args) == 2:
+        ab_report(args[0], int(args[1]))
     elif command == "pps-row" and len(args) == 5:
         pps_row(int(args[0]), int(args[1]), float(args[2]), int(args[3]), int(args[4]))
     else:

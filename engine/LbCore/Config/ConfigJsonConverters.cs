@@ -44,7 +44,7 @@ internal sealed class EngineRoleConverter() : StringValueConverter<EngineRole>(
 internal sealed class PacketIoConverter() : StringValueConverter<PacketIoKind>(
     PacketIoNames.Parse,
     kind => kind.Name(),
-    text => $"'{text}' is not a packet I/O path; use \"ring\" (AF_PACKET rings, the default) or \"pcap\" (libpcap)");
+    text => $"'{text}' is not a packet I/O path; use \"ring\" (AF_PACKET rings, the default), \"pcap\" (libpcap) or \"xdp\" (AF_XDP)");
 
 internal sealed class TransportProtocolConverter() : StringValueConverter<TransportProtocol>(
     TransportProtocolNames.Parse,

@@ -16,19 +16,27 @@ public enum PacketIoKind
     Ring,
     /// <summary>The mux: libpcap through SharpPcap (one send call per packet); the agent: raw IP sockets.</summary>
     Pcap,
+    /// <summary>An AF_XDP socket fed by lbengine's XDP program (the rest goes to the kernel's stack); falls back to rings where XDP cannot attach.</summary>
+    Xdp,
 }
 
 /// <summary>The names of <see cref="PacketIoKind"/> in the engine config and in lb.yaml (one list for both).</summary>
 public static class PacketIoNames
 {
-    public static readonly IReadOnlyList<string> All = ["ring", "pcap"];
+    public static readonly IReadOnlyList<string> All = ["ring", "pcap", "xdp"];
 
-    public static string Name(this PacketIoKind kind) => kind == PacketIoKind.Pcap ? "pcap" : "ring";
+    public static string Name(this PacketIoKind kind) => kind switch
+    {
+        PacketIoKind.Pcap => "pcap",
+        PacketIoKind.Xdp => "xdp",
+        _ => "ring",
+    };
 
     public static PacketIoKind? Parse(string text) => text switch
     {
         "ring" => PacketIoKind.Ring,
         "pcap" => PacketIoKind.Pcap,
+        "xdp" => PacketIoKind.Xdp,
         _ => null,
     };
 }

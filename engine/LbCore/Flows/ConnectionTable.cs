@@ -25,15 +25,24 @@ public sealed class ConnectionTable
 
     public ConnectionTable(int capacity, TimeSpan idleTimeout, TimeProvider time)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleTimeout, TimeSpan.Zero);
-        var buckets = (int)Math.Max(1, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((capacity + Ways - 1) / Ways)));
+        var buckets = Buckets(capacity, idleTimeout);
         _entries = new Entry[buckets * Ways];
         _tags = new uint[buckets * Ways];
         _bucketMask = buckets - 1;
         _time = time;
         _idleTicks = (long)(idleTimeout.TotalSeconds * time.TimestampFrequency);
         IdleTimeout = idleTimeout;
+    }
+
+    /// <summary>
+    /// How many buckets of <see cref="Ways"/> slots hold <paramref name="capacity"/> flows (a power of two, so a hash
+    /// picks one with a mask); also <see cref="FlowFingerprintSet"/>'s, which has as many ways.
+    /// </summary>
+    internal static int Buckets(int capacity, TimeSpan idleTimeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(idleTimeout, TimeSpan.Zero);
+        return (int)Math.Max(1, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((capacity + Ways - 1) / Ways)));
     }
 
     /// <summary>Slots available (capacity rounded up to whole buckets of <see cref="Ways"/>).</summary>

@@ -6,6 +6,7 @@ using Lb.Core.Stats;
 using Lb.Engine.Control;
 using Lb.Engine.Health;
 using Lb.Engine.PacketIo;
+using Lb.Engine.PacketIo.Xdp;
 using Lb.Engine.Policy;
 using Lb.Engine.Runtime;
 using Lb.Engine.Roles;
@@ -54,13 +55,17 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         if (config.SecondChanceEnabled) EnableSecondChance(config);
         string path;
         string? whyNot = null;
-        if (config.PacketIo == PacketIoKind.Ring && TryStartRing(config, out whyNot))
+        if (config.PacketIo == PacketIoKind.Xdp && TryStartXdp(config, out whyNot))
+        {
+            path = $"{_ringPath!.Description}; the XDP program steers IP-in-IP to {config.Address} and passes everything else";
+        }
+        else if (config.PacketIo is PacketIoKind.Ring or PacketIoKind.Xdp && TryStartRing(config, out whyNot))
         {
             path = $"{_ringPath!.Description}; IP-in-IP frames skip the host's IP stack (nft table netdev {_kernelDrop!.Table})";
         }
         else
         {
-            if (config.PacketIo == PacketIoKind.Ring) Log.Warn($"AF_PACKET ring path unavailable ({whyNot}); using raw IP sockets");
+            if (config.PacketIo is PacketIoKind.Ring or PacketIoKind.Xdp) Log.Warn($"AF_PACKET ring path unavailable ({whyNot}); using raw IP sockets");
             // A ring-path agent killed earlier may have left its drop rule, which would hide the frames from the raw socket.
             KernelIngressDrop.RemoveStale("agent", config.Interface);
             _sockets = new RawIpBatchSocket(IpProtocol.IpInIp, SocketBufferBytes, ReceiveTimeout);
@@ -88,7 +93,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         if (_handler!.SecondChance is not null) return;
         _sockDiag = SockDiag.Open();
         _redirectSender = new RawIpSender();
-        _handler.SecondChance = new AgentSecondChance(config.Connections, new SockDiagConnections(_sockDiag), TimeProvider.System);
+        _handler.SecondChance = new AgentSecondChance(config.Connections, new SockDiagConnections(_sockDiag), CoarseTimeProvider.Instance);
         Log.Info($"second chance: TCP segments of connections this host does not have go on to the alternate DIPs the mux lists; peers {string.Join(", ", config.SecondChance!.Peers.Select(p => $"{p.Name}={p.Address}"))}");
     }
 
@@ -106,6 +111,41 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         _counters.SendFailed();
         if (_handler.LastPeer is { } peer) peer.RedirectedOut--;
         if (Log.Verbose) Log.Trace($"redirect failed: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(error)}");
+    }
+
+    /// <summary>
+    /// The AF_XDP socket on the interface (the XDP program steers IP-in-IP to this host to it), transmit ring on lo;
+    /// false (nothing left behind, the reason logged once) if any part fails: the caller then tries the rings.
+    /// </summary>
+    private bool TryStartXdp(EngineConfig config, out string? whyNot)
+    {
+        whyNot = null;
+        if (HostEnvironment.StrictReversePathFilter("lo")) return false; // the ring path says why, and falls back the same way
+        PacketRing? transmit = null;
+        try
+        {
+            var mtu = Math.Max(config.Mtu, HostEnvironment.InterfaceMtu(config.Interface) ?? 0);
+            transmit = PacketRing.Open("lo", new PacketRingOptions { Mtu = mtu }, filter: null);
+            var own = config.Address.Value;
+            _ringPath = XdpFramePath.Open(config.Interface, mtu, outputOverhead: 0, [own],
+                _ => new Dictionary<uint, XdpMatch> { [own] = XdpMatch.IpInIp }, Log, transmit);
+        }
+        catch (Exception e) when (e is XdpUnavailableException or StartupException)
+        {
+            transmit?.Dispose();
+            Log.Warn($"AF_XDP path unavailable on {config.Interface} ({e.Message}); using AF_PACKET rings");
+            return false;
+        }
+        // A ring-path agent killed earlier may have left its drop rule; the XDP program takes the frames before it anyway.
+        KernelIngressDrop.RemoveStale("agent", config.Interface);
+        _running = true;
+        _ringPath.Start(this, reason =>
+        {
+            if (!_running) return;
+            _running = false;
+            Fail($"{reason}; stopping");
+        });
+        return true;
     }
 
     /// <summary>Receive ring on the interface, nftables drop, transmit ring on lo; false (nothing left behind) if any part fails.</summary>

@@ -8,6 +8,7 @@ using Lb.Engine.Control;
 using Lb.Engine.Health;
 using Lb.Engine.Policy;
 using Lb.Engine.PacketIo;
+using Lb.Engine.PacketIo.Xdp;
 using Lb.Engine.Runtime;
 using Lb.Engine.Roles;
 
@@ -49,15 +50,21 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             Log.Warn($"IP forwarding is on for {config.Interface} in this namespace: the kernel will also route the VIP packets the mux captures; set net.ipv4.conf.{config.Interface}.forwarding=0");
         _gatewayMac = GatewayResolver.Resolve(config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
 
-        var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), TimeProvider.System);
+        // The coarse clock: every packet reads it, and idle timeouts are seconds.
+        var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), CoarseTimeProvider.Instance);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
         var state = NewState(config, _ownMac, _gatewayMac, history: LoadHistory(config));
         _handler = new MuxPacketHandler(state, connections, _counters);
 
         _path = OpenPath(config);
-        // After the path is open: its capture already sees the frames this rule keeps from the IP stack.
-        _kernelDrop = KernelIngressDrop.TryInstall("mux", config.Interface, KernelIngressDrop.VipRule(VipAddresses(config)), Log, out var nftError);
-        if (_kernelDrop is null)
+        // After the path is open: its capture already sees the frames this rule keeps from the IP stack. The XDP
+        // program takes VIP frames before the stack sees them: no rule needed.
+        string? nftError = null;
+        if (_path is not XdpFramePath)
+            _kernelDrop = KernelIngressDrop.TryInstall("mux", config.Interface, KernelIngressDrop.VipRule(VipAddresses(config)), Log, out nftError);
+        else
+            KernelIngressDrop.RemoveStale("mux", config.Interface); // a ring-path mux killed here may have left its table
+        if (_kernelDrop is null && nftError is not null)
             Log.Warn($"cannot install the nftables ingress drop for the VIPs on {config.Interface} ({nftError}); the mux works, but the host's IP stack also processes every VIP packet (apt-get install nftables)");
         _path.Link.Restored += OnLinkRestored;
         // Capturing before the thread starts: a path that fails at once must still reach Fail.
@@ -86,9 +93,25 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         var linkMtu = HostEnvironment.InterfaceMtu(config.Interface);
         if (linkMtu is { } mtu && mtu < config.Mtu)
             Log.Warn($"config mtu {config.Mtu} is larger than {config.Interface}'s MTU {mtu}: frames above {mtu} bytes will be dropped by the kernel; set \"mtu\": {mtu}");
-        var ring = PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = Math.Max(config.Mtu, linkMtu ?? 0) }, CaptureFilters.Vips(vips));
+        var frameMtu = Math.Max(config.Mtu, linkMtu ?? 0);
+        if (config.PacketIo == PacketIoKind.Xdp)
+        {
+            try
+            {
+                return XdpFramePath.Open(config.Interface, frameMtu, MuxPacketHandler.OutputOverhead, vips, XdpTargetsFor, Log);
+            }
+            catch (XdpUnavailableException e)
+            {
+                Log.Warn($"AF_XDP path unavailable on {config.Interface} ({e.Message}); using AF_PACKET rings");
+            }
+        }
+        var ring = PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = frameMtu }, CaptureFilters.Vips(vips));
         return new RingFramePath(ring, ring, filter: CaptureFilters.Vips, Log);
     }
+
+    /// <summary>What the XDP program steers to the mux: frames to a VIP, and from one (counted as DSR violations), as the ring's filter.</summary>
+    private static IReadOnlyDictionary<uint, XdpMatch> XdpTargetsFor(IReadOnlyList<uint> vips) =>
+        vips.Distinct().ToDictionary(vip => vip, _ => XdpMatch.Destination | XdpMatch.Source);
 
     private static uint[] VipAddresses(EngineConfig config) => config.Vips.Select(v => v.Address.Value).ToArray();
 

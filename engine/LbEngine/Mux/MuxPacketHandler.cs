@@ -12,8 +12,11 @@ namespace Lb.Engine.Mux;
 public sealed class MuxPacketHandler(MuxState state, ConnectionTable connections, EngineCounters counters)
 {
     public const byte OuterTtl = 64;
+    /// <summary>Bytes an output frame may have beyond its input: the outer header and the second chance's option.</summary>
+    public const int OutputOverhead = Ipv4Header.MinimumLength + SecondChanceOption.MaxLength;
+
     /// <summary>Output buffers must hold the largest frame plus the outer header.</summary>
-    public const int OutputBufferSize = 65535 + EthernetHeader.Length + Ipv4Header.MinimumLength + SecondChanceOption.MaxLength;
+    public const int OutputBufferSize = 65535 + EthernetHeader.Length + OutputOverhead;
     /// <summary>How much of the offending packet an ICMP error quotes beyond its IP header (RFC 792 asks for 8).</summary>
     private const int IcmpQuoteBytes = 8;
 

@@ -182,6 +182,28 @@ public sealed class LinkMonitor(string interfaceName, int ifIndex, ILinkProbe pr
     }
 
     /// <summary>Why the engine gives up (after <see cref="LinkAction.GiveUp"/>).</summary>
+    /// <summary>
+    /// After a run of a packet loop ended in <paramref name="action"/>: waits out a link that is down and reopens the
+    /// socket on a re-created interface (<paramref name="reopen"/>) until the loop may resume. Null to run the loop
+    /// again; otherwise the loop ends, with <see cref="GiveUpMessage"/> when the interface is gone for good, or empty
+    /// when it was asked to stop.
+    /// </summary>
+    public string? Settle(LinkAction action, Func<CancellationToken, LinkAction> reopen, CancellationToken stop)
+    {
+        if (action == LinkAction.Wait) action = WaitForLink(stop);
+        while (action == LinkAction.Reopen)
+        {
+            action = reopen(stop);
+            if (action == LinkAction.Wait) action = WaitForLink(stop);
+        }
+        return action switch
+        {
+            LinkAction.GiveUp => GiveUpMessage,
+            LinkAction.Stopped => "",
+            _ => null,
+        };
+    }
+
     public string GiveUpMessage =>
         $"interface {Interface} was removed and did not come back within {Limits.RemovedTimeout.TotalSeconds:0} s";
 

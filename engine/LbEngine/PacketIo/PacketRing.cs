@@ -232,6 +232,52 @@ public sealed unsafe class PacketRing : IDisposable
         return RingExit.Stopped;
     }
 
+    /// <summary>This ring's transmit side for a loop that receives elsewhere (the agent's AF_XDP path); see <see cref="TransmitLease"/>.</summary>
+    internal TransmitLease LeaseTransmit() => new(this);
+
+    /// <summary>
+    /// The transmit ring held for one run of another loop: the mapping and the socket stay referenced until disposed
+    /// (as <see cref="Run"/> holds them), so a Dispose from another thread waits. Same slots, same flush as the ring's own loop.
+    /// </summary>
+    internal sealed class TransmitLease : IDisposable
+    {
+        private readonly PacketRing _ring;
+        private readonly byte* _slots;
+        private readonly int _fd;
+        private readonly bool _socketReferenced;
+
+        public TransmitLease(PacketRing ring)
+        {
+            _ring = ring;
+            byte* rings = null;
+            ring._rings.AcquirePointer(ref rings);
+            ring._socket.DangerousAddRef(ref _socketReferenced);
+            _slots = rings + (nint)ring._rxFrames * ring._frameSize;
+            _fd = ring._socket.DangerousGetFd();
+        }
+
+        /// <summary>The next free slot (after a flush and a short wait if the ring is full), or null.</summary>
+        public byte* Slot() => _ring.TransmitSlot(_slots, _fd);
+
+        /// <summary>Where the frame goes in <paramref name="slot"/>.</summary>
+        public Span<byte> Data(byte* slot) => new(slot + TxDataOffset, _ring.TransmitCapacity);
+
+        public void Queue(byte* slot, int length) => _ring.Queue(slot, length);
+
+        /// <summary>Hands the queued slots to the device (one send()).</summary>
+        public void Flush()
+        {
+            if (_ring._txQueued > 0) _ring.Flush(_fd);
+        }
+
+        public void Dispose()
+        {
+            Flush();
+            if (_socketReferenced) _ring._socket.DangerousRelease();
+            _ring._rings.ReleasePointer();
+        }
+    }
+
     /// <summary>
     /// After the processor threw out of <see cref="Run"/>: hands the frame it threw on back to the kernel, so the next
     /// run starts after it (here rather than in a catch, which keeps the hot loop free of exception handling).
@@ -372,4 +418,6 @@ public enum RingExit
     SocketError,
     /// <summary>The idle loop found the link not usable (no carrier, down, or removed) without a socket error.</summary>
     LinkDown,
+    /// <summary>The processor threw on a frame, which was dropped (the AF_XDP loop; the ring's loop lets it propagate).</summary>
+    ProcessorFailed,
 }

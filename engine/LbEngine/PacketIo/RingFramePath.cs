@@ -40,16 +40,7 @@ internal sealed class RingFramePath : IFramePath
 
     public void Start(IFrameProcessor processor, Action<string> failed)
     {
-        _thread = new Thread(() =>
-        {
-            if (!HostEnvironment.RaisePacketThreadPriority()) _log.Warn("cannot raise the packet thread's priority (nice -10); under CPU contention the ring may overflow");
-            if (Supervise(processor, _stop.Token) is { } error) failed(error);
-        })
-        {
-            Name = "lbengine-ring",
-            IsBackground = true,
-        };
-        _thread.Start();
+        _thread = PacketThread.Start("lbengine-ring", "the ring", _log, () => Supervise(processor, _stop.Token), failed);
     }
 
     /// <summary>Runs the ring until stopped; between runs, rides out link failures. Returns why it gave up, or null.</summary>
@@ -77,14 +68,7 @@ internal sealed class RingFramePath : IFramePath
                 receive.SkipFrame();
                 action = Link.CountError($"packet thread failed: {e.GetType().Name}: {e.Message}", stop) ? LinkAction.Resume : LinkAction.Stopped;
             }
-            if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
-            while (action == LinkAction.Reopen)
-            {
-                action = Reopen(stop);
-                if (action == LinkAction.Wait) action = Link.WaitForLink(stop);
-            }
-            if (action == LinkAction.GiveUp) return Link.GiveUpMessage;
-            if (action == LinkAction.Stopped) return null;
+            if (Link.Settle(action, Reopen, stop) is { } end) return end.Length > 0 ? end : null;
         }
         return null;
     }

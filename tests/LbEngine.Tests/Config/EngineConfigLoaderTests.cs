@@ -64,6 +64,19 @@ public class EngineConfigLoaderTests
         Assert.Equal(PacketIoKind.Pcap, config.PacketIo);
     }
 
+    [Fact]
+    public void Packet_io_selects_the_xdp_path_and_writes_it_back()
+    {
+        var config = EngineConfigLoader.Parse(Replace("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_io\": \"xdp\","));
+        Assert.Equal(PacketIoKind.Xdp, config.PacketIo);
+        Assert.Contains("\"packet_io\": \"xdp\"", EngineConfigJson.Serialize(config));
+    }
+
+    [Fact]
+    public void An_unknown_packet_io_names_the_three_paths() =>
+        Assert.Contains("use \"ring\" (AF_PACKET rings, the default), \"pcap\" (libpcap) or \"xdp\" (AF_XDP)",
+            Fails(Replace("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_io\": \"dpdk\",")).Message);
+
     private static EngineConfigException Fails(string json) => Assert.Throws<EngineConfigException>(() => EngineConfigLoader.Parse(json, "h1-mux.json"));
 
     private static string Replace(string from, string to)

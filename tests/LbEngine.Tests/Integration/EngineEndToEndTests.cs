@@ -41,6 +41,7 @@ public class EngineEndToEndTests : IDisposable
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     [InlineData("ring")]
     [InlineData("pcap")]
+    [InlineData("xdp")]
     public async Task Get_and_1MB_post_through_mux_and_agent_with_direct_server_return(string packetIo)
     {
         var engine = EngineBinary.Dll();
@@ -69,6 +70,12 @@ public class EngineEndToEndTests : IDisposable
         var agentControl = new ControlClient($"{_directory}/agent.sock");
         await WaitHealthy(muxControl, "mux.log");
         await WaitHealthy(agentControl, "agent.log");
+        if (packetIo == "xdp")
+        {
+            // Both on the AF_XDP path, not a fallback.
+            Assert.Contains("AF_XDP socket on", File.ReadAllText($"{_directory}/mux.log"));
+            Assert.Contains("AF_XDP socket on", File.ReadAllText($"{_directory}/agent.log"));
+        }
         Assert.Equal(mux.Id.ToString(), File.ReadAllText($"{_directory}/mux.pid").Trim());
 
         var get = NetnsLab.Exec(NetnsLab.Client, $"curl -sS -m 10 --retry 2 http://{NetnsLab.Vip}/index.html");
@@ -111,9 +118,19 @@ public class EngineEndToEndTests : IDisposable
         Assert.Equal("drained", (await muxControl.GetStatsAsync()).Dips![0].State);
 
         // The mux keeps VIP frames out of its host's IP stack with its own nftables table, and removes it on exit;
-        // with rings, the agent does the same for IP-in-IP frames (the raw-socket path installs nothing).
+        // with rings, the agent does the same for IP-in-IP frames (the raw-socket path installs nothing). On AF_XDP the
+        // XDP program takes those frames before the stack: no table, the program attached instead.
         var table = Lb.Engine.PacketIo.KernelIngressDrop.TableName("mux", NetnsLab.MuxInterface);
-        Assert.Contains($"ip daddr {NetnsLab.Vip}", NetnsLab.Exec(NetnsLab.Mux, $"nft list table netdev {table}"));
+        if (packetIo == "xdp")
+        {
+            Assert.DoesNotContain(table, NetnsLab.Exec(NetnsLab.Mux, "nft list tables"));
+            Assert.Contains("prog/xdp", NetnsLab.Exec(NetnsLab.Mux, $"ip link show dev {NetnsLab.MuxInterface}"));
+            Assert.Contains("prog/xdp", NetnsLab.Exec(NetnsLab.Server, $"ip link show dev {NetnsLab.ServerInterface}"));
+        }
+        else
+        {
+            Assert.Contains($"ip daddr {NetnsLab.Vip}", NetnsLab.Exec(NetnsLab.Mux, $"nft list table netdev {table}"));
+        }
         var agentTable = Lb.Engine.PacketIo.KernelIngressDrop.TableName("agent", NetnsLab.ServerInterface);
         Assert.Equal(packetIo == "ring", NetnsLab.Exec(NetnsLab.Server, "nft list tables").Contains(agentTable));
 
@@ -123,6 +140,9 @@ public class EngineEndToEndTests : IDisposable
         Assert.DoesNotContain(agentTable, NetnsLab.Exec(NetnsLab.Server, "nft list tables"));
         Assert.Equal(0, mux.ExitCode);
         Assert.Equal(0, agent.ExitCode);
+        // Stopped engines detach their XDP programs.
+        Assert.DoesNotContain("prog/xdp", NetnsLab.Exec(NetnsLab.Mux, $"ip link show dev {NetnsLab.MuxInterface}"));
+        Assert.DoesNotContain("prog/xdp", NetnsLab.Exec(NetnsLab.Server, $"ip link show dev {NetnsLab.ServerInterface}"));
         Assert.False(File.Exists($"{_directory}/mux.sock"));
         Assert.False(File.Exists($"{_directory}/mux.pid"));
     }

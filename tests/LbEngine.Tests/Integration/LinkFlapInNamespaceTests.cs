@@ -30,6 +30,7 @@ public sealed partial class LinkFlapInNamespaceTests : IDisposable
     [RootTheory("it creates network namespaces")]
     [InlineData("ring")]
     [InlineData("pcap")]
+    [InlineData("xdp")]
     public async Task The_mux_survives_a_link_flap_reports_it_in_health_and_forwards_again(string packetIo)
     {
         BuildLab();

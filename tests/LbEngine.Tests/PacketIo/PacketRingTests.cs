@@ -80,7 +80,10 @@ public sealed partial class PacketRingTests : IDisposable
     }
 
     /// <summary>Runs <paramref name="open"/> on a thread that joined the test namespace (setns affects one thread).</summary>
-    private static T InNamespace<T>(Func<T> open)
+    private static T InNamespace<T>(Func<T> open) => InNamespace(Namespace, open);
+
+    /// <summary>Runs <paramref name="open"/> on a thread that joined network namespace <paramref name="name"/>.</summary>
+    internal static T InNamespace<T>(string name, Func<T> open)
     {
         T? result = default;
         Exception? error = null;
@@ -88,8 +91,8 @@ public sealed partial class PacketRingTests : IDisposable
         {
             try
             {
-                using var handle = File.OpenHandle($"/var/run/netns/{Namespace}");
-                if (setns(handle, CloneNewNet) != 0) throw new InvalidOperationException($"setns {Namespace}: {Marshal.GetLastPInvokeError()}");
+                using var handle = File.OpenHandle($"/var/run/netns/{name}");
+                if (setns(handle, CloneNewNet) != 0) throw new InvalidOperationException($"setns {name}: {Marshal.GetLastPInvokeError()}");
                 result = open();
             }
             catch (Exception e)
@@ -99,11 +102,14 @@ public sealed partial class PacketRingTests : IDisposable
         });
         thread.Start();
         thread.Join();
-        return error is null ? result! : throw new InvalidOperationException($"in namespace {Namespace}: {error.Message}", error);
+        return error is null ? result! : throw new InvalidOperationException($"in namespace {name}: {error.Message}", error);
     }
 
-    /// <summary>Counts frames; remembers the thread's allocated bytes at the first and at the latest frame.</summary>
-    private sealed class CountingProcessor : IFrameProcessor
+    /// <summary>
+    /// Counts frames; remembers the thread's allocated bytes at the first and at the latest frame. With
+    /// <paramref name="echo"/>, sends each frame back out (so a loop's transmit side runs too).
+    /// </summary>
+    internal sealed class CountingProcessor(bool echo = false) : IFrameProcessor
     {
         private long _first = -1;
         private long _latest;
@@ -118,7 +124,9 @@ public sealed partial class PacketRingTests : IDisposable
             if (_first < 0) _first = allocated;
             Volatile.Write(ref _latest, allocated);
             Interlocked.Increment(ref _count);
-            return 0;
+            if (!echo) return 0;
+            frame.CopyTo(output);
+            return frame.Length;
         }
 
         public void OnSendFailed()
@@ -134,7 +142,7 @@ public sealed partial class PacketRingTests : IDisposable
     }
 
     /// <summary>A plain AF_PACKET socket bound to one interface: each Send is one frame on the wire.</summary>
-    private sealed unsafe class Sender : IDisposable
+    internal sealed unsafe class Sender : IDisposable
     {
         private readonly SafeSocketFd _socket;
 
@@ -175,7 +183,7 @@ public sealed partial class PacketRingTests : IDisposable
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setns(SafeFileHandle fd, int nstype);
 
-    private static void Sh(string command, bool check = true)
+    internal static void Sh(string command, bool check = true)
     {
         using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]) { RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEnd();

@@ -22,7 +22,8 @@ public sealed class KernelMultipathInNamespaceTests
     public void Every_flow_leaves_on_the_next_hop_computed_for_it(int branches, uint seed)
     {
         Assert.True(Environment.UserName == "root", "this test creates network namespaces: run it as root");
-        Assert.True(File.Exists("/proc/sys/net/ipv4/fib_multipath_hash_seed"), "this kernel has no fib_multipath_hash_seed (6.11 on)");
+        Assert.True(File.Exists("/proc/sys/net/ipv4/fib_multipath_hash_seed"),
+            $"kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()} has no net.ipv4.fib_multipath_hash_seed (added in 6.11): the linux target cannot pin its switches' ECMP seeds here, so `trace` cannot compute their branches (trace --live falls back to the observed ones); run on 6.11 or later");
         var random = new Random((int)seed);
         var flows = new List<(FlowTuple Outer, FlowTuple? Inner)>();
         for (var i = 0; i < 240; i++)

@@ -71,9 +71,31 @@ internal sealed class DeployedService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        WriteEventLogs();
         var down = await RunAsync(log, "down");
         Assert.True(down.ExitCode == 0, down.All);
         Assert.True(MininetNetwork.Discover().IsEmpty, "mininet node shells survived down");
+    }
+
+    /// <summary>
+    /// What a failed test's output needs to tell a fault from a starved machine: the watcher's log (mux failovers) and
+    /// the engines' lines about health and failures, before down removes them.
+    /// </summary>
+    private void WriteEventLogs()
+    {
+        var logs = DeployPaths.Default.LogDirectory;
+        if (!Directory.Exists(logs)) return;
+        static bool IsEvent(string line) =>
+            new[] { "down", "fail", "error", "warn", "dead", "silent", "gone" }.Any(w => line.Contains(w, StringComparison.OrdinalIgnoreCase));
+        foreach (var file in Directory.GetFiles(logs, "*.log").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith("-server.log", StringComparison.Ordinal)) continue;
+            var lines = File.ReadLines(file).Where(line => name == "watcher.log" || IsEvent(line)).TakeLast(20).ToList();
+            if (lines.Count == 0) continue;
+            log.WriteLine($"--- {name}{(name == "watcher.log" ? "" : " (events)")}");
+            foreach (var line in lines) log.WriteLine(line);
+        }
     }
 
     public static async Task<CliRun> RunAsync(ITestOutputHelper log, params string[] args)

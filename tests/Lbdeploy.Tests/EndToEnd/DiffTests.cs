@@ -7,7 +7,7 @@ namespace Lbdeploy.Tests.EndToEnd;
 /// <summary>
 /// Issue 14, item 1: `lbdeploy diff` sees drift on the live testbed and `apply` repairs it. After `up`, diff is clean;
 /// then by hand a route is deleted on a2 (a client subnet: the mux watcher manages only the VIP routes), the VIP is
-/// deleted from h14's interface and h15's agent is killed; diff exits 2 naming each; apply redoes exactly those
+/// deleted from h14's interface, c3's ECMP hash seed is changed and h15's agent is killed; diff exits 2 naming each; apply redoes exactly those
 /// units; diff is clean again and verify passes. A plan saved before the drift is refused as stale; one saved after
 /// the repair applies.
 /// </summary>
@@ -31,6 +31,7 @@ public sealed class DiffTests(ITestOutputHelper log)
         Assert.Contains(Route, (await service.Shell.RunCheckedAsync("a2", $"ip route show {Route}")).StandardOutput);
         await service.Shell.RunCheckedAsync("a2", $"ip route del {Route}");
         await service.Shell.RunCheckedAsync("h14", $"ip addr del {DeployedService.Vip}/32 dev h14-eth0");
+        await service.Shell.RunCheckedAsync("c3", "sysctl -qw net.ipv4.fib_multipath_hash_seed=4242");
         var agent = DeployedService.Unit(UnitKind.Agent, "h15").Pid!.Value;
         Assert.True(Processes.Signal(agent, Processes.SigKill));
         await WaitAsync(() => Task.FromResult(!Processes.IsAlive(agent)), "the killed agent to go");
@@ -40,19 +41,22 @@ public sealed class DiffTests(ITestOutputHelper log)
         Assert.Contains($"  drift switch a2: {Route} missing", drifted.Output);
         Assert.Contains($"  drift vip h14: VIP {DeployedService.Vip}/32 missing on h14-eth0", drifted.Output);
         Assert.Contains($"  drift agent h15: process {agent} is gone", drifted.Output);
-        Assert.Contains("0 to add, 3 to change, 0 to remove", drifted.Output);
-        Assert.Contains("3 drifted", drifted.Output);
+        Assert.Contains("  drift switch c3: fib_multipath_hash_seed 4242 (plan: ", drifted.Output);
+        Assert.Contains("0 to add, 4 to change, 0 to remove", drifted.Output);
+        Assert.Contains("4 drifted", drifted.Output);
 
         var stale = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve", saved);
         Assert.True(stale.ExitCode == 1, stale.All);
         Assert.Contains($"the plan in '{saved}' is stale: the network moved since it was planned (apply would now also do `~ switch a2", stale.Error);
-        Assert.Contains("(and 2 more)", stale.Error);
+        Assert.Contains("(and 3 more)", stale.Error);
 
         var apply = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve");
         Assert.True(apply.ExitCode == 0, apply.All);
         Assert.Matches(@"~ switch a2\s+drift: 10\.14\.3\.0/24 missing", apply.Output);
         Assert.Matches(@"~ switch a2\s+rules installed again", apply.Output);
         Assert.Matches(@"~ vip h14\s+VIP configured again", apply.Output);
+        Assert.Matches(@"~ switch c3\s+rules installed again", apply.Output);
+        Assert.NotEqual("4242", (await service.Shell.RunCheckedAsync("c3", "sysctl -n net.ipv4.fib_multipath_hash_seed")).StandardOutput.Trim());
         Assert.Matches(@"~ agent h15\s+running", apply.Output);
         Assert.Contains(Route, (await service.Shell.RunCheckedAsync("a2", $"ip route show {Route}")).StandardOutput);
 

@@ -44,6 +44,38 @@ public sealed class EcmpProgramTests
     public void Course_rules_load(string rule) => Assert.Empty(Program.CheckCommand(rule));
 
     [Theory]
+    [InlineData("table_dump_entry_from_key ipv4_lpm 20.0.0.1/32")]
+    [InlineData("table_dump_entry_from_key ecmp_group_to_nhop 2 0")]
+    [InlineData("table_modify ipv4_lpm ecmp_group 16777218 => 2 4")]
+    [InlineData("table_modify ipv4_lpm set_nhop 5 00:00:0a:13:0d:02 1")]
+    [InlineData("table_modify ecmp_group_to_nhop set_nhop 7 => 02:00:00:01:00:03 3")]
+    [InlineData("table_delete ecmp_group_to_nhop 7")]
+    public void The_watchers_commands_load(string command) => Assert.Empty(Program.CheckCommand(command));
+
+    [Theory]
+    [InlineData("table_dump_entry_from_key ipv4_lpm 20.0.0.1", "VALUE/LENGTH")]
+    [InlineData("table_dump_entry_from_key ecmp_group_to_nhop 2", "takes 2 key(s)")]
+    [InlineData("table_modify ipv4_lpm ecmp_group h5 => 2 4", "expected table_modify TABLE ACTION HANDLE")]
+    [InlineData("table_modify ipv4_lpm ecmp_group 5 => 16384 4", "bit<14>")]
+    [InlineData("table_modify ecmp_group_to_nhop ecmp_group 5 => 2 4", "has no action 'ecmp_group'")]
+    [InlineData("table_delete ecmp_group_to_nhop", "expected table_delete TABLE HANDLE")]
+    [InlineData("table_delete ecmp_group 7", "no table 'ecmp_group'")]
+    public void Broken_watcher_commands_are_reported(string command, string expected) =>
+        Assert.Contains(Program.CheckCommand(command), e => e.Contains(expected, StringComparison.Ordinal));
+
+    [Fact]
+    public void The_embedded_program_is_p4_ecmp_p4() => Assert.Equal(Program, P4Interface.Ecmp, new InterfaceComparer());
+
+    private sealed class InterfaceComparer : IEqualityComparer<P4Interface>
+    {
+        public bool Equals(P4Interface? x, P4Interface? y) =>
+            x!.Tables.Select(t => (t.Name, string.Join(",", t.Keys), string.Join(",", t.Actions))).SequenceEqual(y!.Tables.Select(t => (t.Name, string.Join(",", t.Keys), string.Join(",", t.Actions))))
+            && x.Actions.Select(a => (a.Name, string.Join(",", a.Parameters))).SequenceEqual(y.Actions.Select(a => (a.Name, string.Join(",", a.Parameters))));
+
+        public int GetHashCode(P4Interface obj) => obj.Tables.Length;
+    }
+
+    [Theory]
     [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02", "takes 2 parameter(s)")]
     [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/32 => 00:00:0a:13:0d:02 512", "does not fit bit<9>")]
     [InlineData("table_add ipv4_lpm set_nhop 10.19.13.2/33 => 00:00:0a:13:0d:02 1", "VALUE/LENGTH")]

@@ -86,10 +86,17 @@ public sealed class DeployerFailureTests
         using var rig = new FakeRunner();
         await rig.ApplyAsync();
         var state = rig.Store.Load()!;
+        var histories = new[] { "h1", "h2" }.Select(mux => Lb.Core.Maglev.PoolHistoryFile.PathFor(rig.Socket(mux, "mux"))).ToList();
+        foreach (var history in histories)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(history)!);
+            File.WriteAllText(history, "what the mux wrote");
+        }
         rig.Log.Clear();
 
         Assert.NotNull(await rig.Deployer().DestroyAsync());
 
+        Assert.All(histories, history => Assert.False(File.Exists(history), $"{history} outlived destroy"));
         var watcherStop = rig.Log.First($"signal {state.Watcher!.Pid} ");
         var muxStop = rig.Log.Last($"signal {state.Units.Single(u => u.Key == "mux:h1").Pid} ");
         var agentStop = rig.Log.First($"signal {state.Units.Single(u => u.Key == "agent:h13").Pid} ");

@@ -59,8 +59,8 @@ public sealed class DiffTests
         Assert.Contains("diff: nothing to change", output);
         Assert.Contains("34 units, no drift", output);
         // Read-only: only reads ran (FIBs and addresses), nothing was installed or started.
-        Assert.All(rig.Shell.Calls.Skip(calls), c => Assert.Contains(c.Command, new[] { FibVerifier.Command, DriftDetector.AddressCommand(rig.Plan.Fabric.FindHost(c.Host)?.Interface ?? "") }));
-        Assert.Equal(20 + 4, rig.Shell.Calls.Count - calls);
+        Assert.All(rig.Shell.Calls.Skip(calls), c => Assert.Contains(c.Command, new[] { FibVerifier.Command, MultipathDrift.Command, DriftDetector.AddressCommand(rig.Plan.Fabric.FindHost(c.Host)?.Interface ?? "") }));
+        Assert.Equal(20 + 20 + 4, rig.Shell.Calls.Count - calls);
     }
 
     [Fact]
@@ -134,6 +134,31 @@ public sealed class DiffTests
         var (code, output) = await rig.DiffAsync();
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("nothing to change", output);
+    }
+
+    [Fact]
+    public async Task A_switch_hashing_ECMP_otherwise_is_drift_that_apply_repairs_beside_its_routes()
+    {
+        using var rig = new FakeRunner();
+        await rig.ApplyAsync();
+        Drift(rig);
+        // a2 (also missing a route) and c3 lost their settings: the kernel's defaults, a random seed.
+        rig.Shell.Answer((host, command) => host is "a2" or "c3" && command == MultipathDrift.Command ? new ShellResult(host, command, 0, "0\n7\n0\n", "") : null);
+        var a2Seed = Lbdeploy.Ecmp.KernelMultipath.SwitchSeed(rig.Plan.FabricHashSeed, "a2");
+
+        var (code, output) = await rig.DiffAsync();
+
+        Assert.Equal(ExitCodes.Pending, code);
+        Assert.Contains("  drift switch a2: 10.14.3.0/24 missing", output);
+        Assert.Contains("  drift switch a2: fib_multipath_hash_policy 0 (plan: 3)", output);
+        Assert.Contains("  drift switch a2: fib_multipath_hash_fields 0x0007 (plan: 0x0df7)", output);
+        Assert.Contains($"  drift switch a2: fib_multipath_hash_seed 0 (plan: {a2Seed}, from switches.hash_seed 1)", output);
+        Assert.Contains("  drift switch c3: fib_multipath_hash_policy 0 (plan: 3)", output);
+
+        var calls = rig.Shell.Calls.Count;
+        var changes = await rig.ApplyWithDriftAsync();
+        Assert.Contains((ChangeKind.Repair, "switch c3"), changes.Changes.Select(c => (c.Kind, c.Label)));
+        Assert.Contains(rig.Shell.Calls.Skip(calls), c => c.Host == "c3" && c.Command.StartsWith("sh ", StringComparison.Ordinal) && c.Command.Contains("/c3.sh", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -33,9 +33,10 @@ public sealed class FibVerifierTests
 
         var row = await CheckAsync(rig);
 
-        Assert.Equal(new VerifyCheck("switch FIBs", true, $"20 switches hold exactly the plan's routes ({CoursePrefixes} prefixes)"), row);
+        Assert.Equal(new VerifyCheck("switch FIBs", true, $"20 switches hold exactly the plan's routes ({CoursePrefixes} prefixes) and ECMP hash settings"), row);
         Assert.Equal(20, rig.Shell.Calls.Count(c => c.Command == FibVerifier.Command));
-        Assert.Equal(rig.Plan.Fabric.Switches.Select(s => s.Name).Order(), rig.Shell.Calls.Select(c => c.Host).Order());
+        Assert.Equal(rig.Plan.Fabric.Switches.Select(s => s.Name).Order(), rig.Shell.Calls.Where(c => c.Command == FibVerifier.Command).Select(c => c.Host).Order());
+        Assert.Equal(rig.Plan.Fabric.Switches.Select(s => s.Name).Order(), rig.Shell.Calls.Where(c => c.Command == MultipathDrift.Command).Select(c => c.Host).Order());
     }
 
     [Fact]

@@ -158,4 +158,33 @@ public sealed class VerifierTests
         Assert.Equal(new VerifyCheck("deployment", false, "nothing is applied to the running network; run lbdeploy apply"), checks[0]);
         Assert.DoesNotContain(checks, c => c.Name.StartsWith("health ", StringComparison.Ordinal) || c.Name == "watcher");
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_dip_down_at_the_end_is_read_again_after_a_settle_and_only_one_still_down_fails(bool recovers)
+    {
+        using var rig = await DeployedAsync();
+        var traffic = Traffic(rig, idleDip: null);
+        rig.Engines.Stats = (socket, call) =>
+        {
+            var stats = traffic(socket, call);
+            var down = call == 1 || (call >= 2 && !recovers);
+            return stats.Dips is null || !down ? stats
+                : stats with { Dips = [.. stats.Dips.Select(d => d.Name == "h15" ? d with { Health = "down" } : d)] };
+        };
+
+        var verify = VerifyAsync(rig);
+        while (!verify.IsCompleted)
+        {
+            rig.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
+        }
+        var row = Row(await verify, "health dip h15");
+
+        Assert.Equal(recovers, row.Passed);
+        if (recovers) Assert.EndsWith("it flapped: DOWN on h1, h2 a moment before, check its agent log", row.Detail);
+        else Assert.StartsWith("DOWN on h1, h2: its server fails the agent's probe", row.Detail);
+        Assert.True(Row(await verify, "health dip h14").Passed);
+    }
 }

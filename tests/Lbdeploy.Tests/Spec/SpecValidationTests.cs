@@ -138,7 +138,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "unknown packet I/O path", Valid + "\nengine:\n  packet_io: rings",
-            ["lb.yaml:7:14: error: engine.packet_io: unknown packet_io 'rings'; use ring (AF_PACKET rings, the default) or pcap (libpcap) (did you mean 'ring'?)"]
+            ["lb.yaml:7:14: error: engine.packet_io: unknown packet_io 'rings'; use ring (AF_PACKET rings, the default), pcap (libpcap) or xdp (AF_XDP) (did you mean 'ring'?)"]
         },
         {
             "bad duration", Valid + "\nengine:\n  connections: { idle_timeout: 2 minutes }",

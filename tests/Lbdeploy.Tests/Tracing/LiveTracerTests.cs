@@ -206,6 +206,45 @@ public sealed class LiveTracerTests
     }
 
     [Fact]
+    public void On_linux_switches_without_the_seed_sysctl_the_branches_are_observed_not_computed()
+    {
+        // A kernel before 6.11 has no fib_multipath_hash_seed: every switch hashes with a random seed, so trace
+        // --live walks the branches the packet took, as on frr, and says why.
+        var plan = TracePlans.Plan("fattree-linux");
+        const string why = "a1, t1 have no net.ipv4.fib_multipath_hash_seed (kernel 6.1.0-28-amd64; it needs 6.11)";
+        var predicted = FlowTracer.Trace(plan, new TraceRequest("h3"), null, why);
+        Assert.False(predicted.Ecmp.Predicted);
+        Assert.Contains(why, predicted.Ecmp.Explanation, StringComparison.Ordinal);
+        var t1 = predicted.Leg(TraceLegKinds.ToMux)!.Hops.Single(h => h.Node == "t1").Decision!;
+        Assert.True(t1.IsAssumed, t1.Reason);
+        Assert.Contains("random seed", t1.Reason, StringComparison.Ordinal);
+        Assert.Contains(predicted.Notes, n => n.StartsWith("linux target: ECMP branches marked 'assumed'", StringComparison.Ordinal));
+
+        var other = t1.Branches.Single(b => b.Index != t1.Chosen);
+        var observed = new ObservedBranches();
+        observed.Add(TraceLegKinds.ToMux, "t1", other.Interface);
+        var walked = FlowTracer.Trace(plan, new TraceRequest("h3"), observed, why);
+        var atT1 = walked.Leg(TraceLegKinds.ToMux)!.Hops.Single(h => h.Node == "t1").Decision!;
+        Assert.True(atT1.Observed, atT1.Reason);
+        Assert.Equal(other.Neighbor, walked.Balancing!.Mux);
+    }
+
+    [Fact]
+    public async Task The_seed_sysctl_is_read_inside_each_switch_and_the_ones_without_it_are_named()
+    {
+        using var rig = new Lbdeploy.Tests.Runner.Fakes.FakeRunner();
+        rig.Shell.Answer((host, command) => command == $"cat {LiveTracer.SeedSysctl}"
+            ? new ShellResult(host, command, host is "t1" or "a1" ? 1 : 0, host is "t1" or "a1" ? "" : "12345\n", host is "t1" or "a1" ? "cat: No such file or directory" : "")
+            : null);
+
+        Assert.Null(await LiveTracer.MissingSeedsAsync(rig.Shell, ["a2", "c1"], CancellationToken.None));
+        var missing = (await LiveTracer.MissingSeedsAsync(rig.Shell, ["a1", "a2", "t1"], CancellationToken.None))!;
+        Assert.StartsWith("a1, t1 have no net.ipv4.fib_multipath_hash_seed (kernel ", missing, StringComparison.Ordinal);
+        Assert.EndsWith("; it needs 6.11)", missing, StringComparison.Ordinal);
+        Assert.Equal(5, rig.Shell.Calls.Count(c => c.Command == $"cat {LiveTracer.SeedSysctl}"));
+    }
+
+    [Fact]
     public void Differences_name_each_header_that_differs()
     {
         var frame = CaptureFile.Parse(TunnelFrame, "h16-eth0")!;

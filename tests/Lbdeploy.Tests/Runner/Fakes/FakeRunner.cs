@@ -21,7 +21,8 @@ internal sealed class FakeRunner : IDisposable
     public static readonly string FrrSpec = Path.Combine(CliRun.RepositoryRoot, "examples", "fattree-frr.yaml");
 
     /// <param name="spec">The spec file (default <see cref="Spec"/>); its folder anchors its relative paths.</param>
-    public FakeRunner(string? spec = null)
+    /// <param name="bmv2Cli">The simple_switch_CLI the runner runs (a bmv2 spec: a <see cref="FakeBmv2Cli"/>).</param>
+    public FakeRunner(string? spec = null, string? bmv2Cli = null)
     {
         SpecPath = spec ?? Spec;
         Root = Directory.CreateTempSubdirectory("lbdeploy-runner-").FullName;
@@ -35,7 +36,7 @@ internal sealed class FakeRunner : IDisposable
         Engines = new FakeEngineControl(Log) { Pool = [.. Plan.Dips.Select(d => (d.Host, d.Weight))] };
         Store = new MemoryStateStore(Paths, Time, Log);
         Daemons = new FakeDaemonLauncher(Processes, Paths, Time, [.. Plan.Muxes.Select(m => m.Host)], Log);
-        Environment = new RunnerEnvironment(Store, _ => Shell, Processes, Daemons, Engines, Time);
+        Environment = new RunnerEnvironment(Store, _ => Shell, Processes, Daemons, Engines, Time, bmv2Cli ?? Lbdeploy.Runner.Bmv2Cli.DefaultProgram);
         AnswerLikeAHealthyFabric();
     }
 
@@ -122,6 +123,9 @@ internal sealed class FakeRunner : IDisposable
         var frr = Plan.Target == Lbdeploy.Spec.SwitchTarget.Frr;
         Shell.Answer((host, command) => command == FibVerifier.Command && Plan.Fabric.IsSwitch(host)
             ? new ShellResult(host, command, 0, frr ? KernelTables.Frr(Plan.Forwarding.For(host), Plan.Fabric) : KernelTables.Linux(Plan.Forwarding.For(host), Plan.Fabric), "")
+            : null);
+        Shell.Answer((host, command) => command == MultipathDrift.Command && Plan.Fabric.IsSwitch(host)
+            ? new ShellResult(host, command, 0, KernelTables.MultipathSettings(Plan.FabricHashSeed, host), "")
             : null);
         Shell.DaemonStarted = BgpSamples.OpenSockets;
         if (Plan.Bgp is { } design)

@@ -27,6 +27,10 @@ internal static class KernelTables
 
     public static string Frr(SwitchForwarding planned, Fabric fabric) => Table(planned, fabric, frr: true);
 
+    /// <summary>What <see cref="Lbdeploy.Runner.MultipathDrift.Command"/> prints on a switch its script set up (kernel 6.11+).</summary>
+    public static string MultipathSettings(uint fabricSeed, string switchName) =>
+        $"{Lbdeploy.Ecmp.KernelMultipath.Policy}\n{Lbdeploy.Ecmp.KernelMultipath.Fields}\n{Lbdeploy.Ecmp.KernelMultipath.SwitchSeed(fabricSeed, switchName)}\n";
+
     private static string Table(SwitchForwarding planned, Fabric fabric, bool frr)
     {
         var table = new JsonArray();
