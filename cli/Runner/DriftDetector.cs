@@ -30,9 +30,13 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     /// The drift of <paramref name="units"/> (the plan's units applied with the same hash), by unit key; units
     /// without drift are absent.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, MininetNetwork network, IEnumerable<DeployUnit> units, CancellationToken ct = default)
+    public Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, MininetNetwork network, IEnumerable<DeployUnit> units, CancellationToken ct = default) =>
+        DetectAsync(plan, environment.TargetOf(network), units, ct);
+
+    /// <summary>Like <see cref="DetectAsync(DeploymentPlan, MininetNetwork, IEnumerable{DeployUnit}, CancellationToken)"/> on any target (the testbed or machines).</summary>
+    public async Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, IDeployTarget target, IEnumerable<DeployUnit> units, CancellationToken ct = default)
     {
-        var shell = environment.ShellFor(network);
+        var shell = target.Shell;
         var byKey = units.ToDictionary(u => u.Key, StringComparer.Ordinal);
         var reads = new List<Func<Task<(string Key, ImmutableArray<Drift> Drift)>>>();
         if (FibVerifier.AppliesTo(plan))
@@ -70,7 +74,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         foreach (var mux in plan.Muxes)
         {
             if (!byKey.TryGetValue($"mux:{mux.Host}", out var unit) || mux.Engine.ControlSocket is not { } socket) continue;
-            reads.Add(async () => (unit.Key, [.. (await RuntimeChangesAsync(plan, socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
+            reads.Add(async () => (unit.Key, [.. (await RuntimeChangesAsync(plan, target.EnginesOn(mux.Host), socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
         }
 
         using var gate = new SemaphoreSlim(Parallelism);
@@ -129,14 +133,14 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     /// unreadable mux is one difference (its DIPs' state is unknown). Observed, never repaired: apply keeps an
     /// operator's drain and weight (a reload keeps them too), until lb.yaml agrees or the operator ends them.
     /// </summary>
-    private async Task<IReadOnlyList<(string What, string? Note)>> RuntimeChangesAsync(DeploymentPlan plan, string socket, CancellationToken ct)
+    private static async Task<IReadOnlyList<(string What, string? Note)>> RuntimeChangesAsync(DeploymentPlan plan, IEngineControl engines, string socket, CancellationToken ct)
     {
         IReadOnlyList<Lb.Core.Stats.DipStats> dips;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(CommandTimeout);
-            dips = await environment.Engines.DipsAsync(socket, timeout.Token);
+            dips = await engines.DipsAsync(socket, timeout.Token);
         }
         catch (Lb.Core.Control.ControlException e)
         {
