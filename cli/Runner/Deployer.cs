@@ -246,7 +246,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                 try
                 {
                     await RemoveAsync(ops, unit, ct);
-                    UnitOperations.ForgetPoolHistory(unit);
+                    // On machines the pool history lies in the sockets folder, which the clearing below removes.
+                    if (target is TestbedTarget) UnitOperations.ForgetPoolHistory(unit);
                     lock (removed) removed.Add(unit.Label);
                     Say($"  - {unit.Label,-12} removed");
                 }
@@ -285,7 +286,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             case UnitKind.Switch: await ops.RemoveSwitchAsync(unit, ct); break;
             case UnitKind.Vip: await ops.RemoveVipAsync(unit, ct); break;
             case UnitKind.Router: await ops.StopRouterAsync(unit, ct); break;
-            default: await UnitOperations.StopAsync(unit, environment); break;
+            default: await ops.StopAsync(unit, ct); break;
         }
     }
 

@@ -138,8 +138,11 @@ internal sealed class SshStandIn : IAsyncDisposable
     /// Ends the multiplexed master connection to <paramref name="node"/>: the next command connects afresh (and
     /// checks the host key again, which a live master does not).
     /// </summary>
-    public Task EndMasterAsync(string node) =>
-        RunAsync(allowFailure: true, SshProgram, "-o", $"ControlPath={Path.Combine(Directory, "control")}/%C", "-O", "exit", "-l", "root", "-p", "22", AddressOf(node));
+    public Task EndMasterAsync(string node) => EndMasterAsync(node, Path.Combine(Directory, "control"));
+
+    /// <summary>Like <see cref="EndMasterAsync(string)"/> for the master connections of another control folder (lbdeploy's own, in its state folder).</summary>
+    public Task EndMasterAsync(string node, string controlDirectory) =>
+        RunAsync(allowFailure: true, SshProgram, "-o", $"ControlPath={controlDirectory}/%C", "-O", "exit", "-l", "root", "-p", "22", AddressOf(node));
 
     public async ValueTask DisposeAsync()
     {

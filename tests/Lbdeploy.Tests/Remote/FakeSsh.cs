@@ -24,6 +24,8 @@ internal sealed class FakeSsh : IDisposable
             ls "$dir/running" | wc -l >> "$dir/concurrency"
             trap 'rmdir "$dir/running/$$"' EXIT
             if [ -f "$dir/fail" ]; then cat "$dir/fail" >&2; exit 255; fi
+            address=${@: -2:1}
+            if [ -f "$dir/fail-$address" ]; then cat "$dir/fail-$address" >&2; exit 255; fi
             [ -f "$dir/slow" ] && sleep "$(cat "$dir/slow")"
             command=${!#}
             command=${command#sudo -n }
@@ -50,6 +52,14 @@ internal sealed class FakeSsh : IDisposable
 
     /// <summary>Every later call fails as ssh does, printing <paramref name="stderr"/>.</summary>
     public void FailWith(string stderr) => File.WriteAllText(Path.Combine(Directory, "fail"), stderr);
+
+    /// <summary>Every later call to <paramref name="node"/>'s machine fails as ssh does, printing <paramref name="stderr"/>; null: it answers again.</summary>
+    public void FailFor(string node, string? stderr)
+    {
+        var file = Path.Combine(Directory, "fail-" + Inventory.HostOf(node).Address);
+        if (stderr is null) File.Delete(file);
+        else File.WriteAllText(file, stderr);
+    }
 
     /// <summary>Every later call waits this long before it runs its command.</summary>
     public void Slow(double seconds) => File.WriteAllText(Path.Combine(Directory, "slow"), seconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
