@@ -15,6 +15,12 @@ public sealed record SshSettings(string Program, string ControlDirectory, int Ma
     /// <summary>How long ssh waits for a machine to answer before it counts as down.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// What a command's timeout gets on top over SSH: ssh may take up to <see cref="ConnectTimeout"/> to connect (a
+    /// new master connection) before the command starts on the machine.
+    /// </summary>
+    public TimeSpan CommandMargin { get; init; } = ConnectTimeout;
+
     /// <summary>How long an idle master connection stays open after its last command (ssh's ControlPersist).</summary>
     public static readonly TimeSpan ControlPersist = TimeSpan.FromSeconds(60);
 

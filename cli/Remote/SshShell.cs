@@ -33,7 +33,7 @@ public sealed class SshShell(Inventory inventory, SshSettings settings) : INodeS
     {
         var machine = Inventory.HostOf(host);
         _ = controlDirectory.Value;
-        var limit = timeout ?? DefaultTimeout;
+        var limit = (timeout ?? DefaultTimeout) + Settings.CommandMargin;
         await sessions.WaitAsync(cancellationToken);
         try
         {
@@ -59,6 +59,30 @@ public sealed class SshShell(Inventory inventory, SshSettings settings) : INodeS
         {
             sessions.Release();
         }
+    }
+
+    /// <summary>
+    /// Opens the master connection to every machine of <paramref name="nodes"/> (each runs `true`), the session bound
+    /// holding: a machine that cannot be reached fails here, before anything changed anywhere, and later commands
+    /// only open a session on a live connection.
+    /// </summary>
+    public async Task ConnectAsync(IEnumerable<string> nodes, CancellationToken cancellationToken = default)
+    {
+        var results = await Task.WhenAll(nodes.Distinct(StringComparer.Ordinal).Select(async node =>
+        {
+            try
+            {
+                var result = await RunAsync(node, "true", cancellationToken: cancellationToken);
+                return result.Succeeded ? null : new SshException($"{Inventory.HostOf(node).Label}: a plain `true` failed there ({TerminalText.Escape(result.StandardError.Trim(), 200)}); check that the machine runs a POSIX shell and is not overloaded");
+            }
+            catch (SshException e)
+            {
+                return e;
+            }
+        }));
+        var failed = results.OfType<SshException>().ToList();
+        if (failed.Count == 1) throw failed[0];
+        if (failed.Count > 1) throw new SshException($"{failed.Count} machines cannot be reached; the first: {failed[0].Message}");
     }
 
     /// <summary>

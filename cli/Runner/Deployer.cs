@@ -59,6 +59,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
     /// <summary>Like <see cref="DiffAsync(DeploymentPlan, MininetNetwork, CancellationToken)"/> on any target (the testbed or machines).</summary>
     public async Task<ChangeSet> DiffAsync(DeploymentPlan plan, IDeployTarget target, CancellationToken ct = default)
     {
+        await target.ConnectAsync(NodesOf(plan), ct);
         var state = Store.Load();
         var applied = state is not null && target.Matches(state) ? state.Units : null;
         var desired = DeployUnit.FromPlan(plan);

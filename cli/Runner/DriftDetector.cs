@@ -49,7 +49,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
                 var key = frr ? $"router:{planned.Switch.Name}" : $"switch:{planned.Switch.Name}";
                 if (!byKey.TryGetValue(key, out var unit)) continue;
                 var name = planned.Switch.Name;
-                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, shell, ct)).Select(what => new Drift(unit.Label, name, what)
+                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, FibDrift.FabricPorts(plan, name), shell, ct)).Select(what => new Drift(unit.Label, name, what)
                 {
                     Repairable = !frr && !watched.Any(w => w.Switch == name && what.StartsWith(w.Prefix + " ", StringComparison.Ordinal)),
                 })]));
@@ -104,14 +104,14 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     }
 
     /// <summary>A switch's FIB differences, without the switch's name in front (the drift names the node); an unreadable table is one.</summary>
-    private static async Task<IReadOnlyList<string>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, INodeShell shell, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, IReadOnlySet<string>? fabricPorts, INodeShell shell, CancellationToken ct)
     {
         var name = planned.Switch.Name;
         var result = await RunAsync(shell, name, FibVerifier.Command, ct);
         if (result is not { Succeeded: true }) return [Unreadable(result, FibVerifier.Command)];
         if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [$"`{FibVerifier.Command}` gave an unreadable table: {error}"];
         var prefix = name + ": ";
-        return [.. FibDrift.Compare(planned, table, target).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
+        return [.. FibDrift.Compare(planned, table, target, fabricPorts).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
     }
 
     /// <summary>A switch's ECMP hash settings against the plan (<see cref="MultipathDrift"/>); unreadable settings are one difference.</summary>

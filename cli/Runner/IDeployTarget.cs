@@ -17,6 +17,9 @@ public interface IDeployTarget
     /// <summary>Runs commands on the nodes and starts their daemons.</summary>
     INodeShell Shell { get; }
 
+    /// <summary>Makes sure every one of <paramref name="nodes"/> can be reached, before anything changes (one line naming the first that cannot).</summary>
+    Task ConnectAsync(IEnumerable<string> nodes, CancellationToken ct);
+
     /// <summary>True when <paramref name="state"/> was applied to this same network or set of machines.</summary>
     bool Matches(DeployState state);
 

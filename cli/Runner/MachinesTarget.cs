@@ -38,6 +38,8 @@ public sealed class MachinesTarget(SshShell shell, RunnerEnvironment environment
 
     public INodeShell Shell => shell;
 
+    public Task ConnectAsync(IEnumerable<string> nodes, CancellationToken ct) => shell.ConnectAsync(nodes, ct);
+
     public bool Matches(DeployState state) =>
         state.Transport == Transports.Ssh && state.Machines is { } machines
         && machines.Count == shell.Inventory.Hosts.Count

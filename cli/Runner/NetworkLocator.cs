@@ -121,6 +121,10 @@ public static class NetworkLocator
         LinuxTestbed.RequireRootAndMininet();
         var state = environment.State.Load()
             ?? throw new RunnerException($"nothing is applied in {environment.Paths.StateRoot}; deploy with lbdeploy apply (or up) first: lbdeploy acts only on networks it deployed");
+        if (state.Transport == Transports.Ssh)
+        {
+            throw new RunnerException($"the deployment in {environment.Paths.StateRoot} runs on the machines of {state.InventoryPath} over SSH, and this command reads the testbed only; give -f the spec that names that inventory ({state.SpecPath}) to verify it, or run lbdeploy status or destroy");
+        }
         var network = state.LiveNetwork(environment.Processes)
             ?? throw new RunnerException($"the network the deployment in {environment.Paths.StateRoot} was applied to is gone (its nodes stopped); start it and apply again, or clear the state with lbdeploy destroy");
         if (state.FabricFingerprint is { } recorded && recorded != Fingerprint(plan.Fabric))

@@ -25,6 +25,9 @@ public sealed class TestbedTarget(INodeShell? shell, MininetNetwork? network, Ru
 
     private DeployPaths Paths => environment.Paths;
 
+    /// <summary>The nodes are checked where they are entered (<see cref="HostShell.NamespacedPidOf"/>).</summary>
+    public Task ConnectAsync(IEnumerable<string> nodes, CancellationToken ct) => Task.CompletedTask;
+
     public bool Matches(DeployState state) => Network is { } running && state.Transport is null or Transports.Mnexec && state.MatchesNetwork(running);
 
     public DeployState Stamp(DeployState state) => state with { Transport = null, Machines = null, InventoryPath = null };

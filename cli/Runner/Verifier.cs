@@ -56,6 +56,7 @@ public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEn
 
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
+        await target.ConnectAsync(Deployer.NodesOf(plan), ct);
         var checks = new List<VerifyCheck>();
         var state = environment.State.Load();
         var engines = state is not null && target.Matches(state)

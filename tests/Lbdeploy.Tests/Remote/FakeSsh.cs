@@ -36,7 +36,7 @@ internal sealed class FakeSsh : IDisposable
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "running"));
         var hosts = nodes.Select((node, i) => new InventoryHost(node, $"192.0.2.{i + 1}", "deploy", 22, null, null, node + "-eth0", Path.Combine(Directory, "root-" + node)));
         Inventory = new Inventory(Path.Combine(Directory, "hosts.yml"), "hosts.yml", hosts.ToFrozenDictionary(h => h.Node, StringComparer.Ordinal));
-        Settings = new SshSettings(Program, Path.Combine(Directory, "control"), 2);
+        Settings = new SshSettings(Program, Path.Combine(Directory, "control"), 2) { CommandMargin = TimeSpan.Zero };
         Shell = new SshShell(Inventory, Settings);
     }
 
