@@ -18,6 +18,19 @@ public interface INodeShell
 
 public static class NodeShellExtensions
 {
+    /// <summary>The exit code a command reports when it outlived its timeout.</summary>
+    public const int TimedOut = 124;
+
+    /// <summary>
+    /// Like <see cref="INodeShell.RunAsync"/> for a command that only reads (a routing table, a sysctl): one that
+    /// outlived its timeout (a loaded node, a slow SSH session) runs once more before it counts.
+    /// </summary>
+    public static async Task<ShellResult> RunReadAsync(this INodeShell shell, string host, string command, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var result = await shell.RunAsync(host, command, timeout, cancellationToken);
+        return result.ExitCode == TimedOut ? await shell.RunAsync(host, command, timeout, cancellationToken) : result;
+    }
+
     /// <summary>Like <see cref="INodeShell.RunAsync"/> but a non-zero exit is a <see cref="RunnerException"/>.</summary>
     public static async Task<ShellResult> RunCheckedAsync(this INodeShell shell, string host, string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {

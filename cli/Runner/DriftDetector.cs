@@ -183,7 +183,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     {
         try
         {
-            return await shell.RunAsync(node, command, CommandTimeout, ct);
+            return await shell.RunReadAsync(node, command, CommandTimeout, ct);
         }
         catch (RunnerException)
         {

@@ -64,7 +64,7 @@ public static class FibVerifier
         ShellResult result;
         try
         {
-            result = await shell.RunAsync(name, MultipathDrift.Command, CommandTimeout, ct);
+            result = await shell.RunReadAsync(name, MultipathDrift.Command, CommandTimeout, ct);
         }
         catch (RunnerException e)
         {
@@ -81,7 +81,7 @@ public static class FibVerifier
         ShellResult result;
         try
         {
-            result = await shell.RunAsync(name, Command, CommandTimeout, ct);
+            result = await shell.RunReadAsync(name, Command, CommandTimeout, ct);
         }
         catch (RunnerException e)
         {

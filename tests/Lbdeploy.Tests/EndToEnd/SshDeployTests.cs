@@ -69,6 +69,25 @@ public sealed class SshDeployTests(ITestOutputHelper log)
             Assert.True(again.ExitCode == 0, again.Output);
             Assert.Contains("apply: nothing to change; the machines match the plan (34 units)", again.Output);
 
+            var status = await RunAsync(machinesState, standIn.Namespace, "status", "--json");
+            Assert.True(status.ExitCode == 0, status.Output);
+            Assert.DoesNotContain("not running", status.Output);
+
+            // h16's SSH goes away: destroy removes everything else, names h16 and the fix in one line, and keeps
+            // exactly h16's units; once h16 answers again, destroy removes them.
+            var control = Path.Combine(machinesState, "ssh");
+            await standIn.StopSshdAsync("h16");
+            await standIn.EndMasterAsync("h16", control);
+            var partial = await RunAsync(machinesState, standIn.Namespace, "destroy");
+            Assert.True(partial.ExitCode != 0, partial.Output);
+            Assert.Contains($"destroy: 3 unit(s) could not be removed (state kept in {Path.Combine(machinesState, "deploy")}): h16 (root@{standIn.AddressOf("h16")}:22): no SSH server answers on port 22 (Connection refused); start sshd on the machine, or fix ansible_host / ansible_port in the inventory", partial.Output);
+            using (var kept = JsonDocument.Parse(File.ReadAllText(Path.Combine(machinesState, "deploy", "applied.json"))))
+            {
+                Assert.Equal(["agent h16", "server h16", "vip h16"], kept.RootElement.GetProperty("units").EnumerateArray()
+                    .Select(u => $"{u.GetProperty("kind").GetString()} {u.GetProperty("host").GetString()}").Order());
+            }
+            Assert.False(Directory.Exists(Path.Combine(standIn.RootOf("h15"), "plan")), "h15 still holds the applied plan");
+            await standIn.StartSshdAsync("h16");
             var destroy = await RunAsync(machinesState, standIn.Namespace, "destroy");
             Assert.True(destroy.ExitCode == 0, destroy.Output);
             Assert.All(pids, pid => Assert.False(Processes.IsAlive(pid), $"pid {pid} still runs"));

@@ -100,7 +100,7 @@ internal sealed class SshStandIn : IAsyncDisposable
                 $"AuthorizedKeysFile {Path.Combine(Directory, "authorized_keys")}", "StrictModes no", "UsePAM no",
                 "PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
                 "MaxStartups 100", "MaxSessions 100", "") );
-            await nodes.RunCheckedAsync(node, $"/usr/sbin/sshd -f {config} -E {Path.Combine(Directory, $"sshd-{node}.log")}");
+            await nodes.RunCheckedAsync(node, SshdCommand(node));
             knownHosts.Append(address).Append(' ').Append(string.Join(' ', File.ReadAllText(hostKey + ".pub").Split(' ').Take(2))).Append('\n');
             inventory.Append($"    {node}: {{ ansible_host: {address}, lbdeploy_root: {RootOf(node)} }}\n");
         }
@@ -114,6 +114,19 @@ internal sealed class SshStandIn : IAsyncDisposable
             while (!File.Exists(SshdPidFile(node)) && DateTime.UtcNow < deadline) await Task.Delay(50);
             sshdPids.Add(int.Parse(File.ReadAllText(SshdPidFile(node)).Trim(), CultureInfo.InvariantCulture));
         }
+    }
+
+    private string SshdCommand(string node) =>
+        $"/usr/sbin/sshd -f {Path.Combine(Directory, $"sshd-{node}.conf")} -E {Path.Combine(Directory, $"sshd-{node}.log")}";
+
+    /// <summary>Starts <paramref name="node"/>'s sshd again after <see cref="StopSshdAsync"/> (the machine's SSH is back).</summary>
+    public async Task StartSshdAsync(string node)
+    {
+        File.Delete(SshdPidFile(node));
+        await nodes.RunCheckedAsync(node, SshdCommand(node));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(SshdPidFile(node)) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        sshdPids.Add(int.Parse(File.ReadAllText(SshdPidFile(node)).Trim(), CultureInfo.InvariantCulture));
     }
 
     /// <summary>The inventory, read for <see cref="Names"/> as lbdeploy reads it.</summary>
