@@ -210,11 +210,12 @@ public sealed class InventoryReaderTests : IDisposable
         Assert.Equal("/opt/lbdeploy/sockets/h1-mux.sock", loaded.Engines.Muxes.Single(m => m.Host == "h1").ControlSocket);
         Assert.Equal("/opt/lbdeploy/sockets/h13-agent.sock", loaded.Engines.Agents.Single(a => a.Host == "h13").ControlSocket);
 
-        // The plan carries it, and apply refuses to put a plan for real machines onto the testbed.
+        // The plan carries it, the testbed refuses a plan for real machines, and no mux watcher is planned for them.
         var plan = Planner.Create(spec, "lb.yaml");
         Assert.Same(plan.Inventory!.HostOf("h1"), plan.Inventory.HostOf("h1"));
         var refusal = Assert.Throws<RunnerException>(() => Lbdeploy.Runner.NetworkLocator.RequireTestbedPlan(plan));
-        Assert.Equal($"{spec} names the inventory hosts.yml, and this lbdeploy cannot deploy onto machines over SSH yet (plan checks the inventory); remove inventory: from lb.yaml to deploy onto the testbed",
+        Assert.Equal($"{spec} names the inventory hosts.yml: it deploys onto those machines over SSH, not onto the testbed; remove inventory: from lb.yaml to deploy onto the testbed",
             refusal.Message.Replace(directory.Path + "/hosts.yml", "hosts.yml", StringComparison.Ordinal));
+        Assert.False(Lbdeploy.Runner.WatcherProcess.IsWanted(plan));
     }
 }
