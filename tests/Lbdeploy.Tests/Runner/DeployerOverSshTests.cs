@@ -54,6 +54,26 @@ public sealed class DeployerOverSshTests : IDisposable
     }
 
     [Fact]
+    public async Task Apply_with_a_machine_down_names_it_before_anything_changes_anywhere()
+    {
+        using var directory = new Lbdeploy.Tests.Spec.SpecDirectory();
+        var spec = directory.Write("topology: fattree.json\nvip: { address: 20.0.0.1 }\nmuxes: [h1]\ndips: [h13, h14]\n");
+        var testbedPlan = Lbdeploy.Planning.Planner.Create(spec, "lb.yaml");
+        using var machines = new FakeSsh([.. Deployer.NodesOf(testbedPlan)]);
+        var plan = testbedPlan with { Inventory = machines.Inventory };
+        var environment = Environment with { SshProgram = machines.Program };
+        machines.FailFor("h14", "ssh: connect to host 192.0.2.2 port 22: Connection refused\n");
+
+        var error = await Assert.ThrowsAsync<Lbdeploy.Remote.SshException>(() => new Deployer(TextWriter.Null, environment).DiffAsync(plan, MachinesTarget.For(plan.Inventory!, environment)));
+
+        Assert.Equal($"h14 (deploy@{machines.Inventory.HostOf("h14").Address}:22): no SSH server answers on port 22 (Connection refused); start sshd on the machine, or fix ansible_host / ansible_port in the inventory", error.Message);
+        Assert.Equal(36, machines.Calls.Count);
+        Assert.All(machines.Calls, call => Assert.Equal("sudo -n /bin/sh -c 'true'", call[^1]));
+        Assert.Null(environment.State.Load());
+        Assert.All(machines.Inventory.Hosts.Values, h => Assert.False(Directory.Exists(h.Root), $"{h.Node} got files"));
+    }
+
+    [Fact]
     public async Task A_state_applied_to_machines_matches_only_those_machines()
     {
         var state = AppliedOnMachines("h13");
