@@ -4,19 +4,20 @@
 #   tools/bootstrap.sh [--with-test-tools] [--with-bench-tools] [--dry-run]
 # A mininet built from source (mnexec on PATH, a python3 that imports mininet) is left alone: Debian's mininet
 # package is installed only when one of the two is missing.
-# --with-test-tools: the test suite also renders the trace picture in a headless browser (chromium) and loads the
-#   zsh completion script in zsh.
+# --with-test-tools: the test suite also renders the trace picture in a headless browser (chromium), loads the
+#   zsh completion script in zsh, and runs an sshd inside testbed hosts to stand in for real machines
+#   (openssh-server; its service is not needed and the tests start their own sshd).
 # --with-bench-tools: tools/bench-scapy.sh runs the scapy baseline (python3-scapy), tools/bench-ab.sh runs ab (apache2-utils).
 # --dry-run: print what it would apt-get install, which mininet and dotnet it found, and change nothing.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$LB_ROOT"
 
-APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools libxdp1 xdp-tools clang-14 libbpf-dev libxdp-dev)
+APT_PACKAGES=(mininet php-cli tcpdump iputils-ping libpcap0.8 nftables wget curl ethtool iproute2 procps netsniff-ng python3 python3-networkx time frr frr-pythontools libxdp1 xdp-tools clang-14 libbpf-dev libxdp-dev openssh-client)
 dry_run=0
 for option in "$@"; do
   case $option in
-    --with-test-tools) APT_PACKAGES+=(chromium zsh) ;;
+    --with-test-tools) APT_PACKAGES+=(chromium zsh openssh-server) ;;
     --with-bench-tools) APT_PACKAGES+=(python3-scapy apache2-utils) ;;
     --dry-run) dry_run=1 ;;
     *) lb_usage 2 ;;

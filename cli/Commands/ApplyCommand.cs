@@ -47,6 +47,7 @@ public static class ApplyCommand
     /// <summary>Applies the plan, progress on <paramref name="output"/>; the outcome (not applied: the user said no).</summary>
     public static async Task<ApplyOutcome> RunAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
+        if (plan.Inventory is not null) return await OnMachinesAsync(plan, autoApprove, planDir, output, ct);
         Testbed.LinuxTestbed.RequireRootAndMininet();
         RequireTargetSoftware(plan);
         StateDirectories.Prepare();
@@ -86,6 +87,40 @@ public static class ApplyCommand
         return ApplyOutcome.Of(plan, network.Nodes.Count, changes, report);
     }
 
+    /// <summary>
+    /// The plan's inventory machines, reached only over SSH: the same change set, confirmation and report as on the
+    /// testbed. A saved plan must still be what the spec plans (the machines are not observed at plan time).
+    /// </summary>
+    private static async Task<ApplyOutcome> OnMachinesAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
+    {
+        StateDirectories.Prepare();
+        if (planDir is not null) CheckSavedFiles(plan, planDir);
+        var environment = RunnerEnvironment.Default;
+        var target = NetworkLocator.ForMachines(plan, environment);
+        var machines = target.Ssh.Inventory.Hosts.Count;
+        var deployer = new Deployer(output, environment);
+        var changes = await deployer.DiffAsync(plan, target, ct);
+        foreach (var drift in changes.Observed)
+        {
+            output.WriteLine($"apply: {drift} (left alone: {drift.Why})");
+        }
+        if (changes.IsEmpty)
+        {
+            output.WriteLine($"apply: nothing to change; the machines match the plan ({changes.Unchanged} units)");
+            return ApplyOutcome.Of(plan, machines, changes, report: null);
+        }
+        output.WriteLine($"apply: {plan.SpecPath} on {machines} machines of {plan.Inventory!.DisplayPath} over SSH (switches: {plan.Target.Name()}) will change:");
+        foreach (var change in changes.Changes) output.WriteLine(change.ToString());
+        output.WriteLine($"plan: {changes.Summary}");
+        if (!autoApprove && !Confirm(output))
+        {
+            output.WriteLine("apply: cancelled, nothing changed");
+            return ApplyOutcome.Of(plan, machines, changes, report: null);
+        }
+        var report = await deployer.ApplyAsync(plan, target, changes, ct);
+        return ApplyOutcome.Of(plan, machines, changes, report);
+    }
+
     /// <summary>What a target needs on this machine beyond mininet: the frr target runs Debian's FRR.</summary>
     public static void RequireTargetSoftware(DeploymentPlan plan)
     {
@@ -112,6 +147,18 @@ public static class ApplyCommand
     /// </summary>
     private static PlannedNetwork CheckSavedPlan(DeploymentPlan plan, string planDir)
     {
+        CheckSavedFiles(plan, planDir);
+        var planned = PlannedNetwork.Read(planDir);
+        if (planned.Network == PlannedNetwork.NotObserved)
+        {
+            throw new LbdeployException($"the plan in {TerminalText.Quote(planDir)} was made without root, so it did not see the network it would change; run lbdeploy plan --out {TerminalText.Quote(planDir)} as root, review it, then apply it");
+        }
+        return planned;
+    }
+
+    /// <summary>A saved plan's files are exactly what the spec plans now.</summary>
+    private static void CheckSavedFiles(DeploymentPlan plan, string planDir)
+    {
         if (!Directory.Exists(planDir))
         {
             throw new LbdeployException($"plan directory {TerminalText.Quote(planDir)} does not exist; write it with lbdeploy plan --out DIR");
@@ -128,11 +175,5 @@ public static class ApplyCommand
         {
             throw new LbdeployException($"the plan in {planDir} is out of date with {plan.SpecPath} ({stale.Count} file(s) differ, e.g. {stale[0]}); re-run lbdeploy plan --out {planDir}");
         }
-        var planned = PlannedNetwork.Read(planDir);
-        if (planned.Network == PlannedNetwork.NotObserved)
-        {
-            throw new LbdeployException($"the plan in {TerminalText.Quote(planDir)} was made without root, so it did not see the network it would change; run lbdeploy plan --out {TerminalText.Quote(planDir)} as root, review it, then apply it");
-        }
-        return planned;
     }
 }

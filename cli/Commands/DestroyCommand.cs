@@ -21,8 +21,10 @@ public static class DestroyCommand
     /// <summary>Destroys the state folder's deployment, progress on <paramref name="output"/>; what it removed.</summary>
     public static async Task<DestroyOutcome> RunAsync(TextWriter output, CancellationToken ct)
     {
-        Testbed.LinuxTestbed.RequireRootAndMininet();
-        var report = await new Deployer(output, RunnerEnvironment.Default).DestroyAsync(ct);
+        var environment = RunnerEnvironment.Default;
+        // A deployment on machines is reached over SSH; the testbed's needs root and mininet here.
+        if (environment.State.Load()?.Transport != Transports.Ssh) Testbed.LinuxTestbed.RequireRootAndMininet();
+        var report = await new Deployer(output, environment).DestroyAsync(ct);
         output.WriteLine(report is null ? "destroy: nothing is applied" : "destroy: done");
         return new DestroyOutcome(report is not null, report?.NetworkGone ?? false, report is null ? [] : [.. report.Removed]);
     }

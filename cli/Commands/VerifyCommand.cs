@@ -23,10 +23,9 @@ public static class VerifyCommand
     /// <summary>Runs every check on the state folder's deployment of <paramref name="plan"/>.</summary>
     public static async Task<VerifyResult> CheckAsync(DeploymentPlan plan, CancellationToken ct)
     {
-        Testbed.LinuxTestbed.RequireRootAndMininet();
         var environment = RunnerEnvironment.Default;
-        var (_, network) = NetworkLocator.Deployed(plan, environment);
-        var checks = await new Verifier(plan, network, environment).RunAsync(ct);
+        var (_, target) = NetworkLocator.DeployedTarget(plan, environment);
+        var checks = await new Verifier(plan, target, environment).RunAsync(ct);
         return new VerifyResult(checks.All(c => c.Passed), checks);
     }
 }

@@ -33,7 +33,10 @@ public static partial class StateDirectories
 
     public static string Deploy => Path.Combine(Root, "deploy");
 
-    public static string Sockets => Path.Combine(Root, "sockets");
+    public static string Sockets => Path.Combine(Root, SocketsFolder);
+
+    /// <summary>The engines' control sockets' folder below a state folder (or below a machine's lbdeploy_root).</summary>
+    public const string SocketsFolder = "sockets";
 
     public static string Routing => Path.Combine(Root, "frr");
 

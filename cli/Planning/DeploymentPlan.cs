@@ -39,6 +39,9 @@ public sealed record DeploymentPlan(
 
     /// <summary>switches.hash_seed: each Linux-router switch's multipath seed is derived from it (<see cref="Ecmp.KernelMultipath.SwitchSeed"/>).</summary>
     public uint FabricHashSeed { get; init; } = LbSpec.DefaultFabricHashSeed;
+
+    /// <summary>The machines of lb.yaml's inventory (every node over SSH), or null for the testbed's nodes (mnexec).</summary>
+    public Inventory? Inventory { get; init; }
 }
 
 /// <summary>

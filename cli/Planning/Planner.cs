@@ -70,7 +70,7 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp, Routers = bgp is null ? [] : Routers(bgp) };
+        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp, Routers = bgp is null ? [] : Routers(bgp), Inventory = loaded.Inventory };
     }
 
     /// <summary>

@@ -47,8 +47,10 @@ public static class SpecLoader
             }
         }
         EngineConfigs? engines = null;
+        Inventory? inventory = null;
         if (fabric is not null)
         {
+            inventory = LoadInventory(spec, fabric, diagnostics);
             var skip = diagnostics.Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
             diagnostics.AddRange(SpecValidator.Validate(spec, fabric, skip));
             if (TargetProblem(spec, fabric) is { } targetProblem) diagnostics.Add(targetProblem);
@@ -56,7 +58,7 @@ public static class SpecLoader
             // until that is fixed.
             if (EngineConfigs.CanBuild(spec, fabric))
             {
-                engines = EngineConfigs.Build(spec, fabric);
+                engines = EngineConfigs.Build(spec, fabric, inventory);
                 diagnostics.AddRange(engines.Check(spec, [.. diagnostics.Select(d => d.Path)]));
             }
         }
@@ -66,8 +68,41 @@ public static class SpecLoader
         {
             throw new SpecException(SpecException.Ordered(diagnostics.Concat(warnings.Where(w => !w.IsError))));
         }
-        return new LoadedSpec(spec, fabric, Clients(spec, fabric), engines) { Warnings = [.. warnings] };
+        return new LoadedSpec(spec, fabric, Clients(spec, fabric), engines) { Warnings = [.. warnings], Inventory = inventory };
     }
+
+    /// <summary>
+    /// The inventory lb.yaml names, resolved for every node the deployment acts on (<see cref="InventoryNodes"/>); its
+    /// problems join the spec's. Null when lb.yaml names none (the testbed) or it has errors.
+    /// </summary>
+    private static Inventory? LoadInventory(LbSpec spec, Fabric fabric, List<SpecDiagnostic> diagnostics)
+    {
+        if (spec.InventoryPath is not { } path) return null;
+        if (spec.Target == SwitchTarget.Bmv2)
+        {
+            diagnostics.Add(spec.Source.AtKey("inventory", "the bmv2 target runs simple_switch on this machine and has no real switches to reach over SSH; remove inventory, or set switches.target: linux or frr"));
+            return null;
+        }
+        try
+        {
+            var read = InventoryReader.Read(path, DisplayPath(path), InventoryNodes(spec, fabric));
+            diagnostics.AddRange(read.Diagnostics);
+            return read.Inventory;
+        }
+        catch (InputFileException e)
+        {
+            diagnostics.Add(spec.Source.At("inventory", $"cannot read {TerminalText.Quote(spec.InventoryAsWritten!)}: {e.Message}"));
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The nodes that need a machine: every host of the fabric (verify's pingall reaches hosts outside the spec's
+    /// roles too) and every switch (the linux and frr targets configure them as Linux routers).
+    /// </summary>
+    public static IReadOnlyList<InventoryNode> InventoryNodes(LbSpec spec, Fabric fabric) =>
+        [.. fabric.Hosts.Select(h => new InventoryNode(h.Name, h.Interface)),
+         .. spec.Target == SwitchTarget.Bmv2 ? [] : fabric.Switches.Select(s => new InventoryNode(s.Name, null))];
 
     /// <summary>
     /// The linux target routes with `ip route` between addressed ports, and the frr target peers BGP over them: a fabric
@@ -107,4 +142,7 @@ public sealed record LoadedSpec(LbSpec Spec, Fabric Fabric, ImmutableArray<strin
 {
     /// <summary>Policy warnings (<see cref="SpecPolicy"/>): the command prints them; --strict made them errors instead.</summary>
     public ImmutableArray<SpecDiagnostic> Warnings { get; init; } = [];
+
+    /// <summary>The machines of lb.yaml's inventory, or null for the testbed (mnexec).</summary>
+    public Inventory? Inventory { get; init; }
 }

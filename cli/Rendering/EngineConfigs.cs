@@ -20,7 +20,8 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
     public static bool CanBuild(LbSpec spec, Fabric fabric) =>
         !spec.Muxes.IsEmpty && !spec.Dips.IsEmpty && spec.Muxes.Concat(spec.Dips.Select(d => d.Host)).All(host => fabric.FindHost(host) is not null);
 
-    public static EngineConfigs Build(LbSpec spec, Fabric fabric)
+    /// <param name="inventory">The machines of lb.yaml's inventory: each engine's control socket lies below its machine's lbdeploy_root.</param>
+    public static EngineConfigs Build(LbSpec spec, Fabric fabric, Inventory? inventory = null)
     {
         var vip = new VipConfig(spec.Vip.Address,
             [.. spec.Vip.Ports.Select(p => new VipPort(p.Protocol, p.Port))], spec.Vip.Icmp);
@@ -51,7 +52,7 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
                 Mac = null, // read from the interface: always right, whoever created it
                 Gateway = new GatewayConfig(host.Gateway, gatewayMac),
                 Mtu = PlanRenderer.LinkMtu,
-                ControlSocket = PlanFiles.ControlSocket(host.Name, role == EngineRole.Mux ? "mux" : "agent"),
+                ControlSocket = PlanFiles.ControlSocket(host.Name, role == EngineRole.Mux ? "mux" : "agent", inventory?.HostOf(host.Name).Root),
                 PacketIo = engine.PacketIo,
                 Vips = [vip],
                 Dips = dips,

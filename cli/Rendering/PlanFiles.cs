@@ -36,6 +36,10 @@ public static class PlanFiles
     /// <summary>The mux watcher's config: which muxes to watch and which VIP routes (linux), announcements (frr) or entries (bmv2) follow them.</summary>
     public const string Watcher = "watcher/watch.json";
 
-    /// <summary>Where an engine listens for control commands (stats, reload, drain...).</summary>
-    public static string ControlSocket(string host, string role) => Path.Combine(StateDirectories.Sockets, $"{host}-{role}.sock");
+    /// <summary>
+    /// Where an engine listens for control commands (stats, reload, drain...): below the state folder on the testbed,
+    /// below its machine's lbdeploy_root (<paramref name="machineRoot"/>) when the inventory places it on a machine.
+    /// </summary>
+    public static string ControlSocket(string host, string role, string? machineRoot = null) =>
+        Path.Combine(machineRoot is null ? StateDirectories.Sockets : Path.Combine(machineRoot, StateDirectories.SocketsFolder), $"{host}-{role}.sock");
 }

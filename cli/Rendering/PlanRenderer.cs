@@ -100,8 +100,9 @@ public static class PlanRenderer
         }
 
         // The linux target's mux watcher narrows the switches' VIP routes to the healthy muxes: its config is planned
-        // here like every other file.
-        if (spec.Target == SwitchTarget.Linux)
+        // here like every other file. Not for machines reached over SSH (an inventory): the watcher runs beside
+        // lbdeploy and acts on the testbed's switches only.
+        if (spec.Target == SwitchTarget.Linux && spec.InventoryPath is null)
         {
             files[PlanFiles.Watcher] = WatchConfig.Of(spec.Vip.Address, spec.Muxes, forwarding).ToJson();
         }

@@ -25,6 +25,15 @@ public sealed record DeployState
     /// <summary>The mux watcher apply started, or null.</summary>
     public AppliedWatcher? Watcher { get; init; }
 
+    /// <summary>How the runner reached the nodes (<see cref="Transports"/>); null: mnexec, the testbed (states written before machines existed).</summary>
+    public string? Transport { get; init; }
+
+    /// <summary>The machines an SSH deployment was applied to (the inventory's entries as they were): destroy reaches them without the spec.</summary>
+    public List<Spec.InventoryHost>? Machines { get; init; }
+
+    /// <summary>The inventory those machines came from, as messages name it.</summary>
+    public string? InventoryPath { get; init; }
+
     /// <summary>True when every node this state was applied to still runs with the same shell pid.</summary>
     public bool MatchesNetwork(MininetNetwork network) =>
         Network.All(kv => network.Nodes.TryGetValue(kv.Key, out var pid) && pid == kv.Value);
@@ -52,6 +61,9 @@ public sealed record AppliedUnit
     public string? ControlSocket { get; init; }
     public string? ConfigFile { get; init; }
     public int? ThriftPort { get; init; }
+
+    /// <summary>How apply reached the unit's node (<see cref="Transports"/>); null on states written before it was recorded.</summary>
+    public string? Transport { get; init; }
 
     /// <summary>A router's daemons (one process each), in start order; empty for the other kinds.</summary>
     public List<AppliedDaemon> Daemons { get; init; } = [];

@@ -32,6 +32,15 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         return nodes.Distinct(StringComparer.Ordinal);
     }
 
+    /// <summary>What apply would change; the previous state counts only if it was applied to this same network or set of machines.</summary>
+    public async Task<ChangeSet> PendingAsync(DeploymentPlan plan, IDeployTarget target, CancellationToken ct = default)
+    {
+        var state = Store.Load();
+        var applied = state is not null && target.Matches(state) ? state.Units : null;
+        var running = await target.RunningUnitsAsync(applied, ct);
+        return ChangeSet.Compute(DeployUnit.FromPlan(plan), applied, u => running.Contains(u.Key));
+    }
+
     /// <summary>What apply would change; the previous state counts only if it was applied to this same network.</summary>
     public ChangeSet Diff(DeploymentPlan plan, MininetNetwork network)
     {
@@ -44,47 +53,59 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
     /// What apply would change, drift included: applied units whose hash is unchanged but whose live state differs
     /// from the plan (a route or the VIP deleted by hand) are repaired (<see cref="ChangeKind.Repair"/>). Read-only.
     /// </summary>
-    public async Task<ChangeSet> DiffAsync(DeploymentPlan plan, MininetNetwork network, CancellationToken ct = default)
+    public Task<ChangeSet> DiffAsync(DeploymentPlan plan, MininetNetwork network, CancellationToken ct = default) =>
+        DiffAsync(plan, environment.TargetOf(network), ct);
+
+    /// <summary>Like <see cref="DiffAsync(DeploymentPlan, MininetNetwork, CancellationToken)"/> on any target (the testbed or machines).</summary>
+    public async Task<ChangeSet> DiffAsync(DeploymentPlan plan, IDeployTarget target, CancellationToken ct = default)
     {
+        await target.ConnectAsync(NodesOf(plan), ct);
         var state = Store.Load();
-        var applied = state is not null && state.MatchesNetwork(network) ? state.Units : null;
+        var applied = state is not null && target.Matches(state) ? state.Units : null;
         var desired = DeployUnit.FromPlan(plan);
-        var isAlive = (AppliedUnit u) => u.IsProcessAlive(environment.Processes);
+        var running = await target.RunningUnitsAsync(applied, ct);
+        var isAlive = (AppliedUnit u) => running.Contains(u.Key);
         var changes = ChangeSet.Compute(desired, applied, isAlive);
         if (applied is null) return changes;
         var touched = changes.Changes.Select(c => c.Label).ToHashSet(StringComparer.Ordinal);
         var unchanged = desired.Where(u => !touched.Contains(u.Label));
-        var found = await driftDetector.DetectAsync(plan, network, unchanged, ct);
+        var found = await driftDetector.DetectAsync(plan, target, unchanged, ct);
         return found.Count == 0 ? changes : ChangeSet.Compute(desired, applied, isAlive, found);
     }
 
-    public async Task<ApplyReport> ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default)
+    public Task<ApplyReport> ApplyAsync(DeploymentPlan plan, MininetNetwork network, ChangeSet changes, CancellationToken ct = default) =>
+        ApplyAsync(plan, environment.TargetOf(network), changes, ct);
+
+    /// <summary>Applies <paramref name="changes"/> through <paramref name="target"/>: the testbed's nodes, or the inventory's machines over SSH.</summary>
+    public async Task<ApplyReport> ApplyAsync(DeploymentPlan plan, IDeployTarget target, ChangeSet changes, CancellationToken ct = default)
     {
         var started = environment.Time.GetTimestamp();
         var results = new List<UnitResult>();
-        var shell = environment.ShellFor(network);
+        var shell = target.Shell;
         var previous = Store.Load();
-        var sameNetwork = previous is not null && previous.MatchesNetwork(network);
+        var sameNetwork = previous is not null && target.Matches(previous);
         var units = sameNetwork ? previous!.Units.ToDictionary(u => u.Key, StringComparer.Ordinal) : new Dictionary<string, AppliedUnit>(StringComparer.Ordinal);
-        var state = new DeployState
+        var state = target.Stamp(new DeployState
         {
             SpecPath = plan.SpecPath,
             Target = plan.Target.Name(),
-            Network = NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal),
+            Network = target is TestbedTarget { Network: { } network } ? NodesOf(plan).ToDictionary(n => n, network.PidOf, StringComparer.Ordinal) : [],
             FabricFingerprint = NetworkLocator.Fingerprint(plan.Fabric),
             Units = [.. units.Values],
             Watcher = sameNetwork ? previous!.Watcher : null,
-        };
+        });
         if (!sameNetwork && previous is not null)
         {
-            // Applied to a network that is gone: its routes and addresses went with it; stop what may have survived.
+            // Applied to a network that is gone (its routes and addresses went with it) or to other machines: stop
+            // what may have survived, where it runs.
             if (previous.Watcher is { } watcher) await watcherProcess.StopAsync(watcher);
-            foreach (var unit in previous.Units) await UnitOperations.StopAsync(unit, environment);
+            var where = environment.TargetOf(previous);
+            foreach (var unit in previous.Units) await UnitOperations.StopAsync(unit, where, ct);
             Store.Delete();
         }
         Directory.CreateDirectory(Store.Paths.LogDirectory);
         Directory.CreateDirectory(Store.Paths.PidDirectory);
-        var ops = new UnitOperations(shell, environment);
+        var ops = new UnitOperations(target, environment);
         void Save() { lock (units) { state = state with { Units = [.. units.Values.OrderBy(u => u.Kind).ThenBy(u => u.Host, Topology.NaturalOrder.Instance)] }; } Store.Save(state); }
 
         // 1. Redone (not reloaded) units are undone with their old files before those are overwritten. Not routers:
@@ -94,9 +115,10 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             await RemoveAsync(ops, change.Applied!, ct);
         }
 
-        // 2. The plan's files become the applied plan (engines read their configs from there). Files of removed
-        // units stay until step 4 has used them.
+        // 2. The plan's files become the applied plan (engines read their configs from there; machines get their
+        // copies, and the engine, now). Files of removed units stay until step 4 has used them.
         WritePlanFiles(plan);
+        await target.PublishAsync(plan, ct);
 
         // 3. Apply phase by phase.
         var listen = plan.Service.ServerPort;
@@ -114,12 +136,12 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                     {
                         (UnitKind.Switch, _) => await ops.InstallSwitchAsync(unit, ct),
                         (UnitKind.Vip, _) => await ops.InstallVipAsync(unit, ct),
-                        (UnitKind.Server, _) => await RestartAsync(change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct)),
-                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadEngineAsync(unit, change.Applied, ct),
-                        (UnitKind.Router, ChangeKind.Update) when change.Applied!.IsProcessAlive(environment.Processes) => await ops.ReloadRouterAsync(unit, change.Applied, ct),
+                        (UnitKind.Server, _) => await RestartAsync(ops, change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct), ct),
+                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when await target.IsRunningAsync(change.Applied!, ct) => await ops.ReloadEngineAsync(unit, change.Applied!, ct),
+                        (UnitKind.Router, ChangeKind.Update) when await target.IsRunningAsync(change.Applied!, ct) => await ops.ReloadRouterAsync(unit, change.Applied!, ct),
                         // A drifted FIB on the frr target: a fresh FRR re-learns and reinstalls every route.
                         (UnitKind.Router, _) => await RestartRouterAsync(ops, change, ct),
-                        _ => await RestartAsync(change, () => ops.StartEngineAsync(unit, ct)),
+                        _ => await RestartAsync(ops, change, () => ops.StartEngineAsync(unit, ct), ct),
                     };
                     lock (units) units[applied.Key] = applied;
                     var seconds = environment.Time.GetElapsedTime(unitStarted).TotalSeconds;
@@ -189,10 +211,19 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         {
             return null;
         }
-        var network = state.LiveNetwork(environment.Processes);
         // The watcher first: it must not put back a VIP route the switch tear-down is removing.
         if (state.Watcher is { } watcher) await watcherProcess.StopAsync(watcher);
-        if (network is null)
+        IDeployTarget target;
+        if (state.Transport == Transports.Ssh)
+        {
+            // Machines outlive lbdeploy's runs: they are reached where the state recorded them.
+            target = environment.TargetOf(state);
+        }
+        else if (state.LiveNetwork(environment.Processes) is { } network)
+        {
+            target = environment.TargetOf(network);
+        }
+        else
         {
             // The network it was applied to is gone (and with it every namespace, route and address): only
             // processes can have survived, and those are stopped by pid.
@@ -206,7 +237,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             Say("destroy: the network it was applied to is gone; stopped leftover processes and cleared the state");
             return new DestroyReport([], NetworkGone: true);
         }
-        var ops = new UnitOperations(environment.ShellFor(network), environment);
+        var ops = new UnitOperations(target, environment);
         var errors = new List<string>();
         var removed = new List<string>();
         foreach (var group in state.Units.GroupBy(u => u.Kind).OrderByDescending(g => g.Key))
@@ -216,7 +247,8 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                 try
                 {
                     await RemoveAsync(ops, unit, ct);
-                    UnitOperations.ForgetPoolHistory(unit);
+                    // On machines the pool history lies in the sockets folder, which the clearing below removes.
+                    if (target is TestbedTarget) UnitOperations.ForgetPoolHistory(unit);
                     lock (removed) removed.Add(unit.Label);
                     Say($"  - {unit.Label,-12} removed");
                 }
@@ -226,9 +258,14 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                 }
             }));
         }
+        // The state keeps exactly what is still there: the next destroy (once its machine is reachable) removes the
+        // rest. Nodes with nothing left lose what apply put there beside the units.
+        var left = state.Units.Where(u => !removed.Contains(u.Label)).ToList();
+        await target.ClearAsync([.. state.Units.Select(u => u.Host).Distinct(StringComparer.Ordinal).Where(h => !left.Any(u => u.Host == h))], ct);
         if (errors.Count > 0)
         {
-            throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {Store.Paths.Directory}): {errors[0]}");
+            Store.Save(state with { Units = left, Watcher = null });
+            throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {Store.Paths.Directory}): {errors.Order(StringComparer.Ordinal).First()}");
         }
         Store.Delete();
         return new DestroyReport([.. removed], NetworkGone: false);
@@ -238,7 +275,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
     public async Task EnsureWatcherAsync(DeploymentPlan plan, MininetNetwork network, CancellationToken ct)
     {
         var state = Store.Load();
-        if (state is null || !state.MatchesNetwork(network)) return;
+        if (state is null || !state.MatchesNetwork(network) || state.Transport == Transports.Ssh) return;
         var watcher = await watcherProcess.EnsureAsync(plan, state, output, ct);
         if (watcher != state.Watcher) Store.Save(state with { Watcher = watcher });
     }
@@ -250,7 +287,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             case UnitKind.Switch: await ops.RemoveSwitchAsync(unit, ct); break;
             case UnitKind.Vip: await ops.RemoveVipAsync(unit, ct); break;
             case UnitKind.Router: await ops.StopRouterAsync(unit, ct); break;
-            default: await UnitOperations.StopAsync(unit, environment); break;
+            default: await ops.StopAsync(unit, ct); break;
         }
     }
 
@@ -260,9 +297,9 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         return await ops.StartRouterAsync(change.Desired!, ct);
     }
 
-    private async Task<AppliedUnit> RestartAsync(Change change, Func<Task<AppliedUnit>> start)
+    private static async Task<AppliedUnit> RestartAsync(UnitOperations ops, Change change, Func<Task<AppliedUnit>> start, CancellationToken ct)
     {
-        if (change.Applied is { } old) await UnitOperations.StopAsync(old, environment);
+        if (change.Applied is { } old) await ops.StopAsync(old, ct);
         return await start();
     }
 

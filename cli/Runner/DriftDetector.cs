@@ -30,9 +30,13 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     /// The drift of <paramref name="units"/> (the plan's units applied with the same hash), by unit key; units
     /// without drift are absent.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, MininetNetwork network, IEnumerable<DeployUnit> units, CancellationToken ct = default)
+    public Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, MininetNetwork network, IEnumerable<DeployUnit> units, CancellationToken ct = default) =>
+        DetectAsync(plan, environment.TargetOf(network), units, ct);
+
+    /// <summary>Like <see cref="DetectAsync(DeploymentPlan, MininetNetwork, IEnumerable{DeployUnit}, CancellationToken)"/> on any target (the testbed or machines).</summary>
+    public async Task<IReadOnlyDictionary<string, ImmutableArray<Drift>>> DetectAsync(DeploymentPlan plan, IDeployTarget target, IEnumerable<DeployUnit> units, CancellationToken ct = default)
     {
-        var shell = environment.ShellFor(network);
+        var shell = target.Shell;
         var byKey = units.ToDictionary(u => u.Key, StringComparer.Ordinal);
         var reads = new List<Func<Task<(string Key, ImmutableArray<Drift> Drift)>>>();
         if (FibVerifier.AppliesTo(plan))
@@ -45,7 +49,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
                 var key = frr ? $"router:{planned.Switch.Name}" : $"switch:{planned.Switch.Name}";
                 if (!byKey.TryGetValue(key, out var unit)) continue;
                 var name = planned.Switch.Name;
-                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, shell, ct)).Select(what => new Drift(unit.Label, name, what)
+                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, FibDrift.FabricPorts(plan, name), shell, ct)).Select(what => new Drift(unit.Label, name, what)
                 {
                     Repairable = !frr && !watched.Any(w => w.Switch == name && what.StartsWith(w.Prefix + " ", StringComparison.Ordinal)),
                 })]));
@@ -70,7 +74,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         foreach (var mux in plan.Muxes)
         {
             if (!byKey.TryGetValue($"mux:{mux.Host}", out var unit) || mux.Engine.ControlSocket is not { } socket) continue;
-            reads.Add(async () => (unit.Key, [.. (await RuntimeChangesAsync(plan, socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
+            reads.Add(async () => (unit.Key, [.. (await RuntimeChangesAsync(plan, target.EnginesOn(mux.Host), socket, ct)).Select(d => new Drift(unit.Label, mux.Host, d.What) { Repairable = false, Note = d.Note })]));
         }
 
         using var gate = new SemaphoreSlim(Parallelism);
@@ -100,14 +104,14 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     }
 
     /// <summary>A switch's FIB differences, without the switch's name in front (the drift names the node); an unreadable table is one.</summary>
-    private static async Task<IReadOnlyList<string>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, INodeShell shell, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, IReadOnlySet<string>? fabricPorts, INodeShell shell, CancellationToken ct)
     {
         var name = planned.Switch.Name;
         var result = await RunAsync(shell, name, FibVerifier.Command, ct);
         if (result is not { Succeeded: true }) return [Unreadable(result, FibVerifier.Command)];
         if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [$"`{FibVerifier.Command}` gave an unreadable table: {error}"];
         var prefix = name + ": ";
-        return [.. FibDrift.Compare(planned, table, target).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
+        return [.. FibDrift.Compare(planned, table, target, fabricPorts).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
     }
 
     /// <summary>A switch's ECMP hash settings against the plan (<see cref="MultipathDrift"/>); unreadable settings are one difference.</summary>
@@ -129,14 +133,14 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     /// unreadable mux is one difference (its DIPs' state is unknown). Observed, never repaired: apply keeps an
     /// operator's drain and weight (a reload keeps them too), until lb.yaml agrees or the operator ends them.
     /// </summary>
-    private async Task<IReadOnlyList<(string What, string? Note)>> RuntimeChangesAsync(DeploymentPlan plan, string socket, CancellationToken ct)
+    private static async Task<IReadOnlyList<(string What, string? Note)>> RuntimeChangesAsync(DeploymentPlan plan, IEngineControl engines, string socket, CancellationToken ct)
     {
         IReadOnlyList<Lb.Core.Stats.DipStats> dips;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(CommandTimeout);
-            dips = await environment.Engines.DipsAsync(socket, timeout.Token);
+            dips = await engines.DipsAsync(socket, timeout.Token);
         }
         catch (Lb.Core.Control.ControlException e)
         {
@@ -179,7 +183,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     {
         try
         {
-            return await shell.RunAsync(node, command, CommandTimeout, ct);
+            return await shell.RunReadAsync(node, command, CommandTimeout, ct);
         }
         catch (RunnerException)
         {

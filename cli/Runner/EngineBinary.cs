@@ -17,6 +17,17 @@ public static class EngineBinary
     public static string CommandLine(string role, string configFile) =>
         $"{HostShell.Quote(DotnetHost)} {HostShell.Quote(Dll)} {role} --config {HostShell.Quote(configFile)}";
 
+    /// <summary>
+    /// The self-contained single-file lbengine for linux-x64 that lbdeploy ships to machines reached over SSH (they
+    /// need no .NET): <c>$LBENGINE_SINGLE_FILE</c>, else what tools/build.sh publishes into
+    /// <see cref="SingleFileFolder"/> of the checkout.
+    /// </summary>
+    public static string SingleFile => singleFile.Value;
+
+    /// <summary>Where tools/build.sh publishes the single-file engine, relative to the checkout.</summary>
+    public const string SingleFileFolder = "engine/LbEngine/bin/Release/publish/linux-x64";
+
+    private static readonly Lazy<string> singleFile = new(LocateSingleFile);
     private static readonly Lazy<string> dll = new(LocateDll);
     private static readonly Lazy<string> dotnet = new(LocateDotnet);
 
@@ -38,6 +49,17 @@ public static class EngineBinary
         }
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new RunnerException($"lbengine is not built (looked for {candidates.FirstOrDefault() ?? "engine/LbEngine/bin/.../lbengine.dll"}); run tools/build.sh");
+    }
+
+    private static string LocateSingleFile()
+    {
+        if (Environment.GetEnvironmentVariable("LBENGINE_SINGLE_FILE") is { Length: > 0 } explicitPath)
+        {
+            return File.Exists(explicitPath) ? explicitPath : throw new RunnerException($"LBENGINE_SINGLE_FILE={explicitPath} does not exist; run tools/build.sh or unset it");
+        }
+        var candidates = CheckoutRoots(AppContext.BaseDirectory).Select(root => Path.Combine(root, SingleFileFolder, "lbengine")).ToList();
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new RunnerException($"the single-file lbengine that machines reached over SSH run is not built (looked for {candidates.FirstOrDefault() ?? SingleFileFolder + "/lbengine"}); run tools/build.sh");
     }
 
     private static IEnumerable<string> CheckoutRoots(string baseDir)

@@ -14,11 +14,14 @@ namespace Lbdeploy.Runner;
 ///   port: FRR reaches it through the connected subnet of that port; the linux target's script also installs the /32
 ///   itself, so there the /32 must be present;
 /// - nothing else installed: a route that is not a connected subnet (proto kernel) and that the plan does not have,
-///   including a second route for a planned prefix.
+///   including a second route for a planned prefix. On a machine (<paramref name="fabricPorts"/> given), only such a
+///   route that leaves through one of the switch's fabric ports: a route through its management interface (its
+///   default route, a static one) is the machine's own, not the plan's.
 /// </summary>
 public static class FibDrift
 {
-    public static ImmutableArray<string> Compare(SwitchForwarding planned, SwitchFib table, SwitchTarget target)
+    /// <param name="fabricPorts">The switch's fabric interfaces when it is a machine reached over SSH; null on the testbed, where every route is the plan's.</param>
+    public static ImmutableArray<string> Compare(SwitchForwarding planned, SwitchFib table, SwitchTarget target, IReadOnlySet<string>? fabricPorts = null)
     {
         var name = planned.Switch.Name;
         var differences = ImmutableArray.CreateBuilder<string>();
@@ -34,13 +37,21 @@ public static class FibDrift
         }
         foreach (var entry in table.Routes)
         {
-            if (entry.Forwards && !entry.IsConnected && !accounted.Contains(entry))
+            if (entry.Forwards && !entry.IsConnected && !accounted.Contains(entry) && (fabricPorts is null || LeavesThrough(entry, fabricPorts)))
             {
                 differences.Add($"{name}: unexpected route {entry}");
             }
         }
         return differences.ToImmutable();
     }
+
+    /// <summary>The route sends through a fabric port, or through no interface at all (a blackhole is the switch's decision).</summary>
+    private static bool LeavesThrough(KernelRoute route, IReadOnlySet<string> ports) =>
+        route.NextHops.IsEmpty || route.NextHops.Any(h => h.Dev is null || ports.Contains(h.Dev));
+
+    /// <summary>A switch's fabric interfaces (the topology's names) when the plan deploys onto machines; null on the testbed.</summary>
+    public static IReadOnlySet<string>? FabricPorts(Planning.DeploymentPlan plan, string switchName) =>
+        plan.Inventory is null ? null : plan.Fabric.LinksOf(switchName).Select(l => l.End(switchName).Name).ToHashSet(StringComparer.Ordinal);
 
     private static string? ExactRouteProblem(Route route, KernelRoute? installed, SwitchTarget target)
     {

@@ -39,7 +39,7 @@ public static class FibVerifier
             await gate.WaitAsync(ct);
             try
             {
-                differences[i] = [.. await CompareAsync(planned, plan.Target, shell, ct), .. await CompareHashAsync(planned.Switch.Name, plan.FabricHashSeed, shell, ct)];
+                differences[i] = [.. await CompareAsync(planned, plan.Target, FibDrift.FabricPorts(plan, planned.Switch.Name), shell, ct), .. await CompareHashAsync(planned.Switch.Name, plan.FabricHashSeed, shell, ct)];
             }
             finally
             {
@@ -64,7 +64,7 @@ public static class FibVerifier
         ShellResult result;
         try
         {
-            result = await shell.RunAsync(name, MultipathDrift.Command, CommandTimeout, ct);
+            result = await shell.RunReadAsync(name, MultipathDrift.Command, CommandTimeout, ct);
         }
         catch (RunnerException e)
         {
@@ -75,13 +75,13 @@ public static class FibVerifier
     }
 
     /// <summary>One switch's differences; a table that cannot be read is one.</summary>
-    private static async Task<IReadOnlyList<string>> CompareAsync(SwitchForwarding planned, SwitchTarget target, INodeShell shell, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> CompareAsync(SwitchForwarding planned, SwitchTarget target, IReadOnlySet<string>? fabricPorts, INodeShell shell, CancellationToken ct)
     {
         var name = planned.Switch.Name;
         ShellResult result;
         try
         {
-            result = await shell.RunAsync(name, Command, CommandTimeout, ct);
+            result = await shell.RunReadAsync(name, Command, CommandTimeout, ct);
         }
         catch (RunnerException e)
         {
@@ -89,7 +89,7 @@ public static class FibVerifier
         }
         if (!result.Succeeded) return [result.Summary()];
         return SwitchFib.TryParse(result.StandardOutput, out var table, out var error)
-            ? FibDrift.Compare(planned, table, target)
+            ? FibDrift.Compare(planned, table, target, fabricPorts)
             : [$"{name}: `{Command}` gave an unreadable table: {error}"];
     }
 }

@@ -4,6 +4,7 @@ using Lbdeploy.Planning;
 using Lbdeploy.Testbed;
 using Lbdeploy.Topology;
 using Lbdeploy.Nodes;
+using Lbdeploy.Spec;
 
 namespace Lbdeploy.Runner;
 
@@ -17,9 +18,37 @@ namespace Lbdeploy.Runner;
 /// </summary>
 public static class NetworkLocator
 {
+    /// <summary>
+    /// A plan whose spec names an inventory is for real machines over SSH (<see cref="ForMachines"/>): it must never
+    /// land on the testbed's nodes.
+    /// </summary>
+    public static void RequireTestbedPlan(DeploymentPlan plan)
+    {
+        if (plan.Inventory is { } inventory)
+        {
+            throw new RunnerException($"{plan.SpecPath} names the inventory {inventory.DisplayPath}: it deploys onto those machines over SSH, not onto the testbed; remove inventory: from lb.yaml to deploy onto the testbed");
+        }
+    }
+
+    /// <summary>
+    /// The machines `apply` may deploy <paramref name="plan"/> onto: its inventory's, over SSH. The switch targets
+    /// whose runner needs this machine's files next to the nodes (frr's sockets, bmv2's thrift ports) stay on the
+    /// testbed.
+    /// </summary>
+    public static MachinesTarget ForMachines(DeploymentPlan plan, RunnerEnvironment environment)
+    {
+        var inventory = plan.Inventory ?? throw new RunnerException($"{plan.SpecPath} names no inventory: it deploys onto the testbed");
+        if (plan.Target != Spec.SwitchTarget.Linux)
+        {
+            throw new RunnerException($"{plan.SpecPath} sets switches.target: {plan.Target.Name()} with the inventory {inventory.DisplayPath}, and machines over SSH take only the linux target; set switches.target: linux, or remove inventory: to deploy onto the testbed");
+        }
+        return MachinesTarget.For(inventory, environment);
+    }
+
     /// <summary>The network `apply` may deploy <paramref name="plan"/> onto.</summary>
     public static async Task<MininetNetwork> ForApplyAsync(DeploymentPlan plan, CancellationToken ct)
     {
+        RequireTestbedPlan(plan);
         LinuxTestbed.RequireRootAndMininet();
         var testbed = TestbedState.Default;
         if (plan.Target == Spec.SwitchTarget.Bmv2)
@@ -61,12 +90,41 @@ public static class NetworkLocator
         return network;
     }
 
+    /// <summary>
+    /// The deployment of this state folder and where it runs: the plan's machines over SSH when the plan has an
+    /// inventory (the state must have been applied to exactly those), else the live testbed network it was applied to.
+    /// </summary>
+    public static (DeployState State, IDeployTarget Target) DeployedTarget(DeploymentPlan plan, RunnerEnvironment environment)
+    {
+        if (plan.Inventory is null)
+        {
+            var (testbedState, network) = Deployed(plan, environment);
+            return (testbedState, environment.TargetOf(network));
+        }
+        var target = ForMachines(plan, environment);
+        var state = environment.State.Load()
+            ?? throw new RunnerException($"nothing is applied in {environment.Paths.StateRoot}; deploy with lbdeploy apply -f {plan.SpecPath} first: lbdeploy acts only on what it deployed");
+        if (!target.Matches(state))
+        {
+            throw new RunnerException($"the deployment in {environment.Paths.StateRoot} was applied {(state.Transport == Transports.Ssh ? $"to other machines ({state.InventoryPath})" : "to the testbed")}, not to the machines of {plan.Inventory.DisplayPath}; apply this spec first, or point -f at the applied one ({state.SpecPath})");
+        }
+        if (state.FabricFingerprint is { } recorded && recorded != Fingerprint(plan.Fabric))
+        {
+            throw new RunnerException($"the deployment in {environment.Paths.StateRoot} was applied from another topology than {plan.SpecPath} uses; apply this spec first, or point -f at the applied one ({state.SpecPath})");
+        }
+        return (state, target);
+    }
+
     /// <summary>The deployment of this state folder and the live network it was applied to (verify, trace --live).</summary>
     public static (DeployState State, MininetNetwork Network) Deployed(DeploymentPlan plan, RunnerEnvironment environment)
     {
         LinuxTestbed.RequireRootAndMininet();
         var state = environment.State.Load()
             ?? throw new RunnerException($"nothing is applied in {environment.Paths.StateRoot}; deploy with lbdeploy apply (or up) first: lbdeploy acts only on networks it deployed");
+        if (state.Transport == Transports.Ssh)
+        {
+            throw new RunnerException($"the deployment in {environment.Paths.StateRoot} runs on the machines of {state.InventoryPath} over SSH, and this command reads the testbed only; give -f the spec that names that inventory ({state.SpecPath}) to verify it, or run lbdeploy status or destroy");
+        }
         var network = state.LiveNetwork(environment.Processes)
             ?? throw new RunnerException($"the network the deployment in {environment.Paths.StateRoot} was applied to is gone (its nodes stopped); start it and apply again, or clear the state with lbdeploy destroy");
         if (state.FabricFingerprint is { } recorded && recorded != Fingerprint(plan.Fabric))

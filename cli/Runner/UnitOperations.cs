@@ -12,12 +12,20 @@ using Lbdeploy.Common;
 namespace Lbdeploy.Runner;
 
 /// <summary>
-/// How each kind of unit is put on the running network and taken off it. Every command that touches the fabric runs
-/// inside a node through <paramref name="shell"/>; bmv2 switches are reached on their thrift port (localhost). Files
-/// are the applied plan's, below <see cref="DeployPaths.PlanDirectory"/>.
+/// How each kind of unit is put on the running network and taken off it. Every command, process, file and control
+/// socket of a unit goes through the deployment's <paramref name="target"/> (the testbed's nodes through mnexec, or
+/// the inventory's machines over SSH); bmv2 switches are reached on their thrift port (localhost). Files are the
+/// applied plan's: written below <see cref="DeployPaths.PlanDirectory"/>, read by a node where the target put them.
 /// </summary>
-public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environment)
+public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment environment)
 {
+    /// <summary>The testbed's way, as before targets existed (tests and callers that hold a shell).</summary>
+    public UnitOperations(INodeShell shell, RunnerEnvironment environment) : this(new TestbedTarget(shell, null, environment), environment)
+    {
+    }
+
+    private INodeShell shell => target.Shell;
+
     public static readonly TimeSpan EngineStartTimeout = TimeSpan.FromSeconds(45);
     public static readonly TimeSpan ServerStartTimeout = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan RouterStartTimeout = TimeSpan.FromSeconds(20);
@@ -28,20 +36,24 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
 
     private DeployPaths Paths => environment.Paths;
 
-    private string PathOf(string planFile) => Path.Combine(Paths.PlanDirectory, planFile);
+    /// <summary>The applied plan's copy here: whether a file was applied at all.</summary>
+    private string LocalPathOf(string planFile) => Path.Combine(Paths.PlanDirectory, planFile);
+
+    /// <summary>Where the unit's node reads a plan file.</summary>
+    private string PathOf(string node, string planFile) => target.PlanFile(node, planFile);
 
     /// <summary>Installs a switch's rules: the linux script inside the switch node, or the bmv2 commands.</summary>
     public async Task<AppliedUnit> InstallSwitchAsync(DeployUnit unit, CancellationToken ct)
     {
         if (unit.ThriftPort is { } port)
         {
-            await Bmv2CliAsync(unit.Host, port, await File.ReadAllTextAsync(PathOf(unit.Files[0]), ct), ct);
+            await Bmv2CliAsync(unit.Host, port, await File.ReadAllTextAsync(LocalPathOf(unit.Files[0]), ct), ct);
         }
         else
         {
-            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[0]))}", cancellationToken: ct);
+            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Host, unit.Files[0]))}", cancellationToken: ct);
         }
-        return Applied(unit);
+        return Record(unit);
     }
 
     /// <summary>Removes what <see cref="InstallSwitchAsync"/> installed, with the tear-down of the applied plan.</summary>
@@ -51,23 +63,23 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         {
             await Bmv2CliAsync(unit.Host, port, "reset_state\n", ct);
         }
-        else if (unit.Files.Count > 1 && File.Exists(PathOf(unit.Files[1])))
+        else if (unit.Files.Count > 1 && File.Exists(LocalPathOf(unit.Files[1])))
         {
-            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[1]))}", cancellationToken: ct);
+            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Host, unit.Files[1]))}", cancellationToken: ct);
         }
     }
 
     public async Task<AppliedUnit> InstallVipAsync(DeployUnit unit, CancellationToken ct)
     {
-        await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[0]))}", cancellationToken: ct);
-        return Applied(unit);
+        await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Host, unit.Files[0]))}", cancellationToken: ct);
+        return Record(unit);
     }
 
     public async Task RemoveVipAsync(AppliedUnit unit, CancellationToken ct)
     {
-        if (unit.Files.Count > 1 && File.Exists(PathOf(unit.Files[1])))
+        if (unit.Files.Count > 1 && File.Exists(LocalPathOf(unit.Files[1])))
         {
-            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Files[1]))}", cancellationToken: ct);
+            await shell.RunCheckedAsync(unit.Host, $"sh {HostShell.Quote(PathOf(unit.Host, unit.Files[1]))}", cancellationToken: ct);
         }
     }
 
@@ -76,48 +88,48 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
     {
         var log = LogFile(unit);
         var pid = await shell.StartDaemonAsync(unit.Host, unit.Command!, log, ct);
+        var host = unit.Host;
         // `ss -H -l` lists listening TCP sockets (-t) or bound UDP ones (-u), local address in the 4th column.
         var socketList = listen.Protocol == TransportProtocol.Udp ? "ss -Hlun" : "ss -Hltn";
         var endpoint = $"{vip}:{listen.Port}";
         var listening = await Wait.UntilAsync(async token =>
         {
-            if (!environment.Processes.IsAlive(pid))
+            if (!await target.IsAliveAsync(host, pid, token))
             {
-                throw new RunnerException($"the server on {unit.Host} exited at start (`{unit.Command}`); log {log}:{Environment.NewLine}{Tail(log)}");
+                throw new RunnerException($"the server on {unit.Host} exited at start (`{unit.Command}`); log {log}:{Environment.NewLine}{await target.TailAsync(host, log, token)}");
             }
             var sockets = await shell.RunAsync(unit.Host, socketList, cancellationToken: token);
             return sockets.StandardOutput.Split('\n').Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, _, _, var local, ..] && local == endpoint);
         }, ServerStartTimeout, StartPollInterval, environment.Time, ct);
         if (!listening)
         {
-            throw new RunnerException($"the server on {unit.Host} did not listen on {endpoint}/{listen.Protocol.Name()} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+            throw new RunnerException($"the server on {unit.Host} did not listen on {endpoint}/{listen.Protocol.Name()} within {ServerStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{await target.TailAsync(host, log, ct)}");
         }
-        return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log };
+        return Record(unit) with { Pid = pid, ProcessFingerprint = await target.FingerprintAsync(host, pid, ct), LogFile = log };
     }
 
     /// <summary>Starts an engine as a daemon in its host and waits until it answers on its control socket.</summary>
     public async Task<AppliedUnit> StartEngineAsync(DeployUnit unit, CancellationToken ct)
     {
-        var config = PathOf(unit.Files[0]);
+        var host = unit.Host;
+        var config = PathOf(host, unit.Files[0]);
         var socket = ControlSocketOf(unit);
         var role = unit.Kind == UnitKind.Mux ? "mux" : "agent";
         var log = LogFile(unit);
-        if (File.Exists(socket)) File.Delete(socket);
-        // Only root reaches the sockets' folder: a control socket drains DIPs and reloads configs.
-        Directory.CreateDirectory(Path.GetDirectoryName(socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        SeedPoolHistory(unit, socket);
-        var pid = await shell.StartDaemonAsync(unit.Host, EngineBinary.CommandLine(role, config), log, ct);
+        await target.PrepareEngineAsync(unit, socket, ct);
+        var pid = await shell.StartDaemonAsync(host, target.EngineCommandLine(host, role, config), log, ct);
         Directory.CreateDirectory(Paths.PidDirectory);
         await File.WriteAllTextAsync(Path.Combine(Paths.PidDirectory, $"{unit.Host}-{role}.pid"), pid.ToString(CultureInfo.InvariantCulture) + "\n", ct);
+        var engines = target.EnginesOn(host);
         var answered = await Wait.UntilAsync(async token =>
         {
-            if (!environment.Processes.IsAlive(pid))
+            if (!await target.IsAliveAsync(host, pid, token))
             {
-                throw new RunnerException($"the {role} on {unit.Host} exited at start; log {log}:{Environment.NewLine}{Tail(log)}");
+                throw new RunnerException($"the {role} on {unit.Host} exited at start; log {log}:{Environment.NewLine}{await target.TailAsync(host, log, token)}");
             }
             try
             {
-                await environment.Engines.HealthAsync(socket, EngineHealthTimeout, token);
+                await engines.HealthAsync(socket, EngineHealthTimeout, token);
                 return true;
             }
             catch (ControlException)
@@ -127,10 +139,10 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         }, EngineStartTimeout, StartPollInterval, environment.Time, ct);
         if (!answered)
         {
-            await environment.Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2), environment.Time);
-            throw new RunnerException($"the {role} on {unit.Host} did not answer on {socket} within {EngineStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
+            await target.TerminateAsync(host, [pid], TimeSpan.FromSeconds(2), ct);
+            throw new RunnerException($"the {role} on {unit.Host} did not answer on {socket} within {EngineStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{await target.TailAsync(host, log, ct)}");
         }
-        return Applied(unit) with { Pid = pid, ProcessFingerprint = Fingerprint(pid), LogFile = log, ControlSocket = socket, ConfigFile = config };
+        return Record(unit) with { Pid = pid, ProcessFingerprint = await target.FingerprintAsync(host, pid, ct), LogFile = log, ControlSocket = socket, ConfigFile = config };
     }
 
     /// <summary>
@@ -168,16 +180,16 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         var socket = ControlSocketOf(unit);
         if (socket != running.ControlSocket)
         {
-            await StopAsync(running, environment);
+            await StopAsync(running, ct);
             return await StartEngineAsync(unit, ct);
         }
         try
         {
-            await environment.Engines.ReloadAsync(socket, ct);
+            await target.EnginesOn(unit.Host).ReloadAsync(socket, ct);
         }
         catch (ControlException e)
         {
-            throw new RunnerException($"{unit.Label}: reload failed ({e.Message}); log {running.LogFile}:{Environment.NewLine}{Tail(running.LogFile)}");
+            throw new RunnerException($"{unit.Label}: reload failed ({e.Message}); log {running.LogFile}:{Environment.NewLine}{await target.TailAsync(unit.Host, running.LogFile, ct)}");
         }
         return running with { Hash = unit.Hash, Files = [.. unit.Files] };
     }
@@ -198,7 +210,7 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         {
             // In the plan's order, zebra first: one at a time, so a failure knows every pid to stop.
             foreach (var name in router.Daemons) daemons.Add(await StartFrrDaemonAsync(unit.Host, name, folder, ct));
-            var load = await shell.RunAsync(unit.Host, FrrCommands.Load(folder, PathOf(unit.Files[0])), TimeSpan.FromSeconds(30), ct);
+            var load = await shell.RunAsync(unit.Host, FrrCommands.Load(folder, PathOf(unit.Host, unit.Files[0])), TimeSpan.FromSeconds(30), ct);
             if (!load.Succeeded)
             {
                 throw new RunnerException($"{unit.Label}: FRR refused {unit.Files[0]}: {TerminalText.Escape(FirstLines(load.StandardOutput + load.StandardError), 300)}; log {daemons[0].LogFile}");
@@ -209,7 +221,7 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
             await environment.Processes.TerminateAsync([.. daemons.Select(d => d.Pid)], StopGrace, environment.Time);
             throw;
         }
-        return Applied(unit) with { Daemons = daemons, RuntimeDirectory = folder, Announces = router.Announces?.ToString(), ConfigFile = PathOf(unit.Files[0]) };
+        return Record(unit) with { Daemons = daemons, RuntimeDirectory = folder, Announces = router.Announces?.ToString(), ConfigFile = PathOf(unit.Host, unit.Files[0]) };
     }
 
     /// <summary>A changed config reaches running daemons through frr-reload.py (only the difference); daemons started differently restart.</summary>
@@ -222,7 +234,7 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
             await StopRouterAsync(running, ct);
             return await StartRouterAsync(unit, ct);
         }
-        var reload = await shell.RunAsync(unit.Host, FrrCommands.Reload(router.RuntimeDirectory, PathOf(unit.Files[0])), TimeSpan.FromSeconds(60), ct);
+        var reload = await shell.RunAsync(unit.Host, FrrCommands.Reload(router.RuntimeDirectory, PathOf(unit.Host, unit.Files[0])), TimeSpan.FromSeconds(60), ct);
         if (!reload.Succeeded)
         {
             throw new RunnerException($"{unit.Label}: frr-reload.py failed on {unit.Files[0]}: {TerminalText.Escape(LastLines(reload.StandardOutput + reload.StandardError), 300)}");
@@ -236,10 +248,10 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
     /// </summary>
     public async Task StopRouterAsync(AppliedUnit unit, CancellationToken ct)
     {
-        await StopAsync(unit, environment);
+        await StopAsync(unit, ct);
         if (unit.Announces is { } prefix)
         {
-            var announce = ShippedFiles.Install("runner/announce.sh", Paths.Scripts);
+            var announce = await target.ScriptAsync(unit.Host, "runner/announce.sh", ct);
             await shell.RunCheckedAsync(unit.Host, $"sh {ShellQuoting.Quote(announce)} off {ShellQuoting.Quote(prefix)}", cancellationToken: ct);
         }
         if (unit.RuntimeDirectory is { } folder && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
@@ -276,18 +288,28 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
     private static string LastLines(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
 
     /// <summary>Stops a unit's processes (by their recorded pids, while they still run the recorded program) and removes its control socket.</summary>
-    public static async Task StopAsync(AppliedUnit unit, RunnerEnvironment environment)
+    public Task StopAsync(AppliedUnit unit, CancellationToken ct) => StopAsync(unit, target, ct);
+
+    /// <summary>Like <see cref="StopAsync(AppliedUnit, CancellationToken)"/> where <paramref name="where"/> reaches the unit.</summary>
+    public static async Task StopAsync(AppliedUnit unit, IDeployTarget where, CancellationToken ct = default)
     {
-        var pids = unit.LivePids(environment.Processes).ToList();
+        var pids = await where.LivePidsAsync(unit, ct);
         if (pids.Count > 0)
         {
-            await environment.Processes.TerminateAsync(pids, StopGrace, environment.Time);
+            await where.TerminateAsync(unit.Host, pids, StopGrace, ct);
         }
-        if (unit.ControlSocket is { } socket && File.Exists(socket)) File.Delete(socket);
+        if (unit.ControlSocket is { } socket) await where.RemoveControlSocketAsync(unit.Host, socket, ct);
     }
+
+    /// <summary>The testbed's way: processes in this machine's process table, sockets in its file system.</summary>
+    public static Task StopAsync(AppliedUnit unit, RunnerEnvironment environment) =>
+        StopAsync(unit, new TestbedTarget(null, null, environment));
 
     public static AppliedUnit Applied(DeployUnit unit) =>
         new() { Kind = unit.Kind, Host = unit.Host, Hash = unit.Hash, Files = [.. unit.Files], ThriftPort = unit.ThriftPort };
+
+    /// <summary>The unit as applied through this target (its transport recorded).</summary>
+    private AppliedUnit Record(DeployUnit unit) => Applied(unit) with { Transport = target.Transport };
 
     /// <summary>Where an engine unit's engine listens: its config's control_socket.</summary>
     private static string ControlSocketOf(DeployUnit unit) =>
@@ -300,11 +322,7 @@ public sealed class UnitOperations(INodeShell shell, RunnerEnvironment environme
         return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)).Select(l => "  | " + l));
     }
 
-    private string LogFile(DeployUnit unit)
-    {
-        Directory.CreateDirectory(Paths.LogDirectory);
-        return Path.Combine(Paths.LogDirectory, $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}.log");
-    }
+    private string LogFile(DeployUnit unit) => target.LogFile(unit.Host, $"{unit.Host}-{unit.Kind.ToString().ToLowerInvariant()}");
 
     private string Fingerprint(int pid) => environment.Processes.Fingerprint(pid);
 

@@ -17,8 +17,13 @@ public sealed record VerifyCheck(string Name, bool Passed, string Detail);
 /// counters are read before and after the checks' own traffic, so "carried traffic" and the split are about that
 /// traffic, not about history.
 /// </summary>
-public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, RunnerEnvironment environment)
+public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEnvironment environment)
 {
+    /// <summary>The testbed's nodes through mnexec.</summary>
+    public Verifier(DeploymentPlan plan, MininetNetwork network, RunnerEnvironment environment) : this(plan, environment.TargetOf(network), environment)
+    {
+    }
+
     /// <summary>
     /// Requests each client makes through the VIP: enough new flows that every DIP expects at least
     /// <see cref="FlowsPerSmallestShare"/> of them, so "every DIP served" fails by chance with odds below 1e-5.
@@ -47,13 +52,14 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
     /// <summary>How long an engine may take to answer `health` (the control client's default).</summary>
     private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly INodeShell shell = environment.ShellFor(network);
+    private readonly INodeShell shell = target.Shell;
 
     public async Task<IReadOnlyList<VerifyCheck>> RunAsync(CancellationToken ct = default)
     {
+        await target.ConnectAsync(Deployer.NodesOf(plan), ct);
         var checks = new List<VerifyCheck>();
         var state = environment.State.Load();
-        var engines = state is not null && state.MatchesNetwork(network)
+        var engines = state is not null && target.Matches(state)
             ? state.Units.Where(u => u.Kind is UnitKind.Mux or UnitKind.Agent).ToList()
             : [];
         if (engines.Count == 0)
@@ -62,7 +68,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
         }
         else
         {
-            var pending = new Deployer(TextWriter.Null, environment).Diff(plan, network);
+            var pending = await new Deployer(TextWriter.Null, environment).PendingAsync(plan, target, ct);
             checks.Add(pending.IsEmpty
                 ? new VerifyCheck("deployment", true, $"the running network matches {plan.SpecPath} ({pending.Unchanged} units)")
                 : new VerifyCheck("deployment", false, $"the running network does not match {plan.SpecPath} ({pending.Summary}); run lbdeploy apply"));
@@ -114,7 +120,6 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
 
     private async Task<VerifyCheck> PingallAsync(CancellationToken ct)
     {
-        var pingAll = ShippedFiles.Install("runner/ping-all.sh", environment.Paths.Scripts);
         var hosts = plan.Fabric.Hosts;
         var failures = new List<string>();
         var pairs = 0;
@@ -125,6 +130,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
             try
             {
                 var targets = hosts.Where(h => h.Name != source.Name).Select(h => h.Address.Address.ToString()).ToList();
+                var pingAll = await target.ScriptAsync(source.Name, "runner/ping-all.sh", ct);
                 var result = await shell.RunAsync(source.Name, $"sh {HostShell.Quote(pingAll)} {string.Join(' ', targets.Select(HostShell.Quote))}", TimeSpan.FromSeconds(30), ct);
                 var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 lock (failures)
@@ -148,7 +154,6 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
     {
         var vip = plan.Service.Vip.ToString();
         var requests = RequestsPerClient;
-        var fetchHashes = ShippedFiles.Install("runner/fetch-hashes.sh", environment.Paths.Scripts);
         var rows = await Task.WhenAll(plan.Clients.Select(async client =>
         {
             var results = new List<VerifyCheck>();
@@ -159,6 +164,7 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
             else
             {
                 var (expectedFile, expectedHash) = ExpectedContent();
+                var fetchHashes = await target.ScriptAsync(client, "runner/fetch-hashes.sh", ct);
                 var url = $"http://{vip}{(port == 80 ? "" : ":" + port.ToString(CultureInfo.InvariantCulture))}{plan.Service.VerifyPath}";
                 // Concurrent GETs (each a new connection, so a new flow), every body hashed.
                 var http = await shell.RunAsync(client, $"sh {HostShell.Quote(fetchHashes)} {requests} {HostShell.Quote(url)}", TimeSpan.FromSeconds(30), ct);
@@ -198,15 +204,16 @@ public sealed class Verifier(DeploymentPlan plan, MininetNetwork network, Runner
         foreach (var engine in engines)
         {
             var name = $"health {engine.Kind.ToString().ToLowerInvariant()} {engine.Host}";
-            if (!engine.IsProcessAlive(environment.Processes) || engine.ControlSocket is null)
+            if (!await target.IsRunningAsync(engine, ct) || engine.ControlSocket is null)
             {
                 if (recordHealth) checks.Add(new VerifyCheck(name, false, $"not running (pid {engine.Pid}); log {engine.LogFile}; run lbdeploy apply"));
                 continue;
             }
             try
             {
-                if (recordHealth) await environment.Engines.HealthAsync(engine.ControlSocket, ControlTimeout, ct);
-                var s = await environment.Engines.StatsAsync(engine.ControlSocket, ct);
+                var control = target.EnginesOn(engine.Host);
+                if (recordHealth) await control.HealthAsync(engine.ControlSocket, ControlTimeout, ct);
+                var s = await control.StatsAsync(engine.ControlSocket, ct);
                 stats[engine.Key] = s;
                 if (recordHealth) checks.Add(new VerifyCheck(name, true, $"pid {engine.Pid}, up {s.UptimeSeconds:0} s, {s.PacketsIn} packets in"));
             }

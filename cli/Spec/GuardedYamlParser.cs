@@ -16,7 +16,8 @@ namespace Lbdeploy.Spec;
 /// </list>
 /// It also knows each node's item path (<c>vip.address</c>, <c>dips[2]</c>) for those reports.
 /// </summary>
-internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, string> report) : IParser
+/// <param name="typical">What such a file needs, for the limit messages: nesting ("lb.yaml needs at most 4") and values ("a spec needs a few dozen").</param>
+internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, string> report, (string Nesting, string Values) typical) : IParser
 {
     private readonly Stack<Frame> frames = new();
     private readonly Dictionary<string, int> anchorSizes = new(StringComparer.Ordinal);
@@ -159,7 +160,7 @@ internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, stri
             case MappingStart or SequenceStart:
                 if (depth + 1 > InputLimits.MaxNesting)
                 {
-                    throw new YamlLimitException(parsingEvent.Start, $"lists and mappings nest deeper than {InputLimits.MaxNesting} levels here; lb.yaml needs at most 4, so remove the extra nesting");
+                    throw new YamlLimitException(parsingEvent.Start, $"lists and mappings nest deeper than {InputLimits.MaxNesting} levels here; {typical.Nesting}, so remove the extra nesting");
                 }
                 nodes++;
                 break;
@@ -176,7 +177,7 @@ internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, stri
         }
         if (nodes > InputLimits.MaxYamlNodes)
         {
-            throw new YamlLimitException(parsingEvent.Start, $"the document expands to more than {InputLimits.MaxYamlNodes} values (aliases counted at the size of what they repeat); a spec needs a few dozen, so write it out plainly");
+            throw new YamlLimitException(parsingEvent.Start, $"the document expands to more than {InputLimits.MaxYamlNodes} values (aliases counted at the size of what they repeat); {typical.Values}, so write it out plainly");
         }
     }
 

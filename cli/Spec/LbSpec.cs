@@ -39,6 +39,15 @@ public sealed record LbSpec(
 
     /// <summary>switches.hash_seed: what each Linux-router switch's fib_multipath_hash_seed is derived from (KernelMultipath.SwitchSeed).</summary>
     public uint FabricHashSeed { get; init; } = DefaultFabricHashSeed;
+
+    /// <summary>
+    /// The inventory (an Ansible YAML inventory) that maps every node to a real machine reached over SSH; null when
+    /// the deployment goes onto the testbed's nodes through mnexec.
+    /// </summary>
+    public string? InventoryPath { get; init; }
+
+    /// <summary>The inventory path as lb.yaml wrote it (for messages).</summary>
+    public string? InventoryAsWritten { get; init; }
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ namespace Lbdeploy.Spec;
 /// </summary>
 public static partial class SpecReader
 {
-    public static readonly ImmutableArray<string> RootKeys = ["topology", "vip", "muxes", "dips", "clients", "switches", "bgp", "engine", "health", "servers", "verify"];
+    public static readonly ImmutableArray<string> RootKeys = ["topology", "inventory", "vip", "muxes", "dips", "clients", "switches", "bgp", "engine", "health", "servers", "verify"];
     private static readonly string[] VipKeys = ["address", "ports", "icmp"];
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
@@ -58,23 +58,39 @@ public static partial class SpecReader
     {
         displayPath = TerminalText.Escape(displayPath);
         var fields = new YamlFields(displayPath);
-        var root = LoadDocument(yaml, fields);
+        var root = LoadDocument(yaml, fields, SpecDocument);
         var spec = root is null ? null : ReadRoot(root, specPath, displayPath, fields);
         var diagnostics = fields.Diagnostics.OrderBy(d => d.Location).ToImmutableArray();
         return new SpecReadResult(spec, diagnostics, new SpecSourceMap(displayPath, fields.Values, fields.Keys));
     }
 
-    private static YamlNode? LoadDocument(string yaml, YamlFields fields)
+    /// <summary>How <see cref="LoadDocument"/> names a kind of YAML file in its messages.</summary>
+    /// <param name="Noun">"the spec", "the inventory".</param>
+    /// <param name="SizeHint">How big such a file usually is ("a spec needs a few hundred").</param>
+    /// <param name="EmptyFix">What to start an empty one from.</param>
+    /// <param name="OnePerFile">"keep one spec per file".</param>
+    /// <param name="NestingHint">How deep such a file nests ("lb.yaml needs at most 4").</param>
+    /// <param name="ValuesHint">How many values such a file holds ("a spec needs a few dozen").</param>
+    internal sealed record YamlDocumentKind(string Noun, string SizeHint, string EmptyFix, string OnePerFile, string NestingHint, string ValuesHint);
+
+    private static readonly YamlDocumentKind SpecDocument =
+        new("the spec", "a spec needs a few hundred", "start from the lb.yaml at the root of the repository", "keep one spec per file", "lb.yaml needs at most 4", "a spec needs a few dozen");
+
+    /// <summary>
+    /// The root node of a bounded YAML document (nesting, aliases and size guarded), every problem reported into
+    /// <paramref name="fields"/>; null when there is no usable document. Shared by lb.yaml and the inventory it names.
+    /// </summary>
+    internal static YamlNode? LoadDocument(string yaml, YamlFields fields, YamlDocumentKind kind)
     {
         if (yaml.Length > InputLimits.MaxSpecBytes)
         {
-            fields.Error(SourceLocation.Start, "", $"the spec is {yaml.Length} characters, more than lbdeploy reads ({InputLimits.MaxSpecBytes}); a spec needs a few hundred");
+            fields.Error(SourceLocation.Start, "", $"{kind.Noun} is {yaml.Length} characters, more than lbdeploy reads ({InputLimits.MaxSpecBytes}); {kind.SizeHint}");
             return null;
         }
         var stream = new YamlStream();
         try
         {
-            stream.Load(new GuardedYamlParser(new Parser(new StringReader(yaml)), (mark, path, message) => fields.Error(Locate(mark), path, message)));
+            stream.Load(new GuardedYamlParser(new Parser(new StringReader(yaml)), (mark, path, message) => fields.Error(Locate(mark), path, message), (kind.NestingHint, kind.ValuesHint)));
         }
         catch (YamlLimitException e)
         {
@@ -106,13 +122,13 @@ public static partial class SpecReader
         {
             if (!fields.Diagnostics.Any(d => d.IsError))
             {
-                fields.Error(SourceLocation.Start, "", "the spec is empty; start from the lb.yaml at the root of the repository");
+                fields.Error(SourceLocation.Start, "", $"{kind.Noun} is empty; {kind.EmptyFix}");
             }
             return null;
         }
         if (stream.Documents.Count > 1)
         {
-            fields.Error(stream.Documents[1].RootNode, "", "more than one YAML document; keep one spec per file");
+            fields.Error(stream.Documents[1].RootNode, "", $"more than one YAML document; {kind.OnePerFile}");
         }
         return stream.Documents[0].RootNode;
     }
@@ -126,6 +142,7 @@ public static partial class SpecReader
         var baseDirectory = Path.GetDirectoryName(specPath)!;
 
         var topology = YamlFields.Optional(top, "topology") is { } topologyField ? f.Text(topologyField, "the path of a p4-utils app json or topology.json") : null;
+        var inventory = YamlFields.Optional(top, "inventory") is { } inventoryField ? f.Text(inventoryField, "the path of an Ansible YAML inventory such as hosts.yml") : null;
         var vip = ReadVip(f, top);
         var muxes = ReadHostList(f, YamlFields.Optional(top, "muxes"), required: true);
         var dips = ReadDips(f, YamlFields.Optional(top, "dips"));
@@ -154,7 +171,14 @@ public static partial class SpecReader
             engine,
             servers,
             verify,
-            new SpecSourceMap(displayPath, f.Values, f.Keys)) { Health = health, Bgp = bgp, FabricHashSeed = fabricSeed };
+            new SpecSourceMap(displayPath, f.Values, f.Keys))
+        {
+            Health = health,
+            Bgp = bgp,
+            FabricHashSeed = fabricSeed,
+            InventoryPath = inventory is null ? null : Path.GetFullPath(Path.Combine(baseDirectory, inventory)),
+            InventoryAsWritten = inventory,
+        };
     }
 
     private static VipSpec ReadVip(YamlFields f, Dictionary<string, Field> top)

@@ -41,10 +41,10 @@ public sealed record StatusReport(
             .OrderBy(u => u.Kind == UnitKind.Mux ? 0 : 1).ThenBy(u => u.Host, Topology.NaturalOrder.Instance).ToList();
         if (previous is null)
         {
-            previous = await Sample.TakeAsync(engines, ct);
+            previous = await Sample.TakeAsync(engines, ct, state);
             await Task.Delay(interval, ct);
         }
-        var now = await Sample.TakeAsync(engines, ct);
+        var now = await Sample.TakeAsync(engines, ct, state);
         var seconds = (now.Clock - previous.Clock).TotalSeconds;
         var rows = engines.Select(u => EngineRow.Of(u, previous.Stats.GetValueOrDefault(u.Key), now.Stats.GetValueOrDefault(u.Key), now.Errors.GetValueOrDefault(u.Key), seconds)).ToList();
         var muxStats = engines.Where(u => u.Kind == UnitKind.Mux).Select(u => now.Stats.GetValueOrDefault(u.Key)).OfType<EngineStats>().ToList();
@@ -68,8 +68,10 @@ public sealed record StatusReport(
 /// <summary>Every engine's stats at one moment (or why it did not answer).</summary>
 public sealed record Sample(DateTimeOffset Clock, Dictionary<string, EngineStats> Stats, Dictionary<string, string> Errors)
 {
-    public static async Task<Sample> TakeAsync(IReadOnlyList<AppliedUnit> engines, CancellationToken ct)
+    /// <param name="state">The deployment: on machines (SSH) the engines are read there, else on this machine.</param>
+    public static async Task<Sample> TakeAsync(IReadOnlyList<AppliedUnit> engines, CancellationToken ct, DeployState? state = null)
     {
+        var machines = state is { Transport: Transports.Ssh } ? RunnerEnvironment.Default.TargetOf(state) : null;
         var stats = new Dictionary<string, EngineStats>(StringComparer.Ordinal);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var clock = Stopwatch.GetTimestamp();
@@ -77,11 +79,19 @@ public sealed record Sample(DateTimeOffset Clock, Dictionary<string, EngineStats
         {
             string? error = null;
             EngineStats? s = null;
-            if (!u.IsProcessAlive(ProcessTable.System) || u.ControlSocket is null) error = $"not running (pid {u.Pid})";
-            else
+            try
             {
-                try { s = await new ControlClient(u.ControlSocket, TimeSpan.FromSeconds(2)).GetStatsAsync(ct); }
-                catch (ControlException e) { error = e.Message; }
+                var running = machines is null ? u.IsProcessAlive(ProcessTable.System) : await machines.IsRunningAsync(u, ct);
+                if (!running || u.ControlSocket is null) error = $"not running (pid {u.Pid})";
+                else
+                {
+                    try { s = machines is null ? await new ControlClient(u.ControlSocket, TimeSpan.FromSeconds(2)).GetStatsAsync(ct) : await machines.EnginesOn(u.Host).StatsAsync(u.ControlSocket, ct); }
+                    catch (ControlException e) { error = e.Message; }
+                }
+            }
+            catch (Lbdeploy.Remote.SshException e)
+            {
+                error = e.Message;
             }
             lock (stats)
             {

@@ -24,7 +24,7 @@ namespace Lbdeploy.Tracing;
 /// linux switches whose kernel lacks fib_multipath_hash_seed hash with a random seed, and are treated like frr's).
 /// Everything runs in the nodes through <see cref="HostShell"/>.
 /// </summary>
-public sealed class LiveTracer(INodeShell shell, TimeProvider? time = null)
+public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
 {
     /// <summary>How long the captures wait, once the packet is sent, for a hop not yet seen: the exchange takes milliseconds.</summary>
     public const int CaptureSeconds = 3;

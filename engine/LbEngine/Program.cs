@@ -16,6 +16,7 @@ public static class Program
         {
             RoleCommand(EngineRole.Mux, "Capture VIP traffic, pick a DIP by Maglev hash, send it IP-in-IP to the DIP"),
             RoleCommand(EngineRole.Agent, "Receive IP-in-IP from the muxes, deliver the inner packet to the local server (DSR)"),
+            ControlCommand(),
         };
         return root.Parse(args).Invoke();
     }
@@ -27,6 +28,34 @@ public static class Program
         var pidFile = new Option<string?>("--pid-file") { Description = "Write the process id to this file (removed on exit)" };
         var command = new Command(role == EngineRole.Mux ? "mux" : "agent", description) { config, verbose, pidFile };
         command.SetAction(result => EngineRunner.Run(role, result.GetValue(config)!, result.GetValue(verbose), result.GetValue(pidFile)));
+        return command;
+    }
+
+    /// <summary>
+    /// `lbengine ctl --socket PATH WORDS...`: one control command to a running engine on this machine, its raw reply
+    /// on stdout (exit 0), or why it got none on stderr (exit 1). lbdeploy runs it over SSH to reach the control
+    /// socket of an engine on another machine.
+    /// </summary>
+    private static Command ControlCommand()
+    {
+        var socket = new Option<string>("--socket", "-s") { Description = "The engine's control socket (control_socket of its config)", Required = true };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the reply", DefaultValueFactory = _ => 5 };
+        var words = new Argument<string[]>("command") { Description = "The command and its arguments (stats, health, reload, drain NAME, ...)", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("ctl", "Send one control command to a running engine and print its reply") { socket, timeout, words };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            try
+            {
+                var client = new Lb.Core.Control.ControlClient(result.GetValue(socket)!, TimeSpan.FromSeconds(Math.Clamp(result.GetValue(timeout), 1, 300)));
+                Console.Out.Write(await client.SendAsync(string.Join(' ', result.GetValue(words)!), cancellationToken));
+                return 0;
+            }
+            catch (Lb.Core.Control.ControlException e)
+            {
+                Console.Error.WriteLine("lbengine ctl: " + e.Message);
+                return 1;
+            }
+        });
         return command;
     }
 }

@@ -12,8 +12,11 @@ namespace Lb.Core.Control;
 /// lookup PROTO SRC:PORT DST:PORT, health, metrics (Prometheus text).
 /// A reply longer than <paramref name="maxReplyBytes"/> or slower than <paramref name="timeout"/> is an error: a
 /// misbehaving engine cannot make lbdeploy read forever.
+/// <paramref name="carrier"/>, when given, carries each command line to the socket and its reply back instead of a
+/// local connection (lbdeploy's SSH transport runs `lbengine ctl` on the engine's machine); replies are parsed alike.
 /// </summary>
-public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, int maxReplyBytes = ControlClient.MaxReplyBytes)
+public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, int maxReplyBytes = ControlClient.MaxReplyBytes,
+    Func<string, CancellationToken, Task<string>>? carrier = null)
 {
     /// <summary>The longest reply read by default: far above the metrics of an engine with a thousand DIPs.</summary>
     public const int MaxReplyBytes = 16 << 20;
@@ -26,6 +29,7 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
     public async Task<string> SendAsync(string command, CancellationToken cancellationToken = default)
     {
         if (command.Contains('\n')) throw new ArgumentException("a control command is a single line", nameof(command));
+        if (carrier is not null) return await carrier(command, cancellationToken);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(_timeout);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -107,6 +107,23 @@ public sealed class FibDriftTests
     }
 
     [Fact]
+    public void On_a_machine_a_route_through_its_management_interface_is_its_own_and_one_through_a_fabric_port_is_not()
+    {
+        var table = FibSamples.Edit(FibSamples.Of("c1"), routes =>
+        {
+            routes.Add(new JsonObject { ["dst"] = "default", ["gateway"] = "192.168.77.254", ["dev"] = "lbmgmt0", ["protocol"] = "dhcp", ["flags"] = new JsonArray() });
+            routes.Add(new JsonObject { ["dst"] = "192.168.77.0/24", ["dev"] = "lbmgmt0", ["protocol"] = "kernel", ["scope"] = "link", ["prefsrc"] = "192.168.77.9" });
+            routes.Add(new JsonObject { ["dst"] = "10.99.0.0/24", ["gateway"] = "20.1.9.1", ["dev"] = "c1-eth1", ["protocol"] = "static", ["flags"] = new JsonArray() });
+        });
+        Assert.True(SwitchFib.TryParse(table, out var fib, out var error), error);
+        var planned = FibSamples.CoursePlan.Forwarding.For("c1");
+        var ports = new HashSet<string>(FibSamples.CoursePlan.Fabric.LinksOf("c1").Select(l => l.End("c1").Name), StringComparer.Ordinal);
+
+        Assert.Equal("c1: unexpected route 10.99.0.0/24 via 20.1.9.1 dev c1-eth1 (proto static)", string.Join(" | ", FibDrift.Compare(planned, fib, SwitchTarget.Linux, ports)));
+        Assert.Equal(2, FibDrift.Compare(planned, fib, SwitchTarget.Linux).Length); // on the testbed every route is the plan's
+    }
+
+    [Fact]
     public void A_bgp_route_the_plan_does_not_have_is_unexpected_on_frr()
     {
         var table = FibSamples.Edit(AsFrr(FibSamples.Of("c1")), routes =>

@@ -137,8 +137,6 @@ public sealed class FibVerifierTests
 
         public int MostAtOnce => Volatile.Read(ref most);
 
-        public MininetNetwork Network => inner.Network;
-
         public async Task<ShellResult> RunAsync(string host, string command, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             var now = Interlocked.Increment(ref running);

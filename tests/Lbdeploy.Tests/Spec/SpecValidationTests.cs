@@ -38,7 +38,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "unknown key without a near match", Valid + "\ncolour: blue",
-            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, vip, muxes, dips, clients, switches, bgp, engine, health, servers, verify"]
+            ["lb.yaml:6:1: error: colour: unknown key 'colour'; expected one of: topology, inventory, vip, muxes, dips, clients, switches, bgp, engine, health, servers, verify"]
         },
         {
             "scalar instead of a list", Valid.Replace("muxes: [h1, h2]", "muxes: h1"),

@@ -1,0 +1,140 @@
+using System.Collections.Frozen;
+using Lbdeploy.Common;
+using Lbdeploy.Nodes;
+using Lbdeploy.Planning;
+using Lbdeploy.Remote;
+using Lbdeploy.Spec;
+
+namespace Lbdeploy.Runner;
+
+/// <summary>
+/// A deployment on the inventory's machines, reached only over SSH (<see cref="SshShell"/>): the applied plan's
+/// files, the engine and the runner's scripts are shipped below each machine's lbdeploy_root (only when they
+/// differ), daemons run under the machine's supervisor (systemd-run or supervise.sh), their pids, logs and control
+/// sockets are the machine's own and are read there.
+/// </summary>
+public sealed class MachinesTarget(SshShell shell, RunnerEnvironment environment) : IDeployTarget
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly RemoteProcesses processes = new(shell);
+    private readonly RemoteEngine engine = new(shell);
+
+    /// <summary>The machines of <paramref name="inventory"/>, with ssh as <paramref name="environment"/> runs it and its multiplexed connections in the state folder.</summary>
+    public static MachinesTarget For(Inventory inventory, RunnerEnvironment environment) =>
+        new(new SshShell(inventory, SshSettings.For(environment.Paths.StateRoot) with { Program = environment.SshProgram }), environment);
+
+    /// <summary>The machines a state was applied to (destroy and verify need no inventory: the state names them).</summary>
+    public static MachinesTarget Of(DeployState state, RunnerEnvironment environment)
+    {
+        var hosts = state.Machines ?? throw new RunnerException($"{environment.Paths.StateFile} records an SSH deployment without its machines; remove that file after stopping what runs on them");
+        var path = state.InventoryPath ?? "the inventory of the last apply";
+        return For(new Inventory(path, path, hosts.ToFrozenDictionary(h => h.Node, StringComparer.Ordinal)), environment);
+    }
+
+    public SshShell Ssh => shell;
+
+    public string Transport => Transports.Ssh;
+
+    public INodeShell Shell => shell;
+
+    public Task ConnectAsync(IEnumerable<string> nodes, CancellationToken ct) => shell.ConnectAsync(nodes, ct);
+
+    public bool Matches(DeployState state) =>
+        state.Transport == Transports.Ssh && state.Machines is { } machines
+        && machines.Count == shell.Inventory.Hosts.Count
+        && machines.All(m => shell.Inventory.Hosts.TryGetValue(m.Node, out var host) && host == m);
+
+    public DeployState Stamp(DeployState state) => state with
+    {
+        Transport = Transports.Ssh,
+        Network = [],
+        Machines = [.. shell.Inventory.Hosts.Values.OrderBy(h => h.Node, Topology.NaturalOrder.Instance)],
+        InventoryPath = shell.Inventory.DisplayPath,
+    };
+
+    public Task<bool> IsAliveAsync(string node, int pid, CancellationToken ct) => processes.IsAliveAsync(node, pid, ct);
+
+    public async Task<string> FingerprintAsync(string node, int pid, CancellationToken ct) =>
+        string.Join(' ', await processes.CommandLineAsync(node, pid, ct));
+
+    public async Task TerminateAsync(string node, IReadOnlyCollection<int> pids, TimeSpan grace, CancellationToken ct)
+    {
+        foreach (var pid in pids) await processes.SignalAsync(node, pid, Processes.SigTerm, ct);
+        if (await Wait.UntilAsync(token => AllGoneAsync(node, pids, token), grace, PollInterval, environment.Time, ct)) return;
+        foreach (var pid in pids) await processes.SignalAsync(node, pid, Processes.SigKill, ct);
+        await Wait.UntilAsync(token => AllGoneAsync(node, pids, token), TimeSpan.FromSeconds(5), PollInterval, environment.Time, ct);
+    }
+
+    private async Task<bool> AllGoneAsync(string node, IReadOnlyCollection<int> pids, CancellationToken ct)
+    {
+        foreach (var pid in pids)
+            if (await processes.IsAliveAsync(node, pid, ct)) return false;
+        return true;
+    }
+
+    public IEngineControl EnginesOn(string node) => new RemoteEngineControl(engine, node);
+
+    public string PlanFile(string node, string file) => Layout(node).PlanFile(file);
+
+    /// <summary>Each machine gets the plan's files its units use and, where an engine runs, the single-file lbengine.</summary>
+    public async Task PublishAsync(DeploymentPlan plan, CancellationToken ct)
+    {
+        await new RemotePlanFiles(shell).ShipAsync(plan, ct);
+        var engineNodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Distinct(StringComparer.Ordinal).ToList();
+        if (engineNodes.Count == 0) return;
+        var singleFile = EngineBinary.SingleFile;
+        await Task.WhenAll(engineNodes.Select(node => engine.ShipAsync(node, singleFile, ct)));
+    }
+
+    public string LogFile(string node, string name) => Layout(node).LogFile(name);
+
+    public async Task<string> TailAsync(string node, string? log, CancellationToken ct)
+    {
+        if (log is null) return "(no log)";
+        try
+        {
+            var result = await shell.RunAsync(node, $"tail -n 12 {ShellQuoting.Quote(log)} 2>/dev/null", TimeSpan.FromSeconds(15), ct);
+            var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            return lines.Length == 0 ? "(no log)" : string.Join(Environment.NewLine, lines.Select(l => "  | " + TerminalText.Escape(l, 300)));
+        }
+        catch (SshException e)
+        {
+            return $"(log unreadable: {e.Message})";
+        }
+    }
+
+    public string EngineCommandLine(string node, string role, string configFile) => RemoteEngine.CommandLine(shell.Inventory.HostOf(node), role, configFile);
+
+    public async Task PrepareEngineAsync(DeployUnit unit, string socket, CancellationToken ct)
+    {
+        var folder = socket[..socket.LastIndexOf('/')];
+        await shell.RunCheckedAsync(unit.Host, $"mkdir -p {ShellQuoting.Quote(folder)} && chmod 700 {ShellQuoting.Quote(folder)} && rm -f {ShellQuoting.Quote(socket)}", cancellationToken: ct);
+    }
+
+    public async Task RemoveControlSocketAsync(string node, string socket, CancellationToken ct) =>
+        await shell.RunCheckedAsync(node, $"rm -f {ShellQuoting.Quote(socket)}", cancellationToken: ct);
+
+    public async Task<string> ScriptAsync(string node, string name, CancellationToken ct)
+    {
+        var remote = Layout(node).Bin + "/" + Path.GetFileName(name);
+        await new FileShipment(shell).ShipTextAsync(node, ShippedFiles.Read(name), remote, cancellationToken: ct);
+        return remote;
+    }
+
+    /// <summary>
+    /// Every machine loses the applied plan, the logs, the pid files and the control sockets below its
+    /// lbdeploy_root; bin/ (the shipped lbengine and scripts) stays, so the next apply copies nothing it already has.
+    /// </summary>
+    public async Task ClearAsync(IReadOnlyCollection<string> nodes, CancellationToken ct)
+    {
+        await Task.WhenAll(nodes.Distinct(StringComparer.Ordinal).Select(async node =>
+        {
+            var layout = Layout(node);
+            var folders = string.Join(' ', new[] { layout.Plan, layout.Logs, layout.Run, layout.Sockets }.Select(ShellQuoting.Quote));
+            await shell.RunCheckedAsync(node, $"rm -rf {folders}", cancellationToken: ct);
+        }));
+    }
+
+    private RemoteLayout Layout(string node) => RemoteLayout.Of(shell.Inventory.HostOf(node));
+}
