@@ -131,8 +131,9 @@ public sealed class MachinesTarget(SshShell shell, RunnerEnvironment environment
         await Task.WhenAll(nodes.Distinct(StringComparer.Ordinal).Select(async node =>
         {
             var layout = Layout(node);
-            var folders = string.Join(' ', new[] { layout.Plan, layout.Logs, layout.Run, layout.Sockets }.Select(ShellQuoting.Quote));
-            await shell.RunCheckedAsync(node, $"rm -rf {folders}", cancellationToken: ct);
+            var folders = string.Join(' ', new[] { layout.Bin, layout.Plan, layout.Logs, layout.Run, layout.Sockets }.Select(ShellQuoting.Quote));
+            // The root itself only when nothing else is in it: lbdeploy owns its folders, not what a user put beside them.
+            await shell.RunCheckedAsync(node, $"rm -rf {folders} && {{ rmdir {ShellQuoting.Quote(layout.Root)} 2>/dev/null || true; }}", cancellationToken: ct);
         }));
     }
 
