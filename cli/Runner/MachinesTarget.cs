@@ -80,10 +80,11 @@ public sealed class MachinesTarget(SshShell shell, RunnerEnvironment environment
     /// <summary>Each machine gets the plan's files its units use and, where an engine runs, the single-file lbengine.</summary>
     public async Task PublishAsync(DeploymentPlan plan, CancellationToken ct)
     {
-        await new RemotePlanFiles(shell).ShipAsync(plan, ct);
         var engineNodes = plan.Muxes.Select(m => m.Host).Concat(plan.Dips.Select(d => d.Host)).Distinct(StringComparer.Ordinal).ToList();
-        if (engineNodes.Count == 0) return;
-        var singleFile = EngineBinary.SingleFile;
+        // Looked up before anything is copied: without a build, apply stops at once instead of after the plan's files.
+        var singleFile = engineNodes.Count == 0 ? null : EngineBinary.SingleFile;
+        await new RemotePlanFiles(shell).ShipAsync(plan, ct);
+        if (singleFile is null) return;
         await Task.WhenAll(engineNodes.Select(node => engine.ShipAsync(node, singleFile, ct)));
     }
 
