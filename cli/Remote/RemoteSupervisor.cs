@@ -41,11 +41,17 @@ public sealed class RemoteSupervisor(SshShell shell)
         return pid;
     }
 
-    /// <summary>Stops what <see cref="StartAsync"/> started as <paramref name="name"/> (nothing when it is not running).</summary>
-    public async Task StopAsync(string node, string name, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Ends what <see cref="StartAsync"/> started as <paramref name="pid"/>: its systemd unit, or the supervisor's whole
+    /// process group (TERM, KILL after <paramref name="grace"/>), so the program cannot outlive its supervisor. A
+    /// <see cref="RunnerException"/> when something of it still runs or the machine cannot be reached.
+    /// </summary>
+    public async Task StopAsync(string node, int pid, TimeSpan grace, CancellationToken cancellationToken = default)
     {
         var host = shell.Inventory.HostOf(node);
-        await shell.RunCheckedAsync(node, StopCommand(host, name), TimeSpan.FromSeconds(30), cancellationToken);
+        var result = await shell.RunAsync(node, StopCommand(host, pid, grace), grace + TimeSpan.FromSeconds(30), cancellationToken);
+        if (!result.Succeeded)
+            throw new RunnerException($"{host.Label}: could not stop process {pid}: {TerminalText.Escape(result.Summary(), 300)}; stop it on that machine, then run destroy again");
     }
 
     /// <summary>One shell line for the machine: systemd-run when systemd runs it, else the shipped supervisor.</summary>
@@ -59,11 +65,13 @@ public sealed class RemoteSupervisor(SshShell shell)
             + $"else /bin/sh {q(layout.Supervisor)} start {q(layout.PidFile(name))} {q(log)} {q(command)}; fi";
     }
 
-    public static string StopCommand(InventoryHost host, string name)
+    /// <summary>The shipped script's stop; without the script (a root cleared by hand), a KILL to the process and its group.</summary>
+    public static string StopCommand(InventoryHost host, int pid, TimeSpan grace)
     {
-        var layout = RemoteLayout.Of(host);
-        return $"if [ -d /run/systemd/system ]; then {SystemdStop(host, name)}; fi; "
-            + $"if [ -r {ShellQuoting.Quote(layout.Supervisor)} ]; then /bin/sh {ShellQuoting.Quote(layout.Supervisor)} stop {ShellQuoting.Quote(layout.PidFile(name))}; fi";
+        var script = ShellQuoting.Quote(RemoteLayout.Of(host).Supervisor);
+        var number = pid > 0 ? pid.ToString(CultureInfo.InvariantCulture) : throw new RunnerException($"refusing to stop process {pid}: not a process id");
+        var seconds = ((int)Math.Ceiling(grace.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return $"if [ -r {script} ]; then /bin/sh {script} stop {number} {seconds}; else kill -KILL -{number} 2>/dev/null || kill -KILL {number} 2>/dev/null; true; fi";
     }
 
     /// <summary>

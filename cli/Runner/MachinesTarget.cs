@@ -13,16 +13,15 @@ namespace Lbdeploy.Runner;
 /// differ), daemons run under the machine's supervisor (systemd-run or supervise.sh), their pids, logs and control
 /// sockets are the machine's own and are read there.
 /// </summary>
-public sealed class MachinesTarget(SshShell shell, RunnerEnvironment environment) : IDeployTarget
+public sealed class MachinesTarget(SshShell shell) : IDeployTarget
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
-
     private readonly RemoteProcesses processes = new(shell);
     private readonly RemoteEngine engine = new(shell);
+    private readonly RemoteSupervisor supervisor = new(shell);
 
     /// <summary>The machines of <paramref name="inventory"/>, with ssh as <paramref name="environment"/> runs it and its multiplexed connections in the state folder.</summary>
     public static MachinesTarget For(Inventory inventory, RunnerEnvironment environment) =>
-        new(new SshShell(inventory, SshSettings.For(environment.Paths.StateRoot) with { Program = environment.SshProgram }), environment);
+        new(new SshShell(inventory, SshSettings.For(environment.Paths.StateRoot) with { Program = environment.SshProgram }));
 
     /// <summary>The machines a state was applied to (destroy and verify need no inventory: the state names them).</summary>
     public static MachinesTarget Of(DeployState state, RunnerEnvironment environment)
@@ -58,20 +57,9 @@ public sealed class MachinesTarget(SshShell shell, RunnerEnvironment environment
     public async Task<string> FingerprintAsync(string node, int pid, CancellationToken ct) =>
         string.Join(' ', await processes.CommandLineAsync(node, pid, ct));
 
-    public async Task TerminateAsync(string node, IReadOnlyCollection<int> pids, TimeSpan grace, CancellationToken ct)
-    {
-        foreach (var pid in pids) await processes.SignalAsync(node, pid, Processes.SigTerm, ct);
-        if (await Wait.UntilAsync(token => AllGoneAsync(node, pids, token), grace, PollInterval, environment.Time, ct)) return;
-        foreach (var pid in pids) await processes.SignalAsync(node, pid, Processes.SigKill, ct);
-        await Wait.UntilAsync(token => AllGoneAsync(node, pids, token), TimeSpan.FromSeconds(5), PollInterval, environment.Time, ct);
-    }
-
-    private async Task<bool> AllGoneAsync(string node, IReadOnlyCollection<int> pids, CancellationToken ct)
-    {
-        foreach (var pid in pids)
-            if (await processes.IsAliveAsync(node, pid, ct)) return false;
-        return true;
-    }
+    /// <summary>Each pid is a supervisor (or a systemd unit's main process): it goes with everything it started, or this throws.</summary>
+    public async Task TerminateAsync(string node, IReadOnlyCollection<int> pids, TimeSpan grace, CancellationToken ct) =>
+        await Task.WhenAll(pids.Select(pid => supervisor.StopAsync(node, pid, grace, ct)));
 
     public IEngineControl EnginesOn(string node) => new RemoteEngineControl(engine, node);
 

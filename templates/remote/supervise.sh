@@ -6,7 +6,10 @@
 #   supervise.sh run PIDFILE LOG COMMAND     (what start runs) writes its pid, runs COMMAND with /bin/sh, starts it
 #                                            again when it fails (after 1 s, doubling to 30 s), ends when it exits 0
 #                                            or on TERM/INT, which it passes on to the program
-#   supervise.sh stop PIDFILE                TERM to the supervisor named by PIDFILE, KILL after 5 s
+#   supervise.sh stop PID GRACE              ends what start (or systemd-run) started as PID: the systemd unit it
+#                                            belongs to is stopped; else TERM to its process group (the supervisor's
+#                                            session: the program goes too), KILL after GRACE seconds; exits 1 when
+#                                            anything of it still runs
 set -u
 mode=$1
 pidfile=$2
@@ -43,18 +46,44 @@ run)
     rm -f "$pidfile"
     ;;
 stop)
-    [ -r "$pidfile" ] || exit 0
-    pid=$(cat "$pidfile")
-    kill -TERM "$pid" 2>/dev/null || exit 0
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        kill -0 "$pid" 2>/dev/null || exit 0
-        sleep 0.5
-    done
-    kill -KILL "$pid" 2>/dev/null
-    rm -f "$pidfile"
+    pid=$2
+    grace=$3
+    unit=$(sed -n 's|^0::.*/\(lbdeploy-[0-9a-f]*-[^/]*\.service\)$|\1|p' "/proc/$pid/cgroup" 2>/dev/null)
+    if [ -n "$unit" ] && [ -d /run/systemd/system ]; then
+        # systemd would start the program again after a KILL (Restart=on-failure): it stops its own units.
+        systemctl stop "$unit" 2>/dev/null
+        systemctl reset-failed "$unit" 2>/dev/null
+    fi
+    # The third field after the command name in /proc/PID/stat is the process group: a supervisor leads its own.
+    read -r stat 2>/dev/null <"/proc/$pid/stat" || exit 0
+    set -- ${stat##*) }
+    target=$pid
+    [ "$3" = "$pid" ] && target=-$pid
+    # Whether the pid, or a process of its group, runs (a zombie waiting for its parent does not).
+    alive() {
+        for f in /proc/[0-9]*/stat; do
+            read -r s 2>/dev/null <"$f" || continue
+            set -- ${s##*) }
+            [ "$1" = Z ] && continue
+            if [ "$target" = "$pid" ]; then [ "$f" = "/proc/$pid/stat" ] && return 0; else [ "$3" = "$pid" ] && return 0; fi
+        done
+        return 1
+    }
+    kill -TERM "$target" 2>/dev/null
+    ticks=$((grace * 10))
+    while alive && [ "$ticks" -gt 0 ]; do sleep 0.1; ticks=$((ticks - 1)); done
+    if alive; then
+        kill -KILL "$target" 2>/dev/null
+        ticks=20
+        while alive && [ "$ticks" -gt 0 ]; do sleep 0.1; ticks=$((ticks - 1)); done
+    fi
+    if alive; then
+        echo "process $pid (or its group) still runs after TERM and KILL" >&2
+        exit 1
+    fi
     ;;
 *)
-    echo "usage: supervise.sh start|run PIDFILE LOG COMMAND | stop PIDFILE" >&2
+    echo "usage: supervise.sh start|run PIDFILE LOG COMMAND | stop PID GRACE" >&2
     exit 2
     ;;
 esac

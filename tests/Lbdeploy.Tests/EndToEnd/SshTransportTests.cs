@@ -51,7 +51,7 @@ public sealed class SshTransportTests(ITestOutputHelper log)
             var processes = new RemoteProcesses(shell);
             var pid = await supervisor.StartAsync("h2", "h2-server", "sleep 300");
             Assert.True(await processes.IsAliveAsync("h2", pid));
-            await supervisor.StopAsync("h2", "h2-server");
+            await supervisor.StopAsync("h2", pid, TimeSpan.FromSeconds(2));
             Assert.False(await processes.IsAliveAsync("h2", pid));
 
             // sshd down on h3: one line for h3; h4 still answers.

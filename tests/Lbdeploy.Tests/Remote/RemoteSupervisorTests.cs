@@ -1,3 +1,4 @@
+using Lbdeploy.Common;
 using Lbdeploy.Nodes;
 using Lbdeploy.Remote;
 using Lbdeploy.Spec;
@@ -61,7 +62,7 @@ public sealed class RemoteSupervisorTests : IDisposable
             // Its own session: the SSH session ending does not end it.
             Assert.Equal(pid, SessionOf(pid));
 
-            await supervisor.StopAsync("h1", "h1-agent");
+            await supervisor.StopAsync("h1", pid, TimeSpan.FromSeconds(2));
             Assert.False(await processes.IsAliveAsync("h1", pid));
             Assert.False(File.Exists(ssh.RootOf("h1") + "/run/h1-agent.pid"));
         }
@@ -86,7 +87,7 @@ public sealed class RemoteSupervisorTests : IDisposable
         }
         finally
         {
-            await supervisor.StopAsync("h1", "h1-server");
+            await supervisor.StopAsync("h1", pid, TimeSpan.FromSeconds(2));
             Processes.Signal(pid, Processes.SigKill);
         }
     }
@@ -104,17 +105,64 @@ public sealed class RemoteSupervisorTests : IDisposable
         }
         finally
         {
-            await supervisor.StopAsync("h1", "h1-a");
-            await supervisor.StopAsync("h1", "h1-b");
+            await supervisor.StopAsync("h1", first, TimeSpan.FromSeconds(2));
+            await supervisor.StopAsync("h1", second, TimeSpan.FromSeconds(2));
             Processes.Signal(first, Processes.SigKill);
             Processes.Signal(second, Processes.SigKill);
         }
     }
 
     [Fact]
-    public async Task Stopping_what_never_started_is_no_error()
+    public async Task Stopping_what_is_already_gone_is_no_error()
     {
-        await new RemoteSupervisor(ssh.Shell).StopAsync("h1", "h1-mux");
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        await gone.WaitForExitAsync();
+        await new RemoteSupervisor(ssh.Shell).StopAsync("h1", gone.Id, TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_program_that_ignores_term_goes_with_its_supervisor_after_the_grace()
+    {
+        var supervisor = new RemoteSupervisor(ssh.Shell);
+        var pid = await supervisor.StartAsync("h1", "h1-agent", "/bin/sh -c 'trap \"\" TERM; sleep 300 & wait'");
+        var program = new List<int>();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((program = GroupOf(pid).Where(p => p != pid).ToList()).Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.True(program.Count >= 2, "the program and its sleep did not start");
+            await supervisor.StopAsync("h1", pid, TimeSpan.FromSeconds(1));
+            Assert.Empty(GroupOf(pid));
+            Assert.All(program, p => Assert.False(Processes.IsAlive(p), $"pid {p} of the program outlived its supervisor"));
+        }
+        finally
+        {
+            foreach (var p in program.Append(pid)) Processes.Signal(p, Processes.SigKill);
+        }
+    }
+
+    [Fact]
+    public async Task A_machine_that_cannot_be_reached_is_an_error_naming_the_machine()
+    {
+        ssh.FailWith("ssh: connect to host 192.0.2.1 port 22: Connection refused");
+        var failure = await Assert.ThrowsAnyAsync<RunnerException>(() => new RemoteSupervisor(ssh.Shell).StopAsync("h1", 4242, TimeSpan.FromSeconds(1)));
+        Assert.StartsWith("h1 (deploy@192.0.2.1:22): ", failure.Message);
+    }
+
+    /// <summary>The live (not zombie) processes whose process group is <paramref name="leader"/>.</summary>
+    private static List<int> GroupOf(int leader)
+    {
+        var members = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var p)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
+            catch (IOException) { continue; }
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields[0] != "Z" && fields[2] == leader.ToString(System.Globalization.CultureInfo.InvariantCulture)) members.Add(p);
+        }
+        return members;
     }
 
     private static int SessionOf(int pid)
