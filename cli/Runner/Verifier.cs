@@ -93,7 +93,8 @@ public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEn
     /// </summary>
     private async Task<Dictionary<string, EngineStats>?> SettledMuxStatsAsync(List<AppliedUnit> engines, Dictionary<string, EngineStats> after, CancellationToken ct)
     {
-        var anyDown = plan.Muxes.Any(m => after.TryGetValue($"mux:{m.Host}", out var s) && s.Dips?.Any(d => d.Health is not null && d.Health != "up") == true);
+        var muxKeys = plan.Muxes.Select(m => $"mux:{m.Host}").ToList();
+        var anyDown = plan.Dips.Any(d => HealthViews(muxKeys, after, d.Host).Any(v => v.Dip.Health != "up"));
         if (!anyDown || plan.Muxes.FirstOrDefault()?.Engine.Health is not { Enabled: true } health) return null;
         var settle = TimeSpan.FromMilliseconds((health.Rise + 1) * health.IntervalMs + health.TimeoutMs);
         await Task.Delay(settle, environment.Time, ct);
@@ -225,6 +226,14 @@ public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEn
         return stats;
     }
 
+    /// <summary>What each mux of <paramref name="muxKeys"/> in <paramref name="stats"/> says of the DIP's health (muxes without health checking left out).</summary>
+    private static List<(string Mux, DipStats Dip)> HealthViews(IEnumerable<string> muxKeys, Dictionary<string, EngineStats> stats, string dip) =>
+        muxKeys.Where(stats.ContainsKey)
+            .Select(key => (Mux: stats[key].Host, Dip: stats[key].Dips?.FirstOrDefault(d => d.Name == dip)))
+            .Where(v => v.Dip?.Health is not null)
+            .Select(v => (v.Mux, v.Dip!))
+            .ToList();
+
     private IEnumerable<VerifyCheck> TrafficChecks(Dictionary<string, EngineStats> before, Dictionary<string, EngineStats> after,
         Dictionary<string, EngineStats>? settled)
     {
@@ -253,24 +262,18 @@ public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEn
         foreach (var dip in plan.Dips)
         {
             // The DIP's health as every mux sees it (agent reports): a down DIP gets no new flows.
-            var views = muxKeys
-                .Select(key => (Mux: after[key].Host, Dip: after[key].Dips?.FirstOrDefault(d => d.Name == dip.Host)))
-                .Where(v => v.Dip?.Health is not null)
-                .ToList();
+            var views = HealthViews(muxKeys, after, dip.Host);
             if (views.Count == 0) continue;
-            var flapped = views.Where(v => v.Dip!.Health != "up").Select(v => v.Mux).ToList();
+            var flapped = views.Where(v => v.Dip.Health != "up").Select(v => v.Mux).ToList();
             var down = flapped;
-            if (flapped.Count > 0 && settled is not null)
+            if (flapped.Count > 0 && settled is not null && HealthViews(muxKeys, settled, dip.Host) is { Count: > 0 } again)
             {
-                views = muxKeys.Where(settled.ContainsKey)
-                    .Select(key => (Mux: settled[key].Host, Dip: settled[key].Dips?.FirstOrDefault(d => d.Name == dip.Host)))
-                    .Where(v => v.Dip?.Health is not null)
-                    .ToList();
-                down = views.Count == 0 ? flapped : views.Where(v => v.Dip!.Health != "up").Select(v => v.Mux).ToList();
+                views = again;
+                down = views.Where(v => v.Dip.Health != "up").Select(v => v.Mux).ToList();
             }
             var flap = flapped.Count > 0 ? $"; it flapped: DOWN on {string.Join(", ", flapped)} a moment before, check its agent log" : "";
             yield return new VerifyCheck($"health dip {dip.Host}", down.Count == 0, down.Count == 0
-                ? $"up on every mux ({string.Join(", ", views.Select(v => $"{v.Mux}: last report {v.Dip!.LastReportMs} ms ago"))}){flap}"
+                ? $"up on every mux ({string.Join(", ", views.Select(v => $"{v.Mux}: last report {v.Dip.LastReportMs} ms ago"))}){flap}"
                 : $"DOWN on {string.Join(", ", down)}: its server fails the agent's probe or the agent is silent; check the server on {dip.Host} and its agent log");
         }
 

@@ -111,9 +111,13 @@ public sealed class AgentPacketHandler(AgentState state, EngineCounters counters
         {
             reason = SecondChanceOption.Find(outer.Options, out var option, out var found);
             if (reason != DropReason.None) return Drop(reason);
-            if ((new TcpHeader(ip.Payload).Flags & (TcpHeader.FlagSyn | TcpHeader.FlagAck)) == TcpHeader.FlagSyn)
-                secondChance.Opened(key);
-            else redirected = found && !secondChance.IsLocal(key) && TryRedirect(state, option, inner);
+            var flags = new TcpHeader(ip.Payload).Flags;
+            if ((flags & (TcpHeader.FlagSyn | TcpHeader.FlagAck)) == TcpHeader.FlagSyn) secondChance.Opened(key);
+            else
+            {
+                redirected = found && !secondChance.IsLocal(key) && TryRedirect(state, option, inner);
+                if ((flags & (TcpHeader.FlagFin | TcpHeader.FlagRst)) != 0) secondChance.Closed(key);
+            }
         }
 
         // A redirected packet is forwarded too (to a peer): packets_in stays forwarded + drops.

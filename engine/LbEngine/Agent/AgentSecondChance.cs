@@ -24,6 +24,12 @@ public sealed class AgentSecondChance(ConnectionsConfig connections, IKernelConn
         _notLocal.Remove(flow);
     }
 
+    /// <summary>
+    /// The client ended the connection (FIN or RST): forget it, so a later connection on the same 5-tuple that lives on
+    /// another DIP is not taken for this one; anything still open here is found again in the kernel.
+    /// </summary>
+    public void Closed(in FlowKey flow) => _local.Remove(flow);
+
     /// <summary>Starts loading what <see cref="IsLocal"/> reads first for the flow (its bucket of the agent's own set).</summary>
     public void Prefetch(in FlowKey flow) => _local.Prefetch(flow);
 

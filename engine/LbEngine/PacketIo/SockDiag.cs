@@ -9,7 +9,8 @@ namespace Lb.Engine.PacketIo;
 /// <summary>
 /// The kernel's TCP socket table through netlink sock_diag: one exact lookup (SOCK_DIAG_BY_FAMILY with an
 /// inet_diag_req_v2, no dump) per question, the 4-tuple local VIP:port, remote client:port. The kernel's exact
-/// lookup falls back to a listening socket, so a LISTEN answer counts as "no connection". Two preallocated buffers,
+/// lookup falls back to a listening socket, so a LISTEN answer counts as "no connection"; so do TIME_WAIT and CLOSE,
+/// which take no more data (a client that reused the port has its new connection elsewhere). Two preallocated buffers,
 /// no allocation per lookup; one caller thread. Replies wait at most 100 ms (a lost answer is "no connection").
 /// </summary>
 internal sealed unsafe partial class SockDiag : IDisposable
@@ -19,6 +20,8 @@ internal sealed unsafe partial class SockDiag : IDisposable
     private const ushort SockDiagByFamily = 20;
     private const ushort NlmsgError = 2;
     private const ushort NlmFRequest = 1;
+    private const int TcpTimeWait = 6;
+    private const int TcpClose = 7;
     private const int TcpListen = 10;
     private const int RequestLength = 16 + 56;
     private const int ReplyBufferLength = 8192;
@@ -52,7 +55,7 @@ internal sealed unsafe partial class SockDiag : IDisposable
         return new SockDiag(fd);
     }
 
-    /// <summary>Whether the kernel has a TCP connection, in any state but LISTEN, for the client flow <paramref name="flow"/> (client -> VIP:port).</summary>
+    /// <summary>Whether the kernel has a TCP connection that still takes data (not LISTEN, TIME_WAIT or CLOSE) for the client flow <paramref name="flow"/> (client -> VIP:port).</summary>
     public bool HasConnection(in FlowKey flow)
     {
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -95,7 +98,7 @@ internal sealed unsafe partial class SockDiag : IDisposable
             if (BinaryPrimitives.ReadUInt32LittleEndian(reply[8..]) != sequence) continue; // a late answer to an earlier question
             var type = BinaryPrimitives.ReadUInt16LittleEndian(reply[4..]);
             if (type == NlmsgError || type != SockDiagByFamily || length < 18) return false; // ENOENT: no such socket
-            return reply[17] != TcpListen; // inet_diag_msg.idiag_state
+            return reply[17] is not (TcpListen or TcpTimeWait or TcpClose); // inet_diag_msg.idiag_state
         }
     }
 

@@ -102,6 +102,19 @@ public class AgentSecondChanceTests
     }
 
     [Fact]
+    public void After_the_client_closes_a_new_connection_on_the_same_port_that_lives_elsewhere_is_redirected()
+    {
+        var handler = Handler();
+        Delivered(handler, Encapsulated(Segment(syn: true)), Segment(syn: true));
+        var fin = TestFrames.Tcp("10.5.3.2", 40000, TestConfigs.Vip, 80, fin: true);
+        Delivered(handler, Encapsulated(fin), fin);
+        // The client reused the port; this connection's SYN went to h14, and a mux that did not see it sends here.
+        Assert.Equal(DropReason.None, handler.Handle(Encapsulated(Segment(), alternates: PeerB), out _, out _));
+        Assert.True(handler.Redirected);
+        Assert.Equal(1, _kernel.Questions);
+    }
+
+    [Fact]
     public void A_connection_the_kernel_has_is_local_and_asked_about_once()
     {
         var handler = Handler();
@@ -246,5 +259,39 @@ public class SockDiagKernelTests
         Assert.False(diag.HasConnection(new FlowKey(Ipv4Address.Parse("10.77.1.9").Value, Ipv4Address.Parse("10.77.1.10").Value, 4321, 80, IpProtocol.Tcp)));
         Assert.Equal(3, diag.Lookups);
         Assert.True(diag.Nanoseconds > 0);
+    }
+
+    [RootFact]
+    public async Task A_server_that_closed_first_holds_the_flow_until_time_wait_and_not_after()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = (ushort)((IPEndPoint)listener.LocalEndpoint).Port;
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, port);
+        var accepted = listener.AcceptTcpClient();
+        var clientPort = (ushort)((IPEndPoint)client.Client.LocalEndPoint!).Port;
+        var loopback = Ipv4Address.Parse("127.0.0.1").Value;
+        var flow = new FlowKey(loopback, loopback, clientPort, port, IpProtocol.Tcp);
+        using var diag = SockDiag.Open();
+
+        // The server closes first (as an HTTP/1.0 server does): FIN_WAIT_2 still takes the client's data.
+        accepted.Close();
+        Assert.True(diag.HasConnection(flow));
+        // The client closes too: the server's side is in TIME_WAIT, which takes nothing more.
+        client.Close();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (diag.HasConnection(flow) && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.False(diag.HasConnection(flow));
+        Assert.Contains("TIME-WAIT", await SocketStateAsync(port, clientPort));
+    }
+
+    private static async Task<string> SocketStateAsync(int port, int clientPort)
+    {
+        using var ss = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ss", $"-tan state time-wait sport = :{port} and dport = :{clientPort}")
+            { RedirectStandardOutput = true })!;
+        var output = await ss.StandardOutput.ReadToEndAsync();
+        await ss.WaitForExitAsync();
+        return output.Contains($":{clientPort}", StringComparison.Ordinal) ? "TIME-WAIT" : output;
     }
 }

@@ -16,10 +16,11 @@ internal static class TestFrames
     public static readonly MacAddress GatewayMac = MacAddress.Parse("00:01:0a:0d:01:01");
 
     public static byte[] Tcp(string source, ushort sourcePort, string destination, ushort destinationPort, int payloadLength = 0,
-        bool dontFragment = true, int ttl = 63, bool syn = false, int tos = 0, int seed = 1)
+        bool dontFragment = true, int ttl = 63, bool syn = false, int tos = 0, int seed = 1, bool fin = false)
     {
         var tcp = new TcpPacket(sourcePort, destinationPort)
         {
+            Finished = fin,
             SequenceNumber = 1000,
             AcknowledgmentNumber = 2000,
             WindowSize = 64240,

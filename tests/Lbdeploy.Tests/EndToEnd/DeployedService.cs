@@ -139,7 +139,38 @@ internal sealed class DeployedService : IAsyncDisposable
         var ok = replies.Count(r => r.Line.StartsWith("200 ", StringComparison.Ordinal));
         var failed = replies.Where(r => !r.Line.StartsWith("200 ", StringComparison.Ordinal)).Select(r => $"{r.Host}: {r.Line}")
             .Concat(results.Where(r => !r.Succeeded).Select(r => r.Summary()));
-        return (ok, perClient * ServiceClients.Count, string.Join("; ", failed));
+        var errors = string.Join("; ", failed);
+        return (ok, perClient * ServiceClients.Count, ok == replies.Count && replies.Count == perClient * ServiceClients.Count ? errors : errors + await DiagnosisAsync());
+    }
+
+    /// <summary>
+    /// What a failed request needs beside its error, in the assertion message itself (a suite's log may keep only its
+    /// tail): the watcher's failovers, and per engine the second chance's work and every drop reason seen.
+    /// </summary>
+    public static async Task<string> DiagnosisAsync()
+    {
+        var lines = new List<string>();
+        var watcher = Path.Combine(DeployPaths.Default.LogDirectory, "watcher.log");
+        if (File.Exists(watcher))
+            lines.AddRange(File.ReadLines(watcher).Where(l => l.Contains("failed", StringComparison.Ordinal) || l.Contains("healthy again", StringComparison.Ordinal)
+                || l.Contains("withdrawn", StringComparison.Ordinal)).TakeLast(8).Select(l => "watcher: " + l.Trim()));
+        var state = DeployStateFile.Default.Load();
+        foreach (var unit in state?.Units.Where(u => u.Kind is UnitKind.Mux or UnitKind.Agent) ?? [])
+        {
+            try
+            {
+                var stats = await new ControlClient(unit.ControlSocket!).GetStatsAsync();
+                var drops = string.Join(",", stats.Drops.Where(d => d.Value > 0).Select(d => $"{d.Key}={d.Value}"));
+                var health = stats.Dips is null ? "" : " dips " + string.Join(",", stats.Dips.Select(d => $"{d.Name}:{d.State}/{d.Health}"));
+                var second = stats.SecondChance is { } sc ? $" marked {sc.Marked} out {sc.RedirectedOut} in {sc.RedirectedIn} versions {sc.PoolVersions}" : "";
+                lines.Add($"{unit.Kind.ToString().ToLowerInvariant()} {unit.Host}: reloads {stats.Reloads}{second}{health} drops [{drops}]");
+            }
+            catch (Exception e) when (e is ControlException or IOException)
+            {
+                lines.Add($"{unit.Kind.ToString().ToLowerInvariant()} {unit.Host}: no stats ({e.Message})");
+            }
+        }
+        return lines.Count == 0 ? "" : "\n  " + string.Join("\n  ", lines);
     }
 
     /// <summary>
