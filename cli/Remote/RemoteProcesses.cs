@@ -20,13 +20,6 @@ public sealed class RemoteProcesses(SshShell shell)
     public async Task<bool> IsAliveAsync(string node, int pid, CancellationToken cancellationToken = default) =>
         (await CommandLineAsync(node, pid, cancellationToken)).Count > 0;
 
-    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when there was no such process.</summary>
-    public async Task<bool> SignalAsync(string node, int pid, int signal, CancellationToken cancellationToken = default)
-    {
-        var result = await shell.RunAsync(node, $"kill -{Number(signal)} {Number(pid)} 2>/dev/null", cancellationToken: cancellationToken);
-        return result.Succeeded;
-    }
-
     /// <summary>
     /// The process's state letter follows the last ')' of /proc/PID/stat (a command name may hold ") "); its argv,
     /// one per line, unless it is a zombie.

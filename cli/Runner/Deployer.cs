@@ -259,13 +259,25 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             }));
         }
         // The state keeps exactly what is still there: the next destroy (once its machine is reachable) removes the
-        // rest. Nodes with nothing left lose what apply put there beside the units.
+        // rest. Nodes with nothing left lose what apply and verify put there beside the units (a client machine holds
+        // verify's scripts and no unit).
         var left = state.Units.Where(u => !removed.Contains(u.Label)).ToList();
-        await target.ClearAsync([.. state.Units.Select(u => u.Host).Distinct(StringComparer.Ordinal).Where(h => !left.Any(u => u.Host == h))], ct);
-        if (errors.Count > 0)
+        var nodes = (state.Machines?.Select(m => m.Node) ?? state.Units.Select(u => u.Host)).Distinct(StringComparer.Ordinal);
+        string? notCleared = null;
+        try
+        {
+            await target.ClearAsync([.. nodes.Where(h => !left.Any(u => u.Host == h))], ct);
+        }
+        catch (RunnerException e)
+        {
+            notCleared = e.Message;
+        }
+        if (errors.Count > 0 || notCleared is not null)
         {
             Store.Save(state with { Units = left, Watcher = null });
-            throw new RunnerException($"destroy: {errors.Count} unit(s) could not be removed (state kept in {Store.Paths.Directory}): {errors.Order(StringComparer.Ordinal).First()}");
+            throw new RunnerException(errors.Count > 0
+                ? $"destroy: {errors.Count} unit(s) could not be removed (state kept in {Store.Paths.Directory}): {errors.Order(StringComparer.Ordinal).First()}"
+                : $"destroy: every unit is removed, but not what lbdeploy put beside them (state kept in {Store.Paths.Directory}): {notCleared}");
         }
         Store.Delete();
         return new DestroyReport([.. removed], NetworkGone: false);

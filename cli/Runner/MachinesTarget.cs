@@ -117,13 +117,24 @@ public sealed class MachinesTarget(SshShell shell) : IDeployTarget
     /// </summary>
     public async Task ClearAsync(IReadOnlyCollection<string> nodes, CancellationToken ct)
     {
-        await Task.WhenAll(nodes.Distinct(StringComparer.Ordinal).Select(async node =>
+        var failures = await Task.WhenAll(nodes.Distinct(StringComparer.Ordinal).Select(async node =>
         {
             var layout = Layout(node);
             var folders = string.Join(' ', new[] { layout.Bin, layout.Plan, layout.Logs, layout.Run, layout.Sockets }.Select(ShellQuoting.Quote));
-            // The root itself only when nothing else is in it: lbdeploy owns its folders, not what a user put beside them.
-            await shell.RunCheckedAsync(node, $"rm -rf {folders} && {{ rmdir {ShellQuoting.Quote(layout.Root)} 2>/dev/null || true; }}", cancellationToken: ct);
+            try
+            {
+                // The root itself only when nothing else is in it: lbdeploy owns its folders, not what a user put beside them.
+                await shell.RunCheckedAsync(node, $"rm -rf {folders} && {{ rmdir {ShellQuoting.Quote(layout.Root)} 2>/dev/null || true; }}", cancellationToken: ct);
+                return null;
+            }
+            catch (RunnerException e)
+            {
+                return e.Message;
+            }
         }));
+        var failed = failures.OfType<string>().Order(StringComparer.Ordinal).ToList();
+        if (failed.Count > 0)
+            throw new RunnerException(failed.Count == 1 ? failed[0] : $"{failed[0]} (and {failed.Count - 1} more machine(s))");
     }
 
     private RemoteLayout Layout(string node) => RemoteLayout.Of(shell.Inventory.HostOf(node));

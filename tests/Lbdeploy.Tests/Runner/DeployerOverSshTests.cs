@@ -54,6 +54,21 @@ public sealed class DeployerOverSshTests : IDisposable
     }
 
     [Fact]
+    public async Task Destroy_clears_a_machine_that_holds_no_unit()
+    {
+        // h14 is a client: verify put its scripts there, and no unit runs on it.
+        Environment.State.Save(AppliedOnMachines("h13") with { Machines = [.. ssh.Inventory.Hosts.Values] });
+        Directory.CreateDirectory(ssh.RootOf("h14") + "/bin");
+        File.WriteAllText(ssh.RootOf("h14") + "/bin/ping-all.sh", "#!/bin/sh\n");
+
+        await new Deployer(TextWriter.Null, Environment).DestroyAsync();
+
+        Assert.False(Directory.Exists(ssh.RootOf("h14")), "the client's lbdeploy_root is left");
+        Assert.False(Directory.Exists(ssh.RootOf("h13")), "the DIP's lbdeploy_root is left");
+        Assert.Null(Environment.State.Load());
+    }
+
+    [Fact]
     public async Task Apply_with_a_machine_down_names_it_before_anything_changes_anywhere()
     {
         using var directory = new Lbdeploy.Tests.Spec.SpecDirectory();
