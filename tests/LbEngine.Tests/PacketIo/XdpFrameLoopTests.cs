@@ -50,8 +50,14 @@ public sealed class XdpFrameLoopTests : IDisposable
 
             const int frames = 20000;
             for (var i = 0; i < 1000; i++) sender.Send(NotVip);
-            for (var i = 0; i < frames; i++) sender.Send(Frame);
-            Assert.True(processor.WaitFor(frames, TimeSpan.FromSeconds(20)), $"the socket saw {processor.Count} of {frames} frames");
+            // In bursts the receive ring always holds: a loaded machine may not run the loop while a sender at full
+            // speed fills it, and a full ring drops (which is the kernel's to count, not what this test is about).
+            const int burst = 256;
+            for (var sent = 0; sent < frames;)
+            {
+                for (var i = 0; i < burst && sent < frames; i++, sent++) sender.Send(Frame);
+                Assert.True(processor.WaitFor(sent, TimeSpan.FromSeconds(20)), $"the socket saw {processor.Count} of {sent} frames sent");
+            }
             stop.Cancel();
             Assert.Equal(RingExit.Stopped, loop.Result);
             Assert.Equal(frames, processor.Count); // none of the frames to another address

@@ -46,13 +46,14 @@ public sealed class SshDeployTests(ITestOutputHelper log)
             var units = state.RootElement.GetProperty("units").EnumerateArray().ToList();
             Assert.Equal(20 + 4 * 3 + 2, units.Count); // switches, and per DIP its VIP, server and agent, and the muxes
             Assert.All(units, u => Assert.Equal("ssh", u.GetProperty("transport").GetString()));
-            var pids = new List<int>();
+            // A pid with the command line it had: this machine's pids wrap at 32768, and a long run reuses them.
+            var pids = new List<(int Pid, string Argv)>();
             foreach (var unit in units.Where(u => u.TryGetProperty("pid", out _)))
             {
                 var host = unit.GetProperty("host").GetString()!;
                 var pid = unit.GetProperty("pid").GetInt32();
-                pids.Add(pid);
                 var argv = Processes.CommandLine(pid);
+                pids.Add((pid, string.Join(' ', argv)));
                 Assert.True(argv.Any(a => a.EndsWith("/bin/supervise.sh", StringComparison.Ordinal)), $"{host}: pid {pid} is {string.Join(' ', argv)}");
                 Assert.StartsWith(standIn.RootOf(host), unit.GetProperty("log_file").GetString());
                 Assert.Equal(Processes.NetworkNamespace(network.PidOf(host)), Processes.NetworkNamespace(pid));
@@ -90,7 +91,7 @@ public sealed class SshDeployTests(ITestOutputHelper log)
             await standIn.StartSshdAsync("h16");
             var destroy = await RunAsync(machinesState, standIn.Namespace, "destroy");
             Assert.True(destroy.ExitCode == 0, destroy.Output);
-            Assert.All(pids, pid => Assert.False(Processes.IsAlive(pid), $"pid {pid} still runs"));
+            Assert.All(pids, p => Assert.False(Processes.IsAlive(p.Pid) && string.Join(' ', Processes.CommandLine(p.Pid)) == p.Argv, $"pid {p.Pid} still runs: {p.Argv}"));
             foreach (var node in names)
             {
                 var root = standIn.RootOf(node);
