@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using Lb.Core.Config;
@@ -134,8 +135,10 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         if (!Directory.Exists(docRoot)) return "";
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         var lines = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(docRoot, "*", options).Take(DocRootFingerprintFiles))
+        using var files = new DocRootFiles(docRoot, options);
+        for (var count = 0; count < DocRootFingerprintFiles && files.MoveNext(); count++)
         {
+            var file = files.Current;
             try
             {
                 var info = new FileInfo(file);
@@ -148,5 +151,15 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         }
         lines.Sort(StringComparer.Ordinal);
         return string.Join("\n", lines);
+    }
+
+    /// <summary>The docroot's files, past folders that cannot be listed (EACCES, or EINVAL from a process's folder under /proc as it exits).</summary>
+    private sealed class DocRootFiles(string root, EnumerationOptions options) : FileSystemEnumerator<string>(root, options)
+    {
+        protected override bool ShouldIncludeEntry(ref FileSystemEntry entry) => !entry.IsDirectory;
+
+        protected override string TransformEntry(ref FileSystemEntry entry) => entry.ToFullPath();
+
+        protected override bool ContinueOnError(int error) => true;
     }
 }
