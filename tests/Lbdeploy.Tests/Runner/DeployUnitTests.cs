@@ -101,20 +101,9 @@ public sealed class DeployUnitTests
         Assert.Equal("", DeployUnit.DocRootFingerprint("/nonexistent-docroot"));
     }
 
+    /// <summary>A child of <paramref name="parent"/> that exited and was not reaped (not alive, still listed).</summary>
     private static bool HasZombieChild(int parent) =>
-        Directory.EnumerateDirectories("/proc").Where(dir => int.TryParse(Path.GetFileName(dir), out _)).Any(dir =>
-        {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return fields[0] == "Z" && fields[1] == parent.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        });
+        Processes.All().Any(p => Processes.ParentOf(p) == parent && !Processes.IsAlive(p));
 
     [Fact]
     public void The_applied_network_records_every_host_not_only_the_roles_so_pingall_reaches_them()
