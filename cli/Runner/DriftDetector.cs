@@ -15,6 +15,8 @@ namespace Lbdeploy.Runner;
 /// interface, as vip-up.sh installs it (`ip -j addr`), and DIPs a mux drained (`lbdeploy drain`) or weighted
 /// (`lbdeploy weight`) at run time against lb.yaml (observed, not repaired: see <see cref="RuntimeChangesAsync"/>). Dead processes are not its business: the change set sees them
 /// from the process table. The <see cref="Deployer"/> receives it, so `diff` shows and `apply` repairs the same drift.
+/// State that cannot be read (a node that does not answer in time) is reported with <see cref="UnreadNote"/> and never
+/// repaired: reinstalling a unit because one read timed out would change a network that may match the plan.
 /// </summary>
 public sealed class DriftDetector(RunnerEnvironment environment)
 {
@@ -49,10 +51,12 @@ public sealed class DriftDetector(RunnerEnvironment environment)
                 var key = frr ? $"router:{planned.Switch.Name}" : $"switch:{planned.Switch.Name}";
                 if (!byKey.TryGetValue(key, out var unit)) continue;
                 var name = planned.Switch.Name;
-                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, FibDrift.FabricPorts(plan, name), shell, ct)).Select(what => new Drift(unit.Label, name, what)
-                {
-                    Repairable = !frr && !watched.Any(w => w.Switch == name && what.StartsWith(w.Prefix + " ", StringComparison.Ordinal)),
-                })]));
+                reads.Add(async () => (key, [.. (await FibAsync(planned, plan.Target, FibDrift.FabricPorts(plan, name), shell, ct)).Select(found => found.Unread
+                    ? UnreadDrift(unit, name, found.What)
+                    : new Drift(unit.Label, name, found.What)
+                    {
+                        Repairable = !frr && !watched.Any(w => w.Switch == name && found.What.StartsWith(w.Prefix + " ", StringComparison.Ordinal)),
+                    })]));
             }
         }
         if (FibVerifier.AppliesTo(plan))
@@ -62,14 +66,14 @@ public sealed class DriftDetector(RunnerEnvironment environment)
             {
                 var name = planned.Switch.Name;
                 if (!byKey.TryGetValue($"switch:{name}", out var unit)) continue;
-                reads.Add(async () => (unit.Key, [.. (await HashSettingsAsync(name, plan.FabricHashSeed, shell, ct)).Select(what => new Drift(unit.Label, name, what))]));
+                reads.Add(async () => (unit.Key, [.. (await HashSettingsAsync(name, plan.FabricHashSeed, shell, ct)).Select(found => found.Unread ? UnreadDrift(unit, name, found.What) : new Drift(unit.Label, name, found.What))]));
             }
         }
         foreach (var dip in plan.Dips)
         {
             if (!byKey.TryGetValue($"vip:{dip.Host}", out var unit) || plan.Fabric.FindHost(dip.Host) is not { } host) continue;
             var device = host.Interface;
-            reads.Add(async () => (unit.Key, [.. (await VipAsync(dip.Host, device, plan.Service.Vip.ToString(), shell, ct)).Select(what => new Drift(unit.Label, dip.Host, what))]));
+            reads.Add(async () => (unit.Key, [.. (await VipAsync(dip.Host, device, plan.Service.Vip.ToString(), shell, ct)).Select(found => found.Unread ? UnreadDrift(unit, dip.Host, found.What) : new Drift(unit.Label, dip.Host, found.What))]));
         }
         foreach (var mux in plan.Muxes)
         {
@@ -103,22 +107,34 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         return config is null ? [] : [.. config.Switches.Select(s => (s.Name, s.Prefix))];
     }
 
+    /// <summary>What one read found: a difference, or that the state could not be read (<see cref="UnreadNote"/>).</summary>
+    private readonly record struct Finding(string What, bool Unread = false)
+    {
+        public static implicit operator Finding(string what) => new(what);
+    }
+
+    /// <summary>What `diff` and `apply` say of state they could not read: neither drift nor repaired.</summary>
+    public const string UnreadNote = "lbdeploy could not read this state, so it neither calls it drift nor applies anything for it: a node that is slow or unreachable; run lbdeploy diff again, and lbdeploy verify names what is wrong";
+
+    /// <summary>State that could not be read is not drift: apply must not reinstall a unit because one read timed out.</summary>
+    private static Drift UnreadDrift(DeployUnit unit, string node, string what) => new(unit.Label, node, what) { Repairable = false, Note = UnreadNote };
+
     /// <summary>A switch's FIB differences, without the switch's name in front (the drift names the node); an unreadable table is one.</summary>
-    private static async Task<IReadOnlyList<string>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, IReadOnlySet<string>? fabricPorts, INodeShell shell, CancellationToken ct)
+    private static async Task<IReadOnlyList<Finding>> FibAsync(Routing.SwitchForwarding planned, SwitchTarget target, IReadOnlySet<string>? fabricPorts, INodeShell shell, CancellationToken ct)
     {
         var name = planned.Switch.Name;
         var result = await RunAsync(shell, name, FibVerifier.Command, ct);
         if (result is not { Succeeded: true }) return [Unreadable(result, FibVerifier.Command)];
-        if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [$"`{FibVerifier.Command}` gave an unreadable table: {error}"];
+        if (!SwitchFib.TryParse(result.StandardOutput, out var table, out var error)) return [new Finding($"`{FibVerifier.Command}` gave an unreadable table: {error}", Unread: true)];
         var prefix = name + ": ";
-        return [.. FibDrift.Compare(planned, table, target, fabricPorts).Select(d => d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d)];
+        return [.. FibDrift.Compare(planned, table, target, fabricPorts).Select(d => (Finding)(d.StartsWith(prefix, StringComparison.Ordinal) ? d[prefix.Length..] : d))];
     }
 
     /// <summary>A switch's ECMP hash settings against the plan (<see cref="MultipathDrift"/>); unreadable settings are one difference.</summary>
-    private static async Task<IReadOnlyList<string>> HashSettingsAsync(string name, uint fabricSeed, INodeShell shell, CancellationToken ct)
+    private static async Task<IReadOnlyList<Finding>> HashSettingsAsync(string name, uint fabricSeed, INodeShell shell, CancellationToken ct)
     {
         var result = await RunAsync(shell, name, MultipathDrift.Command, ct);
-        return result is { Succeeded: true } ? MultipathDrift.Compare(result.StandardOutput, fabricSeed, name) : [Unreadable(result, MultipathDrift.Command)];
+        return result is { Succeeded: true } ? [.. MultipathDrift.Compare(result.StandardOutput, fabricSeed, name).Select(d => (Finding)d)] : [Unreadable(result, MultipathDrift.Command)];
     }
 
     /// <summary>What `diff` says after a runtime drain (apply leaves an operator's drain alone).</summary>
@@ -157,7 +173,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
     }
 
     /// <summary>Whether <paramref name="vip"/>/32 is on the DIP's interface, as vip-up.sh puts it there.</summary>
-    private static async Task<IReadOnlyList<string>> VipAsync(string host, string device, string vip, INodeShell shell, CancellationToken ct)
+    private static async Task<IReadOnlyList<Finding>> VipAsync(string host, string device, string vip, INodeShell shell, CancellationToken ct)
     {
         var command = AddressCommand(device);
         var result = await RunAsync(shell, host, command, ct);
@@ -175,7 +191,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         }
         catch (JsonException)
         {
-            return [$"`{command}` gave no JSON"];
+            return [new Finding($"`{command}` gave no JSON", Unread: true)];
         }
     }
 
@@ -191,6 +207,7 @@ public sealed class DriftDetector(RunnerEnvironment environment)
         }
     }
 
-    private static string Unreadable(ShellResult? result, string command) =>
-        result is null ? $"`{command}` could not run" : $"`{command}` exited {result.ExitCode}: {TerminalText.Escape(result.StandardError.Trim(), 200)}";
+    private static Finding Unreadable(ShellResult? result, string command) => new(
+        result is null ? $"`{command}` could not run" : $"`{command}` exited {result.ExitCode}: {TerminalText.Escape(result.StandardError.Trim(), 200)}",
+        Unread: true);
 }

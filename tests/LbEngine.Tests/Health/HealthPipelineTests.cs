@@ -64,13 +64,17 @@ public class HealthPipelineTests
             lock (changes) changes.Clear();
 
             server.Stop(); // connection refused from now on
-            Assert.True(WaitFor(() => !agent.ServerHealthy, TimeSpan.FromSeconds(3)), "the agent did not notice the server is gone");
+            // (Bounds against a hang, not latency claims: probes complete on the thread pool, which the suite's
+            // parallel tests can starve for seconds on a 2-vCPU machine.)
+            var before = (agent.ProbesOk, agent.ProbesFailed);
+            Assert.True(WaitFor(() => !agent.ServerHealthy, TimeSpan.FromSeconds(10)),
+                $"the agent did not notice the server is gone: probes ok/failed {before} before the stop, ({agent.ProbesOk}, {agent.ProbesFailed}) now");
             Assert.True(agent.ProbesFailed >= health.Fall);
-            Assert.True(WaitFor(() => !tracker.IsUp(Dip), TimeSpan.FromSeconds(3)), "the mux did not take the DIP down");
+            Assert.True(WaitFor(() => !tracker.IsUp(Dip), TimeSpan.FromSeconds(10)), "the mux did not take the DIP down");
 
             server = new TcpListener(ServerAddress, serverPort);
             server.Start();
-            Assert.True(WaitFor(() => agent.ServerHealthy && tracker.IsUp(Dip), TimeSpan.FromSeconds(3)), "the mux did not take the DIP back");
+            Assert.True(WaitFor(() => agent.ServerHealthy && tracker.IsUp(Dip), TimeSpan.FromSeconds(10)), "the mux did not take the DIP back");
         }
         finally
         {

@@ -162,16 +162,29 @@ public sealed class DiffTests
     }
 
     [Fact]
-    public async Task A_table_that_cannot_be_read_is_drift_too()
+    public async Task A_table_that_cannot_be_read_is_reported_but_apply_does_not_reinstall_the_switch()
     {
         using var rig = new FakeRunner();
         await rig.ApplyAsync();
         rig.Shell.Fail("c1", FibVerifier.Command, "Cannot open netlink socket");
+        var h14 = rig.Plan.Fabric.FindHost("h14")!;
+        rig.Shell.Answer((host, command) => host == "h14" && command == DriftDetector.AddressCommand(h14.Interface)
+            ? new ShellResult(host, command, NodeShellExtensions.TimedOut, "", "timed out after 20 s")
+            : null);
 
         var (code, output) = await rig.DiffAsync();
 
+        // Unknown is not clean, so diff says so; but it is not drift either.
         Assert.Equal(ExitCodes.Pending, code);
         Assert.Contains("drift switch c1: `ip -4 -j route show table main` exited 2: Cannot open netlink socket", output);
+        Assert.Contains($"drift vip h14: `{DriftDetector.AddressCommand(h14.Interface)}` exited 124: timed out after 20 s", output);
+        Assert.Contains($"({DriftDetector.UnreadNote})", output);
+
+        var calls = rig.Shell.Calls.Count;
+        var changes = await rig.ApplyWithDriftAsync();
+        Assert.Empty(changes.Changes);
+        Assert.Equal(["switch c1", "vip h14"], changes.Observed.Select(d => d.Unit).Order());
+        Assert.DoesNotContain(rig.Shell.Calls.Skip(calls), c => c.Command.StartsWith("sh ", StringComparison.Ordinal));
     }
 
     [Fact]
