@@ -89,17 +89,29 @@ public static class ApplyCommand
 
     /// <summary>
     /// The plan's inventory machines, reached only over SSH: the same change set, confirmation and report as on the
-    /// testbed. A saved plan must still be what the spec plans (the machines are not observed at plan time).
+    /// testbed. A saved plan must still be what the spec plans, and the machines must still be as the plan saw them.
     /// </summary>
     private static async Task<ApplyOutcome> OnMachinesAsync(DeploymentPlan plan, bool autoApprove, string? planDir, TextWriter output, CancellationToken ct)
     {
         StateDirectories.Prepare();
-        if (planDir is not null) CheckSavedFiles(plan, planDir);
+        var planned = planDir is null ? null : CheckSavedPlan(plan, planDir);
         var environment = RunnerEnvironment.Default;
         var target = NetworkLocator.ForMachines(plan, environment);
         var machines = target.Ssh.Inventory.Hosts.Count;
         var deployer = new Deployer(output, environment);
         var changes = await deployer.DiffAsync(plan, target, ct);
+        if (planned is not null)
+        {
+            if (!planned.Seen)
+            {
+                throw new LbdeployException($"the plan in {TerminalText.Quote(planDir!)} did not see the machines it would change ({planned.Network}); once they answer, run lbdeploy plan --out {TerminalText.Quote(planDir!)} again, review it, then apply it");
+            }
+            var now = PlannedNetwork.Of(StateDirectories.Root, PlannedNetwork.DescribeMachines(plan), changes);
+            if (planned.MovedTo(now) is { } moved)
+            {
+                throw new LbdeployException($"the plan in {TerminalText.Quote(planDir!)} is stale: the machines changed since it was planned ({moved}); run lbdeploy plan --out {TerminalText.Quote(planDir!)} again, review it, then apply it");
+            }
+        }
         foreach (var drift in changes.Observed)
         {
             output.WriteLine($"apply: {drift} (left alone: {drift.Why})");

@@ -7,8 +7,9 @@ using Lbdeploy.Spec;
 namespace Lbdeploy.Commands;
 
 /// <summary>
-/// `lbdeploy diff [-f lb.yaml] [--json]`: what `apply` would change on the deployment of this state folder, and where
-/// its live network drifted from the applied plan (switch FIBs, the VIP on the DIPs, dead processes). Read-only;
+/// `lbdeploy diff [-f lb.yaml] [--json]`: what `apply` would change on the deployment of this state folder (or, with an
+/// inventory, on its machines over SSH), and where its live network drifted from the applied plan (switch FIBs, the
+/// VIP on the DIPs, dead processes). Read-only;
 /// exit 0 when there is nothing to do, <see cref="ExitCodes.Pending"/> when apply would change something.
 /// </summary>
 public static class DiffCommand
@@ -25,6 +26,13 @@ public static class DiffCommand
 
     public static async Task<int> RunAsync(DeploymentPlan plan, bool json, TextWriter output, RunnerEnvironment environment, CancellationToken ct)
     {
+        if (plan.Inventory is { } inventory)
+        {
+            // The inventory names the machines: what apply would do there, even before anything was applied.
+            var target = NetworkLocator.ForMachines(plan, environment);
+            var onMachines = await new Deployer(TextWriter.Null, environment).DiffAsync(plan, target, ct);
+            return Report(plan, onMachines, $"{target.Ssh.Inventory.Hosts.Count} machines of {inventory.DisplayPath} over SSH", json, output);
+        }
         Testbed.LinuxTestbed.RequireRootAndMininet();
         var (_, network) = NetworkLocator.Deployed(plan, environment);
         return await ReportAsync(plan, network, json, output, environment, ct);
@@ -34,6 +42,12 @@ public static class DiffCommand
     public static async Task<int> ReportAsync(DeploymentPlan plan, Nodes.MininetNetwork network, bool json, TextWriter output, RunnerEnvironment environment, CancellationToken ct)
     {
         var changes = await new Deployer(TextWriter.Null, environment).DiffAsync(plan, network, ct);
+        return Report(plan, changes, $"{network.Nodes.Count} nodes", json, output);
+    }
+
+    /// <summary>Prints <paramref name="changes"/> (made on <paramref name="where"/>: "36 nodes"); the exit code.</summary>
+    private static int Report(DeploymentPlan plan, ChangeSet changes, string where, bool json, TextWriter output)
+    {
         var drift = changes.Drift;
         if (json)
         {
@@ -50,8 +64,8 @@ public static class DiffCommand
         else
         {
             output.WriteLine(changes.IsEmpty
-                ? $"diff: apply of {plan.SpecPath} would change nothing ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}), but the network drifted:"
-                : $"diff: apply of {plan.SpecPath} would change ({network.Nodes.Count} nodes, switches: {plan.Target.Name()}):");
+                ? $"diff: apply of {plan.SpecPath} would change nothing ({where}, switches: {plan.Target.Name()}), but the network drifted:"
+                : $"diff: apply of {plan.SpecPath} would change ({where}, switches: {plan.Target.Name()}):");
             foreach (var change in changes.Changes) output.WriteLine(change.ToString());
             if (!drift.IsEmpty)
             {

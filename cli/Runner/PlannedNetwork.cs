@@ -84,6 +84,7 @@ public sealed record PlannedNetwork(string StateRoot, string Network, IReadOnlyL
     public static async Task<PlannedNetwork> ObserveAsync(DeploymentPlan plan, CancellationToken ct)
     {
         var root = StateDirectories.Root;
+        if (plan.Inventory is not null) return await ObserveMachinesAsync(plan, ct);
         if (!Processes.IsRoot) return new PlannedNetwork(root, NotObserved, []);
         MininetNetwork network;
         try
@@ -104,6 +105,26 @@ public sealed record PlannedNetwork(string StateRoot, string Network, IReadOnlyL
             return None(root, $"{Describe(network, TestbedState.Default)} could not be read: {e.Message}");
         }
     }
+
+    /// <summary>The machines the inventory names, read over SSH as `diff` reads them (no root needed here: SSH carries it).</summary>
+    private static async Task<PlannedNetwork> ObserveMachinesAsync(DeploymentPlan plan, CancellationToken ct)
+    {
+        var root = StateDirectories.Root;
+        var environment = RunnerEnvironment.Default;
+        try
+        {
+            var target = NetworkLocator.ForMachines(plan, environment);
+            var changes = await new Deployer(TextWriter.Null, environment).DiffAsync(plan, target, ct);
+            return Of(root, DescribeMachines(plan), changes);
+        }
+        catch (LbdeployException e)
+        {
+            return None(root, $"{DescribeMachines(plan)} could not be read: {e.Message}");
+        }
+    }
+
+    /// <summary>Which machines apply would act on: the inventory's, by its path.</summary>
+    public static string DescribeMachines(DeploymentPlan plan) => $"the machines of {plan.Inventory!.DisplayPath}";
 
     private static string Digest(MininetNetwork network) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(",", network.Nodes.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => $"{n.Key}={n.Value}")))))[..12];

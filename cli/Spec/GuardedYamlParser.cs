@@ -95,11 +95,11 @@ internal sealed class GuardedYamlParser(IParser inner, Action<Mark, string, stri
                 problem = $"an alias (*{alias.Value}) cannot be a key; write the key out";
                 break;
             case MappingStart:
-                problem = "keys must be plain names, got a mapping";
+                problem = "keys must be plain names, got a mapping; write the key as a word (name: value)";
                 SkipRest(key);
                 break;
             case SequenceStart:
-                problem = "keys must be plain names, got a list";
+                problem = "keys must be plain names, got a list; write the key as a word (name: value)";
                 SkipRest(key);
                 break;
             default:

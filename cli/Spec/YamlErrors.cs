@@ -22,7 +22,7 @@ internal static class YamlErrors
         if (IsTabProblem(e)) return "not valid YAML: a tab in the indentation; YAML indents with spaces only, so replace the tab with spaces";
         foreach (var (fragment, message) in Known)
         {
-            if (reason.Contains(fragment, StringComparison.Ordinal)) return "not valid YAML: " + message;
+            if (reason.Contains(fragment, StringComparison.OrdinalIgnoreCase)) return "not valid YAML: " + message;
         }
         return $"not valid YAML: {TerminalText.Escape(reason, 200)}";
     }

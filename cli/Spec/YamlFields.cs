@@ -55,7 +55,7 @@ internal sealed class YamlFields(string file)
     {
         if (node is not YamlMappingNode mapping)
         {
-            Error(node, path, $"expected a mapping{(example.Length > 0 ? $" such as {{ {example} }}" : "")}, got {Describe(node)}");
+            Error(node, path, $"expected a mapping{(example.Length > 0 ? $" such as {{ {example} }}" : " of name: value lines")}, got {Describe(node)}");
             return null;
         }
         var fields = new Dictionary<string, Field>(StringComparer.Ordinal);
@@ -65,7 +65,7 @@ internal sealed class YamlFields(string file)
             var key = keyNode is YamlScalarNode { Value: { } text } ? text : null;
             if (key is null)
             {
-                Error(keyNode, path, $"keys must be plain names, got {Describe(keyNode)}");
+                Error(keyNode, path, $"keys must be plain names, got {Describe(keyNode)}; write the key as a word (name: value)");
                 continue;
             }
             var childPath = Child(path, key);

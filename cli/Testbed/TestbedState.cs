@@ -62,11 +62,23 @@ public sealed class TestbedState(string directory)
     {
         var recorded = Nodes;
         if (recorded.Count > 0 || !File.Exists(NodeNamesFile)) return [.. recorded.Values];
-        // The launcher died before recording its nodes: its shells (orphans now, so not children of any live launcher)
-        // carry the planned names. Shells of other testbeds are children of their own launchers and never match.
+        // The launcher died before recording its nodes: its shells carry the planned names and are orphans now. A live
+        // network's shells (another testbed's, a p4run's) are children of their live Python launcher and never match,
+        // even when their names are the same.
         var planned = File.ReadAllLines(NodeNamesFile).ToHashSet(StringComparer.Ordinal);
-        return [.. MininetNetwork.Discover().Nodes.Where(n => planned.Contains(n.Key)).Select(n => new TestbedNode(n.Key, "unknown", n.Value))];
+        var found = new List<TestbedNode>();
+        foreach (var pid in Processes.All())
+        {
+            if (MininetNetwork.NodeNameOf(Processes.CommandLine(pid)) is { } name && planned.Contains(name) && IsOrphan(pid))
+                found.Add(new TestbedNode(name, "unknown", pid));
+        }
+        return found;
     }
+
+    /// <summary>A node shell whose launcher is gone: its parent is init (or a subreaper), not a Python mininet launcher.</summary>
+    public static bool IsOrphan(int shellPid) =>
+        Processes.ParentOf(shellPid) is not { } parent || parent == 1
+        || !(Processes.CommandLine(parent) is [var program, ..] && Path.GetFileName(program).StartsWith("python", StringComparison.Ordinal));
 
     public string LogTail(int lines = 15)
     {

@@ -61,6 +61,11 @@ public static class FabricLoader
             var line = (int)(e.LineNumber ?? 0) + 1;
             var column = (int)(e.BytePositionInLine ?? 0) + 1;
             var reason = e.Message.Split(" LineNumber:", 2)[0].Split(" Path:", 2)[0].TrimEnd('.', ' ');
+            if (reason.Contains("maximum configured depth", StringComparison.Ordinal))
+            {
+                throw new SpecException([new SpecDiagnostic(shown, new SourceLocation(line, column), "",
+                    $"arrays and objects nest deeper than {JsonOptions.MaxDepth} levels here; a topology needs at most 4, so remove the extra nesting")]);
+            }
             throw new SpecException([new SpecDiagnostic(shown, new SourceLocation(line, column), "", $"malformed JSON ({TerminalText.Escape(reason, 200)}); fix the syntax at that position")]);
         }
     }

@@ -30,11 +30,13 @@ public static class TopologyJsonImporter
             return null!;
         }
         var index = 0;
+        // A node entry without a readable id may be what a link names: such links are not blamed on top of it.
+        var unnamed = false;
         foreach (var node in nodes.EnumerateArray())
         {
             var where = JsonLocator.Item("nodes", index++);
-            if (node.ValueKind != JsonValueKind.Object) { problems.Add(where, "a node must be an object with an \"id\""); continue; }
-            if (String(node, "id") is not { } id) { problems.Add(where, "the node has no \"id\" string"); continue; }
+            if (node.ValueKind != JsonValueKind.Object) { problems.Add(where, "a node must be an object with an \"id\""); unnamed = true; continue; }
+            if (String(node, "id") is not { } id) { problems.Add(where, "the node has no \"id\" string"); unnamed = true; continue; }
             if (Names.NodeProblem(id) is { } nameProblem)
             {
                 problems.Add(JsonLocator.Property(where, "id"), $"node name {TerminalText.Quote(id)} is not allowed: {nameProblem}; names are {Names.NodeRule}");
@@ -90,7 +92,7 @@ public static class TopologyJsonImporter
             foreach (var (node, key) in new[] { (node1, "node1"), (node2, "node2") })
             {
                 if (hostNodes.ContainsKey(node) || switchNames.Contains(node) || declared.ContainsKey(node)) continue;
-                if (!rejected.Contains(node))
+                if (!rejected.Contains(node) && !unnamed)
                     problems.Add(JsonLocator.Property(where, key), $"{TerminalText.Quote(node)} is not a declared node; declare it in \"nodes\" or fix the name");
                 known = false;
             }
@@ -139,7 +141,7 @@ public static class TopologyJsonImporter
             Ipv4Address gateway;
             if (route is not null && route.StartsWith("via ", StringComparison.Ordinal) && Ipv4Address.TryParse(route[4..].Trim(), out var via)) gateway = via;
             else if (route is null && hostLinks[0].B.Address is { } switchSide) gateway = switchSide.Address;
-            else { problems.Add(where, $"host {name} has no defaultRoute \"via ADDRESS\""); continue; }
+            else { problems.Add(where, $"host {name} has no defaultRoute \"via ADDRESS\" and its link gives its switch no address; add \"defaultRoute\": \"via GATEWAY\" to the node, or re-create the file with p4run"); continue; }
             hosts.Add(new FabricHost(name, address, gateway, mac, end.Name));
         }
         problems.ThrowIfAny();
@@ -209,6 +211,12 @@ public static class TopologyJsonImporter
         {
             if (queueValue.ValueKind == JsonValueKind.Number && queueValue.TryGetInt32(out var q) && q is >= 1 and <= 1_000_000) queue = q;
             else problems.Add(JsonLocator.Property(where, "max_queue_size"), "max_queue_size must be a whole number of packets from 1 to 1000000");
+        }
+        // p4run records each link's weight (1 unless the app config set one); other weights are refused there too.
+        if (link.TryGetProperty("weight", out var weightValue) && weightValue.ValueKind != JsonValueKind.Null
+            && !(weightValue.ValueKind == JsonValueKind.Number && weightValue.GetDouble() == 1))
+        {
+            problems.Add(JsonLocator.Property(where, "weight"), "link weights other than 1 are not supported: lbdeploy routes by hop count with ECMP, as the course controller does; remove it");
         }
         return new LinkOptions(bw, delay, loss, queue);
     }

@@ -59,9 +59,9 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
             ? await MissingSeedsAsync(shell, points.Keys.Select(p => p.Node).Where(plan.Fabric.IsSwitch).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), cancellationToken)
             : null;
         var predicted = FlowTracer.Trace(plan, request, null, randomSeeds);
-        var (frames, wait) = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen), randomSeeds), seen), cancellationToken);
+        var (frames, wait, allSeen) = await CaptureAsync(points, flow, seen => EveryHopCaptured(FlowTracer.Trace(plan, request, Observe(plan, seen), randomSeeds), seen), cancellationToken);
         var walked = FlowTracer.Trace(plan, request, Observe(plan, frames), randomSeeds);
-        var live = Compare(plan, predicted, walked, frames, Sender(flow), (clock.GetElapsedTime(started), wait), points.Count, FlowTracer.ComputesBranches(plan, randomSeeds));
+        var live = Compare(plan, predicted, walked, frames, Sender(flow), (clock.GetElapsedTime(started), wait, allSeen), points.Count, FlowTracer.ComputesBranches(plan, randomSeeds));
         return randomSeeds is null
             ? walked with { Live = live }
             : walked with { Live = live, Notes = walked.Notes.Insert(0, $"{randomSeeds}: the ECMP branches shown are the ones the packet took (observed), not computed from the plan's seeds") };
@@ -176,9 +176,9 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
     /// Starts every capture (one shell per node, each tcpdump writing a pcap file), waits until all listen, sends the
     /// packet, then ends the captures as soon as <paramref name="complete"/> says every hop was seen (captures on
     /// branches the packet did not take would otherwise wait for their timeout) or after <see cref="CaptureSeconds"/>.
-    /// Also returns how long the captures ran after the packet was sent.
+    /// Also returns how long the captures ran after the packet was sent, and whether they ended because every hop was seen.
     /// </summary>
-    private async Task<(Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> Frames, TimeSpan Wait)> CaptureAsync(
+    private async Task<(Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> Frames, TimeSpan Wait, bool AllSeen)> CaptureAsync(
         Dictionary<(string Node, string Interface, string Direction), int> points, TraceFlow flow,
         Func<Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>>, bool> complete, CancellationToken cancellationToken)
     {
@@ -226,7 +226,10 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
                 await Task.Delay(Settle, clock, cancellationToken);
             }
             await StopAsync(runs, pids);
-            return (Collect(points.Keys, FileOf, flow), clock.GetElapsedTime(sent));
+            var wait = clock.GetElapsedTime(sent);
+            var frames = Collect(points.Keys, FileOf, flow);
+            // (Every capture may also have ended by itself, each at its count, before the check above ran.)
+            return (frames, wait, captured || complete(frames));
         }
         finally
         {
@@ -285,7 +288,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         : null;
 
     private static TraceLive Compare(DeploymentPlan plan, FlowTrace predicted, FlowTrace walked,
-        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait) time, int captures,
+        Dictionary<(string Node, string Interface, string Direction), List<(string Leg, TraceFrame Frame)>> frames, string sender, (TimeSpan All, TimeSpan Wait, bool AllSeen) time, int captures,
         bool computed)
     {
         var hops = ImmutableArray.CreateBuilder<LiveHop>();
@@ -338,7 +341,7 @@ public sealed class LiveTracer(HostShell shell, TimeProvider? time = null)
         {
             if (muxes.Contains(node) && list.Any(f => f.Leg == TraceLegKinds.Reply)) all.Add($"reply {node} {iface}: the reply crossed the mux {node} (DSR broken)");
         }
-        return new TraceLive(sender, Math.Round(time.All.TotalSeconds, 2), Math.Round(time.Wait.TotalSeconds, 2), captures, hops.ToImmutable(), all.Count == 0, all.ToImmutable());
+        return new TraceLive(sender, Math.Round(time.All.TotalSeconds, 2), Math.Round(time.Wait.TotalSeconds, 2), time.AllSeen, captures, hops.ToImmutable(), all.Count == 0, all.ToImmutable());
     }
 
     /// <summary>Header by header: what the capture shows that the prediction did not say.</summary>

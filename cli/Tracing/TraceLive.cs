@@ -8,9 +8,10 @@ namespace Lbdeploy.Tracing;
 /// and nothing differs; on linux an ECMP branch other than the assumed one is reported, not flagged (the trace
 /// beside it is re-walked along the branches the packet took). <see cref="Seconds"/>: the whole live trace;
 /// <see cref="WaitSeconds"/>: how long the captures ran once the packet was sent (they end as soon as every hop saw it,
-/// at most <see cref="LiveTracer.CaptureSeconds"/>).
+/// at most <see cref="LiveTracer.CaptureSeconds"/>); <see cref="AllSeen"/>: they ended because every hop saw it, not at
+/// that bound.
 /// </summary>
-public sealed record TraceLive(string Sender, double Seconds, double WaitSeconds, int Captures, ImmutableArray<LiveHop> Hops, bool Matches, ImmutableArray<string> Differences);
+public sealed record TraceLive(string Sender, double Seconds, double WaitSeconds, bool AllSeen, int Captures, ImmutableArray<LiveHop> Hops, bool Matches, ImmutableArray<string> Differences);
 
 /// <summary>
 /// One hop of one leg: the frame the prediction says crosses <see cref="Interface"/> of <see cref="Node"/>

@@ -46,7 +46,17 @@ public sealed class BadInputCorpusTests
             CliRun run;
             try
             {
-                run = await CliRun.RunAsync(@case.Arguments(folder));
+                // A hang fails the case (at 6x its time bound) instead of stalling the suite.
+                var running = CliRun.RunAsync(@case.Arguments(folder));
+                try
+                {
+                    run = await running.WaitAsync(TimeLimit * 6);
+                }
+                catch (TimeoutException)
+                {
+                    Assert.Fail($"case '{name}' ({@case.Source}) still runs after {(TimeLimit * 6).TotalSeconds:0} s: a hang");
+                    throw;
+                }
             }
             finally
             {

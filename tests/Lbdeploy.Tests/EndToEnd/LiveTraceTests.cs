@@ -63,8 +63,8 @@ public sealed class LiveTraceTests(ITestOutputHelper log)
         var live = root.GetProperty("live");
         Assert.True(live.GetProperty("matches").GetBoolean(), $"{client}: {live.GetProperty("differences")}");
         // The captures end once every hop was seen, not at the bound (branches not taken never see the packet).
+        Assert.True(live.GetProperty("all_seen").GetBoolean(), $"{client}: the captures ran to their bound ({live.GetProperty("wait_seconds").GetDouble()} s)");
         Assert.InRange(live.GetProperty("seconds").GetDouble(), 0, 20);
-        Assert.InRange(live.GetProperty("wait_seconds").GetDouble(), 0, LiveTracer.CaptureSeconds - 1);
 
         var legs = root.GetProperty("legs").EnumerateArray().ToList();
         Assert.Equal(["to-mux", "tunnel", "reply"], legs.Select(l => l.GetProperty("kind").GetString()));

@@ -70,6 +70,27 @@ public sealed class SshDeployTests(ITestOutputHelper log)
             Assert.True(again.ExitCode == 0, again.Output);
             Assert.Contains("apply: nothing to change; the machines match the plan (34 units)", again.Output);
 
+            // diff and saved plans on machines as on the testbed: a route deleted by hand on switch a2 is drift (exit 2),
+            // a plan saved now sees it, apply of that plan repairs it, and diff is clean after.
+            var clean = await RunAsync(machinesState, standIn.Namespace, "diff", "-f", spec);
+            Assert.True(clean.ExitCode == 0, clean.Output);
+            await new HostShell(network).RunCheckedAsync("a2", "ip route del 10.14.3.0/24");
+            var drifted = await RunAsync(machinesState, standIn.Namespace, "diff", "-f", spec);
+            Assert.True(drifted.ExitCode == 2, drifted.Output);
+            Assert.Contains("drift switch a2: 10.14.3.0/24 missing", drifted.Output);
+            var saved = Path.Combine(machinesState, "saved-plan");
+            var planned = await RunAsync(machinesState, standIn.Namespace, "plan", "-f", spec, "--out", saved);
+            Assert.True(planned.ExitCode == 0, planned.Output);
+            Assert.Contains($"network: the machines of {standIn.InventoryFile}; apply would make 1 change(s) there", planned.Output);
+            var repaired = await RunAsync(machinesState, standIn.Namespace, "apply", "-f", spec, "--auto-approve", saved);
+            Assert.True(repaired.ExitCode == 0, repaired.Output);
+            Assert.Matches(@"~ switch a2\s+rules installed again", repaired.Output);
+            var stale = await RunAsync(machinesState, standIn.Namespace, "apply", "-f", spec, "--auto-approve", saved);
+            Assert.True(stale.ExitCode == 1, stale.Output);
+            Assert.Contains("is stale: the machines changed since it was planned", stale.Output);
+            var after = await RunAsync(machinesState, standIn.Namespace, "diff", "-f", spec);
+            Assert.True(after.ExitCode == 0, after.Output);
+
             var status = await RunAsync(machinesState, standIn.Namespace, "status", "--json");
             Assert.True(status.ExitCode == 0, status.Output);
             Assert.DoesNotContain("not running", status.Output);

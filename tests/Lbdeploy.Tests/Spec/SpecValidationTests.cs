@@ -234,7 +234,7 @@ public sealed class SpecValidationTests : IDisposable
         },
         {
             "not a mapping at the top", "- h1\n- h2\n",
-            ["lb.yaml:1:1: error: expected a mapping, got a list"]
+            ["lb.yaml:1:1: error: expected a mapping of name: value lines, got a list"]
         },
         {
             "unclosed list before more keys", Valid.Replace("muxes: [h1, h2]", "muxes: [h1, h2"),
