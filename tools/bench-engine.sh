@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of lbengine on a veth path driven by trafgen, side by side with the kernel over the same path.
 #   tools/bench-engine.sh [--seconds N] [--rate PPS] [--paths "ring pcap xdp"]   (root; a few minutes)
+#                                                        a path ringN (ring2, ring4) runs the mux with N packet
+#                                                        threads (packet_threads; mux rows only)
 #   tools/bench-engine.sh --second-chance [--rounds N] [--seconds N]
 #                                                        (root; about 2 minutes a round, 2 rounds by default) only the
 #                                                        second chance's cost rows, off and on side by side, unpaced
@@ -36,7 +38,7 @@ done
 lb_check_range --seconds "$seconds" 1 600
 lb_check_range --rate "$rate" 1000 10000000
 lb_check_range --rounds "$rounds" 1 20
-for io in $paths; do [[ $io =~ ^(ring|pcap|xdp)$ ]] || lb_die "--paths: unknown packet_io '$io'; use ring, pcap and/or xdp"; done
+for io in $paths; do [[ $io =~ ^(ring([2-9]|1[0-6])?|pcap|xdp)$ ]] || lb_die "--paths: unknown packet_io '$io'; use ring, ringN (N packet threads, 2-16), pcap and/or xdp"; done
 lb_need_root "network namespaces"
 lb_need_command trafgen netsniff-ng
 
@@ -100,6 +102,9 @@ cat >"$work/mux-ring.json" <<EOF
 EOF
 sed 's/"packet_io":"ring"/"packet_io":"pcap"/' "$work/mux-ring.json" >"$work/mux-pcap.json"
 sed 's/"packet_io":"ring"/"packet_io":"xdp"/' "$work/mux-ring.json" >"$work/mux-xdp.json"
+for io in $paths; do
+  if [[ $io =~ ^ring([0-9]+)$ ]]; then sed "s/\"packet_io\":\"ring\"/\"packet_io\":\"ring\",\"packet_threads\":${BASH_REMATCH[1]}/" "$work/mux-ring.json" >"$work/mux-$io.json"; fi
+done
 cat >"$work/agent-ring.json" <<EOF
 {"version":1,"role":"agent","packet_io":"ring","host":"bench-agent","interface":"lbe-bd","address":"10.91.0.1",
  "gateway":{"address":"10.91.0.2"},"control_socket":"$work/agent.sock",
@@ -191,6 +196,7 @@ ip -n $DUT addr add 20.0.0.1/32 dev lo   # the agent delivers to a local VIP
 # Agent vs the kernel receiving the inner packets itself. Both are counted where the kernel UDP layer sees them (a
 # closed port: Udp NoPorts), so "handled" means delivered to the local stack.
 for io in $paths; do
+  [[ $io =~ ^ring[0-9]+$ ]] && continue   # packet threads are the mux's only
   start_engine agent "$work/agent-$io.json"
   run "lbengine agent ($io) @${rate}" "$work/agent.cfg" "$rate" udp_noports "$engine_pid"
   run "lbengine agent ($io) @max" "$work/agent.cfg" max udp_noports "$engine_pid"

@@ -54,6 +54,7 @@ public sealed record EngineConfigs(ImmutableArray<EngineConfig> Muxes, Immutable
                 Mtu = PlanRenderer.LinkMtu,
                 ControlSocket = PlanFiles.ControlSocket(host.Name, role == EngineRole.Mux ? "mux" : "agent", inventory?.HostOf(host.Name).Root),
                 PacketIo = engine.PacketIo,
+                PacketThreads = role == EngineRole.Mux ? engine.PacketThreads : 1,
                 Vips = [vip],
                 Dips = dips,
                 Muxes = muxes,

@@ -65,6 +65,7 @@ public sealed record Change(ChangeKind Kind, DeployUnit? Desired, AppliedUnit? A
     public string Detail => Kind switch
     {
         ChangeKind.Add => string.Join(", ", Desired!.Files.Take(1).Concat(Desired.Command is null ? [] : [Desired.Command])),
+        ChangeKind.Update when Desired!.RestartsFrom(Applied!) => $"{Desired.Files[0]} changed in a setting read only at start: restart the engine",
         ChangeKind.Update when Desired!.IsEngine => $"{Desired.Files[0]} changed: rewrite it and reload the engine",
         ChangeKind.Update when Desired!.Kind == UnitKind.Server => "command or docroot changed: restart",
         ChangeKind.Update when Desired!.Kind == UnitKind.Router => $"{Desired.Files[0]} changed: apply the difference to the running FRR",

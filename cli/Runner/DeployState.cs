@@ -62,6 +62,9 @@ public sealed record AppliedUnit
     public string? ConfigFile { get; init; }
     public int? ThriftPort { get; init; }
 
+    /// <summary>An engine's start-only settings when applied (<see cref="DeployUnit.StartKey"/>); null for other kinds and older states.</summary>
+    public string? StartKey { get; init; }
+
     /// <summary>How apply reached the unit's node (<see cref="Transports"/>); null on states written before it was recorded.</summary>
     public string? Transport { get; init; }
 

@@ -43,6 +43,18 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
     /// <summary>An engine's config (what its file, <see cref="Files"/>[0], holds); null for the other kinds.</summary>
     public EngineConfig? Engine { get; init; }
 
+    /// <summary>
+    /// An engine's settings read only at start (<see cref="EngineConfigExtensions.StartOnlyKey"/>): a changed config
+    /// whose key changed too is restarted, since the engine refuses such a reload; null for the other kinds.
+    /// </summary>
+    public string? StartKey => Engine?.StartOnlyKey();
+
+    /// <summary>
+    /// A changed engine that must restart rather than reload: its start-only settings changed since
+    /// <paramref name="applied"/> (unknown for states written before the key was recorded: reload, as before).
+    /// </summary>
+    public bool RestartsFrom(AppliedUnit applied) => IsEngine && applied.StartKey is { } before && before != StartKey;
+
     public string Key => $"{Kind.ToString().ToLowerInvariant()}:{Host}";
 
     public bool IsProcess => Kind is UnitKind.Server or UnitKind.Agent or UnitKind.Mux or UnitKind.Router;

@@ -137,7 +137,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
                         (UnitKind.Switch, _) => await ops.InstallSwitchAsync(unit, ct),
                         (UnitKind.Vip, _) => await ops.InstallVipAsync(unit, ct),
                         (UnitKind.Server, _) => await RestartAsync(ops, change, () => ops.StartServerAsync(unit, plan.Service.Vip, listen, ct), ct),
-                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when await target.IsRunningAsync(change.Applied!, ct) => await ops.ReloadEngineAsync(unit, change.Applied!, ct),
+                        (UnitKind.Agent or UnitKind.Mux, ChangeKind.Update) when !unit.RestartsFrom(change.Applied!) && await target.IsRunningAsync(change.Applied!, ct) => await ops.ReloadEngineAsync(unit, change.Applied!, ct),
                         (UnitKind.Router, ChangeKind.Update) when await target.IsRunningAsync(change.Applied!, ct) => await ops.ReloadRouterAsync(unit, change.Applied!, ct),
                         // A drifted FIB on the frr target: a fresh FRR re-learns and reinstalls every route.
                         (UnitKind.Router, _) => await RestartRouterAsync(ops, change, ct),
@@ -349,6 +349,7 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
         (UnitKind.Server, _) => "serving",
         (UnitKind.Router, ChangeKind.Update) => "config reloaded",
         (UnitKind.Router, _) => "FRR running with its config",
+        (_, ChangeKind.Update) when change.Desired.RestartsFrom(change.Applied!) => "restarted, answers on its control socket",
         (_, ChangeKind.Update) => "reloaded",
         _ => "running, answers on its control socket",
     };

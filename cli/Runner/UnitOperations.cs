@@ -191,7 +191,7 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
         {
             throw new RunnerException($"{unit.Label}: reload failed ({e.Message}); log {running.LogFile}:{Environment.NewLine}{await target.TailAsync(unit.Host, running.LogFile, ct)}");
         }
-        return running with { Hash = unit.Hash, Files = [.. unit.Files] };
+        return running with { Hash = unit.Hash, Files = [.. unit.Files], StartKey = unit.StartKey };
     }
 
     /// <summary>
@@ -306,7 +306,7 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
         StopAsync(unit, new TestbedTarget(null, null, environment));
 
     public static AppliedUnit Applied(DeployUnit unit) =>
-        new() { Kind = unit.Kind, Host = unit.Host, Hash = unit.Hash, Files = [.. unit.Files], ThriftPort = unit.ThriftPort };
+        new() { Kind = unit.Kind, Host = unit.Host, Hash = unit.Hash, Files = [.. unit.Files], ThriftPort = unit.ThriftPort, StartKey = unit.StartKey };
 
     /// <summary>The unit as applied through this target (its transport recorded).</summary>
     private AppliedUnit Record(DeployUnit unit) => Applied(unit) with { Transport = target.Transport };

@@ -127,6 +127,9 @@ public sealed record EngineSpec(HashSpec Hash, ConnectionsSpec Connections, Pack
     public static readonly EngineSpec Default = new(HashSpec.Default, ConnectionsSpec.Default, EngineDefaults.PacketIo);
 
     public SecondChanceSpec SecondChance { get; init; } = SecondChanceSpec.Default;
+
+    /// <summary>Each mux's packet threads (engine/README.md, "Packet threads"); the agents run one.</summary>
+    public int PacketThreads { get; init; } = EngineDefaults.PacketThreads;
 }
 
 /// <summary>

@@ -17,6 +17,7 @@ internal sealed partial class SpecEngineDialect(string ownItem) : ConfigDialect
         ("connections.idle_timeout_seconds", "engine.connections.idle_timeout"),
         ("connections", "engine.connections"),
         ("packet_io", "engine.packet_io"),
+        ("packet_threads", "engine.packet_threads"),
         ("health.interval_ms", "health.interval"),
         ("health.timeout_ms", "health.timeout"),
         ("health.dead_after_ms", "health.dead_after"),

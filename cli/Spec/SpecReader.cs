@@ -26,7 +26,7 @@ public static partial class SpecReader
     private static readonly string[] PortKeys = ["port", "protocol"];
     private static readonly string[] DipKeys = ["host", "weight"];
     private static readonly string[] SwitchesKeys = ["target", "hash_seed"];
-    private static readonly string[] EngineKeys = ["hash", "connections", "packet_io", "second_chance"];
+    private static readonly string[] EngineKeys = ["hash", "connections", "packet_io", "packet_threads", "second_chance"];
     private static readonly string[] SecondChanceKeys = ["enabled", "retention"];
     private static readonly string[] HashKeys = ["table_size", "seed"];
     private static readonly string[] ConnectionsKeys = ["capacity", "idle_timeout"];
@@ -458,8 +458,15 @@ public static partial class SpecReader
                 f.Error(ioField.Value, ioField.Path, $"unknown packet_io {TerminalText.Quote(ioText)}; use ring (AF_PACKET rings, the default), pcap (libpcap) or xdp (AF_XDP){(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
             }
         }
+        var packetThreads = EngineSpec.Default.PacketThreads;
+        if (YamlFields.Optional(engine, "packet_threads") is { } threadsField && Integer(f, threadsField, EngineLimits.PacketThreads, "packet_threads") is { } threads)
+        {
+            packetThreads = (int)threads;
+            if (packetThreads > 1 && packetIo != PacketIoKind.Ring)
+                f.Error(threadsField.Value, threadsField.Path, $"packet_threads {packetThreads} needs packet_io: ring (a fanout group of AF_PACKET rings); set packet_io: ring, or packet_threads: 1 with {packetIo.Name()}");
+        }
         var secondChance = YamlFields.Optional(engine, "second_chance") is { } chanceField ? ReadSecondChance(f, chanceField, target) : SecondChanceSpec.Default;
-        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo) { SecondChance = secondChance };
+        return new EngineSpec(new HashSpec(tableSize, seed), new ConnectionsSpec(capacity, idle), packetIo) { SecondChance = secondChance, PacketThreads = packetThreads };
     }
 
     /// <summary>engine.second_chance: { enabled, retention } (engine/README.md, "Second chance").</summary>

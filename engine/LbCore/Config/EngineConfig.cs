@@ -86,6 +86,11 @@ public sealed record EngineConfig
     public required string ControlSocket { get; init; }
     /// <summary>The packet I/O path.</summary>
     public PacketIoKind PacketIo { get; init; } = EngineDefaults.PacketIo;
+    /// <summary>
+    /// Mux: packet threads, each with its own ring in one PACKET_FANOUT group that the kernel fills by flow hash (so a
+    /// flow stays on one thread and its connection table); ring path only.
+    /// </summary>
+    public int PacketThreads { get; init; } = EngineDefaults.PacketThreads;
     public required IReadOnlyList<VipConfig> Vips { get; init; }
     /// <summary>Mux: the backend pool.</summary>
     public IReadOnlyList<DipConfig> Dips { get; init; } = [];

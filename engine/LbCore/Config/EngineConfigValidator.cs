@@ -46,6 +46,13 @@ public static class EngineConfigValidator
             NotEmpty("interface", config.Interface, example.Interface);
             NotEmpty("control_socket", config.ControlSocket, example.ControlSocket);
             InRange("mtu", config.Mtu, EngineLimits.Mtu);
+            if (InRange("packet_threads", config.PacketThreads, EngineLimits.PacketThreads) && config.PacketThreads > 1)
+            {
+                if (config.Role != EngineRole.Mux)
+                    Error("packet_threads", $"{config.PacketThreads} packet threads: only the mux runs more than one; set 1 for the agent");
+                else if (config.PacketIo != PacketIoKind.Ring)
+                    Error("packet_threads", $"{config.PacketThreads} packet threads need \"packet_io\": \"ring\" (a fanout group of AF_PACKET rings); set 1 for {config.PacketIo.Name()}", "packet_io");
+            }
 
             var vips = CheckVips(config.Vips);
             if (vips.TryGetValue(config.Address, out var ownVip))

@@ -8,6 +8,7 @@ public static class EngineDefaults
 {
     public const int Mtu = 1500;
     public const PacketIoKind PacketIo = PacketIoKind.Ring;
+    public const int PacketThreads = 1;
     public const int Weight = 1;
     public const int TableSize = 65537;
     public const uint Seed = 0;

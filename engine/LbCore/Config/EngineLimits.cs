@@ -30,6 +30,9 @@ public static partial class EngineLimits
     public static readonly ConfigLimit TableSize = new("hash.table_size", 3, 16_777_259, EngineDefaults.TableSize);
     public static readonly ConfigLimit Seed = new("hash.seed", 0, uint.MaxValue, EngineDefaults.Seed);
     public static readonly ConfigLimit Capacity = new("connections.capacity", 8, 16_777_216, EngineDefaults.Capacity);
+
+    /// <summary>A mux's packet threads, each with its own AF_PACKET ring in one fanout group.</summary>
+    public static readonly ConfigLimit PacketThreads = new("packet_threads", 1, 16, EngineDefaults.PacketThreads);
     public static readonly ConfigLimit IdleTimeoutSeconds = new("connections.idle_timeout_seconds", 1, 86_400, EngineDefaults.IdleTimeoutSeconds);
     public static readonly ConfigLimit HealthIntervalMs = new("health.interval_ms", 50, 60_000, EngineDefaults.HealthIntervalMs);
     public static readonly ConfigLimit HealthTimeoutMs = new("health.timeout_ms", 10, 60_000, EngineDefaults.HealthTimeoutMs);
@@ -66,7 +69,7 @@ public static partial class EngineLimits
 
     public static readonly IReadOnlyList<ConfigLimit> All =
     [
-        Mtu, VipPort, Weight, TableSize, Seed, Capacity, IdleTimeoutSeconds,
+        Mtu, PacketThreads, VipPort, Weight, TableSize, Seed, Capacity, IdleTimeoutSeconds,
         HealthIntervalMs, HealthTimeoutMs, HealthRise, HealthFall, HealthDeadAfterMs, HealthPort, HealthHttpStatus, MetricsPort,
         SecondChanceRetentionSeconds,
     ];

@@ -37,6 +37,10 @@ public sealed record EngineStats
     public long? ChecksumsFinished { get; init; }
     /// <summary>Mux: frames the kernel dropped before the mux saw them (capture ring or buffer full), since start.</summary>
     public long? KernelDrops { get; init; }
+    /// <summary>Mux: packet threads (packet_threads); the counters above are their sum.</summary>
+    public int? PacketThreads { get; init; }
+    /// <summary>Mux with more than one packet thread: packets in per thread, in thread order (how the kernel's fanout spread the flows).</summary>
+    public IReadOnlyList<long>? ThreadPackets { get; init; }
     /// <summary>Frame path (mux; agent with packet_io ring): whether the interface's link is up now (while down the engine
     /// waits for it and its <c>health</c> fails with the reason).</summary>
     public bool? LinkUp { get; init; }

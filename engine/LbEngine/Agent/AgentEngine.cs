@@ -139,7 +139,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
         // A ring-path agent killed earlier may have left its drop rule; the XDP program takes the frames before it anyway.
         KernelIngressDrop.RemoveStale("agent", config.Interface);
         _running = true;
-        _ringPath.Start(this, reason =>
+        _ringPath.Start([this], reason =>
         {
             if (!_running) return;
             _running = false;
@@ -186,7 +186,7 @@ public sealed class AgentEngine : EngineBase, IFrameProcessor
             if (reopened) ThreadPool.QueueUserWorkItem(_ => _kernelDrop?.Update(KernelIngressDrop.IpInIpRule(Config.Address.Value)));
         };
         _running = true;
-        _ringPath.Start(this, reason =>
+        _ringPath.Start([this], reason =>
         {
             if (!_running) return;
             _running = false;

@@ -19,6 +19,9 @@ internal static unsafe partial class PacketSocket
     public const int PacketTxRing = 13;
     public const int PacketLoss = 14;
     public const int PacketIgnoreOutgoing = 23;
+    public const int PacketFanout = 18;
+    public const int PacketFanoutHash = 0;
+    public const int PacketFanoutFlagDefrag = 0x8000;
     public const int TPacketV2 = 1;
 
     /// <summary>Where a TX frame's data starts: TPACKET2_HDRLEN - sizeof(sockaddr_ll) = 52 - 20.</summary>

@@ -16,18 +16,20 @@ namespace Lb.Engine.Mux;
 
 /// <summary>
 /// The mux process: an <see cref="IFramePath"/> (AF_PACKET rings by default, libpcap on request) captures the VIP
-/// frames and feeds them to <see cref="MuxPacketHandler"/> on one packet thread, sending what it returns on the same
-/// interface. Reload, drain and weight rebuild the <see cref="MuxState"/>; the connection table keeps established flows.
+/// frames and feeds them to a <see cref="MuxPacketHandler"/> per packet thread (one by default; with packet_threads N,
+/// N rings in a fanout group, each thread with its own connection table, counters and state, so no lock is taken per
+/// packet), sending what it returns on the same interface. Reload, drain and weight rebuild every thread's
+/// <see cref="MuxState"/> from the same inputs; the connection tables keep established flows.
 /// A link flap is ridden out: the path waits for its link (health says why meanwhile) and, once it is back, the
 /// gateway's MAC is looked up again (the kernel forgot its neighbours; the peer may have been replaced).
 /// </summary>
-public sealed class MuxEngine : EngineBase, IFrameProcessor
+public sealed class MuxEngine : EngineBase
 {
-    private readonly EngineCounters _counters = new();
     private readonly DipOverrides _overrides = new();
     private IFramePath? _path;
     private KernelIngressDrop? _kernelDrop;
-    private MuxPacketHandler? _handler;
+    /// <summary>One per packet thread; thread 0's state answers the queries (every thread's is built from the same inputs).</summary>
+    private MuxThread[] _threads = [];
     private MacAddress _ownMac;
     private MacAddress _gatewayMac;
     private volatile bool _capturing;
@@ -50,11 +52,16 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             Log.Warn($"IP forwarding is on for {config.Interface} in this namespace: the kernel will also route the VIP packets the mux captures; set net.ipv4.conf.{config.Interface}.forwarding=0");
         _gatewayMac = GatewayResolver.Resolve(config.Gateway.Address, config.Gateway.Mac, config.Address, _ownMac, config.Interface, Log);
 
-        // The coarse clock: every packet reads it, and idle timeouts are seconds.
-        var connections = new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), CoarseTimeProvider.Instance);
         if (config.HealthEnabled) _health = new DipHealthTracker(config.Health!, config.Dips, TimeProvider.System);
-        var state = NewState(config, _ownMac, _gatewayMac, history: LoadHistory(config));
-        _handler = new MuxPacketHandler(state, connections, _counters);
+        var history = LoadHistory(config);
+        // The connection capacity is the config's in all: each thread holds its share of the flows.
+        var capacity = Math.Max(EngineLimits.Capacity.Min, (config.Connections.Capacity + config.PacketThreads - 1) / config.PacketThreads);
+        _threads = [.. Enumerable.Range(0, config.PacketThreads).Select(_ => new MuxThread(this, new MuxPacketHandler(
+            NewState(config, _ownMac, _gatewayMac, history: history),
+            // The coarse clock: every packet reads it, and idle timeouts are seconds.
+            new ConnectionTable((int)capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), CoarseTimeProvider.Instance),
+            new EngineCounters())))];
+        var state = _threads[0].Handler.State;
 
         _path = OpenPath(config);
         // After the path is open: its capture already sees the frames this rule keeps from the IP stack. The XDP
@@ -69,7 +76,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         _path.Link.Restored += OnLinkRestored;
         // Capturing before the thread starts: a path that fails at once must still reach Fail.
         _capturing = true;
-        _path.Start(this, reason =>
+        _path.Start(_threads, reason =>
         {
             if (!_capturing) return;
             _capturing = false;
@@ -105,8 +112,31 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
                 Log.Warn($"AF_XDP path unavailable on {config.Interface} ({e.Message}); using AF_PACKET rings");
             }
         }
-        var ring = PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = frameMtu }, CaptureFilters.Vips(vips));
-        return new RingFramePath(ring, ring, filter: CaptureFilters.Vips, Log);
+        if (config.PacketThreads == 1)
+        {
+            var ring = PacketRing.Open(config.Interface, new PacketRingOptions { Mtu = frameMtu }, CaptureFilters.Vips(vips));
+            return new RingFramePath(ring, ring, filter: CaptureFilters.Vips, Log);
+        }
+        // Fanout groups are per network namespace: the pid tells this process's group from another mux's here.
+        var group = (ushort)(Environment.ProcessId & 0xFFFF);
+        var defaults = new PacketRingOptions { Mtu = frameMtu };
+        // The receive buffering is the single ring's in all, shared out: each ring sees its share of the flows.
+        var options = defaults with { FanoutGroup = group, ReceiveBytes = Math.Max(4 << 20, defaults.ReceiveBytes / config.PacketThreads) };
+        var paths = new List<RingFramePath>();
+        try
+        {
+            for (var i = 0; i < config.PacketThreads; i++)
+            {
+                var ring = PacketRing.Open(config.Interface, options, CaptureFilters.Vips(vips));
+                paths.Add(new RingFramePath(ring, ring, filter: CaptureFilters.Vips, Log));
+            }
+        }
+        catch
+        {
+            foreach (var path in paths) path.Dispose();
+            throw;
+        }
+        return new FanoutFramePath(paths, group);
     }
 
     /// <summary>What the XDP program steers to the mux: frames to a VIP, and from one (counted as DSR violations), as the ring's filter.</summary>
@@ -118,17 +148,41 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     /// <summary>The pcap filter equivalent to what either path captures (the ring runs the same test as classic BPF).</summary>
     public static string CaptureFilter(EngineConfig config) => PcapFramePath.Filter(VipAddresses(config));
 
-    /// <summary>The packet thread: one captured frame in, the frame to send (if any) written to <paramref name="output"/>.</summary>
-    public int Process(ReadOnlySpan<byte> frame, Span<byte> output)
+    /// <summary>What one packet thread feeds its frames to: its own handler, connection table and counters.</summary>
+    private sealed class MuxThread(MuxEngine engine, MuxPacketHandler handler) : IFrameProcessor
     {
-        var handler = _handler!;
-        var verdict = handler.Handle(frame, output, out var length);
-        if (Log.Verbose) Log.Trace(MuxPacketTrace.Describe(frame, verdict, handler.LastDrop, handler.LastDip?.Name));
-        if (verdict == MuxVerdict.Drop) return 0;
-        _counters.PacketsOut++;
-        _counters.BytesOut += length;
-        return length;
+        public MuxPacketHandler Handler { get; } = handler;
+
+        /// <summary>One captured frame in, the frame to send (if any) written to <paramref name="output"/>.</summary>
+        public int Process(ReadOnlySpan<byte> frame, Span<byte> output)
+        {
+            var verdict = Handler.Handle(frame, output, out var length);
+            if (engine.Log.Verbose) engine.Log.Trace(MuxPacketTrace.Describe(frame, verdict, Handler.LastDrop, Handler.LastDip?.Name));
+            if (verdict == MuxVerdict.Drop) return 0;
+            Handler.Counters.PacketsOut++;
+            Handler.Counters.BytesOut += length;
+            return length;
+        }
+
+        /// <summary>
+        /// No hint yet: loading the connection table's and Maglev's lines ahead would cost a flow hash per frame, and
+        /// whether that pays on the mux is not measured.
+        /// </summary>
+        public void Prefetch(ReadOnlySpan<byte> frame)
+        {
+        }
+
+        public void OnSendFailed()
+        {
+            var counters = Handler.Counters;
+            counters.PacketsOut--;
+            if (Handler.LastDip is not null) counters.SendFailed(); // a forward, not an ICMP reply
+            if (engine.Log.Verbose) engine.Log.Trace("send failed: the transmit path stayed full");
+        }
     }
+
+    /// <summary>Thread 0's handler: its state is the one queries and logs read.</summary>
+    private MuxPacketHandler Primary => _threads[0].Handler;
 
     /// <summary>
     /// On the packet thread, the link is back: what was learned from it is looked up again off that thread (ARP may
@@ -180,18 +234,19 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             if (ownMac != _ownMac) Log.Info($"{Config.Interface} is now {ownMac} (was {_ownMac})");
             _ownMac = ownMac;
             _gatewayMac = gatewayMac ?? _gatewayMac;
-            var handler = _handler!;
-            Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
+            Swap(previous => NewState(Config, _ownMac, _gatewayMac, previous));
         }
     }
 
-    /// <summary>Swaps in a new state (under the reload lock); a changed pool history is saved off the packet thread.</summary>
-    private void Swap(MuxState next)
+    /// <summary>
+    /// Swaps a new state into every packet thread (under the reload lock), each built by <paramref name="next"/> from
+    /// that thread's state (its counters carry over); a changed pool history is saved off the packet threads.
+    /// </summary>
+    private void Swap(Func<MuxState, MuxState> next)
     {
-        var handler = _handler!;
-        var before = handler.State.History;
-        handler.State = next;
-        if (next.History is { } history && !ReferenceEquals(history, before)) SaveHistory(history);
+        var before = Primary.State.History;
+        foreach (var thread in _threads) thread.Handler.State = next(thread.Handler.State);
+        if (Primary.State.History is { } history && !ReferenceEquals(history, before)) SaveHistory(history);
     }
 
     private readonly object _saveLock = new();
@@ -239,21 +294,6 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         }
     }
 
-    /// <summary>
-    /// No hint yet: loading the connection table's and Maglev's lines ahead would cost a flow hash per frame, and
-    /// whether that pays on the mux is not measured.
-    /// </summary>
-    public void Prefetch(ReadOnlySpan<byte> frame)
-    {
-    }
-
-    public void OnSendFailed()
-    {
-        _counters.PacketsOut--;
-        if (_handler!.LastDip is not null) _counters.SendFailed(); // a forward, not an ICMP reply
-        if (Log.Verbose) Log.Trace("send failed: the transmit path stayed full");
-    }
-
     private bool _stopped;
 
     public override void Stop()
@@ -268,13 +308,13 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
             _path.Stop();
             _kernelDrop?.Dispose();
         }
-        Log.Info($"mux stopped: {_counters.PacketsIn} packets in, {_counters.Forwarded} forwarded, {_counters.TotalDrops} dropped, {_path.KernelDrops()} lost in the kernel before capture");
+        var counters = EngineCounters.Sum(_threads.Select(t => t.Handler.Counters));
+        Log.Info($"mux stopped: {counters.PacketsIn} packets in, {counters.Forwarded} forwarded, {counters.TotalDrops} dropped, {_path.KernelDrops()} lost in the kernel before capture");
     }
 
     protected override string Apply(EngineConfig next)
     {
         if (_stopped) throw new StartupException("the mux is stopping");
-        var handler = _handler!;
         var gatewayMac = _gatewayMac;
         if (next.Gateway != Config.Gateway)
         {
@@ -291,10 +331,9 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         foreach (var name in _overrides.Reconcile(next))
             Log.Info($"runtime weight of {name} ends: the reloaded config gives it {next.Dips.FirstOrDefault(d => d.Name == name)?.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no weight (not in the pool)"}");
         _health?.SetDips(next.Dips);
-        var state = NewState(next, _ownMac, gatewayMac, handler.State);
+        Swap(previous => NewState(next, _ownMac, gatewayMac, previous));
         _gatewayMac = gatewayMac;
-        Swap(state);
-        return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(state)}";
+        return $"vips {string.Join(", ", next.Vips.Select(v => v.Address))}; dips {DescribeDips(Primary.State)}";
     }
 
     public override string Drain(string name) => SetDrained(name, true);
@@ -304,13 +343,12 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     {
         lock (ReloadLock)
         {
-            var handler = _handler!;
             if (!Config.Dips.Any(d => d.Name == name))
                 return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
             if (_overrides.SetDrained(name, drained))
             {
-                Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
-                Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(handler.State)}");
+                Swap(previous => NewState(Config, _ownMac, _gatewayMac, previous));
+                Log.Info($"{(drained ? "drained" : "undrained")} {name}: dips {DescribeDips(Primary.State)}");
             }
             return ControlReply.Ok($"{name} is {(drained ? "drained" : "active")}");
         }
@@ -325,15 +363,14 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     {
         lock (ReloadLock)
         {
-            var handler = _handler!;
             if (!Config.Dips.Any(d => d.Name == name))
                 return ControlReply.Error($"no DIP named '{name}' (known: {string.Join(", ", Config.Dips.Select(d => d.Name))})");
             if (_overrides.SetWeight(Config, name, weight))
             {
-                Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
-                Log.Info($"weight of {name} set to {weight}{(_overrides.Weights.ContainsKey(name) ? " at run time" : " (the config's: runtime weight cleared)")}: dips {DescribeDips(handler.State)}");
+                Swap(previous => NewState(Config, _ownMac, _gatewayMac, previous));
+                Log.Info($"weight of {name} set to {weight}{(_overrides.Weights.ContainsKey(name) ? " at run time" : " (the config's: runtime weight cleared)")}: dips {DescribeDips(Primary.State)}");
             }
-            var dip = handler.State.Dips.First(d => d.Name == name);
+            var dip = Primary.State.Dips.First(d => d.Name == name);
             return ControlReply.Of(new WeightReply
             {
                 Host = Config.Host, Dip = name, Weight = dip.Weight, ConfigWeight = dip.Config.Weight, WeightOverride = dip.WeightOverridden,
@@ -342,18 +379,15 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         }
     }
 
-    public override string Connections(int limit)
-    {
-        var handler = _handler!;
-        return ControlReply.Of(MuxQueries.Connections(Config.Host, handler.State, handler.Connections, limit));
-    }
+    public override string Connections(int limit) =>
+        ControlReply.Of(MuxQueries.Connections(Config.Host, Primary.State, Tables(), limit));
 
-    public override string Lookup(FlowKey flow)
-    {
-        var handler = _handler!;
-        return MuxQueries.Lookup(Config.Host, handler.State, handler.Connections, flow, out var error) is { } reply
+    public override string Lookup(FlowKey flow) =>
+        MuxQueries.Lookup(Config.Host, Primary.State, Tables(), flow, out var error) is { } reply
             ? ControlReply.Of(reply) : ControlReply.Error(error!);
-    }
+
+    /// <summary>Every packet thread's connection table (a flow lives in one of them: the kernel's fanout keeps it there).</summary>
+    private ConnectionTable[] Tables() => [.. _threads.Select(t => t.Handler.Connections)];
 
     private MuxState NewState(EngineConfig config, MacAddress ownMac, MacAddress gatewayMac, MuxState? previous = null, PoolHistory? history = null) =>
         new(config, ownMac, gatewayMac, _overrides.Drained, previous, _health?.DownAddresses(), _overrides.Weights, history: history);
@@ -363,16 +397,15 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
     {
         lock (ReloadLock)
         {
-            var handler = _handler!;
-            var wasIgnored = handler.State.HealthIgnored;
-            Swap(NewState(Config, _ownMac, _gatewayMac, handler.State));
+            var wasIgnored = Primary.State.HealthIgnored;
+            Swap(previous => NewState(Config, _ownMac, _gatewayMac, previous));
             foreach (var change in changes)
                 if (change.Up) Log.Info(change.ToString()); else Log.Warn(change.ToString());
-            if (handler.State.HealthIgnored && !wasIgnored)
+            if (Primary.State.HealthIgnored && !wasIgnored)
                 Log.Error("every DIP with weight is down: ignoring health checks (fail open) until one is up again");
-            else if (wasIgnored && !handler.State.HealthIgnored)
+            else if (wasIgnored && !Primary.State.HealthIgnored)
                 Log.Info("a DIP is up again: health checks apply again");
-            Log.Info($"maglev table rebuilt: dips {DescribeDips(handler.State)}");
+            Log.Info($"maglev table rebuilt: dips {DescribeDips(Primary.State)}");
         }
     }
 
@@ -382,7 +415,7 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
         // Unhealthy while the link is down, and until what was learned from it is known again: the watcher withdraws us.
         if (_path!.Link.DownReason is { } down) return ControlReply.Error(down);
         if (Volatile.Read(ref _resolvingGateway) == 1) return ControlReply.Error($"link {Config.Interface} is back; looking up gateway {Config.Gateway.Address} again");
-        var state = _handler!.State;
+        var state = Primary.State;
         var dips = _health?.Snapshot().Select(s => new
         {
             name = s.Name,
@@ -398,41 +431,54 @@ public sealed class MuxEngine : EngineBase, IFrameProcessor
 
     public override EngineStats Snapshot()
     {
-        var handler = _handler!;
-        var state = handler.State;
+        var threads = _threads;
+        var states = threads.Select(t => t.Handler.State).ToArray();
+        var state = states[0];
+        var counters = EngineCounters.Sum(threads.Select(t => t.Handler.Counters));
         var health = _health?.Snapshot().ToDictionary(h => h.Address.Value);
         var activeFlows = new Dictionary<uint, long>();
-        handler.Connections.ForEachLive(value =>
+        long evictions = 0;
+        foreach (var thread in threads)
         {
-            var address = (uint)value;
-            activeFlows[address] = activeFlows.GetValueOrDefault(address) + 1;
-        });
-        return CommonStats("mux", _counters, state.Vips, activeFlows.Values.Sum()) with
+            thread.Handler.Connections.ForEachLive(value =>
+            {
+                var address = (uint)value;
+                activeFlows[address] = activeFlows.GetValueOrDefault(address) + 1;
+            });
+            evictions += thread.Handler.Connections.Evictions;
+        }
+        // Each thread counts its own share of every VIP and DIP (same order in every state: built from one config).
+        var vips = state.Vips.All.Select((v, i) => new VipStats(new Ipv4Address(v.Address).ToString(),
+            states.Sum(s => s.Vips.All[i].Packets), states.Sum(s => s.Vips.All[i].Bytes), states.Sum(s => s.Vips.All[i].Flows))).ToList();
+        return CommonStats("mux", counters, vips, activeFlows.Values.Sum()) with
         {
-            Dips = state.Dips.Select(d => DipStatsOf(d, activeFlows.GetValueOrDefault(d.Address), health)).ToList(),
-            DsrViolations = _counters.DsrViolations,
-            IcmpSent = _counters.IcmpSent,
-            ChecksumsFinished = _counters.ChecksumsFinished,
+            Dips = state.Dips.Select((d, i) => DipStatsOf(d, states.Sum(s => s.Dips[i].Packets), states.Sum(s => s.Dips[i].Bytes), states.Sum(s => s.Dips[i].Flows),
+                activeFlows.GetValueOrDefault(d.Address), health)).ToList(),
+            PacketThreads = threads.Length,
+            ThreadPackets = threads.Length > 1 ? [.. threads.Select(t => Volatile.Read(ref t.Handler.Counters.PacketsIn))] : null,
+            DsrViolations = counters.DsrViolations,
+            IcmpSent = counters.IcmpSent,
+            ChecksumsFinished = counters.ChecksumsFinished,
             KernelDrops = _path?.KernelDrops(),
             LinkUp = _path is null ? null : !_path.Link.IsDown,
             LinkDownEvents = _path?.Link.DownEvents,
             LinkDownSeconds = _path is null ? null : Math.Round(_path.Link.DownTime.TotalSeconds, 3),
             PacketIoErrors = _path?.Link.Errors,
-            ConnectionEvictions = handler.Connections.Evictions,
+            ConnectionEvictions = evictions,
             HealthReports = _health?.Accepted,
             HealthReportsRejected = _health?.Rejected,
             HealthReportsMalformed = _health?.Malformed,
             SecondChance = state.History is { } history
-                ? new SecondChanceStats(Marked: _counters.SecondChanceMarked, PoolVersions: history.Versions.Count, PoolBytes: history.MemoryBytes)
+                ? new SecondChanceStats(Marked: counters.SecondChanceMarked, PoolVersions: history.Versions.Count, PoolBytes: history.MemoryBytes)
                 : null,
         };
     }
 
-    private static DipStats DipStatsOf(DipRuntime d, long activeFlows, Dictionary<uint, DipHealthStatus>? health)
+    private static DipStats DipStatsOf(DipRuntime d, long packets, long bytes, long flows, long activeFlows, Dictionary<uint, DipHealthStatus>? health)
     {
         var status = health?.GetValueOrDefault(d.Address);
         return new DipStats(d.Name, d.Config.Address.ToString(), d.Weight, d.Drained ? "drained" : "active",
-            d.Packets, d.Bytes, d.Flows, activeFlows,
+            packets, bytes, flows, activeFlows,
             status is null ? null : status.Up ? "up" : "down",
             status?.LastReportAge is { } age ? (long)age.TotalMilliseconds : null,
             d.Config.Weight, d.WeightOverridden);

@@ -9,22 +9,24 @@ namespace Lb.Engine.Mux;
 
 /// <summary>
 /// The control socket's read-only questions about a mux's flows (`conns`, `lookup`), answered from a state snapshot
-/// and the connection table, from the control thread while the packet thread writes: the table is read without a
-/// lock (<see cref="ConnectionTable"/>), never changed, so a query neither refreshes a flow nor expires one.
+/// and the connection tables (one per packet thread), from the control thread while the packet threads write: a table
+/// is read without a lock (<see cref="ConnectionTable"/>), never changed, so a query neither refreshes a flow nor expires one.
 /// </summary>
 public static class MuxQueries
 {
-    /// <summary>Up to <paramref name="limit"/> live flows, most recently used first.</summary>
-    public static ConnectionsReply Connections(string host, MuxState state, ConnectionTable table, int limit)
+    /// <summary>Up to <paramref name="limit"/> live flows of all <paramref name="tables"/>, most recently used first.</summary>
+    public static ConnectionsReply Connections(string host, MuxState state, IReadOnlyList<ConnectionTable> tables, int limit)
     {
-        var snapshot = table.Snapshot(limit);
+        var snapshots = tables.Select(t => t.Snapshot(limit)).ToList();
+        var live = snapshots.Sum(s => s.Live);
+        var entries = snapshots.SelectMany(s => s.Entries).OrderBy(e => e.Idle).Take(limit).ToList();
         return new ConnectionsReply
         {
             Host = host,
             Limit = limit,
-            Live = snapshot.Live,
-            Truncated = snapshot.Truncated,
-            Connections = [.. snapshot.Entries.Select(e => RowOf(e, state))],
+            Live = live,
+            Truncated = entries.Count < live,
+            Connections = [.. entries.Select(e => RowOf(e, state))],
         };
     }
 
@@ -34,7 +36,7 @@ public static class MuxQueries
     /// chance's alternates it carries (none when this mux sent the flow's SYN to that DIP). Null with
     /// <paramref name="error"/> when the mux would not balance the flow at all (not a VIP, a port it does not serve).
     /// </summary>
-    public static FlowLookupReply? Lookup(string host, MuxState state, ConnectionTable table, in FlowKey flow, out string? error)
+    public static FlowLookupReply? Lookup(string host, MuxState state, IReadOnlyList<ConnectionTable> tables, in FlowKey flow, out string? error)
     {
         error = null;
         var destination = flow.DestinationAddress;
@@ -50,7 +52,7 @@ public static class MuxQueries
         }
         var text = FlowQuery.Format(flow);
         var hash = FlowHash.Compute(flow, state.Seed);
-        if (table.TryPeek(flow, hash, out var entry) && state.FindDip((uint)entry.Value) is { Down: false } kept)
+        if (Peek(tables, flow, hash, out var entry) && state.FindDip((uint)entry.Value) is { Down: false } kept)
         {
             return new FlowLookupReply
             {
@@ -67,6 +69,17 @@ public static class MuxQueries
             Host = host, Flow = text, Source = FlowLookupReply.FromMaglev, Dip = dip.Name, DipAddress = dip.Config.Address.ToString(),
             Alternates = Alternates(state, flow, hash, dip),
         };
+    }
+
+    /// <summary>The flow's entry in whichever table holds it (a packet thread's own: the kernel's fanout keeps a flow on one thread).</summary>
+    private static bool Peek(IReadOnlyList<ConnectionTable> tables, in FlowKey flow, uint hash, out ConnectionEntry entry)
+    {
+        foreach (var table in tables)
+        {
+            if (table.TryPeek(flow, hash, out entry)) return true;
+        }
+        entry = default;
+        return false;
     }
 
     /// <summary>What a TCP non-SYN packet of the flow sent to <paramref name="dip"/> would carry in its option (none for UDP).</summary>

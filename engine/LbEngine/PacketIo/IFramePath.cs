@@ -1,9 +1,10 @@
 namespace Lb.Engine.PacketIo;
 
 /// <summary>
-/// Where the mux's frames come from and go to: VIP frames captured on one interface are fed to a processor on one
-/// packet thread, and what it returns is sent on the same interface. Two implementations: <see cref="RingFramePath"/>
-/// (AF_PACKET rings, the default) and <see cref="PcapFramePath"/> (libpcap).
+/// Where the mux's frames come from and go to: VIP frames captured on one interface are fed to a processor on a
+/// packet thread, and what it returns is sent on the same interface. Implementations: <see cref="RingFramePath"/>
+/// (AF_PACKET rings, the default), <see cref="FanoutFramePath"/> (several rings in one fanout group, a thread each),
+/// <see cref="PcapFramePath"/> (libpcap) and the AF_XDP path.
 /// </summary>
 public interface IFramePath : IDisposable
 {
@@ -13,11 +14,15 @@ public interface IFramePath : IDisposable
     /// <summary>One line for the start-up log.</summary>
     string Description { get; }
 
+    /// <summary>How many packet threads it runs, each feeding its own processor.</summary>
+    int Threads => 1;
+
     /// <summary>
-    /// Starts the packet thread; <paramref name="failed"/> is called once if the path gives up: its interface was
-    /// removed and did not come back (a link that goes down and up again is waited for, see <see cref="Link"/>).
+    /// Starts the packet threads, thread i feeding <paramref name="processors"/>[i] (one per <see cref="Threads"/>: a
+    /// processor is used by one thread only); <paramref name="failed"/> is called if the path gives up: its interface
+    /// was removed and did not come back (a link that goes down and up again is waited for, see <see cref="Link"/>).
     /// </summary>
-    void Start(IFrameProcessor processor, Action<string> failed);
+    void Start(IReadOnlyList<IFrameProcessor> processors, Action<string> failed);
 
     /// <summary>Captures frames to or from these VIPs from now on (a reload changed them).</summary>
     void SetVips(IReadOnlyList<uint> vips);

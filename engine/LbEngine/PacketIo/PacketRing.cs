@@ -113,6 +113,13 @@ public sealed unsafe class PacketRing : IDisposable
             var address = new SockaddrLl { Family = AfPacket, Protocol = protocol, IfIndex = (int)ifIndex };
             if (bind(fd, &address, (uint)sizeof(SockaddrLl)) != 0)
                 throw new StartupException($"cannot bind the packet socket to {interfaceName} ({LastError()}); check that the interface exists and is up");
+            // After bind: only a bound socket can join; from then on the kernel gives it only its share of the flows.
+            if (filter is not null && options.FanoutGroup is { } group)
+            {
+                var value = group | ((PacketFanoutHash | PacketFanoutFlagDefrag) << 16);
+                if (setsockopt(fd, SolPacket, PacketFanout, &value, sizeof(int)) != 0)
+                    throw new StartupException($"cannot join packet fanout group {group} on {interfaceName} ({LastError()}); set \"packet_threads\": 1");
+            }
             return new PacketRing(interfaceName, (int)ifIndex, fd, map, options, filter, rxFrames, txFrames);
         }
         catch

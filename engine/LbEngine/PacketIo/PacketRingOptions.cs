@@ -8,6 +8,11 @@ public sealed record PacketRingOptions
     public int TransmitBytes { get; init; } = 4 << 20;
     /// <summary>Frames handled before queued transmissions are flushed with one send() call.</summary>
     public int BatchSize { get; init; } = 128;
+    /// <summary>
+    /// A receive ring joins this PACKET_FANOUT group (hash mode, fragments reassembled first): the kernel hands each
+    /// flow to one socket of the group, by its flow hash. Null: no group.
+    /// </summary>
+    public ushort? FanoutGroup { get; init; }
     /// <summary>Largest IPv4 packet the link carries (the interface's MTU).</summary>
     public required int Mtu { get; init; }
 

@@ -85,9 +85,9 @@ public sealed class PcapFramePath : IFramePath
         }
     }
 
-    public void Start(IFrameProcessor processor, Action<string> failed)
+    public void Start(IReadOnlyList<IFrameProcessor> processors, Action<string> failed)
     {
-        _processor = processor;
+        _processor = processors[0];
         _failed = failed;
         _capturing = true;
         Attach(_device);

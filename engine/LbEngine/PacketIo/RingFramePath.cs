@@ -38,9 +38,12 @@ internal sealed class RingFramePath : IFramePath
         ? $"AF_PACKET rings on {_receive.Interface} ({_receive.TransmitCapacity + PacketSocket.TxDataOffset}-byte frames)"
         : $"AF_PACKET receive ring on {_receive.Interface}, transmit ring on {_transmit.Interface}";
 
-    public void Start(IFrameProcessor processor, Action<string> failed)
+    public void Start(IReadOnlyList<IFrameProcessor> processors, Action<string> failed) => Start(processors[0], "lbengine-ring", failed);
+
+    /// <summary>Starts the packet thread, named <paramref name="threadName"/>, feeding <paramref name="processor"/>.</summary>
+    internal void Start(IFrameProcessor processor, string threadName, Action<string> failed)
     {
-        _thread = PacketThread.Start("lbengine-ring", "the ring", _log, () => Supervise(processor, _stop.Token), failed);
+        _thread = PacketThread.Start(threadName, "the ring", _log, () => Supervise(processor, _stop.Token), failed);
     }
 
     /// <summary>Runs the ring until stopped; between runs, rides out link failures. Returns why it gave up, or null.</summary>

@@ -3,7 +3,7 @@ using Lb.Core.Packets;
 namespace Lb.Engine.Policy;
 
 /// <summary>
-/// Packet counters of one engine. Written by the single packet thread only (plain increments, no interlocked cost);
+/// Packet counters of one packet thread (a mux with several has one each; <see cref="Sum"/> adds them up). Written by that thread only (plain increments, no interlocked cost);
 /// the control thread reads them, so a stats reply may be a few packets behind but never torn on 64-bit.
 /// Invariant: PacketsIn == Forwarded + sum(Drops).
 /// </summary>
@@ -38,6 +38,26 @@ public sealed class EngineCounters
     {
         Forwarded--;
         Drops[(int)DropReason.SendFailed]++;
+    }
+
+    /// <summary>The counters of several packet threads added up, read as <see cref="DropsByName"/> reads them (a snapshot).</summary>
+    public static EngineCounters Sum(IEnumerable<EngineCounters> parts)
+    {
+        var sum = new EngineCounters();
+        foreach (var part in parts)
+        {
+            sum.PacketsIn += Volatile.Read(ref part.PacketsIn);
+            sum.BytesIn += Volatile.Read(ref part.BytesIn);
+            sum.PacketsOut += Volatile.Read(ref part.PacketsOut);
+            sum.BytesOut += Volatile.Read(ref part.BytesOut);
+            sum.Forwarded += Volatile.Read(ref part.Forwarded);
+            sum.DsrViolations += Volatile.Read(ref part.DsrViolations);
+            sum.IcmpSent += Volatile.Read(ref part.IcmpSent);
+            sum.ChecksumsFinished += Volatile.Read(ref part.ChecksumsFinished);
+            sum.SecondChanceMarked += Volatile.Read(ref part.SecondChanceMarked);
+            for (var i = 0; i < sum.Drops.Length; i++) sum.Drops[i] += Volatile.Read(ref part.Drops[i]);
+        }
+        return sum;
     }
 
     public Dictionary<string, long> DropsByName()

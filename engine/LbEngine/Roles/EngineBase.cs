@@ -93,20 +93,14 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
         }
     }
 
-    private static List<string> ChangedFixedFields(EngineConfig current, EngineConfig next)
-    {
-        var changed = new List<string>();
-        if (next.Role != current.Role) changed.Add("role");
-        if (next.Interface != current.Interface) changed.Add("interface");
-        if (next.Address != current.Address) changed.Add("address");
-        if (next.Mac != current.Mac) changed.Add("mac");
-        if (next.ControlSocket != current.ControlSocket) changed.Add("control_socket");
-        if (next.PacketIo != current.PacketIo) changed.Add("packet_io");
-        return changed;
-    }
+    private static IReadOnlyList<string> ChangedFixedFields(EngineConfig current, EngineConfig next) => current.StartOnlyChanges(next);
 
     /// <summary>The stats both roles report the same way; each role adds its own with `with { ... }`.</summary>
-    protected EngineStats CommonStats(string role, EngineCounters counters, VipSet vips, long connections) => new()
+    protected EngineStats CommonStats(string role, EngineCounters counters, VipSet vips, long connections) =>
+        CommonStats(role, counters, [.. vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows))], connections);
+
+    /// <summary>Like the overload above, with the VIP counters already read (a mux adds up its packet threads').</summary>
+    protected EngineStats CommonStats(string role, EngineCounters counters, IReadOnlyList<VipStats> vips, long connections) => new()
     {
         Role = role,
         Host = Config.Host,
@@ -121,7 +115,7 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
         Forwarded = counters.Forwarded,
         Drops = counters.DropsByName(),
         Connections = connections,
-        Vips = vips.All.Select(v => new VipStats(new Ipv4Address(v.Address).ToString(), v.Packets, v.Bytes, v.Flows)).ToList(),
+        Vips = [.. vips],
         Reloads = Reloads,
         ControlRequests = ControlRequests.ByName(),
     };

@@ -101,6 +101,9 @@ public class EngineConfigLoaderTests
     [InlineData("\"address\": \"10.19.14.2\"", "\"address\": \"20.0.0.1\"", "dips[1].address: 20.0.0.1 is a VIP")]
     [InlineData("\"icmp\": true", "\"icmp\": \"yes\"", "vips[0].icmp: expected true or false")]
     [InlineData("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_io\": \"dpdk\",", "packet_io: 'dpdk' is not a packet I/O path; use \"ring\"")]
+    [InlineData("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_threads\": 17,", "packet_threads: 17 is out of range; use 1..16")]
+    [InlineData("\"mtu\": 1500,", "\"mtu\": 1500, \"packet_threads\": 2, \"packet_io\": \"pcap\",", "packet_threads: 2 packet threads need \"packet_io\": \"ring\"")]
+    [InlineData("\"role\": \"mux\"", "\"role\": \"agent\", \"packet_threads\": 2", "packet_threads: 2 packet threads: only the mux runs more than one")]
     public void Errors_name_the_key_path_and_the_fix(string from, string to, string expected)
     {
         var error = Fails(Replace(from, to));

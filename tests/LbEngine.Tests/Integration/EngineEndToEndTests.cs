@@ -21,8 +21,8 @@ public class EngineEndToEndTests : IDisposable
         return path;
     }
 
-    private string MuxConfig(string dipWeight, string packetIo) => $$"""
-        {"version": 1, "role": "mux", "packet_io": "{{packetIo}}", "host": "mux1", "interface": "{{NetnsLab.MuxInterface}}", "address": "{{NetnsLab.MuxAddress}}",
+    private string MuxConfig(string dipWeight, string packetIo, int threads) => $$"""
+        {"version": 1, "role": "mux", "packet_io": "{{packetIo}}", "packet_threads": {{threads}}, "host": "mux1", "interface": "{{NetnsLab.MuxInterface}}", "address": "{{NetnsLab.MuxAddress}}",
          "mac": null, "gateway": {"address": "10.2.0.1", "mac": null}, "mtu": 1500,
          "control_socket": "{{_directory}}/mux.sock",
          "vips": [{"address": "{{NetnsLab.Vip}}", "ports": [{"protocol": "tcp", "port": 80}], "icmp": true}],
@@ -39,10 +39,11 @@ public class EngineEndToEndTests : IDisposable
 
     [RootTheory("it creates network namespaces")]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    [InlineData("ring")]
-    [InlineData("pcap")]
-    [InlineData("xdp")]
-    public async Task Get_and_1MB_post_through_mux_and_agent_with_direct_server_return(string packetIo)
+    [InlineData("ring", 1)]
+    [InlineData("ring", 2)]
+    [InlineData("pcap", 1)]
+    [InlineData("xdp", 1)]
+    public async Task Get_and_1MB_post_through_mux_and_agent_with_direct_server_return(string packetIo, int muxThreads)
     {
         var engine = EngineBinary.Dll();
         var www = Directory.CreateDirectory(Path.Combine(_directory, "www")).FullName;
@@ -50,7 +51,7 @@ public class EngineEndToEndTests : IDisposable
         File.WriteAllText(Path.Combine(www, "len.php"), "<?php echo strlen(file_get_contents('php://input')), \"\\n\";\n");
         var blob = Path.Combine(_directory, "blob.bin");
         File.WriteAllBytes(blob, new byte[1_000_000].Select((_, i) => (byte)(i * 31)).ToArray());
-        var muxConfig = Write("mux.json", MuxConfig("1", packetIo));
+        var muxConfig = Write("mux.json", MuxConfig("1", packetIo, muxThreads));
         var agentConfig = Write("agent.json", AgentConfig(packetIo));
 
         using var lab = new NetnsLab();
@@ -104,12 +105,29 @@ public class EngineEndToEndTests : IDisposable
         Assert.True(muxStats.ControlRequests!["served"] >= 1);
         Assert.All(muxStats.ControlRequests.Where(r => r.Key != "served"), r => Assert.Equal(0, r.Value));
 
+        if (muxThreads > 1)
+        {
+            // 20 connections, each its own flow: the kernel's fanout spreads them over both threads (all on one: 2^-19),
+            // and keeps each on one thread: the tables together hold every connection once.
+            for (var i = 0; i < 20; i++) NetnsLab.Exec(NetnsLab.Client, $"curl -sS -m 10 -o /dev/null http://{NetnsLab.Vip}/index.html");
+            var spread = await muxControl.GetStatsAsync();
+            Assert.Equal(muxThreads, spread.PacketThreads);
+            Assert.Equal(muxThreads, spread.ThreadPackets!.Count);
+            Assert.All(spread.ThreadPackets, n => Assert.True(n > 0, $"a thread got no packet: {string.Join(", ", spread.ThreadPackets)}"));
+            Assert.Equal(spread.PacketsIn, spread.ThreadPackets.Sum());
+            var conns = System.Text.Json.JsonDocument.Parse(await muxControl.SendAsync("conns 1000")).RootElement.GetProperty("connections").EnumerateArray()
+                .Where(c => c.GetProperty("protocol").GetString() == "tcp").Select(c => c.GetProperty("client").GetString()).ToList();
+            Assert.True(conns.Count >= 21, $"{conns.Count} connections listed");
+            Assert.Equal(conns.Count, conns.Distinct().Count());
+            Assert.Contains("2 packet threads", File.ReadAllText($"{_directory}/mux.log"));
+            muxStats = spread;
+        }
         var agentStats = await WaitFor(agentControl, s => s.Forwarded == muxStats.Forwarded);
         Assert.Equal(agentStats.PacketsIn, agentStats.Forwarded);
         Assert.Equal(agentStats.Forwarded, agentStats.Muxes![0].Packets);
 
         // Reload with the only DIP drained: established flows would stay, new ones have no backend.
-        File.WriteAllText(muxConfig, MuxConfig("0", packetIo));
+        File.WriteAllText(muxConfig, MuxConfig("0", packetIo, muxThreads));
         await muxControl.ReloadAsync();
         var drained = await muxControl.GetStatsAsync();
         Assert.Equal("drained", drained.Dips![0].State);

@@ -97,7 +97,7 @@ public class MuxRuntimeControlTests
         var served = Send(handler, TestFrames.Tcp("10.5.3.2", 40000, TestConfigs.Vip, 80));
         time.Advance(TimeSpan.FromSeconds(3));
 
-        var known = MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(40000), out var error);
+        var known = MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(40000), out var error);
         Assert.Null(error);
         Assert.Equal(FlowLookupReply.FromConnectionTable, known!.Source);
         Assert.Equal(new Ipv4Address(served).ToString(), known.DipAddress);
@@ -109,8 +109,8 @@ public class MuxRuntimeControlTests
         var servedName = handler.State.FindDip(served)!.Name;
         overrides.SetWeight(config, servedName, 0);
         handler.State = Rebuild(handler, overrides);
-        Assert.Equal(servedName, MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(40000), out _)!.Dip);
-        var fresh = MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(40001), out _)!;
+        Assert.Equal(servedName, MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(40000), out _)!.Dip);
+        var fresh = MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(40001), out _)!;
         Assert.Equal(FlowLookupReply.FromMaglev, fresh.Source);
         Assert.NotEqual(servedName, fresh.Dip);
         Assert.Null(fresh.AgeMs);
@@ -118,7 +118,7 @@ public class MuxRuntimeControlTests
 
         // The lookup only reads: the flow's idle time is not reset by asking about it.
         time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(5000, MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(40000), out _)!.IdleMs);
+        Assert.Equal(5000, MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(40000), out _)!.IdleMs);
     }
 
     [Fact]
@@ -130,11 +130,11 @@ public class MuxRuntimeControlTests
         while (Send(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80)) != B) port++;
 
         handler.State = new MuxState(TestConfigs.Mux(("a", "10.0.1.2", 1)), TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>(), handler.State);
-        var moved = MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(port), out _)!;
+        var moved = MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(port), out _)!;
         Assert.Equal((FlowLookupReply.FromMaglev, "a"), (moved.Source, moved.Dip));
 
         handler.State = new MuxState(TestConfigs.Mux(("a", "10.0.1.2", 0)), TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>(), handler.State);
-        var none = MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(1), out _)!;
+        var none = MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(1), out _)!;
         Assert.Equal((FlowLookupReply.NoBackend, null), (none.Source, none.Dip));
     }
 
@@ -145,7 +145,7 @@ public class MuxRuntimeControlTests
     public void Lookup_of_a_flow_the_mux_does_not_balance_is_a_one_line_error(string vip, int port, byte protocol, string message)
     {
         var handler = TestConfigs.MuxHandler(TestConfigs.Mux(), out _);
-        Assert.Null(MuxQueries.Lookup("h1", handler.State, handler.Connections, Flow(1234, vip, (ushort)port, protocol), out var error));
+        Assert.Null(MuxQueries.Lookup("h1", handler.State, [handler.Connections], Flow(1234, vip, (ushort)port, protocol), out var error));
         Assert.Equal(message, error);
     }
 
@@ -161,7 +161,7 @@ public class MuxRuntimeControlTests
         }
         Send(handler, TestFrames.Udp("10.5.3.2", 5353, TestConfigs.Vip, 53));
 
-        var all = MuxQueries.Connections("h1", handler.State, handler.Connections, ConnectionDumpLimits.Default);
+        var all = MuxQueries.Connections("h1", handler.State, [handler.Connections], ConnectionDumpLimits.Default);
         Assert.Equal((11L, false), (all.Live, all.Truncated));
         Assert.Equal(11, all.Connections.Count);
         var first = all.Connections[0];
@@ -169,17 +169,43 @@ public class MuxRuntimeControlTests
         Assert.Equal(("10.5.3.2:2000", 10_000L), (all.Connections[^1].Client, all.Connections[^1].IdleMs));
         Assert.All(all.Connections, c => Assert.Equal(c.Dip == "a" ? "10.0.1.2" : "10.0.2.2", c.DipAddress));
 
-        var cut = MuxQueries.Connections("h1", handler.State, handler.Connections, 3);
+        var cut = MuxQueries.Connections("h1", handler.State, [handler.Connections], 3);
         Assert.Equal((11L, true, 3), (cut.Live, cut.Truncated, cut.Limit));
         Assert.Equal(["10.5.3.2:5353", "10.5.3.2:2009", "10.5.3.2:2008"], cut.Connections.Select(c => c.Client));
 
         // A flow whose DIP left the pool is listed with its address and no name (its next packet picks again).
         handler.State = new MuxState(TestConfigs.Mux(("a", "10.0.1.2", 1)), TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>(), handler.State);
-        Assert.Contains(MuxQueries.Connections("h1", handler.State, handler.Connections, 20).Connections, c => c.Dip is null && c.DipAddress == "10.0.2.2");
+        Assert.Contains(MuxQueries.Connections("h1", handler.State, [handler.Connections], 20).Connections, c => c.Dip is null && c.DipAddress == "10.0.2.2");
 
         // Idle past the timeout: gone from the dump as from the packet path.
         time.Advance(TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds + 1));
-        Assert.Equal(0, MuxQueries.Connections("h1", handler.State, handler.Connections, 20).Live);
+        Assert.Equal(0, MuxQueries.Connections("h1", handler.State, [handler.Connections], 20).Live);
+    }
+
+    [Fact]
+    public void With_several_packet_threads_conns_and_lookup_read_every_threads_table_and_counters_add_up()
+    {
+        // Two packet threads: each its own handler, table and counters, as the kernel's fanout gives each a share of the flows.
+        var config = TestConfigs.Mux(("a", "10.0.1.2", 1), ("b", "10.0.2.2", 1));
+        var first = TestConfigs.MuxHandler(config, out var time);
+        var second = new MuxPacketHandler(new MuxState(config, TestFrames.MuxMac, TestFrames.GatewayMac, new HashSet<string>()),
+            new ConnectionTable(config.Connections.Capacity, TimeSpan.FromSeconds(config.Connections.IdleTimeoutSeconds), time), new Lb.Engine.Policy.EngineCounters());
+        for (ushort port = 3000; port < 3004; port++) Send(first, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80));
+        time.Advance(TimeSpan.FromSeconds(1));
+        var served = Send(second, TestFrames.Tcp("10.5.3.2", 4000, TestConfigs.Vip, 80));
+        ConnectionTable[] tables = [first.Connections, second.Connections];
+
+        var all = MuxQueries.Connections("h1", first.State, tables, 20);
+        Assert.Equal((5L, false), (all.Live, all.Truncated));
+        Assert.Equal("10.5.3.2:4000", all.Connections[0].Client); // the most recent first, whichever thread holds it
+        var cut = MuxQueries.Connections("h1", first.State, tables, 2);
+        Assert.Equal((5L, true, 2), (cut.Live, cut.Truncated, cut.Connections.Count));
+        var lookup = MuxQueries.Lookup("h1", first.State, tables, Flow(4000), out _)!;
+        Assert.Equal((FlowLookupReply.FromConnectionTable, new Ipv4Address(served).ToString()), (lookup.Source, lookup.DipAddress));
+
+        var sum = Lb.Engine.Policy.EngineCounters.Sum([first.Counters, second.Counters]);
+        Assert.Equal((5L, 5L), (sum.PacketsIn, sum.Forwarded));
+        Assert.Equal(first.Counters.BytesIn + second.Counters.BytesIn, sum.BytesIn);
     }
 
     [Fact]

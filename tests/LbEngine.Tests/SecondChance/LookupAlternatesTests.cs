@@ -25,7 +25,7 @@ public class LookupAlternatesTests : SecondChanceMuxTests
     private static string? OwnerIn(MuxState state, ushort port) => state.Table.Lookup(Flow(port))?.Name;
 
     private FlowLookupReply Lookup(MuxPacketHandler handler, FlowKey flow) =>
-        MuxQueries.Lookup("h1", handler.State, handler.Connections, flow, out _)!;
+        MuxQueries.Lookup("h1", handler.State, [handler.Connections], flow, out _)!;
 
     /// <summary>The alternates in the option of the outer header the mux sends for a non-SYN segment of the flow.</summary>
     private string[] OptionOf(MuxPacketHandler handler, ushort port)

@@ -90,7 +90,7 @@ public class MuxSecondChanceTests : SecondChanceMuxTests
 
         var outer = new Ipv4Header(Forward(handler, TestFrames.Tcp("10.5.3.2", port, TestConfigs.Vip, 80, 100)));
         Assert.Equal((20, Ipv4Address.Parse("10.0.2.2").Value), (outer.HeaderLength, outer.DestinationValue));
-        Assert.Empty(MuxQueries.Lookup("h1", handler.State, handler.Connections, Key(port), out _)!.Alternates); // as lookup says
+        Assert.Empty(MuxQueries.Lookup("h1", handler.State, [handler.Connections], Key(port), out _)!.Alternates); // as lookup says
         // A connection of the same slot history met mid-stream (its SYN went through another mux) is marked.
         var other = (ushort)(port + 1);
         while (before.Table.Lookup(Key(other))!.Name != "b") other++;

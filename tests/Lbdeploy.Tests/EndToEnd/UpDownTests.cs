@@ -103,14 +103,37 @@ public sealed partial class UpDownTests(ITestOutputHelper log)
         Assert.Matches(@"GET http://20\.0\.0\.1/streaming\.html", up.Output);
     }
 
+    /// <summary>
+    /// Muxes with two packet threads (a fanout group of two rings each): the whole loop works, verify's GETs through
+    /// the VIP and its engine counter checks included (the counters are the threads' sum).
+    /// </summary>
+    [RootFact]
+    public async Task Muxes_with_two_packet_threads_deploy_and_verify()
+    {
+        RequireIdleMachine();
+        var spec = CliRun.DeriveSpec(Path.Combine(CliRun.RepositoryRoot, "lb.yaml"), ("engine:\n", "engine:\n  packet_threads: 2\n"));
+        Assert.Contains("packet_threads: 2", File.ReadAllText(spec));
+        var up = await UpVerifiedThenDownAsync(spec, async () =>
+        {
+            foreach (var mux in new[] { "h1", "h2" })
+            {
+                var stats = await DeployedService.StatsAsync(UnitKind.Mux, mux);
+                Assert.Equal(2, stats.PacketThreads);
+                Assert.Equal(stats.PacketsIn, stats.ThreadPackets!.Sum());
+            }
+        });
+        Assert.Matches(@"GET http://20\.0\.0\.1/streaming\.html", up.Output);
+    }
+
     /// <summary>`up` of <paramref name="spec"/> passes every verify check; `down` always follows and leaves no node.</summary>
-    private async Task<CliRun> UpVerifiedThenDownAsync(string spec)
+    private async Task<CliRun> UpVerifiedThenDownAsync(string spec, Func<Task>? whileUp = null)
     {
         try
         {
             var up = await Run("up", "-f", spec);
             Assert.True(up.ExitCode == 0, up.All);
             Assert.DoesNotContain("FAIL", up.Output);
+            if (whileUp is not null) await whileUp();
             return up;
         }
         finally

@@ -93,6 +93,37 @@ public sealed class DeployerApplyTests
     }
 
     [Fact]
+    public async Task A_setting_read_only_at_start_restarts_the_muxes_instead_of_a_reload_they_would_refuse()
+    {
+        using var rig = new FakeRunner();
+        await rig.ApplyAsync();
+        var before = new[] { "h1", "h2" }.ToDictionary(h => h, h => rig.Unit(UnitKind.Mux, h).Pid!.Value);
+        var agent = rig.Unit(UnitKind.Agent, "h13").Pid;
+        rig.Log.Clear();
+        var threads = rig.PlanOf(File.ReadAllText(FakeRunner.Spec).Replace("engine:\n", "engine:\n  packet_threads: 2\n", StringComparison.Ordinal));
+        Assert.All(threads.Muxes, m => Assert.Equal(2, m.Engine.PacketThreads));
+
+        var changes = await rig.ApplyWithDriftAsync(threads);
+
+        Assert.Equal(["mux h1", "mux h2"], changes.Changes.Select(c => c.Label));
+        Assert.All(changes.Changes, c => Assert.Contains("changed in a setting read only at start: restart the engine", c.Detail));
+        Assert.Equal(0, rig.Log.Count("reload "));
+        foreach (var (host, pid) in before)
+        {
+            Assert.Equal(1, rig.Log.Count($"signal {pid} "));
+            Assert.NotEqual(pid, rig.Unit(UnitKind.Mux, host).Pid);
+        }
+        Assert.Equal(agent, rig.Unit(UnitKind.Agent, "h13").Pid); // the agents' configs did not change
+        Assert.Contains("restarted, answers on its control socket", rig.Output.ToString());
+
+        // Once restarted, a further change of what a reload can apply is a reload again.
+        rig.Log.Clear();
+        await rig.ApplyAsync(rig.PlanOf(File.ReadAllText(FakeRunner.Spec).Replace("engine:\n", "engine:\n  packet_threads: 2\n", StringComparison.Ordinal)
+            .Replace("dips: [h13, h14, h15, h16]", "dips: [h13, h14, h15]", StringComparison.Ordinal)));
+        Assert.Equal(1, rig.Log.Count($"reload {rig.Socket("h1", "mux")}"));
+    }
+
+    [Fact]
     public async Task A_dead_engine_with_a_changed_config_is_started_again_instead_of_reloaded()
     {
         using var rig = new FakeRunner();

@@ -71,8 +71,9 @@ internal sealed class XdpFramePath : IFramePath
 
     public string Description => _transmit is null ? _session.Description : $"{_session.Description}, transmit ring on {_transmit.Interface}";
 
-    public void Start(IFrameProcessor processor, Action<string> failed)
+    public void Start(IReadOnlyList<IFrameProcessor> processors, Action<string> failed)
     {
+        var processor = processors[0];
         _thread = PacketThread.Start("lbengine-xdp", "the socket's rings", _log, () => Supervise(processor, _stop.Token), failed);
     }
 
