@@ -432,7 +432,10 @@ public sealed class MuxEngine : EngineBase
     public override EngineStats Snapshot()
     {
         var threads = _threads;
-        var states = threads.Select(t => t.Handler.State).ToArray();
+        // Under the reload lock: a swap goes thread by thread, and the sums below index every thread's DIPs and VIPs
+        // alike, which holds only for states built from the same config.
+        MuxState[] states;
+        lock (ReloadLock) states = [.. threads.Select(t => t.Handler.State)];
         var state = states[0];
         var counters = EngineCounters.Sum(threads.Select(t => t.Handler.Counters));
         var health = _health?.Snapshot().ToDictionary(h => h.Address.Value);

@@ -64,7 +64,7 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
                 Log.Error($"reload refused, keeping the running config: {e.Message}");
                 return ControlReply.Error(e.Message);
             }
-            var fixedFields = ChangedFixedFields(Config, next);
+            var fixedFields = Config.StartOnlyChanges(next);
             if (fixedFields.Count > 0)
             {
                 var message = $"reload refused: {string.Join(", ", fixedFields)} changed; these apply only at start, restart the engine";
@@ -92,8 +92,6 @@ public abstract class EngineBase(string configPath, EngineConfig config, EngineL
             }
         }
     }
-
-    private static IReadOnlyList<string> ChangedFixedFields(EngineConfig current, EngineConfig next) => current.StartOnlyChanges(next);
 
     /// <summary>The stats both roles report the same way; each role adds its own with `with { ... }`.</summary>
     protected EngineStats CommonStats(string role, EngineCounters counters, VipSet vips, long connections) =>

@@ -1,5 +1,4 @@
 using Lbdeploy.Common;
-using Lbdeploy.Runner;
 using Lbdeploy.Nodes;
 
 namespace Lbdeploy.Tests.EndToEnd;

@@ -16,7 +16,9 @@ public sealed class TestbedStateTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var pid in started) Processes.Signal(pid, Processes.SigKill);
+        // The shells' `sleep`s first (children of the shells), so none outlives the test.
+        var children = Processes.All().Where(pid => Processes.ParentOf(pid) is { } parent && started.Contains(parent)).ToList();
+        foreach (var pid in children.Concat(started)) Processes.Signal(pid, Processes.SigKill);
         Directory.Delete(folder, recursive: true);
     }
 
