@@ -108,11 +108,19 @@ internal sealed class SshStandIn : IAsyncDisposable
         File.WriteAllText(InventoryFile, inventory.ToString());
         File.WriteAllText(SshProgram, $"#!/bin/sh\nexec ip netns exec {Namespace} ssh \"$@\"\n");
         File.SetUnixFileMode(SshProgram, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        foreach (var node in Names)
+        foreach (var node in Names) sshdPids.Add(await SshdPidAsync(node));
+    }
+
+    /// <summary>The pid sshd writes once it listens: the file may exist a moment before the number is in it.</summary>
+    private async Task<int> SshdPidAsync(string node)
+    {
+        var file = SshdPidFile(node);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!File.Exists(SshdPidFile(node)) && DateTime.UtcNow < deadline) await Task.Delay(50);
-            sshdPids.Add(int.Parse(File.ReadAllText(SshdPidFile(node)).Trim(), CultureInfo.InvariantCulture));
+            if (File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return pid;
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"{node}'s sshd wrote no pid to {file} within 10 s; see {Path.Combine(Directory, $"sshd-{node}.log")}");
+            await Task.Delay(50);
         }
     }
 
@@ -137,9 +145,7 @@ internal sealed class SshStandIn : IAsyncDisposable
     {
         File.Delete(SshdPidFile(node));
         await nodes.RunCheckedAsync(node, SshdCommand(node));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!File.Exists(SshdPidFile(node)) && DateTime.UtcNow < deadline) await Task.Delay(50);
-        sshdPids.Add(int.Parse(File.ReadAllText(SshdPidFile(node)).Trim(), CultureInfo.InvariantCulture));
+        sshdPids.Add(await SshdPidAsync(node));
     }
 
     /// <summary>The inventory, read for <see cref="Names"/> as lbdeploy reads it.</summary>
@@ -155,7 +161,7 @@ internal sealed class SshStandIn : IAsyncDisposable
     /// <summary>Stops one node's sshd and ends the master connection to it (a machine whose SSH went away).</summary>
     public async Task StopSshdAsync(string node)
     {
-        var pid = int.Parse(File.ReadAllText(SshdPidFile(node)).Trim(), CultureInfo.InvariantCulture);
+        var pid = await SshdPidAsync(node);
         Processes.Signal(pid, Processes.SigTerm);
         await EndMasterAsync(node);
     }
