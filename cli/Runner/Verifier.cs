@@ -174,7 +174,7 @@ public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEn
                 results.Add(new VerifyCheck($"http {client}", good == requests,
                     good == requests
                         ? $"{requests}/{requests} GET {url} == {expectedFile} (sha256 {expectedHash[..12]})"
-                        : $"{good}/{requests} GET {url} matched {expectedFile}{(http.StandardError.Trim().Length > 0 ? ": " + http.StandardError.Trim().ReplaceLineEndings(" ") : "")}"));
+                        : $"{good}/{requests} GET {url} matched {expectedFile}{FetchErrors(http.StandardError)}"));
             }
             if (plan.Service.Icmp)
             {
@@ -184,6 +184,16 @@ public sealed class Verifier(DeploymentPlan plan, IDeployTarget target, RunnerEn
             return results;
         }));
         return rows.SelectMany(r => r);
+    }
+
+    /// <summary>Why GETs failed, as fetch-hashes.sh reports them (one line per failed GET): each reason once.</summary>
+    private static string FetchErrors(string standardError)
+    {
+        var reasons = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .GroupBy(r => r, StringComparer.Ordinal)
+            .Select(g => g.Count() == 1 ? g.Key : $"{g.Key} (x{g.Count()})")
+            .ToList();
+        return reasons.Count == 0 ? "" : ": " + TerminalText.Escape(string.Join("; ", reasons), maxLength: 600);
     }
 
     private (string File, string Hash) ExpectedContent()

@@ -164,6 +164,9 @@ internal sealed class DeployedService : IAsyncDisposable
                 var health = stats.Dips is null ? "" : " dips " + string.Join(",", stats.Dips.Select(d => $"{d.Name}:{d.State}/{d.Health}"));
                 var second = stats.SecondChance is { } sc ? $" marked {sc.Marked} out {sc.RedirectedOut} in {sc.RedirectedIn} versions {sc.PoolVersions}" : "";
                 lines.Add($"{unit.Kind.ToString().ToLowerInvariant()} {unit.Host}: reloads {stats.Reloads}{second}{health} drops [{drops}]");
+                // A DIP that flapped down and up again is up by now: its engine's log keeps the transitions.
+                if (unit.LogFile is { } logFile && File.Exists(logFile))
+                    lines.AddRange(File.ReadLines(logFile).Where(IsHealthOrWarning).TakeLast(6).Select(l => $"  {unit.Host} log: {l.Trim()}"));
             }
             catch (Exception e) when (e is ControlException or IOException)
             {
@@ -172,6 +175,11 @@ internal sealed class DeployedService : IAsyncDisposable
         }
         return lines.Count == 0 ? "" : "\n  " + string.Join("\n  ", lines);
     }
+
+    private static bool IsHealthOrWarning(string line) =>
+        line.Contains(" is down", StringComparison.Ordinal) || line.Contains(" is up", StringComparison.Ordinal)
+        || line.Contains("unhealthy", StringComparison.Ordinal) || line.Contains("healthy again", StringComparison.Ordinal)
+        || line.Contains(" warn: ", StringComparison.Ordinal) || line.Contains(" error: ", StringComparison.Ordinal);
 
     /// <summary>
     /// Which DIP served each client address:port and when, from the access logs `php -S` writes

@@ -86,12 +86,14 @@ public sealed class VerifierTests
     {
         using var rig = await DeployedAsync();
         rig.Shell.Answer((host, command) => host == "h5" && command.Contains("fetch-hashes.sh", StringComparison.Ordinal)
-            ? new ShellResult(host, command, 0, $"{rig.ExpectedPageHash()}  -\n{rig.ExpectedPageHash()}  -\n", "wget: download timed out\n")
+            ? new ShellResult(host, command, 0, $"{rig.ExpectedPageHash()}  -\nfailed\n{rig.ExpectedPageHash()}  -\nfailed\nfailed\n",
+                "failed: Connection timed out. \nRead error at byte 0/120 (Connection reset by peer). Giving up. \nfailed: Connection timed out. \n")
             : null);
 
         var checks = await VerifyAsync(rig);
 
-        Assert.Equal(new VerifyCheck("http h5", false, $"2/5 GET {Url} matched streaming.html: wget: download timed out"), Row(checks, "http h5"));
+        Assert.Equal(new VerifyCheck("http h5", false,
+            $"2/5 GET {Url} matched streaming.html: failed: Connection timed out. (x2); Read error at byte 0/120 (Connection reset by peer). Giving up."), Row(checks, "http h5"));
         Assert.Equal(["http h5"], checks.Where(c => !c.Passed).Select(c => c.Name));
     }
 
