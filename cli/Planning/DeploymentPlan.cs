@@ -47,10 +47,16 @@ public sealed record DeploymentPlan(
 /// <summary>
 /// An FRR instance the frr target runs in <see cref="Node"/> (a switch or a mux host): the daemons it needs (zebra
 /// and bgpd, bfdd when a session has BFD), the plan file it loads and where its pid files and sockets live while it
-/// runs. <see cref="Announces"/> is the prefix a mux host announces while its engine is healthy (the watcher adds and
-/// removes the route that gates it); null for a switch.
+/// runs. <see cref="Announces"/> is the prefix a mux host announces while its engine is healthy; null for a switch.
 /// </summary>
-public sealed record PlannedRouter(string Node, string ConfigFile, string RuntimeDirectory, ImmutableArray<string> Daemons, Ipv4Prefix? Announces);
+public sealed record PlannedRouter(string Node, string ConfigFile, string RuntimeDirectory, ImmutableArray<string> Daemons, Ipv4Prefix? Announces)
+{
+    /// <summary>
+    /// A mux host: the control socket of its mux engine, which the host's gate (`lbengine gate`, started with FRR)
+    /// asks for health to keep <see cref="Announces"/> on exactly while the engine answers healthy; null for a switch.
+    /// </summary>
+    public string? GateSocket { get; init; }
+}
 
 /// <summary>
 /// The VIP and what it serves, plus the decisions the runner and verify act on: <see cref="ServerPort"/> is where

@@ -70,7 +70,7 @@ public static class Planner
             verification.GetAwaiter().GetResult();
             throw;
         }
-        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp, Routers = bgp is null ? [] : Routers(bgp), Inventory = loaded.Inventory };
+        return Assemble(spec, fabric, forwarding, clients, engines, rendered) with { Warnings = loaded.Warnings, Bgp = bgp, Routers = bgp is null ? [] : Routers(bgp, engines), Inventory = loaded.Inventory };
     }
 
     /// <summary>
@@ -249,16 +249,19 @@ public static class Planner
 
     /// <summary>
     /// The FRR instances of the frr target: every switch and mux host of the design, bfdd only where a session has BFD
-    /// (the mux sessions), each mux host announcing the VIP.
+    /// (the mux sessions), each mux host announcing the VIP while its gate finds the host's mux engine healthy.
     /// </summary>
-    private static ImmutableArray<PlannedRouter> Routers(BgpDesign bgp) =>
+    private static ImmutableArray<PlannedRouter> Routers(BgpDesign bgp, EngineConfigs engines) =>
     [
         .. bgp.Speakers.Select(speaker => new PlannedRouter(
             speaker.Name,
             speaker.Role == BgpRole.Mux ? PlanFiles.FrrMuxConfig(speaker.Name) : PlanFiles.FrrSwitchConfig(speaker.Name),
             PlanFiles.FrrRuntime(speaker.Name),
             speaker.Neighbors.Any(n => n.Bfd) ? ["zebra", "bgpd", "bfdd"] : ["zebra", "bgpd"],
-            speaker.Role == BgpRole.Mux ? new Ipv4Prefix(bgp.Vip, 32) : null)),
+            speaker.Role == BgpRole.Mux ? new Ipv4Prefix(bgp.Vip, 32) : null)
+        {
+            GateSocket = speaker.Role == BgpRole.Mux ? engines.Muxes.Single(m => m.Host == speaker.Name).ControlSocket : null,
+        }),
     ];
 
     /// <summary>

@@ -80,7 +80,13 @@ public static class SpecLoader
         if (spec.InventoryPath is not { } path) return null;
         if (spec.Target == SwitchTarget.Bmv2)
         {
-            diagnostics.Add(spec.Source.AtKey("inventory", "the bmv2 target runs simple_switch on this machine and has no real switches to reach over SSH; remove inventory, or set switches.target: linux or frr"));
+            diagnostics.Add(spec.Source.AtKey("inventory", "the bmv2 target runs simple_switch on this machine and has no real switches to reach over SSH; remove inventory, or set switches.target: linux"));
+            return null;
+        }
+        if (spec.Target == SwitchTarget.Frr)
+        {
+            // apply starts FRR by watching its sockets appear in the state folder: only the testbed's nodes share it.
+            diagnostics.Add(spec.Source.AtKey("inventory", "the frr target runs FRR on the testbed only (not over SSH yet); remove inventory, or set switches.target: linux"));
             return null;
         }
         try

@@ -111,11 +111,7 @@ public static class PlanRenderer
         {
             files[PlanFiles.Watcher] = WatchConfig.Thrift(spec.Vip.Address, spec.Muxes, failover).ToJson();
         }
-        // The frr target's watcher gates each mux's VIP announcement on its engine's health.
-        if (spec.Target == SwitchTarget.Frr)
-        {
-            files[PlanFiles.Watcher] = WatchConfig.Gating(spec.Vip.Address, spec.Muxes).ToJson();
-        }
+        // The frr target has no watcher: each mux host's gate withdraws its own announcement (PlannedRouter.GateSocket).
         clock.Mark("render host/engine files");
         var fileNames = files.Keys.Append(PlanFiles.Summary).Append(PlanFiles.Json).Order(NaturalOrder.Instance).ToList();
         var checks = verification();

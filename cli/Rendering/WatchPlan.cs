@@ -11,8 +11,8 @@ namespace Lbdeploy.Rendering;
 /// What the mux watcher needs, planned like every other file (<c>watcher/watch.json</c>): the VIP, each mux's control
 /// socket and what it does about a mux's health. Linux target: for every switch whose VIP route leads straight to mux
 /// hosts, that route's full set of next hops (the rendered switch script stays the source of truth for it; the
-/// watcher only narrows it). frr target: the prefix each mux host announces while its engine is healthy (the watcher
-/// adds and removes the route that gates the announcement; BGP does the rest). bmv2 target: <see cref="Bmv2"/>.
+/// watcher only narrows it). bmv2 target: <see cref="Bmv2"/>. The frr target has none: each mux host's gate
+/// (`lbengine gate`, started with its FRR) withdraws its announcement, and BGP does the rest.
 /// </summary>
 public sealed record WatchConfig
 {
@@ -20,7 +20,6 @@ public sealed record WatchConfig
     public int IntervalMilliseconds { get; init; } = 500;
     public required ImmutableArray<WatchedMux> Muxes { get; init; }
     public required ImmutableArray<WatchedSwitch> Switches { get; init; }
-    public ImmutableArray<WatchedAnnouncement> Announcements { get; init; } = [];
 
     /// <summary>The bmv2 target: the VIP entries to rewrite over thrift for each set of live muxes (null elsewhere).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -35,21 +34,11 @@ public sealed record WatchConfig
         Bmv2 = failover,
     };
 
-    /// <summary>The names of the switches the watcher changes (linux and bmv2) or hosts it gates (frr), for its log lines.</summary>
+    /// <summary>The names of the switches the watcher changes (linux and bmv2), for its log lines.</summary>
     [JsonIgnore]
     public string Acts =>
         Bmv2 is { } bmv2 ? $"VIP entries on {string.Join(", ", bmv2.Switches.Select(s => s.Name))} over thrift"
-        : Announcements.IsEmpty ? $"VIP routes on {string.Join(", ", Switches.Select(s => s.Name).Distinct())}"
-        : $"gating the VIP announcements of {string.Join(", ", Announcements.Select(a => a.Host))}";
-
-    /// <summary>The frr target's watch config: each mux host's announcement of the VIP, gated by its engine's health.</summary>
-    public static WatchConfig Gating(Ipv4Address vip, IReadOnlyList<string> muxHosts) => new()
-    {
-        Vip = vip.ToString(),
-        Muxes = [.. muxHosts.Select(m => new WatchedMux(m, PlanFiles.ControlSocket(m, "mux")))],
-        Switches = [],
-        Announcements = [.. muxHosts.Select(m => new WatchedAnnouncement(m, new Ipv4Prefix(vip, 32).ToString()))],
-    };
+        : $"VIP routes on {string.Join(", ", Switches.Select(s => s.Name).Distinct())}";
 
     /// <summary>The watch config of a deployment: every switch route of kind VIP with at least one mux next hop.</summary>
     public static WatchConfig Of(Ipv4Address vip, IReadOnlyList<string> muxHosts, ForwardingPlan forwarding)
@@ -89,12 +78,6 @@ public sealed record WatchConfig
 }
 
 public sealed record WatchedMux(string Host, string ControlSocket);
-
-/// <summary>
-/// A mux host's BGP announcement of <see cref="Prefix"/>: its FRR announces it while the host has a route to it
-/// (`bgp network import-check`), so a blackhole route there is the switch that turns the announcement on and off.
-/// </summary>
-public sealed record WatchedAnnouncement(string Host, string Prefix);
 
 /// <summary>A switch's VIP route: <see cref="NextHops"/> is the full set the plan installs.</summary>
 public sealed record WatchedSwitch(string Name, string Prefix, ImmutableArray<WatchedNextHop> NextHops)

@@ -8,7 +8,7 @@ namespace Lbdeploy.Runner;
 /// <summary>
 /// The frr target's verify rows, read from each node's running FRR: "bgp sessions" (every session of the design is
 /// established, at both ends) and one "announce MUX" row per mux (its FRR advertises the VIP to its switch, which it
-/// does only while the watcher has its engine healthy).
+/// does only while its gate, `lbengine gate`, finds its engine healthy).
 /// </summary>
 public static class BgpVerifier
 {
@@ -40,7 +40,7 @@ public static class BgpVerifier
         }
         return Advertises(result.StandardOutput, prefix)
             ? new VerifyCheck(name, true, $"{router.Node} announces {prefix} to {peer} ({peerAddress})")
-            : new VerifyCheck(name, false, $"{router.Node} does not announce {prefix} to {peer} ({peerAddress}); the watcher announces a mux only while its engine is healthy (see the watcher row)");
+            : new VerifyCheck(name, false, $"{router.Node} does not announce {prefix} to {peer} ({peerAddress}); its gate announces a mux only while its engine answers healthy (log {router.Node}-gate.log in the state folder's logs)");
     }
 
     /// <summary>Whether FRR's `advertised-routes json` reply lists <paramref name="prefix"/>.</summary>

@@ -95,6 +95,8 @@ public sealed class MachinesTarget(SshShell shell) : IDeployTarget
 
     public string EngineCommandLine(string node, string role, string configFile) => RemoteEngine.CommandLine(shell.Inventory.HostOf(node), role, configFile);
 
+    public string GateCommandLine(string node, string muxControlSocket, string prefix) => RemoteEngine.GateCommandLine(shell.Inventory.HostOf(node), node, muxControlSocket, prefix);
+
     public async Task PrepareEngineAsync(DeployUnit unit, string socket, CancellationToken ct)
     {
         var folder = socket[..socket.LastIndexOf('/')];

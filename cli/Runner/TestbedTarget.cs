@@ -56,6 +56,8 @@ public sealed class TestbedTarget(INodeShell? shell, MininetNetwork? network, Ru
 
     public string EngineCommandLine(string node, string role, string configFile) => EngineBinary.CommandLine(role, configFile);
 
+    public string GateCommandLine(string node, string muxControlSocket, string prefix) => EngineBinary.GateCommandLine(node, muxControlSocket, prefix);
+
     public Task PrepareEngineAsync(DeployUnit unit, string socket, CancellationToken ct)
     {
         if (File.Exists(socket)) File.Delete(socket);

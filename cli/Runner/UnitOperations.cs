@@ -215,6 +215,8 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
             {
                 throw new RunnerException($"{unit.Label}: FRR refused {unit.Files[0]}: {TerminalText.Escape(FirstLines(load.StandardOutput + load.StandardError), 300)}; log {daemons[0].LogFile}");
             }
+            // A mux host's gate last: bgpd has the config whose import-check turns the gate's route into the announcement.
+            if (GateCommandLine(unit.Host, router) is { } gate) daemons.Add(await StartGateAsync(unit.Host, gate, ct));
         }
         catch
         {
@@ -228,7 +230,8 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
     public async Task<AppliedUnit> ReloadRouterAsync(DeployUnit unit, AppliedUnit running, CancellationToken ct)
     {
         var router = RouterOf(unit);
-        var commandLines = router.Daemons.Select(d => FrrCommands.Daemon(d, router.RuntimeDirectory));
+        var commandLines = router.Daemons.Select(d => FrrCommands.Daemon(d, router.RuntimeDirectory))
+            .Concat(GateCommandLine(unit.Host, router) is { } gate ? [gate] : []);
         if (!running.Daemons.Select(d => d.CommandLine).SequenceEqual(commandLines) || running.RuntimeDirectory != router.RuntimeDirectory)
         {
             await StopRouterAsync(running, ct);
@@ -278,6 +281,34 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
             throw new RunnerException($"{name} on {node} did not open {socket} within {RouterStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{Tail(log)}");
         }
         return new AppliedDaemon(name, pid, Fingerprint(pid), log, commandLine);
+    }
+
+    private string? GateCommandLine(string node, PlannedRouter router) =>
+        router is { GateSocket: { } socket, Announces: { } prefix } ? target.GateCommandLine(node, socket, prefix.ToString()) : null;
+
+    /// <summary>How long a gate may take to say it is ready (a .NET start on a loaded machine).</summary>
+    public static readonly TimeSpan GateStartTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>Starts a mux host's announcement gate (`lbengine gate`) and waits for its ready line.</summary>
+    private async Task<AppliedDaemon> StartGateAsync(string node, string commandLine, CancellationToken ct)
+    {
+        var log = target.LogFile(node, $"{node}-gate");
+        var pid = await shell.StartDaemonAsync(node, commandLine, log, ct);
+        var ready = await Wait.UntilAsync(async token =>
+        {
+            if (!await target.IsAliveAsync(node, pid, token))
+            {
+                throw new RunnerException($"the announcement gate on {node} exited at start (`{commandLine}`); log {log}:{Environment.NewLine}{await target.TailAsync(node, log, token)}");
+            }
+            // The log is appended to across restarts: this process's own ready line.
+            return (await target.TailAsync(node, log, token)).Contains($" gate {node} info: ready: pid {pid},", StringComparison.Ordinal);
+        }, GateStartTimeout, StartPollInterval, environment.Time, ct);
+        if (!ready)
+        {
+            await environment.Processes.TerminateAsync([pid], TimeSpan.FromSeconds(2), environment.Time);
+            throw new RunnerException($"the announcement gate on {node} did not say ready within {GateStartTimeout.TotalSeconds:0} s; log {log}:{Environment.NewLine}{await target.TailAsync(node, log, ct)}");
+        }
+        return new AppliedDaemon("gate", pid, await target.FingerprintAsync(node, pid, ct), log, commandLine);
     }
 
     private static PlannedRouter RouterOf(DeployUnit unit) =>

@@ -6,22 +6,17 @@ namespace Lbdeploy.Runner;
 
 /// <summary>
 /// What the watcher last saw and did, rewritten every round (<see cref="DeployPaths.WatchStatusFile"/>); verify and
-/// status read it. <see cref="Routes"/>: the VIP routes (linux) or entries (bmv2) as installed; <see cref="Announcing"/>: the frr
-/// target's mux hosts whose announcement is on (null on the linux target).
+/// status read it. <see cref="Routes"/>: the VIP routes (linux) or entries (bmv2) as installed.
 /// </summary>
 public sealed record WatchStatus(
     int Pid,
     DateTimeOffset UpdatedAt,
     ImmutableSortedDictionary<string, bool> Muxes,
     ImmutableSortedDictionary<string, ImmutableArray<string>> Routes,
-    long Failovers,
-    ImmutableSortedSet<string>? Announcing = null)
+    long Failovers)
 {
-    /// <summary>One line of what the watcher does: the routes it keeps (linux) or the muxes that announce (frr).</summary>
-    public string Actions =>
-        Announcing is { } announcing
-            ? $"announcing the VIP: {(announcing.Count > 0 ? string.Join(", ", announcing) : "none")}"
-            : string.Join("; ", Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
+    /// <summary>One line of what the watcher does: the routes (linux) or entries (bmv2) it keeps.</summary>
+    public string Actions => string.Join("; ", Routes.Select(r => $"{r.Key} -> {string.Join(", ", r.Value)}"));
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -24,7 +24,13 @@ public sealed record RouterRow(string Node, long Asn, int Established, int Sessi
         var shell = RunnerEnvironment.Default.ShellFor(network);
         return await Task.WhenAll(routers.Select(async u =>
         {
-            if (!u.IsProcessAlive(processes)) return new RouterRow(u.Host, 0, 0, 0, 0, "", $"FRR not running (log {u.Daemons.FirstOrDefault()?.LogFile})");
+            if (!u.IsProcessAlive(processes))
+            {
+                var dead = u.Daemons.FirstOrDefault(d => !processes.Runs(d.Pid, d.ProcessFingerprint));
+                return new RouterRow(u.Host, 0, 0, 0, 0, "", dead?.Name == "gate"
+                    ? $"announcement gate not running (log {dead.LogFile}); run lbdeploy apply"
+                    : $"FRR not running{(dead is null ? "" : ": " + dead.Name)} (log {(dead ?? u.Daemons.FirstOrDefault())?.LogFile}); run lbdeploy apply");
+            }
             var summary = await BgpNodeSummary.ReadAsync(shell, u.Host, u.RuntimeDirectory!, ct);
             var down = string.Join(", ", summary.Peers.Where(p => !p.IsEstablished).Select(p => $"{p.Address} {p.State}"));
             return new RouterRow(u.Host, summary.LocalAs, summary.Established, summary.Peers.Length, summary.Peers.Sum(p => p.PrefixesReceived), down, summary.Error);

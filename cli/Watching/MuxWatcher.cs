@@ -12,13 +12,12 @@ namespace Lbdeploy.Watching;
 /// Keeps the VIP's traffic on healthy muxes: every <see cref="WatchConfig.IntervalMilliseconds"/> it checks each mux
 /// (its process, as apply recorded it, is alive AND its control socket answers `health`). Linux target: it keeps the
 /// VIP route of every switch in front of the muxes pointing at the healthy ones only (`ip route replace` in the
-/// switch node), the role BGP withdrawal plays elsewhere. frr target: it turns each mux host's BGP announcement of
-/// the VIP on while its engine is healthy and off when not (templates/runner/announce.sh in the mux node), and BGP
-/// does the rest. A dead process counts at once; a silent socket after <see cref="FailuresToDown"/> rounds; a mux is
-/// back after <see cref="SuccessesToUp"/> good rounds. Routes and announcements are re-asserted whenever apply
-/// rewrites the state (a re-installed switch script restores the full set, a restarted FRR starts without the
-/// gate). bmv2 target: it puts on each switch of <see cref="WatchConfig.Bmv2"/> the VIP entry the plan gives for the
-/// healthy muxes, over thrift (<see cref="Bmv2VipWriter"/>); with no mux healthy it keeps the entries as they are.
+/// switch node), the role BGP withdrawal plays elsewhere (the frr target has BGP: each mux host's own gate,
+/// `lbengine gate`, withdraws it, and no watcher runs). A dead process counts at once; a silent socket after
+/// <see cref="FailuresToDown"/> rounds; a mux is back after <see cref="SuccessesToUp"/> good rounds. Routes are
+/// re-asserted whenever apply rewrites the state (a re-installed switch script restores the full set). bmv2 target: it
+/// puts on each switch of <see cref="WatchConfig.Bmv2"/> the VIP entry the plan gives for the healthy muxes, over
+/// thrift (<see cref="Bmv2VipWriter"/>); with no mux healthy it keeps the entries as they are.
 /// Exits when the deployment or the network it watches is gone.
 /// </summary>
 public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnvironment environment)
@@ -44,7 +43,6 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
 
     private readonly Dictionary<string, MuxHealth> health = config.Muxes.ToDictionary(m => m.Host, _ => new MuxHealth(), StringComparer.Ordinal);
     private readonly Dictionary<string, ImmutableArray<WatchedNextHop>> installed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, bool> announced = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Bmv2VipVariant> entries = new(StringComparer.Ordinal);
     private readonly Bmv2VipWriter? bmv2Writer = config.Bmv2 is { } bmv2 ? new Bmv2VipWriter(new Bmv2Cli(environment.Bmv2CliProgram), bmv2.Prefix) : null;
     private bool allDownLogged;
@@ -95,19 +93,17 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         stateSavedAt = state.UpdatedAt;
         var shell = environment.ShellFor(MininetNetwork.FromNodes(state.Network));
         await UpdateRoutesAsync(shell, reassert, ct);
-        await UpdateAnnouncementsAsync(shell, reassert, ct);
         await UpdateBmv2EntriesAsync(reassert, ct);
         WriteStatus();
         return true;
     }
 
     /// <summary>
-    /// The nodes whose end means the network stopped: the switches it routes in (linux), the hosts it gates (frr), the
-    /// mux hosts (bmv2: its switches are simple_switch processes, not nodes lbdeploy records).
+    /// The nodes whose end means the network stopped: the switches it routes in (linux), the mux hosts (bmv2: its
+    /// switches are simple_switch processes, not nodes lbdeploy records).
     /// </summary>
     private IEnumerable<string> WatchedNodes() =>
         config.Switches.Select(s => s.Name)
-            .Concat(config.Announcements.Select(a => a.Host))
             .Concat(config.Bmv2 is null ? [] : config.Muxes.Select(m => m.Host));
 
     /// <summary>A mux the last round found up whose process is gone since.</summary>
@@ -206,36 +202,6 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
         }
     }
 
-    private async Task UpdateAnnouncementsAsync(INodeShell shell, bool reassert, CancellationToken ct)
-    {
-        if (config.Announcements.IsEmpty) return;
-        var script = ShippedFiles.Install("runner/announce.sh", environment.Paths.Scripts);
-        await Task.WhenAll(config.Announcements.Select(async announcement =>
-        {
-            var on = health[announcement.Host].Up;
-            bool before;
-            lock (announced)
-            {
-                if (announced.TryGetValue(announcement.Host, out before) && before == on && !reassert) return;
-            }
-            var result = await shell.RunAsync(announcement.Host, $"sh {ShellQuoting.Quote(script)} {(on ? "on" : "off")} {ShellQuoting.Quote(announcement.Prefix)}", TimeSpan.FromSeconds(5), ct);
-            lock (announced)
-            {
-                if (!result.Succeeded)
-                {
-                    Log($"{announcement.Host}: `{result.Command}` failed: {result.StandardError.Trim()}");
-                    announced.Remove(announcement.Host); // try again next round
-                    return;
-                }
-                var changed = !announced.TryGetValue(announcement.Host, out var was) || was != on;
-                announced[announcement.Host] = on;
-                if (!changed) return;
-                if (!on) failovers++;
-                Log($"{announcement.Host}: {announcement.Prefix} {(on ? "announced" : "withdrawn (engine failed)")}");
-            }
-        }));
-    }
-
     /// <summary>bmv2: each watched switch's VIP entry becomes the one planned for the healthy muxes.</summary>
     private async Task UpdateBmv2EntriesAsync(bool reassert, CancellationToken ct)
     {
@@ -312,8 +278,7 @@ public sealed class MuxWatcher(WatchConfig config, TextWriter log, RunnerEnviron
             installed.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Select(h => h.Neighbor).ToImmutableArray()))
                 .Concat(entries.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.Neighbors)))
                 .ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
-            failovers,
-            config.Announcements.IsEmpty ? null : announced.Where(kv => kv.Value).Select(kv => kv.Key).ToImmutableSortedSet(StringComparer.Ordinal));
+            failovers);
         try
         {
             status.Save(environment.Paths);

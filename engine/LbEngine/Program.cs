@@ -17,6 +17,7 @@ public static class Program
             RoleCommand(EngineRole.Mux, "Capture VIP traffic, pick a DIP by Maglev hash, send it IP-in-IP to the DIP"),
             RoleCommand(EngineRole.Agent, "Receive IP-in-IP from the muxes, deliver the inner packet to the local server (DSR)"),
             ControlCommand(),
+            GateCommand(),
         };
         return root.Parse(args).Invoke();
     }
@@ -28,6 +29,21 @@ public static class Program
         var pidFile = new Option<string?>("--pid-file") { Description = "Write the process id to this file (removed on exit)" };
         var command = new Command(role == EngineRole.Mux ? "mux" : "agent", description) { config, verbose, pidFile };
         command.SetAction(result => EngineRunner.Run(role, result.GetValue(config)!, result.GetValue(verbose), result.GetValue(pidFile)));
+        return command;
+    }
+
+    /// <summary>
+    /// `lbengine gate --socket PATH --prefix VIP/32`: on a mux host of the frr target, keeps the host's BGP announcement
+    /// of the VIP (a blackhole route FRR's import-check turns into the announcement) on while the mux answers healthy.
+    /// </summary>
+    private static Command GateCommand()
+    {
+        var socket = new Option<string>("--socket", "-s") { Description = "The mux's control socket (control_socket of its config)", Required = true };
+        var prefix = new Option<string>("--prefix", "-p") { Description = "The prefix the host announces (the VIP/32)", Required = true };
+        var host = new Option<string?>("--host") { Description = "This host's name, for the log (default: the machine's name)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show stack traces on errors" };
+        var command = new Command("gate", "Announce the VIP (BGP, frr target) exactly while the mux on this host answers healthy") { socket, prefix, host, verbose };
+        command.SetAction(result => GateRunner.Run(result.GetValue(socket)!, result.GetValue(prefix)!, result.GetValue(host), result.GetValue(verbose)));
         return command;
     }
 

@@ -44,18 +44,18 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
             while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeoutSource.Token)) > 0)
             {
                 if (reply.Length + read > maxReplyBytes)
-                    throw new ControlException($"the engine on {SocketPath} sent more than {maxReplyBytes} bytes for '{command}', more than any reply; check its log");
+                    throw new ControlException($"the engine on {SocketPath} sent more than {maxReplyBytes} bytes for '{command}', more than any reply; check its log", ControlFailure.BadReply);
                 reply.Write(buffer, 0, read);
             }
             return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
         }
         catch (SocketException e)
         {
-            throw new ControlException($"no engine answers on {SocketPath} ({e.Message}); is lbengine running on that host? check its log");
+            throw new ControlException($"no engine answers on {SocketPath} ({e.Message}); is lbengine running on that host? check its log", ControlFailure.NoEngine);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ControlException($"the engine on {SocketPath} did not answer '{command}' within {_timeout.TotalSeconds:0} s; check its log");
+            throw new ControlException($"the engine on {SocketPath} did not answer '{command}' within {_timeout.TotalSeconds:0.#} s; check its log", ControlFailure.TimedOut);
         }
     }
 
@@ -70,7 +70,7 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
         }
         catch (JsonException)
         {
-            throw new ControlException($"the engine on {SocketPath} sent a reply that is not JSON: {Truncate(text)}");
+            throw new ControlException($"the engine on {SocketPath} sent a reply that is not JSON: {Truncate(text)}", ControlFailure.BadReply);
         }
         if (document.RootElement.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True) return document;
         var error = document.RootElement.TryGetProperty("error", out var message) ? message.GetString() : "no error message";
@@ -131,4 +131,23 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
     private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }
 
-public sealed class ControlException(string message) : Exception(message);
+/// <summary>Why a control command got no good reply; <see cref="Failure"/> tells an engine that is not there from one that is slow or says no.</summary>
+public sealed class ControlException(string message, ControlFailure failure = ControlFailure.Refused) : Exception(message)
+{
+    public ControlFailure Failure { get; } = failure;
+}
+
+public enum ControlFailure
+{
+    /// <summary>The engine answered, with ok: false (it refused the command or reports itself unhealthy).</summary>
+    Refused,
+
+    /// <summary>Nothing listens on the socket (no file, connection refused or reset): no engine runs there.</summary>
+    NoEngine,
+
+    /// <summary>The engine took longer than the timeout to answer.</summary>
+    TimedOut,
+
+    /// <summary>The reply was not one an engine sends (not JSON, too long, unreadable).</summary>
+    BadReply,
+}

@@ -75,17 +75,9 @@ public static class EngineRunner
             errors.WriteLine($"lbengine {roleName}: {e.Message}");
             return ExitConfig;
         }
-        catch (StartupException e)
-        {
-            errors.WriteLine($"lbengine {roleName}: {e.Message}");
-            if (verbose) errors.WriteLine(e);
-            return e.ExitCode;
-        }
         catch (Exception e)
         {
-            errors.WriteLine($"lbengine {roleName}: unexpected error: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}");
-            if (verbose) errors.WriteLine(e);
-            return ExitFailure;
+            return Failed(roleName, e, verbose, errors);
         }
         finally
         {
@@ -94,6 +86,20 @@ public static class EngineRunner
             engine?.Dispose();
             if (pidWritten) TryDelete(pidFile!);
         }
+    }
+
+    /// <summary>
+    /// How every lbengine command ends on an error: one line on stderr (a start-up problem as it is, anything else as
+    /// unexpected), the stack trace only with --verbose, and the exit code.
+    /// </summary>
+    internal static int Failed(string command, Exception e, bool verbose, TextWriter errors)
+    {
+        var (message, exitCode) = e is StartupException startup
+            ? (startup.Message, startup.ExitCode)
+            : ($"unexpected error: {e.Message}{(verbose ? "" : " (run with --verbose for details)")}", ExitFailure);
+        errors.WriteLine($"lbengine {command}: {message}");
+        if (verbose) errors.WriteLine(e);
+        return exitCode;
     }
 
     private static void TryDelete(string path)

@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace Lbdeploy.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 12, the frr target end to end: every switch runs FRR, each mux's FRR announces the VIP while the watcher
-/// has its engine healthy, BFD takes a dead link out. Under load, a failed mux leaves the switches' VIP routes
+/// Issue 12, the frr target end to end: every switch runs FRR, each mux's FRR announces the VIP while the gate on
+/// its own host (`lbengine gate`) finds its engine healthy, BFD takes a dead link out; no watcher runs. Under load, a failed mux leaves the switches' VIP routes
 /// within the detection bound and the long-lived connections it carried survive on the other muxes (same Maglev
 /// table and seed, so the same DIP).
 /// </summary>
@@ -25,14 +25,18 @@ public sealed class BgpFabricTests(ITestOutputHelper log)
         Assert.Matches(@"PASS\s+announce h1\s+h1 announces 20.0.0.1/32 to t1", service.Up.Output);
         Assert.Matches(@"PASS\s+switch FIBs\s+20 switches hold exactly the plan's routes", service.Up.Output);
         await AssertRouteAsync(service, "t1", ["via 10.13.1.2", "via 10.13.2.2"]);
+        Assert.DoesNotContain("watcher", service.Up.Output);
+        Assert.Null(DeployStateFile.Default.Load()!.Watcher);
 
         var load = service.StartLoadAsync(seconds: 30, shortWorkers: 1, longWorkers: 1, longRate: 96 * 1024, rate: 4);
         await Task.Delay(TimeSpan.FromSeconds(3));
 
-        // 1. The engine dies: the watcher withdraws h1's announcement, BGP takes it out of t1's route.
+        // 1. The engine dies: h1's gate withdraws its announcement, BGP takes it out of t1's route.
         var killed = DateTimeOffset.UtcNow;
         Assert.True(Processes.Signal(DeployedService.Unit(UnitKind.Mux, "h1").Pid!.Value, Processes.SigKill));
         var engineWithdrawn = await WaitForOnlyAsync(service, "t1", "10.13.2.2", "10.13.1.2", killed, "the killed engine's");
+        var gateLog = DeployStateFile.Default.Load()!.Units.Single(u => u.Kind == UnitKind.Router && u.Host == "h1").Daemons.Single(d => d.Name == "gate").LogFile;
+        Assert.Contains("lbengine gate h1 warn: 20.0.0.1/32 withdrawn: no engine answers on", File.ReadAllText(gateLog));
         var reapplied = DateTimeOffset.UtcNow;
         var apply = await service.RunAsync("apply", "-f", service.Spec, "--auto-approve");
         Assert.True(apply.ExitCode == 0, apply.All);

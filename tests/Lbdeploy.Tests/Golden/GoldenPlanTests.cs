@@ -90,12 +90,14 @@ public sealed class GoldenPlanTests
         Assert.Equal(20, frr.Files.Keys.Count(k => k.StartsWith("switches/frr/", StringComparison.Ordinal) && k.EndsWith(".sh", StringComparison.Ordinal)));
         Assert.Equal(["hosts/h1/frr.conf", "hosts/h2/frr.conf"], frr.Files.Keys.Where(k => k.EndsWith("/frr.conf", StringComparison.Ordinal)));
         Assert.DoesNotContain(frr.Files.Keys, k => k.StartsWith("switches/linux/", StringComparison.Ordinal));
-        Assert.Contains("watcher/watch.json", frr.Files.Keys); // the watcher gates the muxes' announcements
+        Assert.DoesNotContain("watcher/watch.json", frr.Files.Keys); // no watcher: each mux host's gate withdraws its own announcement
         Assert.Equal(22, frr.Routers.Length);
         Assert.Equal("zebra bgpd bfdd", string.Join(" ", frr.Routers.Single(r => r.Node == "t1").Daemons));
         Assert.Equal("zebra bgpd", string.Join(" ", frr.Routers.Single(r => r.Node == "c1").Daemons));
         Assert.Equal("20.0.0.1/32", frr.Routers.Single(r => r.Node == "h1").Announces?.ToString());
         Assert.Null(frr.Routers.Single(r => r.Node == "t1").Announces);
+        Assert.Equal(frr.Muxes.Single(m => m.Host == "h1").Engine.ControlSocket, frr.Routers.Single(r => r.Node == "h1").GateSocket);
+        Assert.Null(frr.Routers.Single(r => r.Node == "t1").GateSocket);
         Assert.All(frr.Switches, s => Assert.True(frr.Files.ContainsKey(s.FrrConfigFile) && frr.Files.ContainsKey(s.FrrKernelScriptFile)));
         Assert.All(frr.Muxes, m => Assert.True(frr.Files.ContainsKey(m.FrrConfigFile)));
         Assert.NotNull(frr.Bgp);

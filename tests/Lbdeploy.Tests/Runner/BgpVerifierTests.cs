@@ -55,7 +55,7 @@ public sealed class BgpVerifierTests : IDisposable
 
         Assert.Equal([true, true, false], checks.Select(c => c.Passed));
         Assert.Equal(
-            "h2 does not announce 20.0.0.1/32 to t1 (10.13.2.1); the watcher announces a mux only while its engine is healthy (see the watcher row)",
+            "h2 does not announce 20.0.0.1/32 to t1 (10.13.2.1); its gate announces a mux only while its engine answers healthy (log h2-gate.log in the state folder's logs)",
             checks[2].Detail);
     }
 

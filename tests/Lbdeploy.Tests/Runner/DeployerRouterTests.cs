@@ -41,8 +41,9 @@ public sealed partial class DeployerRouterTests : IDisposable
         {
             var unit = rig.Unit(UnitKind.Router, planned.Node);
             Assert.Null(unit.Pid);
-            Assert.Equal(planned.Daemons, unit.Daemons.Select(d => d.Name));
-            Assert.All(unit.Daemons, d =>
+            // FRR's daemons, then on a mux host its announcement gate.
+            Assert.Equal(planned.Announces is null ? planned.Daemons : planned.Daemons.Append("gate"), unit.Daemons.Select(d => d.Name));
+            Assert.All(unit.Daemons.Where(d => d.Name != "gate"), d =>
             {
                 Assert.Equal(FrrCommands.Daemon(d.Name, planned.RuntimeDirectory), d.CommandLine);
                 Assert.Equal(Path.Combine(rig.Paths.LogDirectory, $"{planned.Node}-{d.Name}.log"), d.LogFile);
@@ -53,18 +54,29 @@ public sealed partial class DeployerRouterTests : IDisposable
             Assert.Equal(planned.Announces?.ToString(), unit.Announces);
             Assert.True(File.Exists(FrrCommands.VtyshConfig(planned.RuntimeDirectory)), planned.Node);
             // zebra before the daemons that connect to it; the config once every daemon answers.
-            var starts = unit.Daemons.Select(d => rig.Log.First($"daemon {planned.Node}: {d.CommandLine}")).ToList();
+            var starts = unit.Daemons.Where(d => d.Name != "gate").Select(d => rig.Log.First($"daemon {planned.Node}: {d.CommandLine}")).ToList();
             Assert.Equal(starts.Order(), starts);
-            Assert.True(rig.Log.First($"run {planned.Node}: {FrrCommands.Load(planned.RuntimeDirectory, unit.ConfigFile!)}") > starts[^1], planned.Node);
+            var load = rig.Log.First($"run {planned.Node}: {FrrCommands.Load(planned.RuntimeDirectory, unit.ConfigFile!)}");
+            Assert.True(load > starts[^1], planned.Node);
+            if (planned.Announces is null) continue;
+            // The gate asks the host's mux engine, and starts once bgpd has the config whose import-check it drives.
+            var gate = unit.Daemons.Single(d => d.Name == "gate");
+            Assert.Equal(EngineBinary.GateCommandLine(planned.Node, rig.Socket(planned.Node, "mux"), "20.0.0.1/32"), gate.CommandLine);
+            Assert.EndsWith($"gate --socket {rig.Socket(planned.Node, "mux")} --prefix 20.0.0.1/32 --host {planned.Node}", gate.CommandLine);
+            Assert.Equal(Path.Combine(rig.Paths.LogDirectory, $"{planned.Node}-gate.log"), gate.LogFile);
+            Assert.True(rig.Processes.IsAlive(gate.Pid));
+            Assert.True(rig.Log.First($"daemon {planned.Node}: {gate.CommandLine}") > load, planned.Node);
         }
-        Assert.Equal(["zebra", "bgpd", "bfdd"], rig.Unit(UnitKind.Router, "h1").Daemons.Select(d => d.Name));
+        Assert.Equal(["zebra", "bgpd", "bfdd", "gate"], rig.Unit(UnitKind.Router, "h1").Daemons.Select(d => d.Name));
         Assert.Equal(["zebra", "bgpd", "bfdd"], rig.Unit(UnitKind.Router, "t1").Daemons.Select(d => d.Name)); // its mux sessions have BFD
         Assert.Equal(["zebra", "bgpd"], rig.Unit(UnitKind.Router, "c1").Daemons.Select(d => d.Name));
         Assert.Equal(["20.0.0.1/32", "20.0.0.1/32"], Routers().Where(u => u.Announces is not null).Select(u => u.Announces));
         Assert.Equal(["h1", "h2"], Routers().Where(u => u.Announces is not null).Select(u => u.Host));
-        // Routers come after the muxes; apply waits for BGP after starting the watcher.
+        // Routers come after the muxes; no watcher: the gates withdraw failed muxes on their own hosts.
         Assert.True(rig.Log.First("daemon t1: /usr/lib/frr/zebra") > rig.Log.Last(" mux --config "));
-        Assert.True(rig.Log.First(BgpNodeSummary.Command) > rig.Log.First(" watch --config "));
+        Assert.Equal(0, rig.Log.Count(" watch --config "));
+        Assert.Null(rig.Store.Load()!.Watcher);
+        Assert.False(rig.Plan.Files.ContainsKey(Lbdeploy.Rendering.PlanFiles.Watcher));
         Assert.Contains("bgp: converged in 0.0 s: 68/68 planned session ends established on 22 routers; 20 switches hold exactly the plan's routes", rig.Output.ToString());
         Assert.True(rig.Deployer().Diff(rig.Plan, rig.Network).IsEmpty);
     }
@@ -152,6 +164,41 @@ public sealed partial class DeployerRouterTests : IDisposable
 
         Assert.False(rig.Processes.IsAlive(old.Daemons.Single(d => d.Name == "zebra").Pid)); // the survivor was stopped too
         Assert.True(rig.Unit(UnitKind.Router, "a1").IsProcessAlive(rig.Processes));
+    }
+
+    [Fact]
+    public async Task A_mux_host_whose_gate_died_is_started_again_whole_and_its_announcement_taken_down_first()
+    {
+        await rig.ApplyAsync();
+        var old = rig.Unit(UnitKind.Router, "h2");
+        rig.Processes.Kill(old.Daemons.Single(d => d.Name == "gate").Pid);
+        rig.Log.Clear();
+
+        var change = Assert.Single(rig.Deployer().Diff(rig.Plan, rig.Network).Changes);
+        Assert.Equal(ChangeKind.Restart, change.Kind);
+        Assert.Equal("router h2", change.Label);
+        await rig.ApplyAsync();
+
+        Assert.All(old.Daemons, d => Assert.False(rig.Processes.IsAlive(d.Pid), d.Name));
+        var now = rig.Unit(UnitKind.Router, "h2");
+        Assert.Equal(["zebra", "bgpd", "bfdd", "gate"], now.Daemons.Select(d => d.Name));
+        Assert.True(now.IsProcessAlive(rig.Processes));
+        Assert.True(rig.Log.First($"{AnnounceScript} off 20.0.0.1/32") < rig.Log.First("daemon h2: /usr/lib/frr/zebra"));
+    }
+
+    [Fact]
+    public async Task A_gate_that_exits_at_start_fails_apply_with_its_log_and_stops_that_hosts_FRR()
+    {
+        rig.Shell.DieAtStart((host, command) => host == "h1" && command.Contains(" gate --socket ", StringComparison.Ordinal));
+
+        var error = await Assert.ThrowsAsync<RunnerException>(() => rig.ApplyAsync());
+
+        Assert.StartsWith("the announcement gate on h1 exited at start (`", error.Message);
+        Assert.Contains(Path.Combine(rig.Paths.LogDirectory, "h1-gate.log"), error.Message);
+        var h1 = rig.Log.Entries.Where(e => e.StartsWith("daemon h1: ", StringComparison.Ordinal) && !e.Contains(" mux --config ", StringComparison.Ordinal)).Select(e => int.Parse(e.Split("-> ")[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(4, h1.Count);
+        Assert.All(h1, pid => Assert.False(rig.Processes.IsAlive(pid)));
+        Assert.DoesNotContain(rig.Store.Load()!.Units, u => u.Key == "router:h1");
     }
 
     [Fact]

@@ -192,7 +192,15 @@ public sealed class InventoryReaderTests : IDisposable
     {
         var spec = directory.Write("topology: fattree.json\ninventory: hosts.yml\nvip: { address: 20.0.0.1 }\nmuxes: [h1, h2]\ndips: [h13, h14]\nswitches: { target: bmv2 }\n");
         var error = Assert.Throws<SpecException>(() => SpecLoader.Load(spec, "lb.yaml"));
-        Assert.Equal("lb.yaml:2:1: error: inventory: the bmv2 target runs simple_switch on this machine and has no real switches to reach over SSH; remove inventory, or set switches.target: linux or frr", Assert.Single(error.Diagnostics).ToString());
+        Assert.Equal("lb.yaml:2:1: error: inventory: the bmv2 target runs simple_switch on this machine and has no real switches to reach over SSH; remove inventory, or set switches.target: linux", Assert.Single(error.Diagnostics).ToString());
+    }
+
+    [Fact]
+    public void The_frr_target_takes_no_inventory_yet()
+    {
+        var spec = directory.Write("topology: fattree.json\ninventory: hosts.yml\nvip: { address: 20.0.0.1 }\nmuxes: [h1, h2]\ndips: [h13, h14]\nswitches: { target: frr }\n");
+        var error = Assert.Throws<SpecException>(() => SpecLoader.Load(spec, "lb.yaml"));
+        Assert.Equal("lb.yaml:2:1: error: inventory: the frr target runs FRR on the testbed only (not over SSH yet); remove inventory, or set switches.target: linux", Assert.Single(error.Diagnostics).ToString());
     }
 
     [Fact]

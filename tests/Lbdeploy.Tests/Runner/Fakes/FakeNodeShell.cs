@@ -80,6 +80,9 @@ internal sealed class FakeNodeShell(MininetNetwork network, FakeProcessTable pro
         lock (gate) dies = diesAtStart.Any(m => m(host, command));
         if (dies) processes.Kill(pid);
         else DaemonStarted?.Invoke(host, command);
+        // A started `lbengine gate` says it is ready in its log, as the real one does.
+        if (!dies && command.Contains(" gate --socket ", StringComparison.Ordinal))
+            File.AppendAllText(logFile, $"2026-01-01T00:00:00.000Z lbengine gate {host} info: ready: pid {pid}, announcing (fake)\n");
         return Task.FromResult(pid);
     }
 

@@ -71,7 +71,7 @@ internal sealed class FakeRunner : IDisposable
         {
             Muxes = [.. plan.Muxes.Select(m => m with { Engine = m.Engine with { ControlSocket = Socket(m.Host, "mux") } })],
             Dips = [.. plan.Dips.Select(d => d with { Engine = d.Engine with { ControlSocket = Socket(d.Host, "agent") } })],
-            Routers = [.. plan.Routers.Select(r => r with { RuntimeDirectory = RuntimeDirectory(r.Node) })],
+            Routers = [.. plan.Routers.Select(r => r with { RuntimeDirectory = RuntimeDirectory(r.Node), GateSocket = r.GateSocket is null ? null : Socket(r.Node, "mux") })],
         };
     }
 

@@ -1,0 +1,28 @@
+using Lb.Core.Control;
+
+namespace Lb.Engine.Gate;
+
+/// <summary>The mux's own word on its health: <c>health</c> on its control socket, one connection per look.</summary>
+public sealed class ControlSocketProbe(string socketPath, TimeSpan timeout) : IMuxProbe
+{
+    private readonly ControlClient _client = new(socketPath, timeout, maxReplyBytes: 1 << 20);
+
+    public async Task<MuxProbeResult> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.HealthAsync(cancellationToken);
+            return MuxProbeResult.Healthy;
+        }
+        catch (ControlException e)
+        {
+            var answer = e.Failure switch
+            {
+                ControlFailure.NoEngine => MuxAnswer.Gone,
+                ControlFailure.TimedOut => MuxAnswer.Silent,
+                _ => MuxAnswer.Unhealthy,
+            };
+            return new MuxProbeResult(answer, e.Message);
+        }
+    }
+}
