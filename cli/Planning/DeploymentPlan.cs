@@ -56,6 +56,11 @@ public sealed record PlannedRouter(string Node, string ConfigFile, string Runtim
     /// asks for health to keep <see cref="Announces"/> on exactly while the engine answers healthy; null for a switch.
     /// </summary>
     public string? GateSocket { get; init; }
+
+    /// <summary>The gate's arguments after `lbengine` (each value quoted); null for a switch. One place for the runner's command lines and the unit's identity.</summary>
+    public string? GateArguments => GateSocket is { } socket && Announces is { } prefix
+        ? $"gate --socket {ShellQuoting.Quote(socket)} --prefix {ShellQuoting.Quote(prefix.ToString())} --host {ShellQuoting.Quote(Node)}"
+        : null;
 }
 
 /// <summary>

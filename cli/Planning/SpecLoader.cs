@@ -104,7 +104,7 @@ public static class SpecLoader
 
     /// <summary>
     /// The nodes that need a machine: every host of the fabric (verify's pingall reaches hosts outside the spec's
-    /// roles too) and every switch (the linux and frr targets configure them as Linux routers).
+    /// roles too) and every switch (the linux target configures them as Linux routers).
     /// </summary>
     public static IReadOnlyList<InventoryNode> InventoryNodes(LbSpec spec, Fabric fabric) =>
         [.. fabric.Hosts.Select(h => new InventoryNode(h.Name, h.Interface)),

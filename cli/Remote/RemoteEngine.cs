@@ -25,10 +25,6 @@ public sealed class RemoteEngine(SshShell shell)
     public static string CommandLine(InventoryHost host, string role, string remoteConfigFile) =>
         $"{ShellQuoting.Quote(RemoteLayout.Of(host).Engine)} {role} --config {ShellQuoting.Quote(remoteConfigFile)}";
 
-    /// <summary>The command line that starts a mux host's announcement gate (frr target) with the shipped lbengine.</summary>
-    public static string GateCommandLine(InventoryHost host, string node, string muxControlSocket, string prefix) =>
-        $"{ShellQuoting.Quote(RemoteLayout.Of(host).Engine)} gate --socket {ShellQuoting.Quote(muxControlSocket)} --prefix {ShellQuoting.Quote(prefix)} --host {ShellQuoting.Quote(node)}";
-
     /// <summary>A control client for the engine listening on <paramref name="socket"/> (a path on the node's machine).</summary>
     public ControlClient ControlOf(string node, string socket, TimeSpan? timeout = null)
     {

@@ -33,7 +33,7 @@ public static class PlanFiles
 
     public static string AgentConfig(string dip) => $"engines/{dip}-agent.json";
 
-    /// <summary>The mux watcher's config: which muxes to watch and which VIP routes (linux), announcements (frr) or entries (bmv2) follow them.</summary>
+    /// <summary>The mux watcher's config: which muxes to watch and which VIP routes (linux) or entries (bmv2) follow them.</summary>
     public const string Watcher = "watcher/watch.json";
 
     /// <summary>

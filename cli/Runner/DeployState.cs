@@ -92,7 +92,7 @@ public sealed record AppliedUnit
             : Daemons.Where(d => processes.Runs(d.Pid, d.ProcessFingerprint)).Select(d => d.Pid);
 }
 
-/// <summary>One daemon of a router unit (zebra, bgpd, bfdd), as apply started it (<see cref="CommandLine"/>: how).</summary>
+/// <summary>One daemon of a router unit (zebra, bgpd, bfdd; a mux host's gate), as apply started it (<see cref="CommandLine"/>: how).</summary>
 public sealed record AppliedDaemon(string Name, int Pid, string ProcessFingerprint, string LogFile, string CommandLine);
 
 /// <summary>The mux watcher daemon (`lbdeploy watch`) apply started: see <see cref="WatcherProcess"/>.</summary>

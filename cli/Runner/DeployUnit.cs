@@ -114,7 +114,7 @@ public sealed record DeployUnit(UnitKind Kind, string Host, string Hash, Immutab
         foreach (var router in plan.Routers)
         {
             // The daemons' command lines count: a new lbdeploy that starts them differently restarts them.
-            var identity = string.Join('\n', router.Daemons.Select(d => FrrCommands.Daemon(d, router.RuntimeDirectory)).Append(router.Announces?.ToString() ?? "").Append(router.GateSocket ?? ""));
+            var identity = string.Join('\n', router.Daemons.Select(d => FrrCommands.Daemon(d, router.RuntimeDirectory)).Append(router.Announces?.ToString() ?? "").Append(router.GateArguments ?? ""));
             units.Add(new DeployUnit(UnitKind.Router, router.Node, ComputeHash(plan, [router.ConfigFile], identity), [router.ConfigFile], null, null) { Router = router });
         }
         return units.ToImmutable();

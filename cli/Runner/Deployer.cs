@@ -103,6 +103,13 @@ public sealed class Deployer(TextWriter output, RunnerEnvironment environment, D
             foreach (var unit in previous.Units) await UnitOperations.StopAsync(unit, where, ct);
             Store.Delete();
         }
+        if (state.Watcher is { } unwanted && !WatcherProcess.IsWanted(plan))
+        {
+            // A watcher this plan has none of (the frr target: each mux host gates itself) stops before any unit
+            // changes, so it cannot act on them meanwhile.
+            await watcherProcess.StopAsync(unwanted);
+            state = state with { Watcher = null };
+        }
         Directory.CreateDirectory(Store.Paths.LogDirectory);
         Directory.CreateDirectory(Store.Paths.PidDirectory);
         var ops = new UnitOperations(target, environment);

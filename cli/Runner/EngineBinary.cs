@@ -17,9 +17,8 @@ public static class EngineBinary
     public static string CommandLine(string role, string configFile) =>
         $"{HostShell.Quote(DotnetHost)} {HostShell.Quote(Dll)} {role} --config {HostShell.Quote(configFile)}";
 
-    /// <summary>The command line that starts a mux host's announcement gate (frr target): `lbengine gate`.</summary>
-    public static string GateCommandLine(string node, string muxControlSocket, string prefix) =>
-        $"{HostShell.Quote(DotnetHost)} {HostShell.Quote(Dll)} gate --socket {HostShell.Quote(muxControlSocket)} --prefix {HostShell.Quote(prefix)} --host {HostShell.Quote(node)}";
+    /// <summary>The command line that runs lbengine with <paramref name="arguments"/> (already quoted), e.g. a mux host's gate.</summary>
+    public static string CommandLine(string arguments) => $"{HostShell.Quote(DotnetHost)} {HostShell.Quote(Dll)} {arguments}";
 
     /// <summary>
     /// The self-contained single-file lbengine for linux-x64 that lbdeploy ships to machines reached over SSH (they

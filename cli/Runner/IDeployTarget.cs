@@ -53,8 +53,8 @@ public interface IDeployTarget
     /// <summary>The command line that starts an engine of <paramref name="role"/> on <paramref name="node"/>.</summary>
     string EngineCommandLine(string node, string role, string configFile);
 
-    /// <summary>The command line that starts the announcement gate of a mux host (frr target) on <paramref name="node"/>.</summary>
-    string GateCommandLine(string node, string muxControlSocket, string prefix);
+    /// <summary>The command line that runs lbengine with <paramref name="arguments"/> (already quoted) on <paramref name="node"/>: a mux host's gate (frr target).</summary>
+    string LbengineCommandLine(string node, string arguments);
 
     /// <summary>Before an engine starts: its control socket's folder exists (root only) and no stale socket is left.</summary>
     Task PrepareEngineAsync(DeployUnit unit, string socket, CancellationToken ct);

@@ -95,7 +95,9 @@ public sealed class MachinesTarget(SshShell shell) : IDeployTarget
 
     public string EngineCommandLine(string node, string role, string configFile) => RemoteEngine.CommandLine(shell.Inventory.HostOf(node), role, configFile);
 
-    public string GateCommandLine(string node, string muxControlSocket, string prefix) => RemoteEngine.GateCommandLine(shell.Inventory.HostOf(node), node, muxControlSocket, prefix);
+    /// <summary>Only the frr target's gates use it, and the frr target does not run on machines (plan refuses it).</summary>
+    public string LbengineCommandLine(string node, string arguments) =>
+        throw new RunnerException($"{node}: the frr target runs on the testbed only; set switches.target: linux for machines reached over SSH");
 
     public async Task PrepareEngineAsync(DeployUnit unit, string socket, CancellationToken ct)
     {

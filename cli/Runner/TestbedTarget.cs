@@ -56,7 +56,7 @@ public sealed class TestbedTarget(INodeShell? shell, MininetNetwork? network, Ru
 
     public string EngineCommandLine(string node, string role, string configFile) => EngineBinary.CommandLine(role, configFile);
 
-    public string GateCommandLine(string node, string muxControlSocket, string prefix) => EngineBinary.GateCommandLine(node, muxControlSocket, prefix);
+    public string LbengineCommandLine(string node, string arguments) => EngineBinary.CommandLine(arguments);
 
     public Task PrepareEngineAsync(DeployUnit unit, string socket, CancellationToken ct)
     {

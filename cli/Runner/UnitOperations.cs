@@ -221,6 +221,13 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
         catch
         {
             await environment.Processes.TerminateAsync([.. daemons.Select(d => d.Pid)], StopGrace, environment.Time);
+            // A gate that started may have announced before the failure: nothing recorded would take that back later.
+            // Best effort: the start's own error is the one to report.
+            if (router.Announces is { } prefix)
+            {
+                var announce = await target.ScriptAsync(unit.Host, "runner/announce.sh", ct);
+                await shell.RunAsync(unit.Host, WithdrawCommand(announce, prefix.ToString()), cancellationToken: ct);
+            }
             throw;
         }
         return Record(unit) with { Daemons = daemons, RuntimeDirectory = folder, Announces = router.Announces?.ToString(), ConfigFile = PathOf(unit.Host, unit.Files[0]) };
@@ -252,11 +259,7 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
     public async Task StopRouterAsync(AppliedUnit unit, CancellationToken ct)
     {
         await StopAsync(unit, ct);
-        if (unit.Announces is { } prefix)
-        {
-            var announce = await target.ScriptAsync(unit.Host, "runner/announce.sh", ct);
-            await shell.RunCheckedAsync(unit.Host, $"sh {ShellQuoting.Quote(announce)} off {ShellQuoting.Quote(prefix)}", cancellationToken: ct);
-        }
+        if (unit.Announces is { } prefix) await WithdrawAsync(unit.Host, prefix, ct);
         if (unit.RuntimeDirectory is { } folder && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
@@ -283,8 +286,17 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
         return new AppliedDaemon(name, pid, Fingerprint(pid), log, commandLine);
     }
 
+    /// <summary>Deletes the blackhole route that makes a mux host announce <paramref name="prefix"/> (announce.sh off).</summary>
+    private async Task WithdrawAsync(string node, string prefix, CancellationToken ct)
+    {
+        var announce = await target.ScriptAsync(node, "runner/announce.sh", ct);
+        await shell.RunCheckedAsync(node, WithdrawCommand(announce, prefix), cancellationToken: ct);
+    }
+
+    private static string WithdrawCommand(string script, string prefix) => $"sh {ShellQuoting.Quote(script)} off {ShellQuoting.Quote(prefix)}";
+
     private string? GateCommandLine(string node, PlannedRouter router) =>
-        router is { GateSocket: { } socket, Announces: { } prefix } ? target.GateCommandLine(node, socket, prefix.ToString()) : null;
+        router.GateArguments is { } arguments ? target.LbengineCommandLine(node, arguments) : null;
 
     /// <summary>How long a gate may take to say it is ready (a .NET start on a loaded machine).</summary>
     public static readonly TimeSpan GateStartTimeout = TimeSpan.FromSeconds(20);

@@ -9,8 +9,8 @@ namespace Lbdeploy.Runner;
 /// <summary>
 /// Starts and stops the mux watcher (`lbdeploy watch`, a hidden command) as a daemon in lbdeploy's own (root)
 /// namespace: it only reads control sockets (Unix sockets on the shared filesystem) and /proc, and runs `ip route`
-/// inside switch nodes (linux target) or the gating script inside mux hosts (frr target) through <see cref="HostShell"/>,
-/// or simple_switch_CLI on the bmv2 switches' thrift ports (localhost, bmv2 target).
+/// inside switch nodes (linux target) through <see cref="HostShell"/>, or simple_switch_CLI on the bmv2 switches'
+/// thrift ports (localhost, bmv2 target). The frr target has none (each mux host's gate withdraws its announcement).
 /// Log <see cref="DeployPaths.WatcherLog"/>, pid <see cref="DeployPaths.WatcherPid"/>.
 /// </summary>
 public sealed class WatcherProcess(RunnerEnvironment environment)
@@ -22,7 +22,7 @@ public sealed class WatcherProcess(RunnerEnvironment environment)
 
     private DeployPaths Paths => environment.Paths;
 
-    /// <summary>The plan has a watcher (it planned its config: every target, bmv2 up to <see cref="Bmv2Failover.MaxMuxes"/> muxes).</summary>
+    /// <summary>The plan has a watcher (it planned its config: linux on the testbed, bmv2 up to <see cref="Bmv2Failover.MaxMuxes"/> muxes).</summary>
     public static bool IsWanted(DeploymentPlan plan) => plan.Files.ContainsKey(PlanFiles.Watcher);
 
     /// <summary>(Re)starts the watcher when it is not running or the plan's watch config changed; stops it when the plan has none.</summary>

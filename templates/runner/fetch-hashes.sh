@@ -13,8 +13,9 @@ fetch() {
         sha256sum <"$body"
     else
         echo failed
-        # wget -nv says why in one or two lines (refused, reset, timed out, the HTTP status): one line here.
-        printf '%s\n' "$(tr '\n' ' ' <"$errors")" >&2
+        # wget -nv says why in one or two lines (refused, reset, timed out, the HTTP status): one line here, without
+        # the timestamp wget puts before an HTTP error (so the same reason reads the same).
+        printf '%s\n' "$(tr '\n' ' ' <"$errors" | sed 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] //g')" >&2
     fi
     rm -f "$body" "$errors"
 }

@@ -51,7 +51,9 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
         }
         catch (SocketException e)
         {
-            throw new ControlException($"no engine answers on {SocketPath} ({e.Message}); is lbengine running on that host? check its log", ControlFailure.NoEngine);
+            var gone = e.SocketErrorCode == SocketError.ConnectionRefused || !File.Exists(SocketPath);
+            throw new ControlException($"no engine answers on {SocketPath} ({e.Message}); is lbengine running on that host? check its log",
+                gone ? ControlFailure.NoEngine : ControlFailure.Unreachable);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -74,8 +76,9 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
         }
         if (document.RootElement.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True) return document;
         var error = document.RootElement.TryGetProperty("error", out var message) ? message.GetString() : "no error message";
+        var notServed = document.RootElement.TryGetProperty("served", out var served) && served.ValueKind == JsonValueKind.False;
         document.Dispose();
-        throw new ControlException($"'{command}' failed on {SocketPath}: {error}");
+        throw new ControlException($"'{command}' failed on {SocketPath}: {error}", notServed ? ControlFailure.NotServed : ControlFailure.Answered);
     }
 
     public async Task<EngineStats> GetStatsAsync(CancellationToken cancellationToken = default)
@@ -132,18 +135,24 @@ public sealed class ControlClient(string socketPath, TimeSpan? timeout = null, i
 }
 
 /// <summary>Why a control command got no good reply; <see cref="Failure"/> tells an engine that is not there from one that is slow or says no.</summary>
-public sealed class ControlException(string message, ControlFailure failure = ControlFailure.Refused) : Exception(message)
+public sealed class ControlException(string message, ControlFailure failure = ControlFailure.Answered) : Exception(message)
 {
     public ControlFailure Failure { get; } = failure;
 }
 
 public enum ControlFailure
 {
-    /// <summary>The engine answered, with ok: false (it refused the command or reports itself unhealthy).</summary>
-    Refused,
+    /// <summary>The engine ran the command and answered ok: false (an unknown DIP, or it reports itself unhealthy).</summary>
+    Answered,
 
-    /// <summary>Nothing listens on the socket (no file, connection refused or reset): no engine runs there.</summary>
+    /// <summary>The engine's control server did not run the command (busy with other clients, a request it could not read).</summary>
+    NotServed,
+
+    /// <summary>Nothing listens on the socket (no socket file, or connection refused): no engine runs there.</summary>
     NoEngine,
+
+    /// <summary>The socket failed otherwise (a full backlog, a reset): the engine may be there but overloaded.</summary>
+    Unreachable,
 
     /// <summary>The engine took longer than the timeout to answer.</summary>
     TimedOut,

@@ -17,5 +17,8 @@ public static class ControlReply
 
     public static string Error(string error) => new JsonObject { ["ok"] = false, ["error"] = error }.ToJsonString();
 
+    /// <summary>The server did not run the request (busy, unreadable): <c>"served": false</c> tells it from a command's own error.</summary>
+    public static string NotServed(string error) => new JsonObject { ["ok"] = false, ["error"] = error, ["served"] = false }.ToJsonString();
+
     public static string Of<T>(T value) => JsonSerializer.Serialize(value, ControlJson.Options);
 }

@@ -179,7 +179,7 @@ public sealed class ControlServer : IDisposable
     {
         Counters.Count(refusal.Reason);
         _log.Trace($"control request refused ({refusal.Reason}): {refusal.Message}");
-        return ControlReply.Error(refusal.Message);
+        return ControlReply.NotServed(refusal.Message);
     }
 
     /// <summary>

@@ -16,11 +16,13 @@ public sealed class ControlSocketProbe(string socketPath, TimeSpan timeout) : IM
         }
         catch (ControlException e)
         {
+            // Only the engine's own word or its absence are certain; a busy server, a full backlog or a slow answer
+            // may be a starved machine, which the gate sits out for a few rounds.
             var answer = e.Failure switch
             {
                 ControlFailure.NoEngine => MuxAnswer.Gone,
-                ControlFailure.TimedOut => MuxAnswer.Silent,
-                _ => MuxAnswer.Unhealthy,
+                ControlFailure.Answered => MuxAnswer.Unhealthy,
+                _ => MuxAnswer.Silent,
             };
             return new MuxProbeResult(answer, e.Message);
         }

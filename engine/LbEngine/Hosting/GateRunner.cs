@@ -12,7 +12,8 @@ namespace Lb.Engine.Hosting;
 /// </summary>
 public static class GateRunner
 {
-    public static int Run(string socketPath, string prefixText, string? host, bool verbose, TextWriter? errors = null)
+    /// <param name="stop">Ends the loop as SIGTERM does (tests).</param>
+    public static int Run(string socketPath, string prefixText, string? host, bool verbose, TextWriter? errors = null, CancellationToken stop = default)
     {
         errors ??= Console.Error;
         try
@@ -27,13 +28,13 @@ public static class GateRunner
             var log = new EngineLog("gate", host ?? Environment.MachineName, verbose);
             var gate = new AnnouncementGate(GateSettings.Default, new ControlSocketProbe(socketPath, GateSettings.Default.Timeout),
                 new BlackholeRouteSwitch(prefix), log, TimeProvider.System);
-            using var stop = new CancellationTokenSource();
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
             var settings = GateSettings.Default;
             log.Info($"ready: pid {Environment.ProcessId}, announcing {prefix} while the mux on {socketPath} answers healthy " +
                 $"(every {settings.Interval.TotalMilliseconds:0} ms; gone or unhealthy: withdrawn at once; silent {settings.Fall} rounds of {settings.Timeout.TotalMilliseconds:0} ms: withdrawn; back after {settings.Rise} healthy answers)");
-            gate.RunAsync(stop.Token).GetAwaiter().GetResult();
+            gate.RunAsync(stopping.Token).GetAwaiter().GetResult();
             log.Info($"stopping (signal) after {gate.Rounds} rounds; the announcement stays {(gate.Announced == true ? "on" : "off")}");
             return EngineRunner.ExitOk;
         }

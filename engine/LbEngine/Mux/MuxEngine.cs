@@ -412,7 +412,8 @@ public sealed class MuxEngine : EngineBase
     public override string Health()
     {
         if (!_capturing) return ControlReply.Error("not capturing");
-        // Unhealthy while the link is down, and until what was learned from it is known again: the watcher withdraws us.
+        // Unhealthy while the link is down, and until what was learned from it is known again: the watcher (or the frr
+        // target's gate on this host) withdraws us.
         if (_path!.Link.DownReason is { } down) return ControlReply.Error(down);
         if (Volatile.Read(ref _resolvingGateway) == 1) return ControlReply.Error($"link {Config.Interface} is back; looking up gateway {Config.Gateway.Address} again");
         var state = Primary.State;

@@ -127,6 +127,43 @@ public sealed class AnnouncementGateTests
     }
 
     [Fact]
+    public async Task A_refused_withdrawal_still_needs_rise_healthy_answers_to_announce_again()
+    {
+        await RoundAsync();
+        _switch.Refuse = "RTNETLINK answers: Operation not permitted";
+        Assert.Equal([false], await RoundAsync(MuxAnswer.Gone));
+        _switch.Refuse = null;
+
+        for (var round = 1; round < Settings.Rise; round++) Assert.Equal([false], await RoundAsync(MuxAnswer.Healthy));
+        Assert.Equal([true], await RoundAsync(MuxAnswer.Healthy));
+    }
+
+    [Fact]
+    public async Task A_round_that_throws_is_logged_and_the_loop_goes_on_until_stopped()
+    {
+        var probe = new ThrowingOnce();
+        var gate = new AnnouncementGate(Settings, probe, _switch, new EngineLog("gate", "h1", false, _log), TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+
+        var run = gate.RunAsync(stop.Token);
+        for (var i = 0; i < 500 && gate.Rounds < 3; i++) await Task.Delay(10);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.True(gate.Rounds >= 3, $"{gate.Rounds} rounds in 5 s");
+        Assert.Contains("gate round failed: the probe broke", _log.ToString());
+        Assert.True(gate.Announced);
+    }
+
+    private sealed class ThrowingOnce : IMuxProbe
+    {
+        private int _calls;
+
+        public Task<MuxProbeResult> ProbeAsync(CancellationToken cancellationToken) =>
+            ++_calls == 1 ? throw new InvalidOperationException("the probe broke") : Task.FromResult(MuxProbeResult.Healthy);
+    }
+
+    [Fact]
     public async Task The_route_is_written_again_every_reassert_period()
     {
         await RoundAsync();

@@ -50,6 +50,18 @@ public sealed class ControlSocketProbeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_control_server_too_busy_to_serve_is_silent_not_unhealthy()
+    {
+        var busy = new ControlLimits { MaxConnections = 0 }; // every connection gets the busy refusal
+        using var server = new ControlServer(Socket("busy.sock"), new Mux(null), new EngineLog("mux", "h1", false, TextWriter.Null), limits: busy);
+
+        var result = await new ControlSocketProbe(Socket("busy.sock"), Timeout).ProbeAsync(CancellationToken.None);
+
+        Assert.Equal(MuxAnswer.Silent, result.Answer);
+        Assert.Contains("busy", result.Problem);
+    }
+
+    [Fact]
     public async Task No_socket_file_and_a_socket_file_nobody_listens_on_are_both_gone()
     {
         Assert.Equal(MuxAnswer.Gone, (await new ControlSocketProbe(Socket("none.sock"), Timeout).ProbeAsync(CancellationToken.None)).Answer);

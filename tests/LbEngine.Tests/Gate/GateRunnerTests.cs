@@ -13,11 +13,12 @@ public sealed class GateRunnerTests
     {
         var errors = new StringWriter();
 
-        // Accepted arguments would start the gate's endless loop: bounded, so a regression fails instead of hanging.
-        var run = Task.Run(() => GateRunner.Run(socket, prefix, "h1", verbose: false, errors));
+        // Accepted arguments would start the gate's endless loop: stopped after 10 s, so a regression fails instead of hanging.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var exitCode = await Task.Run(() => GateRunner.Run(socket, prefix, "h1", verbose: false, errors, stop.Token));
 
-        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10))));
-        Assert.Equal(EngineRunner.ExitConfig, await run);
+        Assert.False(stop.IsCancellationRequested, $"lbengine gate accepted --socket {socket} --prefix {prefix} and ran");
+        Assert.Equal(EngineRunner.ExitConfig, exitCode);
         Assert.Equal(expected, errors.ToString().TrimEnd());
     }
 }
