@@ -223,11 +223,7 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
             await environment.Processes.TerminateAsync([.. daemons.Select(d => d.Pid)], StopGrace, environment.Time);
             // A gate that started may have announced before the failure: nothing recorded would take that back later.
             // Best effort: the start's own error is the one to report.
-            if (router.Announces is { } prefix)
-            {
-                var announce = await target.ScriptAsync(unit.Host, "runner/announce.sh", ct);
-                await shell.RunAsync(unit.Host, WithdrawCommand(announce, prefix.ToString()), cancellationToken: ct);
-            }
+            if (router.Announces is { } prefix) await WithdrawAsync(unit.Host, prefix.ToString(), ct, bestEffort: true);
             throw;
         }
         return Record(unit) with { Daemons = daemons, RuntimeDirectory = folder, Announces = router.Announces?.ToString(), ConfigFile = PathOf(unit.Host, unit.Files[0]) };
@@ -286,14 +282,17 @@ public sealed class UnitOperations(IDeployTarget target, RunnerEnvironment envir
         return new AppliedDaemon(name, pid, Fingerprint(pid), log, commandLine);
     }
 
-    /// <summary>Deletes the blackhole route that makes a mux host announce <paramref name="prefix"/> (announce.sh off).</summary>
-    private async Task WithdrawAsync(string node, string prefix, CancellationToken ct)
+    /// <summary>
+    /// Deletes the blackhole route that makes a mux host announce <paramref name="prefix"/> (announce.sh off); a failure
+    /// throws unless <paramref name="bestEffort"/>.
+    /// </summary>
+    private async Task WithdrawAsync(string node, string prefix, CancellationToken ct, bool bestEffort = false)
     {
         var announce = await target.ScriptAsync(node, "runner/announce.sh", ct);
-        await shell.RunCheckedAsync(node, WithdrawCommand(announce, prefix), cancellationToken: ct);
+        var command = $"sh {ShellQuoting.Quote(announce)} off {ShellQuoting.Quote(prefix)}";
+        if (bestEffort) await shell.RunAsync(node, command, cancellationToken: ct);
+        else await shell.RunCheckedAsync(node, command, cancellationToken: ct);
     }
-
-    private static string WithdrawCommand(string script, string prefix) => $"sh {ShellQuoting.Quote(script)} off {ShellQuoting.Quote(prefix)}";
 
     private string? GateCommandLine(string node, PlannedRouter router) =>
         router.GateArguments is { } arguments ? target.LbengineCommandLine(node, arguments) : null;

@@ -198,6 +198,7 @@ public sealed partial class DeployerRouterTests : IDisposable
         Assert.Equal(4, h1.Count);
         Assert.All(h1, pid => Assert.False(rig.Processes.IsAlive(pid)));
         Assert.DoesNotContain(rig.Store.Load()!.Units, u => u.Key == "router:h1");
+        Assert.Equal(1, rig.Log.Count($"run h1: sh {AnnounceScript} off 20.0.0.1/32")); // nothing recorded would take it back later
     }
 
     [Fact]
