@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Lb.Core.Control;
+using Lb.Core.Flows;
 using Lb.Core.Stats;
 using Lbdeploy.Runner;
 using Xunit.Abstractions;
@@ -134,13 +135,16 @@ internal sealed class DeployedService : IAsyncDisposable
     {
         // The bound is for a hung request, not a latency claim: 80 curls start at once beside the load on 2 cores.
         var results = await Task.WhenAll(ServiceClients.Select(c => Shell.RunAsync(c,
-            $"for i in $(seq {perClient}); do curl -s -o /dev/null -m 15 -w '%{{http_code}} %{{time_total}}s %{{errormsg}}\\n' http://{ServiceVip}{path} & done; wait", TimeSpan.FromSeconds(40))));
+            $"for i in $(seq {perClient}); do curl -s -o /dev/null -m 15 -w '%{{http_code}} %{{time_total}}s %{{local_ip}}:%{{local_port}} %{{errormsg}}\\n' http://{ServiceVip}{path} & done; wait", TimeSpan.FromSeconds(40))));
         var replies = results.SelectMany(r => r.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => (r.Host, Line: line.Trim()))).ToList();
         var ok = replies.Count(r => r.Line.StartsWith("200 ", StringComparison.Ordinal));
-        var failed = replies.Where(r => !r.Line.StartsWith("200 ", StringComparison.Ordinal)).Select(r => $"{r.Host}: {r.Line}")
-            .Concat(results.Where(r => !r.Succeeded).Select(r => r.Summary()));
+        var failedReplies = replies.Where(r => !r.Line.StartsWith("200 ", StringComparison.Ordinal)).ToList();
+        var failed = failedReplies.Select(r => $"{r.Host}: {r.Line}").Concat(results.Where(r => !r.Succeeded).Select(r => r.Summary()));
         var errors = string.Join("; ", failed);
-        return (ok, perClient * ServiceClients.Count, ok == replies.Count && replies.Count == perClient * ServiceClients.Count ? errors : errors + await DiagnosisAsync());
+        if (ok == replies.Count && replies.Count == perClient * ServiceClients.Count) return (ok, perClient * ServiceClients.Count, errors);
+        // The third word is the client's address:port (curl prints ":0" when no socket was made).
+        var flows = failedReplies.Select(r => ($"{r.Host}: {r.Line}", (string?)r.Line.Split(' ').ElementAtOrDefault(2)));
+        return (ok, perClient * ServiceClients.Count, errors + await FlowReportAsync(flows));
     }
 
     /// <summary>
@@ -174,6 +178,44 @@ internal sealed class DeployedService : IAsyncDisposable
             }
         }
         return lines.Count == 0 ? "" : "\n  " + string.Join("\n  ", lines);
+    }
+
+    /// <summary>
+    /// Why requests of the load failed, in the assertion message itself: each failed flow as every mux sees it now (a
+    /// connection-table entry names the DIP it pinned and how long ago; a flow pinned by both muxes changed mux during
+    /// its life; one pinned by none never reached a mux as an established flow), then <see cref="DiagnosisAsync"/>.
+    /// </summary>
+    public Task<string> FailureReportAsync(IEnumerable<LoadEvent> failed, int port = 80) =>
+        FlowReportAsync(failed.Select(e => (e.ToString(), e.Src)), port);
+
+    /// <summary><see cref="FailureReportAsync"/> for any failed requests: (what to print, client address:port).</summary>
+    private async Task<string> FlowReportAsync(IEnumerable<(string Label, string? Src)> failed, int port = 80)
+    {
+        var lines = new List<string>();
+        var muxes = DeployStateFile.Default.Load()?.Units.Where(u => u.Kind == UnitKind.Mux).ToList() ?? [];
+        foreach (var e in failed.Take(12))
+        {
+            var where = new List<string>();
+            if (e.Src is { } src && FlowQuery.TryParse($"tcp {src} {ServiceVip}:{port}", out var flow, out _))
+            {
+                foreach (var mux in muxes)
+                {
+                    try
+                    {
+                        var found = await new ControlClient(mux.ControlSocket!).LookupAsync(flow);
+                        where.Add(found.Source == FlowLookupReply.FromConnectionTable
+                            ? $"{mux.Host} pinned {found.Dip} {found.AgeMs} ms ago, idle {found.IdleMs} ms"
+                            : $"{mux.Host} has no entry (maglev: {found.Dip ?? "none"})");
+                    }
+                    catch (Exception x) when (x is ControlException or IOException)
+                    {
+                        where.Add($"{mux.Host} no answer ({x.Message})");
+                    }
+                }
+            }
+            lines.Add($"{e.Label} src {e.Src ?? "?"}: {(where.Count == 0 ? "no flow to look up" : string.Join("; ", where))}");
+        }
+        return "\n  " + string.Join("\n  ", lines) + await DiagnosisAsync();
     }
 
     private static bool IsHealthOrWarning(string line) =>

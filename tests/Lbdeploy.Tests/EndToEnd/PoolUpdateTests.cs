@@ -69,8 +69,9 @@ public sealed class PoolUpdateTests(ITestOutputHelper log)
         Assert.True(longs.Count(e => e.Dip == "h15" && e.Start < drained && e.End > drained) > 0, "no download was on h15 when it was drained: the drain proved nothing");
         Assert.True(longs.Count(e => e.Dip is "h14" or "h15" or "h16" && e.Start < removed && e.End > removed) > 0, "no download spanned the removal");
         // Every download that broke was served by the removed DIP h13; every failed short GET was in flight to it.
-        Assert.All(longs.Where(e => e.Broken), e => Assert.Equal("h13", e.Dip));
-        Assert.All(events.Where(e => !e.IsLong && !e.Ok), e => Assert.True(e.Start < removalDone && e.End > removed, $"failed outside the removal: {e}"));
+        var unexplained = longs.Where(e => e.Broken && e.Dip != "h13")
+            .Concat(events.Where(e => !e.IsLong && !e.Ok && !(e.Start < removalDone && e.End > removed))).ToList();
+        if (unexplained.Count > 0) Assert.Fail($"{unexplained.Count} requests failed that the removal of h13 does not explain:{await service.FailureReportAsync(unexplained)}");
         // Diagnostic only: the access-log attribution is by client address:port and second, not authoritative; the
         // muxes' per-DIP flow counters below are.
         var lateOnDrained = events.Where(e => e.Dip == "h15" && e.Start > drainApplied).ToList();
