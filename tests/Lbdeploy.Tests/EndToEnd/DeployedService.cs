@@ -185,18 +185,19 @@ internal sealed class DeployedService : IAsyncDisposable
     /// connection-table entry names the DIP it pinned and how long ago; a flow pinned by both muxes changed mux during
     /// its life; one pinned by none never reached a mux as an established flow), then <see cref="DiagnosisAsync"/>.
     /// </summary>
-    public Task<string> FailureReportAsync(IEnumerable<LoadEvent> failed, int port = 80) =>
-        FlowReportAsync(failed.Select(e => (e.ToString(), e.Src)), port);
+    public Task<string> FailureReportAsync(IEnumerable<LoadEvent> failed) =>
+        FlowReportAsync(failed.Select(e => (e.ToString(), e.Src)));
 
     /// <summary><see cref="FailureReportAsync"/> for any failed requests: (what to print, client address:port).</summary>
-    private async Task<string> FlowReportAsync(IEnumerable<(string Label, string? Src)> failed, int port = 80)
+    private async Task<string> FlowReportAsync(IEnumerable<(string Label, string? Src)> failed)
     {
+        const int httpPort = 80; // the load generator's and curl's (http://VIP/...)
         var lines = new List<string>();
         var muxes = DeployStateFile.Default.Load()?.Units.Where(u => u.Kind == UnitKind.Mux).ToList() ?? [];
         foreach (var e in failed.Take(12))
         {
             var where = new List<string>();
-            if (e.Src is { } src && FlowQuery.TryParse($"tcp {src} {ServiceVip}:{port}", out var flow, out _))
+            if (e.Src is { } src && FlowQuery.TryParse($"tcp {src} {ServiceVip}:{httpPort}", out var flow, out _))
             {
                 foreach (var mux in muxes)
                 {
